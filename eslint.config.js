@@ -1,0 +1,56 @@
+// Lint enforces the package dependency rule of DESIGN.md §2:
+//   protocol ← client ← {web, cli}; protocol ← server; protocol ← runtime;
+//   cli may import server, runtime and client. Nothing imports web. server and runtime never
+//   import each other. protocol and client are browser-safe: no `node:` imports outside node/.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const nodeBuiltins = [
+  'node:*',
+  'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'stream', 'url',
+  'zlib', 'tls', 'dns', 'events', 'util', 'worker_threads', 'buffer',
+];
+
+/** no-restricted-imports patterns forbidding the given workspace packages. */
+function forbid(pkgs, extra = []) {
+  return [
+    'error',
+    {
+      patterns: [
+        ...pkgs.map((p) => ({
+          group: [`@spin/${p}`, `@spin/${p}/*`, `**/packages/${p}/**`],
+          message: `DESIGN.md §2: this package may not import @spin/${p}.`,
+        })),
+        ...extra,
+      ],
+    },
+  ];
+}
+const browserSafe = {
+  group: nodeBuiltins,
+  message: 'browser-safe package: Node built-ins only inside a node/ folder (STYLE.md).',
+};
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '.spin/**', 'packages/web/dist/**', 'coverage/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  { files: ['packages/protocol/src/**'], rules: { 'no-restricted-imports': forbid(['client', 'server', 'runtime', 'web', 'cli'], [browserSafe]) } },
+  { files: ['packages/client/src/**'], ignores: ['packages/client/src/node/**'], rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'web', 'cli'], [browserSafe]) } },
+  { files: ['packages/client/src/node/**'], rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'web', 'cli']) } },
+  { files: ['packages/server/**'], rules: { 'no-restricted-imports': forbid(['client', 'runtime', 'web', 'cli']) } },
+  { files: ['packages/runtime/**'], rules: { 'no-restricted-imports': forbid(['client', 'server', 'web', 'cli']) } },
+  { files: ['packages/web/**'], rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'cli'], [browserSafe]) } },
+  { files: ['packages/cli/**'], rules: { 'no-restricted-imports': forbid(['web']) } },
+);

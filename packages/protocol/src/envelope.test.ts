@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { CompactEncrypt, CompactSign, SignJWT, base64url, type JWK } from 'jose';
+import { generateEncryptionKey, generateSigningKey, importKey, type KeyPairJwk } from './keys.js';
+import { openProgram, sealProgram, PROGRAM_JWS_TYP } from './envelope.js';
+import type { ProgramClaims } from './program.js';
+import { SpinError } from './errors.js';
+
+interface Fixture {
+  server: KeyPairJwk;
+  runtime: KeyPairJwk;
+  other: KeyPairJwk;
+}
+
+async function fixture(): Promise<Fixture> {
+  return {
+    server: await generateSigningKey(),
+    runtime: await generateEncryptionKey(),
+    other: await generateSigningKey(),
+  };
+}
+
+function claims(over: Partial<ProgramClaims> = {}): ProgramClaims {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: 'http://server',
+    aud: 'rt_A',
+    sub: 'usr_1',
+    sid: 'ses_1',
+    cell: 'c1',
+    jti: crypto.randomUUID(),
+    iat: now,
+    exp: now + 60,
+    notebook: 'nb_1',
+    program: { kind: 'kernel', kernel: 'python3', code: 'print(1)' },
+    limits: { timeoutMs: 60_000, outputBytes: 1_000_000 },
+    ...over,
+  };
+}
+
+async function seal(f: Fixture, c: ProgramClaims, signer = f.server): Promise<string> {
+  return sealProgram(c, {
+    signingKey: await importKey(signer.privateJwk, 'EdDSA'),
+    signingKid: signer.publicJwk.kid,
+    recipientKey: await importKey(f.runtime.publicJwk as JWK, 'ECDH-ES+A256KW'),
+    recipientKid: f.runtime.publicJwk.kid,
+  });
+}
+
+async function open(f: Fixture, jwe: string, seen = new Set<string>(), now?: number) {
+  return openProgram(jwe, {
+    decryptionKey: await importKey(f.runtime.privateJwk, 'ECDH-ES+A256KW'),
+    decryptionKid: f.runtime.publicJwk.kid,
+    serverJwks: { keys: [f.server.publicJwk] },
+    audience: 'rt_A',
+    ...(now !== undefined ? { now } : {}),
+    claimJti: async (jti) => (seen.has(jti) ? false : (seen.add(jti), true)),
+  });
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof SpinError) return e.code;
+    throw e;
+  }
+  return 'accepted';
+}
+
+describe('program envelopes', () => {
+  it('round-trips a program and rejects the replay', async () => {
+    const f = await fixture();
+    const c = claims();
+    const jwe = await seal(f, c);
+    const seen = new Set<string>();
+    expect((await open(f, jwe, seen)).program).toEqual(c.program);
+    expect(await codeOf(open(f, jwe, seen))).toBe('envelope.replayed');
+  });
+
+  it('gives each forgery its own code', async () => {
+    const f = await fixture();
+    const jwe = await seal(f, claims());
+    const parts = jwe.split('.');
+    const ct = parts[3]!;
+    const flipped = (ct[0] === 'A' ? 'B' : 'A') + ct.slice(1);
+    expect(await codeOf(open(f, [...parts.slice(0, 3), flipped, parts[4]].join('.')))).toBe(
+      'envelope.decrypt_failed',
+    );
+    expect(await codeOf(open(f, await seal(f, claims(), f.other)))).toBe('envelope.unknown_signer');
+    expect(await codeOf(open(f, await seal(f, claims({ aud: 'rt_B' }))))).toBe(
+      'envelope.audience_mismatch',
+    );
+    const now = Math.floor(Date.now() / 1000);
+    expect(await codeOf(open(f, await seal(f, claims({ iat: now - 400, exp: now - 100 }))))).toBe(
+      'envelope.expired',
+    );
+    expect(await codeOf(open(f, 'garbage'))).toBe('envelope.malformed');
+
+    // tampered signature: re-encrypt a JWS whose signature bytes were changed
+    const signer = await importKey(f.server.privateJwk, 'EdDSA');
+    const rtPub = await importKey(f.runtime.publicJwk as JWK, 'ECDH-ES+A256KW');
+    const encrypt = (jws: string, alg = 'ECDH-ES+A256KW') =>
+      new CompactEncrypt(new TextEncoder().encode(jws))
+        .setProtectedHeader({ alg, enc: 'A256GCM', kid: f.runtime.publicJwk.kid })
+        .encrypt(rtPub);
+    const good = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims())))
+      .setProtectedHeader({ alg: 'EdDSA', kid: f.server.publicJwk.kid, typ: PROGRAM_JWS_TYP })
+      .sign(signer);
+    const [h, p, s] = good.split('.');
+    const sig = base64url.decode(s!);
+    sig[0] = sig[0]! ^ 1;
+    expect(await codeOf(open(f, await encrypt([h, p, base64url.encode(sig)].join('.'))))).toBe(
+      'envelope.signature_invalid',
+    );
+
+    // alg none and HS256 downgrades
+    const none =
+      base64url.encode(JSON.stringify({ alg: 'none', typ: PROGRAM_JWS_TYP })) + '.' + p + '.';
+    expect(await codeOf(open(f, await encrypt(none)))).toBe('envelope.alg_not_allowed');
+    const hs = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'HS256', typ: PROGRAM_JWS_TYP, kid: f.server.publicJwk.kid })
+      .sign(new TextEncoder().encode(f.server.publicJwk.x));
+    expect(await codeOf(open(f, await encrypt(hs)))).toBe('envelope.alg_not_allowed');
+  });
+
+  it('rejects a program sealed for another runtime before decrypting', async () => {
+    const f = await fixture();
+    const g = { ...f, runtime: await generateEncryptionKey() };
+    expect(await codeOf(open(f, await seal(g, claims())))).toBe('envelope.wrong_recipient');
+  });
+});

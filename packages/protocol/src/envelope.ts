@@ -1,0 +1,165 @@
+import {
+  CompactEncrypt,
+  CompactSign,
+  compactDecrypt,
+  compactVerify,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  type JWK,
+} from 'jose';
+import { SpinError } from './errors.js';
+import { CONTENT_ENCRYPTION_ALG, KEY_MANAGEMENT_ALG, SIGNING_ALG, type Jwks } from './keys.js';
+import { MAX_PROGRAM_TTL_S, ProgramClaimsSchema, type ProgramClaims } from './program.js';
+
+/**
+ * Program envelopes (DESIGN.md §1 steps 3–5): a JWS (RFC 7515, EdDSA, server key) nested in a
+ * JWE (RFC 7516, ECDH-ES+A256KW / A256GCM, runtime X25519 key). The client relays the compact
+ * JWE; it can neither read nor forge it.
+ */
+export const PROGRAM_JWS_TYP = 'spin-program+jwt';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export interface SealOptions {
+  /** Server's Ed25519 private key and its kid. */
+  signingKey: CryptoKey;
+  signingKid: string;
+  /** Runtime's X25519 public key and its kid. */
+  recipientKey: CryptoKey;
+  recipientKid: string;
+}
+
+/** Sign then encrypt a program. Returns the compact JWE. */
+export async function sealProgram(claims: ProgramClaims, opts: SealOptions): Promise<string> {
+  const parsed = ProgramClaimsSchema.parse(claims);
+  if (parsed.exp - parsed.iat > MAX_PROGRAM_TTL_S) {
+    throw new SpinError('envelope.claims_invalid', 'program lifetime exceeds 5 minutes');
+  }
+  const jws = await new CompactSign(enc.encode(JSON.stringify(parsed)))
+    .setProtectedHeader({ alg: SIGNING_ALG, kid: opts.signingKid, typ: PROGRAM_JWS_TYP })
+    .sign(opts.signingKey);
+  return new CompactEncrypt(enc.encode(jws))
+    .setProtectedHeader({
+      alg: KEY_MANAGEMENT_ALG,
+      enc: CONTENT_ENCRYPTION_ALG,
+      kid: opts.recipientKid,
+      cty: 'JWT',
+    })
+    .encrypt(opts.recipientKey);
+}
+
+export interface OpenOptions {
+  /** Runtime's X25519 private key and its kid. */
+  decryptionKey: CryptoKey;
+  decryptionKid: string;
+  /** The paired server's public signing keys. */
+  serverJwks: Jwks;
+  /** This runtime's id; programs for any other audience are rejected. */
+  audience: string;
+  /** Seconds since epoch; defaults to now. */
+  now?: number;
+  /** Allowed clock skew in seconds (default 30). */
+  clockToleranceS?: number;
+  /**
+   * Record `jti` as used until `exp`; resolve false if it was seen before. Called only after
+   * every other check passed, so a forged program cannot burn a legitimate jti.
+   */
+  claimJti: (jti: string, exp: number) => Promise<boolean>;
+  /**
+   * Extra checks on verified claims (e.g. `sub`/`sid` must match the attached access token),
+   * run before the jti is claimed. Throw a SpinError to reject.
+   */
+  authorize?: (claims: ProgramClaims) => void | Promise<void>;
+}
+
+function headerOf(token: string, parts: number): Record<string, unknown> {
+  if (typeof token !== 'string' || token.split('.').length !== parts) {
+    throw new SpinError(
+      'envelope.malformed',
+      parts === 5 ? 'program is not a compact JWE' : 'program payload is not a compact JWS',
+    );
+  }
+  try {
+    return decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch {
+    throw new SpinError('envelope.malformed', 'program header is not valid base64url JSON');
+  }
+}
+
+/**
+ * Decrypt and verify a program. Every failure is a SpinError with its own stable code:
+ * `envelope.malformed`, `alg_not_allowed`, `wrong_recipient`, `decrypt_failed`,
+ * `unknown_signer`, `signature_invalid`, `claims_invalid`, `audience_mismatch`, `expired`,
+ * `not_yet_valid`, `replayed`.
+ */
+export async function openProgram(jwe: string, opts: OpenOptions): Promise<ProgramClaims> {
+  const outer = headerOf(jwe, 5);
+  if (outer.alg !== KEY_MANAGEMENT_ALG || outer.enc !== CONTENT_ENCRYPTION_ALG) {
+    throw new SpinError(
+      'envelope.alg_not_allowed',
+      `envelope algorithm ${String(outer.alg)}/${String(outer.enc)} is not allowed`,
+    );
+  }
+  if (outer.kid !== opts.decryptionKid) {
+    throw new SpinError('envelope.wrong_recipient', 'program was encrypted for another runtime');
+  }
+  let jws: string;
+  try {
+    const { plaintext } = await compactDecrypt(jwe, opts.decryptionKey, {
+      keyManagementAlgorithms: [KEY_MANAGEMENT_ALG],
+      contentEncryptionAlgorithms: [CONTENT_ENCRYPTION_ALG],
+    });
+    jws = dec.decode(plaintext);
+  } catch {
+    throw new SpinError('envelope.decrypt_failed', 'program could not be decrypted (tampered?)');
+  }
+
+  const inner = headerOf(jws, 3);
+  if (inner.alg !== SIGNING_ALG) {
+    throw new SpinError(
+      'envelope.alg_not_allowed',
+      `signature algorithm ${String(inner.alg)} is not allowed`,
+    );
+  }
+  if (inner.typ !== PROGRAM_JWS_TYP) {
+    throw new SpinError('envelope.malformed', 'payload is not a SPIN program');
+  }
+  const keySet = createLocalJWKSet({ keys: opts.serverJwks.keys as JWK[] });
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(jws, keySet, { algorithms: [SIGNING_ALG] }));
+  } catch (err) {
+    if (err instanceof joseErrors.JWKSNoMatchingKey) {
+      throw new SpinError(
+        'envelope.unknown_signer',
+        'program was signed by a key this runtime is not paired with',
+      );
+    }
+    throw new SpinError('envelope.signature_invalid', 'program signature is invalid');
+  }
+
+  let claims: ProgramClaims;
+  try {
+    claims = ProgramClaimsSchema.parse(JSON.parse(dec.decode(payload)));
+  } catch {
+    throw new SpinError('envelope.claims_invalid', 'program claims are invalid');
+  }
+  const now = opts.now ?? Math.floor(Date.now() / 1000);
+  const skew = opts.clockToleranceS ?? 30;
+  if (claims.aud !== opts.audience) {
+    throw new SpinError('envelope.audience_mismatch', 'program is addressed to another runtime');
+  }
+  if (claims.exp - claims.iat > MAX_PROGRAM_TTL_S) {
+    throw new SpinError('envelope.claims_invalid', 'program lifetime exceeds 5 minutes');
+  }
+  if (claims.exp <= now - skew) throw new SpinError('envelope.expired', 'program has expired');
+  if (claims.iat > now + skew)
+    throw new SpinError('envelope.not_yet_valid', 'program is not valid yet');
+  if (opts.authorize) await opts.authorize(claims);
+  if (!(await opts.claimJti(claims.jti, claims.exp))) {
+    throw new SpinError('envelope.replayed', 'program was already executed (replayed jti)');
+  }
+  return claims;
+}

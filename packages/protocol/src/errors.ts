@@ -1,0 +1,109 @@
+/**
+ * Stable machine-readable error codes shared by every SPIN tier.
+ *
+ * A code is `area.reason`; it never changes meaning once shipped. Each code maps to an HTTP
+ * status (REST, runtime HTTP endpoints) and is carried verbatim in runtime WebSocket `error`
+ * messages. Wire shape everywhere: `{ "error": { "code": "area.reason", "message": "…" } }`.
+ */
+export const ERROR_STATUS = {
+  // generic request handling
+  'request.invalid': 400,
+  'request.malformed_json': 400,
+  'request.not_found': 404,
+  'request.conflict': 409,
+  'request.too_large': 413,
+  'request.rate_limited': 429,
+  'internal.error': 500,
+  // authentication / authorization
+  'auth.unauthenticated': 401,
+  'auth.invalid_credentials': 401,
+  'auth.signup_closed': 403,
+  'auth.csrf_failed': 403,
+  'auth.permission_required': 403,
+  'auth.token_missing': 401,
+  'auth.token_invalid': 401,
+  'auth.token_expired': 401,
+  'auth.origin_not_allowed': 403,
+  // program envelopes (DESIGN.md §1 step 5)
+  'envelope.malformed': 400,
+  'envelope.alg_not_allowed': 400,
+  'envelope.wrong_recipient': 400,
+  'envelope.decrypt_failed': 400,
+  'envelope.unknown_signer': 401,
+  'envelope.signature_invalid': 401,
+  'envelope.audience_mismatch': 403,
+  'envelope.expired': 401,
+  'envelope.not_yet_valid': 401,
+  'envelope.replayed': 409,
+  'envelope.claims_invalid': 400,
+  // runtime sessions
+  'runtime.not_paired': 409,
+  'runtime.already_paired': 409,
+  'runtime.token_session_mismatch': 403,
+  'runtime.token_subject_mismatch': 403,
+  'runtime.not_attached': 409,
+  'runtime.permission_required': 403,
+  'runtime.kernel_failed': 500,
+  'runtime.kernel_not_found': 404,
+  'runtime.unknown_runtime': 404,
+  'runtime.busy': 409,
+  // receipts and audit
+  'receipt.malformed': 400,
+  'receipt.signature_invalid': 400,
+  'receipt.digest_mismatch': 400,
+  'receipt.unknown_program': 404,
+  'receipt.duplicate': 409,
+  'receipt.mismatch': 400,
+  'audit.chain_broken': 500,
+  // notebooks / compile
+  'notebook.not_found': 404,
+  'notebook.cell_not_found': 404,
+  'compile.unsupported_cell': 400,
+  'session.not_found': 404,
+} as const;
+
+/** Every stable error code. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Wire form of an error, identical on every tier. */
+export interface ErrorBody {
+  error: { code: ErrorCode | string; message: string; details?: unknown };
+}
+
+/**
+ * The one error type thrown across SPIN. Anything else caught at a boundary is normalised into
+ * `internal.error` (see {@link toSpinError}); only `SpinError`s carry a message to the user.
+ */
+export class SpinError extends Error {
+  override readonly name = 'SpinError';
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+
+  /** HTTP status the code maps to. */
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toJSON(): ErrorBody {
+    const body: ErrorBody = { error: { code: this.code, message: this.message } };
+    if (this.details !== undefined) body.error.details = this.details;
+    return body;
+  }
+}
+
+/** True when `code` is one of the stable codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
+}
+
+/** Normalise anything thrown into a SpinError; unknown errors become `internal.error`. */
+export function toSpinError(err: unknown): SpinError {
+  if (err instanceof SpinError) return err;
+  return new SpinError('internal.error', 'Internal error');
+}

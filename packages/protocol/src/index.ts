@@ -1,0 +1,17 @@
+/** @spin/protocol — wire types, schemas and envelope crypto shared by every SPIN tier. */
+export * from './errors.js';
+export * from './canonicalJson.js';
+export * from './outputs.js';
+export * from './cells.js';
+export * from './program.js';
+export * from './keys.js';
+export * from './envelope.js';
+export * from './accessToken.js';
+export * from './journal.js';
+export * from './receipt.js';
+export * from './runtimeWs.js';
+export * from './api.js';
+export * from './processors/index.js';
+
+/** Version of the SPIN protocol and packages. */
+export const SPIN_VERSION = '0.1.0';

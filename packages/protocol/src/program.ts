@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Limits applied by the runtime to one program. */
+export const ProgramLimitsSchema = z.object({
+  /** Wall-clock limit for the whole cell, milliseconds. */
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600_000),
+  /** Output budget in bytes before the runtime truncates/spills. */
+  outputBytes: z.number().int().positive(),
+});
+export type ProgramLimits = z.infer<typeof ProgramLimitsSchema>;
+
+/** Run code in a Jupyter kernel (by kernelspec name). */
+export const KernelProgramSchema = z.object({
+  kind: z.literal('kernel'),
+  kernel: z.string().min(1).max(128),
+  code: z.string(),
+});
+
+/** Call a processor (integration) with parameters validated by its manifest. */
+export const ProcessorProgramSchema = z.object({
+  kind: z.literal('processor'),
+  processor: z.string().min(1).max(64),
+  connection: z.string().max(128).nullable().default(null),
+  params: z.record(z.string(), z.unknown()),
+});
+
+/** What to execute: the body of a program. */
+export const ProgramBodySchema = z.discriminatedUnion('kind', [
+  KernelProgramSchema,
+  ProcessorProgramSchema,
+]);
+export type ProgramBody = z.infer<typeof ProgramBodySchema>;
+
+/**
+ * Claims of a signed program (DESIGN.md §1 step 3): JWT registered claims plus the program.
+ * `exp - iat` is at most 5 minutes.
+ */
+export const ProgramClaimsSchema = z.object({
+  iss: z.string().min(1),
+  aud: z.string().min(1),
+  sub: z.string().min(1),
+  sid: z.string().min(1),
+  cell: z.string().min(1),
+  jti: z.string().min(16),
+  iat: z.number().int(),
+  exp: z.number().int(),
+  notebook: z.string().min(1),
+  program: ProgramBodySchema,
+  limits: ProgramLimitsSchema,
+});
+export type ProgramClaims = z.infer<typeof ProgramClaimsSchema>;
+
+/** Longest allowed lifetime of a sealed program, seconds. */
+export const MAX_PROGRAM_TTL_S = 300;
