@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   'request.not_found': 404,
   'request.conflict': 409,
   'request.too_large': 413,
+  'request.unsupported_media_type': 415,
   'request.rate_limited': 429,
   'internal.error': 500,
   // authentication / authorization

@@ -1,0 +1,183 @@
+// SPIN benchmarks (`npm run bench`, after `npm run build`). Writes bench/results.json: one key
+// per benchmark, each with the machine it ran on and the date. Everything talks to loopback only.
+//
+//   kernel_execute_zeromq    200 sequential trivial executions straight to ipykernel over ZeroMQ
+//                            (the baseline: @spin/runtime's KernelClient, no SPIN path)
+//   kernel_execute_spin_path the same 200 executions over the full SPIN path driven by
+//                            @spin/client from Node: compile at the server → sealed JWE → runtime
+//                            WebSocket → verify → kernel → journal → receipt → server audit
+//   envelope_seal / envelope_open  sealProgram / openProgram operations per second
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KernelClient, findKernelSpec } from '@spin/runtime';
+import { startAll } from '@spin/cli';
+import { NotebookSession } from '@spin/client';
+import { NodeWebSocket, createNodeApi } from '@spin/client/node';
+import {
+  generateEncryptionKey,
+  generateSigningKey,
+  importKey,
+  openProgram,
+  sealProgram,
+} from '@spin/protocol';
+
+const N = Number(process.env.BENCH_N ?? 200);
+const WARMUP = 20;
+const CODE = 'x = 6 * 7';
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    hostname: os.hostname(),
+  };
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+  const round = (v) => Math.round(v * 1000) / 1000;
+  return {
+    n: s.length,
+    median_ms: round(q(0.5)),
+    p99_ms: round(q(0.99)),
+    mean_ms: round(s.reduce((a, b) => a + b, 0) / s.length),
+    min_ms: round(s[0]),
+    max_ms: round(s[s.length - 1]),
+  };
+}
+
+async function timeLoop(n, fn) {
+  const samples = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+async function benchRawZmq(dir) {
+  const kernel = new KernelClient({ dir: path.join(dir, 'raw-kernel'), transport: 'tcp' });
+  await kernel.start(findKernelSpec('python3'));
+  try {
+    await timeLoop(WARMUP, () => kernel.execute(CODE, () => {}));
+    return stats(await timeLoop(N, () => kernel.execute(CODE, () => {})));
+  } finally {
+    await kernel.shutdown();
+  }
+}
+
+async function benchSpinPath(dir) {
+  const spin = await startAll({ port: 0, runtimePort: 0, home: path.join(dir, 'stack'), quiet: true });
+  try {
+    const api = createNodeApi(spin.url);
+    await api.signup({ name: 'Bench', email: 'bench@example.test', password: 'bench-password-1' });
+    const nb = await api.createNotebook({ title: 'bench', cells: [{ id: 'c', type: 'python', source: CODE }] });
+    const [runtime] = await api.listRuntimes();
+    const session = await NotebookSession.open({ api, notebookId: nb.id, runtime, WebSocket: NodeWebSocket });
+    const cell = { id: 'c', type: 'python', source: CODE };
+    try {
+      const run = async () => {
+        const r = await session.run(cell);
+        if (r.status !== 'ok') throw new Error(`cell failed: ${r.status}`);
+      };
+      await timeLoop(WARMUP, run);
+      return stats(await timeLoop(N, run));
+    } finally {
+      session.close();
+    }
+  } finally {
+    await spin.close();
+  }
+}
+
+async function benchEnvelopes() {
+  const server = await generateSigningKey();
+  const runtime = await generateEncryptionKey();
+  const signingKey = await importKey(server.privateJwk, 'EdDSA');
+  const recipientKey = await importKey(runtime.publicJwk, 'ECDH-ES+A256KW');
+  const decryptionKey = await importKey(runtime.privateJwk, 'ECDH-ES+A256KW');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = (i) => ({
+    iss: 'http://localhost',
+    aud: 'rt_bench',
+    sub: 'usr_bench',
+    sid: 'ses_bench',
+    cell: 'c',
+    jti: `bench-jti-${i}-${'x'.repeat(8)}`,
+    iat: now,
+    exp: now + 300,
+    notebook: 'nb_bench',
+    program: { kind: 'kernel', kernel: 'python3', code: CODE },
+    limits: { timeoutMs: 60_000, outputBytes: 10 * 2 ** 20 },
+  });
+  const seal = (i) =>
+    sealProgram(claims(i), {
+      signingKey,
+      signingKid: server.publicJwk.kid,
+      recipientKey,
+      recipientKid: runtime.publicJwk.kid,
+    });
+  const ops = 2000;
+  const sealed = [];
+  let t0 = performance.now();
+  for (let i = 0; i < ops; i++) sealed.push(await seal(i));
+  const sealMs = performance.now() - t0;
+  const seen = new Set();
+  t0 = performance.now();
+  for (const jwe of sealed) {
+    await openProgram(jwe, {
+      decryptionKey,
+      decryptionKid: runtime.publicJwk.kid,
+      serverJwks: { keys: [server.publicJwk] },
+      audience: 'rt_bench',
+      claimJti: async (jti) => !seen.has(jti) && !!seen.add(jti),
+    });
+  }
+  const openMs = performance.now() - t0;
+  return {
+    seal: { ops, ops_per_s: Math.round((ops / sealMs) * 1000), us_per_op: Math.round((sealMs / ops) * 1000) },
+    open: { ops, ops_per_s: Math.round((ops / openMs) * 1000), us_per_op: Math.round((openMs / ops) * 1000) },
+  };
+}
+
+async function main() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'spin-bench-'));
+  const meta = { machine: machine(), date: new Date().toISOString() };
+  const results = {};
+  try {
+    console.log(`benchmarks: ${N} sequential executions of "${CODE}" each`);
+    results.kernel_execute_zeromq = { ...meta, description: 'ipykernel over ZeroMQ (TCP), KernelClient, no SPIN path', code: CODE, ...(await benchRawZmq(dir)) };
+    console.log('kernel_execute_zeromq', results.kernel_execute_zeromq.median_ms, results.kernel_execute_zeromq.p99_ms);
+    results.kernel_execute_spin_path = {
+      ...meta,
+      description: 'full SPIN path via @spin/client: compile (HTTP) → JWE → runtime WS → ipykernel → journal → receipt (HTTP, audit)',
+      code: CODE,
+      ...(await benchSpinPath(dir)),
+    };
+    results.kernel_execute_spin_path.overhead_vs_zeromq_median_ms =
+      Math.round((results.kernel_execute_spin_path.median_ms - results.kernel_execute_zeromq.median_ms) * 1000) / 1000;
+    console.log('kernel_execute_spin_path', results.kernel_execute_spin_path.median_ms, results.kernel_execute_spin_path.p99_ms);
+    const env = await benchEnvelopes();
+    results.envelope_seal = { ...meta, description: 'sealProgram (JWS EdDSA inside JWE ECDH-ES+A256KW/A256GCM)', ...env.seal };
+    results.envelope_open = { ...meta, description: 'openProgram (decrypt, verify, claims, replay check)', ...env.open };
+    console.log('envelope seal/open ops/s', env.seal.ops_per_s, env.open.ops_per_s);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await writeFile(path.join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log(`wrote ${path.join(here, 'results.json')}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { parseArgs } from './args.js';
+import { startCommand } from './commands/start.js';
+
+const HELP = `spin — notebooks for operations work
+
+Usage:
+  spin start [--port 8080] [--runtime-port 8888] [--home .spin]
+      Server, web UI and a local runtime paired to it, in one process.
+  spin server      Only the control plane (env: PORT, DATABASE_URL, SPIN_DATA_DIR, …).
+  spin runtime     Only a runtime (env: PORT, SPIN_TOKEN, SPIN_HOME, …).
+  spin help        This text.
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  switch (args.command) {
+    case 'start':
+      return startCommand(args);
+    case 'server': {
+      const { startServer } = await import('@spin/server');
+      const s = await startServer();
+      console.log(`SPIN server listening on ${s.url}`);
+      return;
+    }
+    case 'runtime': {
+      const { startRuntime } = await import('@spin/runtime');
+      const r = await startRuntime();
+      console.log(`SPIN runtime listening on ${r.url} (fingerprint ${r.identity.fingerprint})`);
+      return;
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return;
+    default:
+      process.stderr.write(`spin: unknown command "${args.command}"\n\n${HELP}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`spin: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { pairWithRuntime } from '@spin/client';
+import { startRuntime, type RuntimeHandle } from '@spin/runtime';
+import { startServer } from '@spin/server';
+import { JwksSchema, ServerInfoSchema } from '@spin/protocol';
+import { portFrom, type ParsedArgs } from '../args.js';
+
+/** A running all-in-one SPIN (server + web UI + local runtime). */
+export interface SpinInstance {
+  url: string;
+  runtimeUrl: string;
+  runtime: RuntimeHandle;
+  server: Awaited<ReturnType<typeof startServer>>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  port: number;
+  runtimePort: number;
+  /** Folder holding `server/` and `runtime/` state (default ./.spin). */
+  home: string;
+  host?: string;
+  quiet?: boolean;
+}
+
+async function getJson<T>(url: string, parse: (v: unknown) => T): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url} failed with HTTP ${res.status}`);
+  return parse(await res.json());
+}
+
+/**
+ * Start server and runtime in one process and pair them (DESIGN.md §1 "Pairing"), the same
+ * way an admin would: the runtime learns the server's public keys over its pairing endpoint,
+ * and the server registers the runtime's keys. Pairing is repeated on every start, so a moved
+ * port or a rotated key never leaves a stale registration.
+ */
+export async function startAll(opts: StartOptions): Promise<SpinInstance> {
+  const host = opts.host ?? '127.0.0.1';
+  const runtime = await startRuntime({
+    port: opts.runtimePort,
+    host,
+    home: path.join(opts.home, 'runtime'),
+  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      port: opts.port,
+      host,
+      dataDir: path.join(opts.home, 'server'),
+      ...(opts.port === 0 ? {} : { publicUrl: `http://localhost:${opts.port}` }),
+    });
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  try {
+    const serverUrl = server.url;
+    const runtimeUrl = `http://localhost:${runtime.port}`;
+    const [info, jwks] = await Promise.all([
+      getJson(`${serverUrl}/api/v1/server`, (v) => ServerInfoSchema.parse(v)),
+      getJson(`${serverUrl}/.well-known/jwks.json`, (v) => JwksSchema.parse(v)),
+    ]);
+    const serverPort = new URL(serverUrl).port;
+    const identity = await pairWithRuntime({
+      runtimeUrl: runtime.url,
+      spinToken: runtime.spinToken,
+      server: { issuer: info.issuer, jwks },
+      allowedOrigins: [`http://localhost:${serverPort}`, `http://127.0.0.1:${serverPort}`, info.issuer],
+    });
+    await server.services.runtimes.register({ name: 'local', url: runtimeUrl, identity }, null);
+    return {
+      url: info.issuer,
+      runtimeUrl,
+      runtime,
+      server,
+      async close() {
+        await server.close();
+        await runtime.close();
+      },
+    };
+  } catch (err) {
+    await server.close();
+    await runtime.close();
+    throw err;
+  }
+}
+
+/** `spin start`: run everything until SIGINT/SIGTERM. */
+export async function startCommand(args: ParsedArgs): Promise<void> {
+  const port = portFrom(args.options.port, 'SPIN_PORT', 8080);
+  const runtimePort = portFrom(args.options['runtime-port'], 'SPIN_RUNTIME_PORT', 8888);
+  const home = typeof args.options.home === 'string' ? args.options.home : (process.env.SPIN_HOME_DIR ?? '.spin');
+  const spin = await startAll({ port, runtimePort, home: path.resolve(home) });
+  console.log(`\nSPIN is running: open ${spin.url}`);
+  console.log(`  local runtime ${spin.runtimeUrl} (fingerprint ${spin.runtime.identity.fingerprint})`);
+  console.log('  press Ctrl+C to stop\n');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping SPIN…`);
+    spin.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

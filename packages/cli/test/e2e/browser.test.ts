@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN, startStack, type StackFixture } from '../fixtures.js';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+let stack: StackFixture;
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+function cell(page: Page, index: number) {
+  return page.getByTestId('cell').nth(index);
+}
+
+async function typeInCell(page: Page, index: number, text: string) {
+  const editor = cell(page, index).locator('.cm-content');
+  await editor.click();
+  await page.keyboard.type(text);
+}
+
+describe('walking skeleton in a real browser', () => {
+  it('signs up, runs python and shell cells, and keeps outputs across a reload', async () => {
+    const page = await browser.newPage();
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(stack.spin.url);
+
+    await page.getByTestId('signup-name').fill(ADMIN.name);
+    await page.getByTestId('signup-email').fill(ADMIN.email);
+    await page.getByTestId('signup-password').fill(ADMIN.password);
+    await page.getByTestId('signup-submit').click();
+
+    await page.getByTestId('new-notebook').click();
+    await expect.poll(() => page.getByTestId('cell').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('runtime-status').textContent()).toContain('connected');
+
+    // 1. print(6*7) with Shift+Enter shows 42
+    await typeInCell(page, 0, 'print(6*7)');
+    await page.keyboard.press('Shift+Enter');
+    await expect.poll(() => cell(page, 0).getByTestId('cell-output').textContent(), { timeout: 30_000 }).toContain('42');
+    await expect.poll(() => cell(page, 0).getAttribute('data-status')).toBe('ok');
+
+    // 2. Shift+Enter moved focus to a new cell: raise an error, see ename/evalue and traceback
+    await expect.poll(() => page.getByTestId('cell').count()).toBe(2);
+    await page.keyboard.type('raise ValueError("boom")');
+    await page.keyboard.press('Shift+Enter');
+    await expect.poll(() => cell(page, 1).getAttribute('data-status'), { timeout: 30_000 }).toBe('error');
+    const errText = (await cell(page, 1).getByTestId('cell-output').textContent()) ?? '';
+    expect(errText).toContain('ValueError');
+    expect(errText).toContain('boom');
+    expect(errText).toContain('Traceback');
+
+    // 3. a shell cell: echo hi; exit 3 shows hi and a failed status
+    await page.getByTestId('add-cell-shell').last().click();
+    const shellIndex = (await page.getByTestId('cell').count()) - 1;
+    expect(await cell(page, shellIndex).getAttribute('data-cell-type')).toBe('shell');
+    await typeInCell(page, shellIndex, 'echo hi; exit 3');
+    await page.keyboard.press('Shift+Enter');
+    await expect.poll(() => cell(page, shellIndex).getAttribute('data-status'), { timeout: 30_000 }).toBe('error');
+    expect(await cell(page, shellIndex).getByTestId('cell-output').textContent()).toContain('hi');
+    expect(await cell(page, shellIndex).getByTestId('cell-status').textContent()).toContain('3');
+
+    // 4. reload: every output is still there (persisted from verified receipts)
+    await page.reload();
+    await expect.poll(() => cell(page, 0).getByTestId('cell-output').textContent(), { timeout: 30_000 }).toContain('42');
+    expect(await cell(page, 1).getByTestId('cell-output').textContent()).toContain('ValueError');
+    expect(await cell(page, 1).getAttribute('data-status')).toBe('error');
+    expect(await cell(page, shellIndex).getByTestId('cell-output').textContent()).toContain('hi');
+    expect(await cell(page, shellIndex).getAttribute('data-status')).toBe('error');
+    expect(consoleErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,42 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { NotebookSession, type ServerApi } from '@spin/client';
+import { NodeWebSocket, createNodeApi } from '@spin/client/node';
+import { startAll, type SpinInstance } from '../src/index.js';
+
+/** A whole SPIN (server on PGlite + paired local runtime) in a temp folder, on free ports. */
+export interface StackFixture {
+  spin: SpinInstance;
+  home: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(): Promise<StackFixture> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'spin-stack-'));
+  const spin = await startAll({ port: 0, runtimePort: 0, home, quiet: true });
+  return {
+    spin,
+    home,
+    async close() {
+      await spin.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export const ADMIN = { name: 'Ada Admin', email: 'ada@example.test', password: 'correct horse battery' };
+
+/** Sign up the first user (the admin) through the API and return a logged-in client. */
+export async function signedUpApi(stack: StackFixture): Promise<ServerApi> {
+  const api = createNodeApi(stack.spin.url);
+  await api.signup(ADMIN);
+  return api;
+}
+
+/** Open a notebook session on the local runtime through the client relay. */
+export async function openSession(api: ServerApi, notebookId: string): Promise<NotebookSession> {
+  const [runtime] = await api.listRuntimes();
+  if (!runtime) throw new Error('no runtime registered');
+  return NotebookSession.open({ api, notebookId, runtime, WebSocket: NodeWebSocket });
+}

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, type NotebookSession, type ServerApi } from '@spin/client';
+import { createNodeApi } from '@spin/client/node';
+import { openSession, signedUpApi, startStack, type StackFixture } from './fixtures.js';
+
+let stack: StackFixture;
+let api: ServerApi;
+let session: NotebookSession;
+let notebookId: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  api = await signedUpApi(stack);
+  const nb = await api.createNotebook({
+    title: 'Full path',
+    cells: [
+      { id: 'py', type: 'python', source: 'print(6*7)' },
+      { id: 'boom', type: 'python', source: 'raise ValueError("boom")' },
+      { id: 'sh', type: 'shell', source: 'echo hi; exit 3' },
+    ],
+  });
+  notebookId = nb.id;
+  session = await openSession(api, notebookId);
+});
+
+afterAll(async () => {
+  session?.close();
+  await stack?.close();
+});
+
+describe('the execution path through @spin/client (DESIGN.md §1)', () => {
+  it('runs python and shell cells and records one verified audit entry per run', async () => {
+    const py = await session.run({ id: 'py', type: 'python', source: 'print(6*7)' });
+    expect(py.status).toBe('ok');
+    expect(py.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '42\n' }]);
+    expect(py.auditSeq).toBeGreaterThan(0);
+
+    const boom = await session.run({ id: 'boom', type: 'python', source: 'raise ValueError("boom")' });
+    expect(boom.status).toBe('error');
+    const err = boom.outputs.find((o) => o.output_type === 'error');
+    expect(err).toMatchObject({ ename: 'ValueError', evalue: 'boom' });
+
+    const sh = await session.run({ id: 'sh', type: 'shell', source: 'echo hi; exit 3' });
+    expect(sh.status).toBe('error');
+    expect(sh.exitCode).toBe(3);
+    expect(sh.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'hi\n' }]);
+
+    // the server persisted the verified outputs with the notebook
+    const nb = await api.getNotebook(notebookId);
+    const byId = Object.fromEntries(nb.cells.map((c) => [c.id, c]));
+    expect(byId.py?.outputs).toEqual(py.outputs);
+    expect(byId.py?.lastRun?.jti).toBe(py.jti);
+    expect(byId.sh?.lastRun?.status).toBe('error');
+
+    // exactly one cell.executed entry per run, each carrying the runtime's receipt
+    const audit = await api.audit({ limit: 500 });
+    const executed = audit.filter((e) => e.action === 'cell.executed');
+    for (const run of [py, boom, sh]) {
+      const entries = executed.filter((e) => e.data.jti === run.jti);
+      expect(entries).toHaveLength(1);
+      expect(entries[0]!.data.status).toBe(run.status);
+      expect(typeof entries[0]!.data.receipt).toBe('string');
+    }
+    expect((await api.verifyAudit()).ok).toBe(true);
+  });
+
+  it('a second client joins the same session and replays the journal', async () => {
+    const again = await openSession(api, notebookId);
+    try {
+      expect(again.sid).toBe(session.sid);
+      expect(again.socket.lastSeq).toBe(session.socket.lastSeq);
+      expect(again.cellState('py')?.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '42\n' }]);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('refuses compile without a session cookie', async () => {
+    const anon = createNodeApi(stack.spin.url);
+    await expect(anon.compile(notebookId, { sid: session.sid, cell: { id: 'py', type: 'python', source: '1' } })).rejects.toMatchObject({
+      code: 'auth.unauthenticated',
+    } satisfies Partial<ApiError>);
+  });
+});

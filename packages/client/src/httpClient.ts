@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import { CSRF_HEADER } from '@spin/protocol';
+import { ApiError, errorFromResponse } from './errors.js';
+
+/** Options shared by the HTTP side of the client. */
+export interface HttpClientOptions {
+  /** Server origin, e.g. `http://localhost:8080` (empty string = same origin in a browser). */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  /**
+   * Keep cookies in memory (Node, where fetch has no cookie store). Browsers keep the session
+   * cookie themselves (httpOnly), so leave this off there.
+   */
+  manageCookies?: boolean;
+}
+
+/**
+ * Minimal JSON-over-HTTP client: validates every response with a zod schema (the server is a
+ * trust boundary too), sends the CSRF header on state-changing requests, and turns error bodies
+ * into {@link ApiError}s.
+ */
+export class HttpClient {
+  readonly baseUrl: string;
+  private readonly doFetch: typeof fetch;
+  private readonly cookies = new Map<string, string>();
+  private readonly manageCookies: boolean;
+  /** Set from SessionInfo after signup/login/me. */
+  csrfToken: string | null = null;
+
+  constructor(opts: HttpClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.manageCookies = opts.manageCookies ?? false;
+  }
+
+  async request<S extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (method !== 'GET' && this.csrfToken) headers[CSRF_HEADER] = this.csrfToken;
+    if (this.manageCookies && this.cookies.size > 0) {
+      headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+    let res: Response;
+    try {
+      res = await this.doFetch(this.baseUrl + path, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      throw new ApiError('client.network_error', `cannot reach the server: ${(err as Error).message}`);
+    }
+    if (this.manageCookies) this.storeCookies(res);
+    if (!res.ok) throw await errorFromResponse(res);
+    const text = await res.text();
+    const json: unknown = text.length > 0 ? JSON.parse(text) : undefined;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new ApiError('client.bad_response', `unexpected response from ${method} ${path}`, res.status);
+    }
+    return parsed.data;
+  }
+
+  private storeCookies(res: Response): void {
+    const list = typeof res.headers.getSetCookie === 'function' ? res.headers.getSetCookie() : [];
+    for (const line of list) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair?.indexOf('=') ?? -1;
+      if (!pair || eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === '';
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+}

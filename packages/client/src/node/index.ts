@@ -1,0 +1,10 @@
+import WebSocket from 'ws';
+import { ServerApi, type WebSocketCtor } from '@spin/client';
+
+/** `ws` as a WHATWG-style WebSocket constructor for Node (sets TCP_NODELAY itself). */
+export const NodeWebSocket = WebSocket as unknown as WebSocketCtor;
+
+/** A server API client for Node: keeps the session cookie in memory. */
+export function createNodeApi(baseUrl: string): ServerApi {
+  return new ServerApi({ baseUrl, manageCookies: true });
+}

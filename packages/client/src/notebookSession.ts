@@ -1,0 +1,196 @@
+import {
+  applyJournalEvent,
+  emptyOutputState,
+  type CellInput,
+  type CellStatus,
+  type JournalEvent,
+  type Output,
+  type OutputState,
+  type Runtime,
+} from '@spin/protocol';
+import { ApiError } from './errors.js';
+import { Emitter } from './events.js';
+import { RuntimeSocket, type WebSocketCtor } from './runtimeSocket.js';
+import type { ServerApi } from './serverApi.js';
+
+/** Live state of one cell's latest execution, as a UI shows it. */
+export interface CellRunState {
+  cellId: string;
+  jti: string;
+  running: boolean;
+  outputs: Output[];
+  status: CellStatus | null;
+  exitCode: number | null;
+  executionCount: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Audit sequence number once the server verified the receipt. */
+  auditSeq: number | null;
+}
+
+/** Result of {@link NotebookSession.run}. */
+export interface CellRunResult extends CellRunState {
+  status: CellStatus;
+  events: JournalEvent[];
+}
+
+interface Tracked {
+  state: CellRunState;
+  outputState: OutputState;
+  events: JournalEvent[];
+  waiters: Array<(r: CellRunResult) => void>;
+}
+
+export interface NotebookSessionOptions {
+  api: ServerApi;
+  notebookId: string;
+  runtime: Runtime;
+  WebSocket?: WebSocketCtor;
+  /** jti of runs the server already holds receipts for (from the notebook's `lastRun`). */
+  knownJtis?: Iterable<string>;
+}
+
+/**
+ * The relay of DESIGN.md §1 for one notebook on one runtime: compile at the server, forward the
+ * sealed program to the runtime, stream journal events, and post each signed receipt (with the
+ * outputs it commits to) back to the server for the audit log. Used by the web UI and by Node
+ * code (tests, benchmarks, CLI) alike.
+ */
+export class NotebookSession {
+  readonly sid: string;
+  readonly socket: RuntimeSocket;
+  private readonly runs = new Map<string, Tracked>(); // by jti
+  private readonly latestByCell = new Map<string, string>(); // cellId → jti
+  private readonly posted = new Set<string>();
+  private readonly onDidChangeCellEmitter = new Emitter<CellRunState>();
+  private readonly onDidFailReceiptEmitter = new Emitter<{ jti: string; error: ApiError }>();
+  /** A cell's latest run changed (output arrived, status changed, receipt verified). */
+  readonly onDidChangeCell = this.onDidChangeCellEmitter.event;
+  /** The server rejected a receipt (should never happen with an honest runtime). */
+  readonly onDidFailReceipt = this.onDidFailReceiptEmitter.event;
+
+  private constructor(
+    private readonly opts: NotebookSessionOptions,
+    sid: string,
+  ) {
+    this.sid = sid;
+    for (const jti of opts.knownJtis ?? []) this.posted.add(jti);
+    this.socket = new RuntimeSocket({
+      runtimeUrl: opts.runtime.url,
+      getToken: async () => (await opts.api.accessToken(sid)).token,
+      ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
+    });
+    this.socket.onDidEvent((ev) => this.onEvent(ev));
+  }
+
+  /** Create (or reuse) the notebook's session on the runtime, connect and replay its journal. */
+  static async open(opts: NotebookSessionOptions): Promise<NotebookSession> {
+    const session = await opts.api.createSession({ notebookId: opts.notebookId, runtimeId: opts.runtime.id });
+    const ns = new NotebookSession(opts, session.sid);
+    await ns.socket.connect();
+    return ns;
+  }
+
+  /** Latest known run of a cell in this session, if any. */
+  cellState(cellId: string): CellRunState | undefined {
+    const jti = this.latestByCell.get(cellId);
+    return jti ? this.runs.get(jti)?.state : undefined;
+  }
+
+  /** Run a cell through the full path; resolves when it ended and its receipt was posted. */
+  async run(cell: CellInput): Promise<CellRunResult> {
+    const compiled = await this.opts.api.compile(this.opts.notebookId, { sid: this.sid, cell });
+    const tracked = this.track(compiled.jti, cell.id);
+    tracked.state.running = true;
+    this.onDidChangeCellEmitter.fire({ ...tracked.state });
+    const done = new Promise<CellRunResult>((resolve) => tracked.waiters.push(resolve));
+    try {
+      await this.socket.execute(compiled.envelope);
+    } catch (err) {
+      // Rejected before it ran: nothing executed, so there is no receipt to wait for.
+      if (err instanceof ApiError && err.code === 'client.disconnected') return done;
+      tracked.state.running = false;
+      this.onDidChangeCellEmitter.fire({ ...tracked.state });
+      throw err;
+    }
+    return done;
+  }
+
+  /** Interrupt the running execution. */
+  interrupt(): void {
+    this.socket.interrupt();
+  }
+
+  close(): void {
+    this.socket.dispose();
+    this.onDidChangeCellEmitter.clear();
+    this.onDidFailReceiptEmitter.clear();
+  }
+
+  private track(jti: string, cellId: string): Tracked {
+    let t = this.runs.get(jti);
+    if (!t) {
+      t = {
+        state: {
+          cellId,
+          jti,
+          running: false,
+          outputs: [],
+          status: null,
+          exitCode: null,
+          executionCount: null,
+          startedAt: null,
+          endedAt: null,
+          auditSeq: null,
+        },
+        outputState: emptyOutputState(),
+        events: [],
+        waiters: [],
+      };
+      this.runs.set(jti, t);
+    }
+    this.latestByCell.set(cellId, jti);
+    return t;
+  }
+
+  private onEvent(ev: JournalEvent): void {
+    const t = this.runs.get(ev.jti) ?? this.track(ev.jti, ev.cell);
+    if (this.latestByCell.get(ev.cell) !== ev.jti && ev.type === 'cell_started') {
+      this.latestByCell.set(ev.cell, ev.jti);
+    }
+    t.events.push(ev);
+    t.outputState = applyJournalEvent(t.outputState, ev);
+    const s = t.state;
+    s.outputs = t.outputState.outputs;
+    if (ev.type === 'cell_started') {
+      s.running = true;
+      s.startedAt = ev.data.startedAt;
+    } else if (ev.type === 'cell_ended') {
+      s.running = false;
+      s.status = ev.data.status;
+      s.exitCode = ev.data.exitCode ?? null;
+      s.executionCount = ev.data.executionCount;
+      s.endedAt = ev.data.endedAt;
+      void this.postReceipt(t, ev.data.receipt);
+    }
+    if (this.latestByCell.get(ev.cell) === ev.jti) this.onDidChangeCellEmitter.fire({ ...s });
+  }
+
+  private async postReceipt(t: Tracked, receipt: string): Promise<void> {
+    const { jti } = t.state;
+    if (!this.posted.has(jti)) {
+      this.posted.add(jti);
+      try {
+        const res = await this.opts.api.submitReceipt({ receipt, outputs: t.state.outputs });
+        t.state.auditSeq = res.auditSeq;
+      } catch (err) {
+        const error = err instanceof ApiError ? err : new ApiError('client.error', String(err));
+        // Another client (another tab, a reload) may have posted it first: that is fine.
+        if (error.code !== 'receipt.duplicate') this.onDidFailReceiptEmitter.fire({ jti, error });
+      }
+      if (this.latestByCell.get(t.state.cellId) === jti) this.onDidChangeCellEmitter.fire({ ...t.state });
+    }
+    const result: CellRunResult = { ...t.state, status: t.state.status ?? 'error', events: [...t.events] };
+    for (const w of t.waiters.splice(0)) w(result);
+  }
+}

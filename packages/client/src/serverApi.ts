@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import {
+  AccessTokenResponseSchema,
+  AuditEntrySchema,
+  AuditVerifyResponseSchema,
+  AuthStateSchema,
+  CompileResponseSchema,
+  ExecSessionSchema,
+  JwksSchema,
+  NotebookSchema,
+  NotebookSummarySchema,
+  RuntimeSchema,
+  ServerInfoSchema,
+  SessionInfoSchema,
+  SubmitReceiptResponseSchema,
+  WorkspaceSchema,
+  type CellInput,
+  type Output,
+  type RuntimeIdentity,
+} from '@spin/protocol';
+import { HttpClient, type HttpClientOptions } from './httpClient.js';
+
+const OkSchema = z.unknown();
+
+/** Typed client for the server's REST API (`/api/v1`, DESIGN.md §5). */
+export class ServerApi {
+  readonly http: HttpClient;
+
+  constructor(opts: HttpClientOptions) {
+    this.http = new HttpClient(opts);
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
+  // ---- auth
+  authState() {
+    return this.http.request('GET', '/api/v1/auth/state', AuthStateSchema);
+  }
+  async signup(body: { email: string; password: string; name: string }) {
+    const info = await this.http.request('POST', '/api/v1/auth/signup', SessionInfoSchema, body);
+    this.http.csrfToken = info.csrfToken;
+    return info;
+  }
+  async login(body: { email: string; password: string }) {
+    const info = await this.http.request('POST', '/api/v1/auth/login', SessionInfoSchema, body);
+    this.http.csrfToken = info.csrfToken;
+    return info;
+  }
+  async me() {
+    const info = await this.http.request('GET', '/api/v1/auth/me', SessionInfoSchema);
+    this.http.csrfToken = info.csrfToken;
+    return info;
+  }
+  async logout() {
+    await this.http.request('POST', '/api/v1/auth/logout', OkSchema, {});
+    this.http.csrfToken = null;
+  }
+
+  // ---- workspaces & notebooks
+  listWorkspaces() {
+    return this.http.request('GET', '/api/v1/workspaces', z.array(WorkspaceSchema));
+  }
+  listNotebooks(workspaceId?: string) {
+    const q = workspaceId ? `?workspaceId=${encodeURIComponent(workspaceId)}` : '';
+    return this.http.request('GET', `/api/v1/notebooks${q}`, z.array(NotebookSummarySchema));
+  }
+  createNotebook(body: { title: string; workspaceId?: string; cells?: CellInput[] }) {
+    return this.http.request('POST', '/api/v1/notebooks', NotebookSchema, body);
+  }
+  getNotebook(id: string) {
+    return this.http.request('GET', `/api/v1/notebooks/${encodeURIComponent(id)}`, NotebookSchema);
+  }
+  updateNotebook(id: string, body: { title?: string; cells?: CellInput[]; version?: number }) {
+    return this.http.request('PUT', `/api/v1/notebooks/${encodeURIComponent(id)}`, NotebookSchema, body);
+  }
+
+  // ---- runtimes
+  listRuntimes() {
+    return this.http.request('GET', '/api/v1/runtimes', z.array(RuntimeSchema));
+  }
+  registerRuntime(body: { name: string; url: string; identity: RuntimeIdentity }) {
+    return this.http.request('POST', '/api/v1/runtimes', RuntimeSchema, body);
+  }
+  serverInfo() {
+    return this.http.request('GET', '/api/v1/server', ServerInfoSchema);
+  }
+  jwks() {
+    return this.http.request('GET', '/.well-known/jwks.json', JwksSchema);
+  }
+
+  // ---- execution path (DESIGN.md §1)
+  createSession(body: { notebookId: string; runtimeId: string }) {
+    return this.http.request('POST', '/api/v1/sessions', ExecSessionSchema, body);
+  }
+  accessToken(sid: string) {
+    return this.http.request(
+      'POST',
+      `/api/v1/sessions/${encodeURIComponent(sid)}/token`,
+      AccessTokenResponseSchema,
+      {},
+    );
+  }
+  compile(notebookId: string, body: { sid: string; cell: CellInput }) {
+    return this.http.request(
+      'POST',
+      `/api/v1/notebooks/${encodeURIComponent(notebookId)}/compile`,
+      CompileResponseSchema,
+      body,
+    );
+  }
+  submitReceipt(body: { receipt: string; outputs: Output[] }) {
+    return this.http.request('POST', '/api/v1/receipts', SubmitReceiptResponseSchema, body);
+  }
+
+  // ---- audit
+  async audit(params: { limit?: number; after?: number } = {}) {
+    const q = new URLSearchParams();
+    if (params.limit !== undefined) q.set('limit', String(params.limit));
+    if (params.after !== undefined) q.set('after', String(params.after));
+    const qs = q.size > 0 ? `?${q}` : '';
+    const res = await this.http.request('GET', `/api/v1/audit${qs}`, z.object({ entries: z.array(AuditEntrySchema) }));
+    return res.entries;
+  }
+  verifyAudit() {
+    return this.http.request('GET', '/api/v1/audit/verify', AuditVerifyResponseSchema);
+  }
+}

@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies defaults and lets options override the environment', () => {
+    const home = mkdtempSync(join(tmpdir(), 'spin-cfg-'));
+    const cfg = loadConfig(
+      { port: 0 },
+      { PORT: '9999', SPIN_HOME: home, SPIN_TOKEN: 't'.repeat(20) },
+    );
+    expect(cfg.port).toBe(0);
+    expect(cfg.host).toBe('127.0.0.1');
+    expect(cfg.sandbox).toBe('none');
+    expect(cfg.spinToken).toBe('t'.repeat(20));
+    rmSync(home, { recursive: true });
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({}, { PORT: 'abc' })).toThrow(/PORT/);
+    expect(() => loadConfig({}, { SPIN_SANDBOX: 'docker' })).toThrow(/SPIN_SANDBOX/);
+    expect(() => loadConfig({}, { SPIN_ALLOWED_ORIGINS: 'not a url' })).toThrow(
+      /SPIN_ALLOWED_ORIGINS/,
+    );
+  });
+
+  it('generates a SPIN_TOKEN into a 0600 file and reuses it', () => {
+    const home = mkdtempSync(join(tmpdir(), 'spin-cfg-'));
+    const a = loadConfig({ home }, {});
+    const file = join(home, 'spin-token');
+    expect(readFileSync(file, 'utf8').trim()).toBe(a.spinToken);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ home }, {}).spinToken).toBe(a.spinToken);
+    rmSync(home, { recursive: true });
+  });
+
+  it('normalises allowed origins', () => {
+    const home = mkdtempSync(join(tmpdir(), 'spin-cfg-'));
+    const cfg = loadConfig(
+      { home },
+      { SPIN_ALLOWED_ORIGINS: 'https://a.test/, http://b.test:8080' },
+    );
+    expect(cfg.allowedOrigins).toEqual(['https://a.test', 'http://b.test:8080']);
+    rmSync(home, { recursive: true });
+  });
+});

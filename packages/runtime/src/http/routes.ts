@@ -1,0 +1,88 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PairRequestSchema, SpinError } from '@spin/protocol';
+import type { RuntimeContext } from '../runtimeContext.js';
+import { verifySessionToken } from '../security/accessTokens.js';
+import { publicIdentity } from '../security/identity.js';
+import { allowOrigin, answerPreflight, applyCors } from './cors.js';
+import { bearerToken, readJson, sendError, sendJson } from './httpIo.js';
+
+/** Constant-time comparison of two secrets of any length (compares their SHA-256). */
+export function secretsEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+async function pair(ctx: RuntimeContext, req: IncomingMessage, res: ServerResponse) {
+  const token = bearerToken(req);
+  if (token === undefined) throw new SpinError('auth.token_missing', 'pairing needs SPIN_TOKEN');
+  if (!secretsEqual(token, ctx.config.spinToken)) {
+    ctx.metrics.envelopeRejections.inc({ code: 'auth.token_invalid' });
+    ctx.logger.warn({ code: 'auth.token_invalid' }, 'pairing refused');
+    throw new SpinError('auth.token_invalid', 'SPIN_TOKEN is wrong');
+  }
+  allowOrigin(req, res); // the token is the protection here, not the origin
+  const parsed = PairRequestSchema.safeParse(await readJson(req));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SpinError(
+      'request.invalid',
+      `invalid pairing request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    );
+  }
+  const p = ctx.pairing.pair(parsed.data);
+  ctx.logger.info({ issuer: p.issuer, allowedOrigins: p.allowedOrigins }, 'runtime paired');
+  sendJson(res, 200, publicIdentity(ctx.keys, true));
+}
+
+async function blob(ctx: RuntimeContext, req: IncomingMessage, res: ServerResponse, id: string) {
+  await verifySessionToken(bearerToken(req), ctx.pairing, ctx.keys.runtimeId);
+  sendError(res, new SpinError('request.not_found', `no blob "${id.slice(0, 64)}"`));
+}
+
+/**
+ * The runtime's HTTP endpoints (DESIGN.md §5): `/healthz`, `/metrics`, `/v1/identity`,
+ * `/v1/pair`, `/v1/blobs/:id`. Errors use the `{ error: { code, message } }` shape.
+ */
+export async function handleRequest(
+  ctx: RuntimeContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://runtime').pathname;
+  try {
+    if (req.method === 'OPTIONS') {
+      answerPreflight(req, res, ctx.pairing, path);
+      return;
+    }
+    if (path !== '/v1/pair') applyCors(req, res, ctx.pairing);
+    const route = `${req.method ?? ''} ${path}`;
+    if (route === 'GET /healthz') {
+      sendJson(res, 200, {
+        status: 'ok',
+        runtimeId: ctx.keys.runtimeId,
+        paired: ctx.pairing.paired,
+      });
+    } else if (route === 'GET /metrics') {
+      const text = await ctx.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType }).end(text);
+    } else if (route === 'GET /v1/identity') {
+      sendJson(res, 200, publicIdentity(ctx.keys, ctx.pairing.paired));
+    } else if (route === 'POST /v1/pair') {
+      await pair(ctx, req, res);
+    } else if (req.method === 'GET' && path.startsWith('/v1/blobs/')) {
+      await blob(ctx, req, res, decodeURIComponent(path.slice('/v1/blobs/'.length)));
+    } else {
+      throw new SpinError('request.not_found', `no route ${req.method ?? ''} ${path}`);
+    }
+  } catch (err) {
+    if (!(err instanceof SpinError)) ctx.logger.error({ err, path }, 'request failed');
+    // a body we stopped reading leaves the connection unusable: tell the client not to reuse it
+    if (err instanceof SpinError && err.code === 'request.too_large') {
+      res.setHeader('connection', 'close');
+    }
+    if (!res.headersSent) sendError(res, err);
+    else res.destroy();
+  }
+}

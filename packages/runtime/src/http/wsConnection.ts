@@ -1,0 +1,209 @@
+import type { WebSocket, RawData } from 'ws';
+import {
+  ClientMessageSchema,
+  SpinError,
+  WS_CLOSE,
+  openProgram,
+  type AccessTokenClaims,
+  type ClientMessage,
+  type JournalEvent,
+  type RuntimeMessage,
+} from '@spin/protocol';
+import { normaliseError } from '../errors.js';
+import type { RuntimeContext } from '../runtimeContext.js';
+import { verifySessionToken } from '../security/accessTokens.js';
+import type { Session, SessionSubscriber } from '../sessions/session.js';
+
+/** Largest client message the runtime reads (larger ones get `request.too_large`). */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** A client this far behind is disconnected; it resumes with `attach {lastSeq}`. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One client's WebSocket (`/v1/ws`, subprotocol `spin.runtime.v1`): hello → welcome →
+ * attach/execute/interrupt/ping (messages in protocol `runtimeWs.ts`). Messages are handled
+ * strictly in arrival order so programs queue in the order the client sent them.
+ */
+export class WsConnection implements SessionSubscriber {
+  private claims: AccessTokenClaims | null = null;
+  private session: Session | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: RuntimeContext,
+  ) {
+    ctx.metrics.wsConnections.inc();
+    this.helloTimer = setTimeout(() => {
+      this.fail('auth.token_missing', 'no hello within 10 s', WS_CLOSE.helloTimeout);
+    }, ctx.helloTimeoutMs);
+    ws.on('message', (data, isBinary) => {
+      this.chain = this.chain.then(() => this.onMessage(data, isBinary));
+    });
+    ws.on('close', () => {
+      clearTimeout(this.helloTimer);
+      this.session?.detach(this);
+      ctx.metrics.wsConnections.dec();
+    });
+    ws.on('error', () => undefined);
+  }
+
+  private send(msg: RuntimeMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Live journal event for this socket's session. */
+  deliver(event: JournalEvent): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.ws.close(1013, 'client too slow; reattach with lastSeq');
+      return;
+    }
+    this.ws.send(JSON.stringify({ type: 'event', event }));
+  }
+
+  private error(code: string, message: string, requestId?: string): void {
+    this.send({ type: 'error', code, message, ...(requestId ? { requestId } : {}) });
+  }
+
+  private fail(code: string, message: string, closeCode: number): void {
+    this.error(code, message);
+    this.ws.close(closeCode, code);
+  }
+
+  private async onMessage(data: RawData, isBinary: boolean): Promise<void> {
+    try {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      if (buf.length > MAX_MESSAGE_BYTES) {
+        throw new SpinError(
+          'request.too_large',
+          `messages are limited to ${MAX_MESSAGE_BYTES} bytes`,
+        );
+      }
+      if (isBinary) throw new SpinError('request.invalid', 'binary messages are not supported');
+      let json: unknown;
+      try {
+        json = JSON.parse(buf.toString('utf8'));
+      } catch {
+        throw new SpinError('request.malformed_json', 'message is not valid JSON');
+      }
+      const parsed = ClientMessageSchema.safeParse(json);
+      if (!this.claims) {
+        if (!parsed.success || parsed.data.type !== 'hello') {
+          this.fail(
+            'auth.token_missing',
+            'the first message must be hello',
+            WS_CLOSE.unauthenticated,
+          );
+          return;
+        }
+        await this.hello(parsed.data.token);
+        return;
+      }
+      if (!parsed.success) {
+        const type = (json as { type?: unknown } | null)?.type;
+        throw new SpinError(
+          'request.invalid',
+          `invalid message${typeof type === 'string' ? ` of type "${type.slice(0, 32)}"` : ''}`,
+        );
+      }
+      await this.handle(parsed.data);
+    } catch (err) {
+      const e = normaliseError(err);
+      if (e.code === 'internal.error') this.ctx.logger.error({ err }, 'ws message failed');
+      this.error(e.code, e.message);
+    }
+  }
+
+  private async hello(token: string): Promise<void> {
+    try {
+      this.claims = await verifySessionToken(token, this.ctx.pairing, this.ctx.keys.runtimeId);
+    } catch (err) {
+      const e = normaliseError(err);
+      this.ctx.metrics.envelopeRejections.inc({ code: e.code });
+      this.ctx.logger.warn({ code: e.code }, 'websocket hello refused');
+      this.fail(e.code, e.message, WS_CLOSE.unauthenticated);
+      return;
+    }
+    clearTimeout(this.helloTimer);
+    this.session = this.ctx.sessions.get(this.claims.sid);
+    this.send({
+      type: 'welcome',
+      runtimeId: this.ctx.keys.runtimeId,
+      sid: this.claims.sid,
+      sub: this.claims.sub,
+      perms: this.claims.perms,
+      headSeq: this.session.headSeq,
+    });
+  }
+
+  private async handle(msg: ClientMessage): Promise<void> {
+    const session = this.session!;
+    switch (msg.type) {
+      case 'hello':
+        throw new SpinError('request.invalid', 'already authenticated');
+      case 'ping':
+        this.send({ type: 'pong', ...(msg.requestId ? { requestId: msg.requestId } : {}) });
+        return;
+      case 'attach': {
+        session.detach(this);
+        const { fromSeq, headSeq } = session.attach(this, msg.lastSeq);
+        this.send({ type: 'attached', fromSeq, headSeq });
+        return;
+      }
+      case 'interrupt':
+        if (!this.claims!.perms.includes('interrupt')) {
+          this.error('runtime.permission_required', 'this token may not interrupt', msg.requestId);
+          return;
+        }
+        session.interrupt();
+        this.send({ type: 'interrupted', requestId: msg.requestId });
+        return;
+      case 'execute':
+        await this.execute(msg.requestId, msg.envelope);
+        return;
+    }
+  }
+
+  private async execute(requestId: string, envelope: string): Promise<void> {
+    const token = this.claims!;
+    const { keys, pairing, replay, logger, metrics } = this.ctx;
+    try {
+      if (!token.perms.includes('execute')) {
+        throw new SpinError('runtime.permission_required', 'this token may not execute programs');
+      }
+      const jwks = pairing.serverJwks;
+      if (!jwks) throw new SpinError('runtime.not_paired', 'this runtime is not paired');
+      const claims = await openProgram(envelope, {
+        decryptionKey: keys.decryptionKey,
+        decryptionKid: keys.encryption.publicJwk.kid,
+        serverJwks: jwks,
+        audience: keys.runtimeId,
+        claimJti: async (jti, exp) => replay.claim(jti, exp),
+        authorize: (c) => {
+          if (c.sub !== token.sub) {
+            throw new SpinError(
+              'runtime.token_subject_mismatch',
+              'program was issued to another user',
+            );
+          }
+          if (c.sid !== token.sid) {
+            throw new SpinError(
+              'runtime.token_session_mismatch',
+              'program belongs to another session',
+            );
+          }
+        },
+      });
+      this.send({ type: 'accepted', requestId, jti: claims.jti, cell: claims.cell });
+      this.session!.enqueue(claims);
+    } catch (err) {
+      const e = normaliseError(err);
+      metrics.envelopeRejections.inc({ code: e.code });
+      if (e.code === 'internal.error') logger.error({ err, requestId }, 'program failed to open');
+      else logger.warn({ code: e.code, requestId, sid: token.sid }, 'program rejected');
+      this.error(e.code, e.message, requestId);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { WS_CLOSE, type RuntimeIdentity } from '@spin/protocol';
+import { loadConfig, spinTokenPath, type RuntimeConfig } from './config.js';
+import { createRuntimeServer } from './http/server.js';
+import { KernelManager } from './kernels/kernelManager.js';
+import { kernelEnv } from './kernels/kernelClient.js';
+import { createLogger, type LoggerOption } from './logger.js';
+import { RuntimeMetrics } from './metrics.js';
+import { ProcessorRegistry } from './processors/registry.js';
+import { processSandbox } from './sandbox/bwrap.js';
+import { loadIdentity, publicIdentity } from './security/identity.js';
+import { PairingStore } from './security/pairing.js';
+import { ReplayCache } from './security/replayCache.js';
+import { SessionManager } from './sessions/sessionManager.js';
+
+export { loadConfig, type RuntimeConfig } from './config.js';
+export {
+  KernelClient,
+  type ExecuteReply,
+  type KernelOutput,
+  type KernelClientOptions,
+} from './kernels/kernelClient.js';
+export { findKernelSpec, type KernelSpec } from './kernels/kernelspec.js';
+export { KernelManager, type KernelInfo } from './kernels/kernelManager.js';
+export { SessionManager } from './sessions/sessionManager.js';
+export type {
+  ProcessorFactory,
+  ProcessorFrame,
+  ProcessorHost,
+  ProcessorInstance,
+} from './processors/types.js';
+
+/** Options of {@link startRuntime}: config fields override the environment. */
+export interface StartRuntimeOptions extends Partial<RuntimeConfig> {
+  /** A pino logger, or a destination stream for the runtime's own (redacting) logger. */
+  logger?: LoggerOption;
+  /** Environment to read config from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Print the fingerprint banner on stdout (default true). */
+  banner?: boolean;
+  /** How long a WebSocket may take to say hello (default 10 s). */
+  helloTimeoutMs?: number;
+}
+
+/** A running runtime. */
+export interface RuntimeHandle {
+  /** Base URL, e.g. `http://127.0.0.1:8888`. */
+  url: string;
+  port: number;
+  /** Current public identity (`paired` reflects pairing at the time of reading). */
+  readonly identity: RuntimeIdentity;
+  /** The pairing secret (from SPIN_TOKEN or `$SPIN_HOME/spin-token`). */
+  spinToken: string;
+  /** Kernels ever started, with per-kernel execute_request counts. */
+  kernels: KernelManager;
+  sessions: SessionManager;
+  logger: Logger;
+  /** Close sockets, end running cells, shut kernels down. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start a SPIN runtime (DESIGN.md §1, §5): load or create its identity under SPIN_HOME, serve
+ * HTTP + WebSocket on HOST:PORT, run programs in kernels and processors.
+ */
+export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<RuntimeHandle> {
+  const { logger: loggerOpt, env, banner = true, helloTimeoutMs = 10_000, ...overrides } = opts;
+  const config = loadConfig(overrides, env);
+  const logger = createLogger(config.logLevel, loggerOpt);
+  const keys = await loadIdentity(config.home);
+  if (config.spinTokenGenerated) {
+    logger.info(
+      { file: spinTokenPath(config.home) },
+      'SPIN_TOKEN not set; using the token in this file',
+    );
+  }
+  const metrics = new RuntimeMetrics();
+  const pairing = new PairingStore(config.home, config.allowedOrigins);
+  const replay = new ReplayCache(config.home);
+  const kernels = new KernelManager({
+    home: config.home,
+    sandbox: config.sandbox,
+    logger,
+    metrics,
+  });
+  const sandbox = processSandbox(config.sandbox, [config.home]);
+  const processors = new ProcessorRegistry({
+    logger: logger.child({ component: 'processor' }),
+    fetch: globalThis.fetch,
+    env: kernelEnv(),
+    ...(sandbox ? { sandbox } : {}),
+  });
+  const sessions = new SessionManager(config.home, {
+    runtimeId: keys.runtimeId,
+    signingKey: keys.signingKey,
+    signingKid: keys.signing.publicJwk.kid,
+    processors,
+    metrics,
+    logger,
+    kernels,
+  });
+  const ctx = { config, keys, pairing, replay, sessions, kernels, metrics, logger, helloTimeoutMs };
+  const { server, wss } = createRuntimeServer(ctx);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info(
+    { url, runtimeId: keys.runtimeId, fingerprint: keys.fingerprint, paired: pairing.paired },
+    'runtime started',
+  );
+  if (banner) {
+    process.stdout.write(
+      `SPIN runtime ${keys.runtimeId} listening on ${url}\nkey fingerprint: ${keys.fingerprint}\n`,
+    );
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    get identity() {
+      return publicIdentity(keys, pairing.paired);
+    },
+    spinToken: config.spinToken,
+    kernels,
+    sessions,
+    logger,
+    close() {
+      closing ??= (async () => {
+        for (const ws of wss.clients) ws.close(WS_CLOSE.shuttingDown, 'runtime shutting down');
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeAllConnections();
+        await sessions.closeAll();
+        await kernels.shutdownAll();
+        await processors.dispose();
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        await closed;
+        replay.close();
+        logger.info('runtime stopped');
+      })();
+      return closing;
+    },
+  };
+}

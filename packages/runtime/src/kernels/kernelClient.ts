@@ -1,0 +1,395 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Dealer, Subscriber, type Socket } from 'zeromq';
+import { KernelDiedError, SpinError } from '../errors.js';
+import type { KernelSpec } from './kernelspec.js';
+import { MessageCodec, WireError, type JupyterMessage } from './wire.js';
+
+/** iopub message types that are cell outputs (nbformat output types plus display updates). */
+export const OUTPUT_MSG_TYPES = new Set([
+  'stream',
+  'display_data',
+  'execute_result',
+  'error',
+  'clear_output',
+  'update_display_data',
+]);
+
+/** One iopub output message of an execution. */
+export interface KernelOutput {
+  msgType: string;
+  content: Record<string, unknown>;
+}
+
+/** Result of an `execute_request` (from its `execute_reply`). */
+export interface ExecuteReply {
+  status: 'ok' | 'error' | 'aborted';
+  executionCount: number | null;
+}
+
+export interface KernelClientOptions {
+  /** Identifier used in logs and directory names (default: random). */
+  id?: string;
+  /** Writable directory for the connection file and IPC sockets (created if missing). */
+  dir: string;
+  /** Working directory of the kernel process. */
+  cwd?: string;
+  /** Kernel environment (default: this process's, without SPIN_* variables). */
+  env?: NodeJS.ProcessEnv;
+  /** Rewrites the kernel command line, e.g. to run it under bubblewrap (src/sandbox). */
+  wrapCommand?: (argv: string[]) => string[];
+  /** `ipc` (default when the socket path fits) or `tcp` on 127.0.0.1. */
+  transport?: 'ipc' | 'tcp';
+  /** Overrides the spec's interrupt mode (sandboxed kernels are interrupted by message). */
+  interruptMode?: 'signal' | 'message';
+  /** Give up on readiness after this long (default 30 s). */
+  startTimeoutMs?: number;
+}
+
+interface PendingExecute {
+  onOutput: (out: KernelOutput) => void;
+  reply: ExecuteReply | null;
+  idle: boolean;
+  resolve: (r: ExecuteReply) => void;
+  reject: (e: Error) => void;
+}
+
+/** Environment handed to user code: nothing that starts with SPIN_ (the pairing secret). */
+export function kernelEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(base).filter(([k]) => !k.startsWith('SPIN_')));
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/**
+ * A client for one Jupyter kernel over ZeroMQ, speaking the messaging protocol v5.3
+ * (https://jupyter-client.readthedocs.io/en/stable/messaging.html). It launches the kernel
+ * from its kernelspec with a fresh connection file (HMAC-SHA256 key), talks Dealer on
+ * shell/control and Subscriber on iopub, and waits for readiness the way FACTS.md prescribes.
+ */
+export class KernelClient {
+  readonly id: string;
+  /** Number of `execute_request`s sent to this kernel (tests assert rejected programs add 0). */
+  executeRequests = 0;
+  spec: KernelSpec | null = null;
+  private proc: ChildProcess | null = null;
+  private codec: MessageCodec | null = null;
+  private shell: Dealer | null = null;
+  private control: Dealer | null = null;
+  private iopub: Subscriber | null = null;
+  private readonly sendChains = new WeakMap<Socket, Promise<unknown>>();
+  private readonly pending = new Map<string, PendingExecute>();
+  private readonly infoRequests = new Set<string>();
+  private infoReply = false;
+  private infoIopub = false;
+  private onInfo: (() => void) | null = null;
+  private exitInfo: { code: number | null; signal: string | null } | null = null;
+  private readonly exitListeners: ((info: { code: number | null }) => void)[] = [];
+  private stderrTail = '';
+  private closing = false;
+
+  constructor(private readonly opts: KernelClientOptions) {
+    this.id = opts.id ?? `k_${randomUUID().slice(0, 8)}`;
+  }
+
+  /** PID of the spawned process (the sandbox wrapper's when sandboxed). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /** True while the kernel process runs. */
+  get alive(): boolean {
+    return this.proc !== null && this.exitInfo === null;
+  }
+
+  /** Called once when the kernel process exits (expectedly or not). */
+  onDidExit(listener: (info: { code: number | null }) => void): void {
+    if (this.exitInfo) listener(this.exitInfo);
+    else this.exitListeners.push(listener);
+  }
+
+  /** Launch the kernel and resolve once it answers kernel_info on shell and iopub. */
+  async start(spec: KernelSpec): Promise<void> {
+    if (this.proc) throw new Error('kernel already started');
+    this.spec = spec;
+    mkdirSync(this.opts.dir, { recursive: true, mode: 0o700 });
+    const key = randomBytes(32).toString('hex');
+    this.codec = new MessageCodec(key);
+    const ipcBase = join(this.opts.dir, 'ipc');
+    const transport = this.opts.transport ?? (ipcBase.length < 96 ? 'ipc' : 'tcp');
+    const ports = transport === 'ipc' ? [1, 2, 3, 4, 5] : await freePorts(5);
+    const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = ports as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const ip = transport === 'ipc' ? ipcBase : '127.0.0.1';
+    const connectionFile = join(this.opts.dir, 'connection.json');
+    writeFileSync(
+      connectionFile,
+      JSON.stringify({
+        shell_port: shellPort,
+        iopub_port: iopubPort,
+        stdin_port: stdinPort,
+        control_port: controlPort,
+        hb_port: hbPort,
+        ip,
+        key,
+        transport,
+        signature_scheme: 'hmac-sha256',
+        kernel_name: spec.name,
+      }),
+      { mode: 0o600 },
+    );
+    const url = (port: number) =>
+      transport === 'ipc' ? `ipc://${ip}-${port}` : `tcp://${ip}:${port}`;
+
+    this.shell = new Dealer({ routingId: this.codec.session, linger: 0 });
+    this.control = new Dealer({ routingId: this.codec.session, linger: 0 });
+    this.iopub = new Subscriber({ linger: 0 });
+    this.iopub.subscribe();
+    this.shell.connect(url(shellPort));
+    this.control.connect(url(controlPort));
+    this.iopub.connect(url(iopubPort));
+    void this.pump(this.shell);
+    void this.pump(this.control);
+    void this.pump(this.iopub);
+
+    const argv = spec.argv.map((a) =>
+      a.replace('{connection_file}', connectionFile).replace('{resource_dir}', spec.resourceDir),
+    );
+    const finalArgv = this.opts.wrapCommand ? this.opts.wrapCommand(argv) : argv;
+    const env = { ...(this.opts.env ?? kernelEnv()), ...spec.env };
+    const proc = spawn(finalArgv[0]!, finalArgv.slice(1), {
+      cwd: this.opts.cwd ?? this.opts.dir,
+      env,
+      detached: true, // own process group: SIGINT reaches the kernel, not our terminal's
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.proc = proc;
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-4000);
+    });
+    proc.once('error', () => this.handleExit(null, null));
+    proc.once('exit', (code, signal) => this.handleExit(code, signal));
+
+    await this.waitReady(this.opts.startTimeoutMs ?? 30_000);
+  }
+
+  private waitReady(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const send = () => {
+        const msg = this.codec!.create('kernel_info_request', {});
+        this.infoRequests.add(msg.header.msg_id);
+        void this.send(this.shell!, msg).catch(() => undefined);
+      };
+      const timer = setInterval(send, 250);
+      const deadline = setTimeout(() => {
+        finish(new SpinError('runtime.kernel_failed', 'kernel did not become ready in time'));
+      }, timeoutMs);
+      const finish = (err?: Error) => {
+        clearInterval(timer);
+        clearTimeout(deadline);
+        this.onInfo = null;
+        this.infoRequests.clear();
+        if (err) {
+          void this.shutdown();
+          reject(err);
+        } else resolve();
+      };
+      this.onInfo = () => {
+        if (this.exitInfo) {
+          const tail = this.stderrTail.trim().split('\n').slice(-5).join('\n');
+          finish(new KernelDiedError(`kernel exited during start${tail ? `: ${tail}` : ''}`));
+        } else if (this.infoReply && this.infoIopub) finish();
+      };
+      send();
+    });
+  }
+
+  private handleExit(code: number | null, signal: string | null): void {
+    if (this.exitInfo) return;
+    this.exitInfo = { code, signal };
+    const err = new KernelDiedError(
+      `the kernel died (exit code ${code ?? 'none'}${signal ? `, signal ${signal}` : ''})`,
+    );
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.onInfo?.();
+    for (const l of this.exitListeners.splice(0)) l(this.exitInfo);
+    this.closeSockets();
+  }
+
+  private send(sock: Socket, msg: JupyterMessage): Promise<unknown> {
+    const frames = this.codec!.encode(msg);
+    const prev = this.sendChains.get(sock) ?? Promise.resolve();
+    const next = prev.then(() => (sock as Dealer).send(frames));
+    this.sendChains.set(
+      sock,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  private async pump(sock: Socket & AsyncIterable<Buffer[]>): Promise<void> {
+    try {
+      for await (const frames of sock) this.dispatch(sock, frames);
+    } catch {
+      // socket closed
+    }
+  }
+
+  private dispatch(sock: Socket, frames: Buffer[]): void {
+    let msg: JupyterMessage;
+    try {
+      msg = this.codec!.decode(frames);
+    } catch (err) {
+      if (err instanceof WireError) return; // unsigned or forged: drop it
+      throw err;
+    }
+    const parentId = msg.parent_header.msg_id;
+    if (!parentId) return;
+    if (this.infoRequests.has(parentId)) {
+      if (sock === this.iopub) this.infoIopub = true;
+      else if (msg.header.msg_type === 'kernel_info_reply') this.infoReply = true;
+      this.onInfo?.();
+      return;
+    }
+    const p = this.pending.get(parentId);
+    if (!p) return;
+    if (sock === this.iopub) {
+      const type = msg.header.msg_type;
+      if (type === 'status') {
+        if (msg.content.execution_state === 'idle') p.idle = true;
+      } else if (OUTPUT_MSG_TYPES.has(type)) {
+        p.onOutput({ msgType: type, content: msg.content });
+      }
+    } else if (msg.header.msg_type === 'execute_reply') {
+      const status = msg.content.status;
+      p.reply = {
+        status: status === 'ok' || status === 'aborted' ? status : 'error',
+        executionCount:
+          typeof msg.content.execution_count === 'number' ? msg.content.execution_count : null,
+      };
+    }
+    if (p.reply && p.idle) {
+      this.pending.delete(parentId);
+      p.resolve(p.reply);
+    }
+  }
+
+  /**
+   * Run code; `onOutput` receives every output message of this request in order. Resolves
+   * when both `execute_reply` and iopub `status: idle` arrived; rejects with
+   * {@link KernelDiedError} if the kernel exits first.
+   */
+  execute(code: string, onOutput: (out: KernelOutput) => void): Promise<ExecuteReply> {
+    if (!this.alive || !this.codec || !this.shell) {
+      return Promise.reject(new KernelDiedError('the kernel is not running'));
+    }
+    const msg = this.codec.create('execute_request', {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: false,
+    });
+    return new Promise<ExecuteReply>((resolve, reject) => {
+      this.pending.set(msg.header.msg_id, { onOutput, reply: null, idle: false, resolve, reject });
+      this.executeRequests++;
+      this.send(this.shell!, msg).catch((err: unknown) => {
+        this.pending.delete(msg.header.msg_id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
+  /** Interrupt the running execution: SIGINT to the kernel's process group, or a control message. */
+  async interrupt(): Promise<void> {
+    if (!this.alive || !this.proc?.pid) return;
+    const mode = this.opts.interruptMode ?? this.spec?.interruptMode ?? 'signal';
+    if (mode === 'message') {
+      await this.send(this.control!, this.codec!.create('interrupt_request', {}));
+      return;
+    }
+    try {
+      process.kill(-this.proc.pid, 'SIGINT');
+    } catch {
+      this.proc.kill('SIGINT');
+    }
+  }
+
+  /** Ask the kernel to shut down, then SIGTERM/SIGKILL the process we spawned if it lingers. */
+  async shutdown(graceMs = 1500): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const proc = this.proc;
+    if (proc && this.alive) {
+      const exited = new Promise<void>((r) => this.onDidExit(() => r()));
+      const wait = (ms: number) =>
+        Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+        ]);
+      await this.send(
+        this.control!,
+        this.codec!.create('shutdown_request', { restart: false }),
+      ).catch(() => undefined);
+      if (!(await wait(graceMs))) {
+        this.signalGroup('SIGTERM');
+        if (!(await wait(1000))) {
+          this.signalGroup('SIGKILL');
+          await wait(1000);
+        }
+      }
+    }
+    this.closeSockets();
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.proc?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Kill the kernel immediately (used when it no longer answers an interrupt). */
+  kill(): void {
+    this.signalGroup('SIGKILL');
+  }
+
+  private closeSockets(): void {
+    for (const s of [this.shell, this.control, this.iopub]) {
+      if (s && !s.closed) s.close();
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RuntimeMetrics } from '../metrics.js';
+import { sandboxWrapper, type SandboxMode } from '../sandbox/bwrap.js';
+import { KernelClient, kernelEnv } from './kernelClient.js';
+import { findKernelSpec, kernelSearchPath, type KernelSpec } from './kernelspec.js';
+
+/** What tests and operators can see about a kernel. */
+export interface KernelInfo {
+  id: string;
+  sid: string;
+  name: string;
+  pid: number | undefined;
+  alive: boolean;
+  executeRequests: number;
+}
+
+export interface KernelManagerOptions {
+  home: string;
+  sandbox: SandboxMode;
+  logger: Logger;
+  metrics: RuntimeMetrics;
+  searchPath?: string[];
+}
+
+/**
+ * Starts and tracks every kernel of the runtime (one per session). Keeps the kernels that ever
+ * ran so tests can assert that a rejected program never reached a kernel.
+ */
+export class KernelManager {
+  private readonly kernels: { sid: string; client: KernelClient }[] = [];
+
+  constructor(private readonly opts: KernelManagerOptions) {}
+
+  /** Number of kernel processes ever spawned. */
+  get spawnedCount(): number {
+    return this.kernels.length;
+  }
+
+  /** Sum of execute_requests sent to all kernels, dead or alive. */
+  get totalExecuteRequests(): number {
+    return this.kernels.reduce((n, k) => n + k.client.executeRequests, 0);
+  }
+
+  /** All kernels ever started, newest last. */
+  list(): KernelInfo[] {
+    return this.kernels.map(({ sid, client }) => ({
+      id: client.id,
+      sid,
+      name: client.spec?.name ?? '',
+      pid: client.pid,
+      alive: client.alive,
+      executeRequests: client.executeRequests,
+    }));
+  }
+
+  /** The kernelspec for `name`; throws `runtime.kernel_not_found` for unknown kernels. */
+  spec(name: string): KernelSpec {
+    return findKernelSpec(name, this.opts.searchPath ?? kernelSearchPath());
+  }
+
+  /** Start a kernel from its kernelspec for a session, with cwd = the session directory. */
+  async start(name: string, sid: string, sessionDir: string): Promise<KernelClient> {
+    const spec = this.spec(name);
+    const id = `k_${randomUUID().slice(0, 12)}`;
+    const dir = join(this.opts.home, 'kernels', id);
+    const ipythonDir = join(this.opts.home, 'ipython');
+    mkdirSync(ipythonDir, { recursive: true, mode: 0o700 });
+    const sandboxed = this.opts.sandbox !== 'none';
+    const kc = new KernelClient({
+      id,
+      dir,
+      cwd: sessionDir,
+      env: { ...kernelEnv(), IPYTHONDIR: ipythonDir, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+      ...(sandboxed
+        ? {
+            wrapCommand: sandboxWrapper(this.opts.sandbox, [dir, sessionDir, ipythonDir], [
+              this.opts.home,
+            ]),
+            interruptMode: 'message' as const,
+          }
+        : {}),
+    });
+    this.kernels.push({ sid, client: kc });
+    this.opts.metrics.activeKernels.inc();
+    kc.onDidExit(({ code }) => {
+      this.opts.metrics.activeKernels.dec();
+      this.opts.logger.info({ kernel: kc.id, sid, code }, 'kernel exited');
+    });
+    this.opts.logger.info({ kernel: kc.id, sid, name }, 'starting kernel');
+    await kc.start(spec);
+    return kc;
+  }
+
+  /** Shut every live kernel down (shutdown_request, then SIGTERM/SIGKILL). */
+  async shutdownAll(): Promise<void> {
+    await Promise.all(this.kernels.map((k) => k.client.shutdown()));
+  }
+}

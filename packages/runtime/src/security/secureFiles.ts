@@ -1,0 +1,34 @@
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Create a directory (and parents) readable only by the runtime user (0700). */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/**
+ * Write a file atomically with mode 0600 (temp file, fsync, rename), so a crash never leaves a
+ * half-written key or pairing file behind and other local users can never read it.
+ */
+export function writePrivateFile(path: string, content: string): void {
+  ensurePrivateDir(dirname(path));
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}

@@ -1,0 +1,308 @@
+import { ZodError } from 'zod';
+import {
+  SpinError,
+  outputsDigest,
+  outputsFromEvents,
+  signReceipt,
+  type CellStatus,
+  type JournalEvent,
+  type ProgramClaims,
+} from '@spin/protocol';
+import type { Logger } from 'pino';
+import { KernelDiedError } from '../errors.js';
+import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
+import type { RuntimeMetrics } from '../metrics.js';
+import type { ProcessorRegistry } from '../processors/registry.js';
+import type { ProcessorFrame } from '../processors/types.js';
+import type { RuntimeCryptoKey } from '../security/identity.js';
+import type { NewJournalEvent } from './journal.js';
+import { OutputBudget } from './outputBudget.js';
+
+/** How long a timed-out kernel gets to honour the interrupt before it is killed. */
+const INTERRUPT_GRACE_MS = 5000;
+/** How often the interrupt is repeated until the kernel reacts. */
+const INTERRUPT_REPEAT_MS = 250;
+
+/** What an execution needs from the runtime. */
+export interface ExecutionDeps {
+  runtimeId: string;
+  signingKey: RuntimeCryptoKey;
+  signingKid: string;
+  processors: ProcessorRegistry;
+  metrics: RuntimeMetrics;
+  logger: Logger;
+}
+
+/** What an execution needs from its session. */
+export interface ExecutionHost {
+  workDir: string;
+  emit(partial: NewJournalEvent): JournalEvent | null;
+  headSeq(): number;
+  kernelFor(name: string): Promise<KernelClient>;
+}
+
+type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
+
+function userError(err: unknown): { ename: string; evalue: string } {
+  if (err instanceof KernelDiedError) {
+    return { ename: 'KernelDied', evalue: `${err.message}; a new kernel starts on the next run` };
+  }
+  if (err instanceof ZodError) {
+    return { ename: 'InvalidParameters', evalue: err.issues.map((i) => i.message).join('; ') };
+  }
+  if (err instanceof SpinError) {
+    const names: Record<string, string> = {
+      'runtime.kernel_not_found': 'KernelNotFound',
+      'runtime.kernel_failed': 'KernelStartFailed',
+      'request.not_found': 'ProcessorNotFound',
+    };
+    return { ename: names[err.code] ?? 'RuntimeError', evalue: `${err.code}: ${err.message}` };
+  }
+  return { ename: 'RuntimeError', evalue: 'internal.error: the runtime failed to run this cell' };
+}
+
+/**
+ * One run of one program (DESIGN.md §1 steps 6–7): emits `cell_started`, the outputs (within
+ * the output budget), then `cell_ended` with a receipt signed by the runtime key over exactly
+ * the outputs `outputsFromEvents` derives from this run's events.
+ */
+export class Execution {
+  private readonly events: JournalEvent[] = [];
+  private readonly budget: OutputBudget;
+  private readonly abort = new AbortController();
+  private kernel: KernelClient | null = null;
+  private timedOut = false;
+  private interrupted = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  private repeatTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly claims: ProgramClaims,
+    private readonly host: ExecutionHost,
+    private readonly deps: ExecutionDeps,
+  ) {
+    this.budget = new OutputBudget(claims.limits.outputBytes);
+  }
+
+  private emit(partial: Omit<NewJournalEvent, 'cell' | 'jti'>): JournalEvent | null {
+    const ev = this.host.emit({
+      ...partial,
+      cell: this.claims.cell,
+      jti: this.claims.jti,
+    } as NewJournalEvent);
+    if (ev) this.events.push(ev);
+    return ev;
+  }
+
+  private notice(): void {
+    this.emit({
+      type: 'stream',
+      data: {
+        output_type: 'stream',
+        name: 'stderr',
+        text: `\n[output truncated at ${this.budget.limit} bytes]\n`,
+      },
+    });
+  }
+
+  private stream(name: 'stdout' | 'stderr', text: string): void {
+    const taken = this.budget.takeText(text);
+    if (taken.text)
+      this.emit({ type: 'stream', data: { output_type: 'stream', name, text: taken.text } });
+    if (taken.justExhausted) this.notice();
+  }
+
+  private rich(partial: Omit<NewJournalEvent, 'cell' | 'jti'>, bytes: number): void {
+    const taken = this.budget.takeRich(bytes);
+    if (taken.keep) this.emit(partial);
+    if (taken.justExhausted) this.notice();
+  }
+
+  private readonly onKernelOutput = (o: KernelOutput): void => {
+    const c = o.content;
+    const data = (c.data ?? {}) as Record<string, unknown>;
+    const metadata = (c.metadata ?? {}) as Record<string, unknown>;
+    const size = () => JSON.stringify(data).length;
+    switch (o.msgType) {
+      case 'stream':
+        this.stream(c.name === 'stderr' ? 'stderr' : 'stdout', String(c.text ?? ''));
+        return;
+      case 'display_data': {
+        const transient = c.transient as { display_id?: string } | undefined;
+        const out = { output_type: 'display_data' as const, data, metadata };
+        const withTransient = transient?.display_id ? { ...out, transient } : out;
+        this.rich({ type: 'display_data', data: withTransient }, size());
+        return;
+      }
+      case 'execute_result':
+        this.rich(
+          {
+            type: 'execute_result',
+            data: {
+              output_type: 'execute_result',
+              execution_count: typeof c.execution_count === 'number' ? c.execution_count : null,
+              data,
+              metadata,
+            },
+          },
+          size(),
+        );
+        return;
+      case 'error': {
+        const traceback = Array.isArray(c.traceback) ? c.traceback.map(String) : [];
+        const err = {
+          output_type: 'error' as const,
+          ename: String(c.ename ?? 'Error'),
+          evalue: String(c.evalue ?? ''),
+          traceback,
+        };
+        this.rich({ type: 'error', data: err }, JSON.stringify(err).length);
+        return;
+      }
+      case 'clear_output':
+        if (!this.budget.truncated)
+          this.emit({ type: 'clear_output', data: { wait: c.wait === true } });
+        return;
+      case 'update_display_data': {
+        const id = (c.transient as { display_id?: string } | undefined)?.display_id;
+        if (id)
+          this.rich(
+            { type: 'update_display_data', data: { display_id: id, data, metadata } },
+            size(),
+          );
+        return;
+      }
+    }
+  };
+
+  private async runKernel(kernelName: string, code: string): Promise<Outcome> {
+    this.kernel = await this.host.kernelFor(kernelName);
+    if (this.abort.signal.aborted) {
+      return { status: 'error', executionCount: null, exitCode: null };
+    }
+    const reply = await this.kernel.execute(code, this.onKernelOutput);
+    const status: CellStatus =
+      reply.status === 'ok' ? 'ok' : reply.status === 'aborted' ? 'aborted' : 'error';
+    return { status, executionCount: reply.executionCount, exitCode: null };
+  }
+
+  private async runProcessor(
+    program: Extract<ProgramClaims['program'], { kind: 'processor' }>,
+  ): Promise<Outcome> {
+    const factory = this.deps.processors.factory(program.processor);
+    const params = factory.manifest.paramsSchema.parse(program.params);
+    if (factory.manifest.needsConnection) {
+      throw new SpinError(
+        'request.not_found',
+        `connection "${program.connection ?? ''}" is not available on this runtime`,
+      );
+    }
+    const instance = this.deps.processors.get(program.processor, null);
+    const request = { params, cwd: this.host.workDir, limits: this.claims.limits };
+    const result = instance.query(request, this.abort.signal);
+    let exitCode: number | null = null;
+    const handle = (f: ProcessorFrame) => {
+      if (f.type === 'stream') this.stream(f.name, f.text);
+      else if (f.type === 'display_data') {
+        const out = {
+          output_type: 'display_data' as const,
+          data: f.data,
+          metadata: f.metadata ?? {},
+        };
+        this.rich({ type: 'display_data', data: out }, JSON.stringify(f.data).length);
+      } else exitCode = f.exitCode;
+    };
+    if (Symbol.asyncIterator in result) for await (const f of result) handle(f);
+    else for (const f of await result) handle(f);
+    return { status: exitCode === 0 ? 'ok' : 'error', executionCount: null, exitCode };
+  }
+
+  private onTimeout(): void {
+    this.timedOut = true;
+    this.stop();
+  }
+
+  /**
+   * Abort a processor, or interrupt the kernel. ipykernel ignores SIGINT until the request is
+   * actually executing, so the interrupt repeats until the cell ends; a kernel that still has
+   * not finished after the grace period is killed (and replaced on next use).
+   */
+  private stop(): void {
+    this.abort.abort();
+    const k = this.kernel;
+    if (!k || this.killTimer) return;
+    void k.interrupt();
+    this.repeatTimer = setInterval(() => void k.interrupt(), INTERRUPT_REPEAT_MS);
+    this.killTimer = setTimeout(() => k.kill(), INTERRUPT_GRACE_MS);
+  }
+
+  /** Interrupt at the user's request: the cell ends with status `interrupted`. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.stop();
+  }
+
+  /** Run to completion; never throws (failures become an error output and status). */
+  async run(): Promise<void> {
+    const { claims, deps } = this;
+    const startedAt = new Date().toISOString();
+    const started = this.emit({ type: 'cell_started', data: { startedAt } });
+    const timer = setTimeout(() => this.onTimeout(), claims.limits.timeoutMs);
+    let outcome: Outcome;
+    try {
+      outcome =
+        claims.program.kind === 'kernel'
+          ? await this.runKernel(claims.program.kernel, claims.program.code)
+          : await this.runProcessor(claims.program);
+    } catch (err) {
+      if (!(err instanceof SpinError) && !(err instanceof ZodError)) {
+        deps.logger.error({ err, cell: claims.cell, jti: claims.jti }, 'execution failed');
+      }
+      const { ename, evalue } = userError(err);
+      this.emit({ type: 'error', data: { output_type: 'error', ename, evalue, traceback: [] } });
+      outcome = { status: 'error', executionCount: null, exitCode: null };
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(this.killTimer);
+      clearInterval(this.repeatTimer);
+    }
+    let status = outcome.status;
+    if (this.timedOut) status = 'timeout';
+    else if (this.interrupted && status !== 'ok') status = 'interrupted';
+    const endedAt = new Date().toISOString();
+    const outputs = outputsFromEvents(this.events);
+    const receipt = await signReceipt(
+      {
+        iss: deps.runtimeId,
+        jti: claims.jti,
+        cell: claims.cell,
+        sid: claims.sid,
+        sub: claims.sub,
+        notebook: claims.notebook,
+        status,
+        startedAt,
+        endedAt,
+        seqFirst: started?.seq ?? 0,
+        seqLast: this.host.headSeq(),
+        outputCount: outputs.length,
+        outputsSha256: await outputsDigest(outputs),
+        exitCode: outcome.exitCode,
+        iat: Math.floor(Date.now() / 1000),
+      },
+      deps.signingKey,
+      deps.signingKid,
+    );
+    this.emit({
+      type: 'cell_ended',
+      data: {
+        status,
+        startedAt,
+        endedAt,
+        executionCount: outcome.executionCount,
+        exitCode: outcome.exitCode,
+        receipt,
+      },
+    });
+    deps.metrics.executions.inc({ status });
+  }
+}

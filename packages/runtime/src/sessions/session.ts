@@ -1,0 +1,141 @@
+import type { JournalEvent, ProgramClaims } from '@spin/protocol';
+import type { KernelClient } from '../kernels/kernelClient.js';
+import type { KernelManager } from '../kernels/kernelManager.js';
+import { Execution, type ExecutionDeps } from './execution.js';
+import { Journal, type NewJournalEvent } from './journal.js';
+
+/** Something attached to a session that receives its journal events live (a WebSocket). */
+export interface SessionSubscriber {
+  deliver(event: JournalEvent): void;
+}
+
+export interface SessionDeps extends ExecutionDeps {
+  kernels: KernelManager;
+}
+
+/**
+ * A runtime session (one per `sid`): its journal, its attached subscribers, a FIFO queue of
+ * accepted programs that run one at a time in order, and its kernel (started on first use,
+ * replaced after it dies).
+ */
+export class Session {
+  readonly journal: Journal;
+  private readonly subscribers = new Set<SessionSubscriber>();
+  private readonly queue: ProgramClaims[] = [];
+  private current: Execution | null = null;
+  private running: Promise<void> | null = null;
+  private kernel: KernelClient | null = null;
+  private kernelStarting: Promise<KernelClient> | null = null;
+  private closed = false;
+
+  constructor(
+    readonly sid: string,
+    journalFile: string,
+    readonly workDir: string,
+    private readonly deps: SessionDeps,
+  ) {
+    this.journal = new Journal(journalFile, sid);
+  }
+
+  get headSeq(): number {
+    return this.journal.headSeq;
+  }
+
+  /** Persist an event, then deliver it to every attached subscriber. */
+  emit(partial: NewJournalEvent): JournalEvent | null {
+    if (this.closed) return null;
+    const ev = this.journal.append(partial);
+    for (const s of this.subscribers) s.deliver(ev);
+    return ev;
+  }
+
+  /**
+   * Replay events after `lastSeq` to `sub`, then subscribe it to live events. Both happen in
+   * one synchronous step, so no event can fall between replay and live delivery.
+   */
+  attach(sub: SessionSubscriber, lastSeq: number): { fromSeq: number; headSeq: number } {
+    const from = Math.min(lastSeq, this.headSeq);
+    for (const ev of this.journal.since(from)) sub.deliver(ev);
+    this.subscribers.add(sub);
+    return { fromSeq: from + 1, headSeq: this.headSeq };
+  }
+
+  detach(sub: SessionSubscriber): void {
+    this.subscribers.delete(sub);
+  }
+
+  /** Queue an accepted program; it runs after everything queued before it. */
+  enqueue(claims: ProgramClaims): void {
+    if (this.closed) return;
+    this.queue.push(claims);
+    this.running ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed && this.queue.length > 0) {
+      const claims = this.queue.shift()!;
+      this.current = new Execution(
+        claims,
+        {
+          workDir: this.workDir,
+          emit: (p) => this.emit(p),
+          headSeq: () => this.headSeq,
+          kernelFor: (name) => this.kernelFor(name),
+        },
+        this.deps,
+      );
+      try {
+        await this.current.run();
+      } catch (err) {
+        this.deps.logger.error({ err, sid: this.sid }, 'execution crashed');
+      }
+      this.current = null;
+    }
+    this.running = null;
+  }
+
+  /** Interrupt the running execution; false when nothing runs. */
+  interrupt(): boolean {
+    if (!this.current) return false;
+    this.current.interrupt();
+    return true;
+  }
+
+  /** The session's kernel for `name`, starting (or replacing) it when needed. */
+  async kernelFor(name: string): Promise<KernelClient> {
+    if (this.kernel?.alive && this.kernel.spec?.name === name) return this.kernel;
+    if (this.kernelStarting) await this.kernelStarting.catch(() => undefined);
+    if (this.kernel?.alive && this.kernel.spec?.name === name) return this.kernel;
+    this.deps.kernels.spec(name); // unknown kernel: fail before replacing the current one
+    const old = this.kernel;
+    this.kernel = null;
+    if (old) await old.shutdown();
+    this.kernelStarting = this.deps.kernels.start(name, this.sid, this.workDir);
+    try {
+      const k = await this.kernelStarting;
+      if (this.closed) {
+        await k.shutdown();
+        throw new Error('session closed');
+      }
+      this.kernel = k;
+      return k;
+    } finally {
+      this.kernelStarting = null;
+    }
+  }
+
+  /** Stop accepting work, end the running cell, shut the kernel down, close the journal. */
+  async close(): Promise<void> {
+    this.queue.length = 0;
+    this.current?.interrupt();
+    const kernel = this.kernel;
+    this.kernel = null;
+    await kernel?.shutdown();
+    if (this.running) {
+      await Promise.race([this.running, new Promise((r) => setTimeout(r, 3000))]);
+    }
+    this.closed = true;
+    this.subscribers.clear();
+    this.journal.close();
+  }
+}

@@ -1,0 +1,153 @@
+import { timingSafeEqual } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import { CSRF_HEADER, SESSION_COOKIE, SPIN_VERSION, SpinError } from '@spin/protocol';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import { handleError } from './errors.js';
+import type { Metrics } from './metrics.js';
+import type { UserActor } from './policies/actor.js';
+import { authRoutes } from './routes/authRoutes.js';
+import { auditRoutes } from './routes/auditRoutes.js';
+import { notebookRoutes } from './routes/notebookRoutes.js';
+import { runtimeRoutes } from './routes/runtimeRoutes.js';
+import { sessionRoutes } from './routes/sessionRoutes.js';
+import { systemRoutes } from './routes/systemRoutes.js';
+import { registerWebUi } from './routes/webUiRoutes.js';
+import type { ResolvedSession } from './services/authService.js';
+import type { Services } from './services/container.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The cookie session, resolved before the handler runs (null when anonymous). */
+    session: ResolvedSession | null;
+  }
+}
+
+/** The signed-in user of a request, or null. */
+export function actorOf(request: FastifyRequest): UserActor | null {
+  return request.session?.actor ?? null;
+}
+
+/** Largest accepted request body (receipts carry up to the 10 MiB output budget). */
+export const BODY_LIMIT = 32 * 1024 * 1024;
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Routes a browser reaches before it has a CSRF token; JSON-only, so forms cannot post them. */
+const CSRF_EXEMPT = new Set(['/api/v1/auth/signup', '/api/v1/auth/login']);
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Everything an app instance needs. */
+export interface AppContext {
+  config: ServerConfig;
+  services: Services;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** Build the Fastify app (routes, hooks, error handling) without listening. */
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const { services, metrics } = ctx;
+  const app = Fastify({
+    loggerInstance: ctx.logger,
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+
+  // JSON only: no text/plain or form parsers, so a cross-site form post cannot reach a route.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new SpinError('request.malformed_json', 'request body is not valid JSON'));
+    }
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'SPIN control plane', version: SPIN_VERSION },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.decorateRequest('session', null);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/')) return;
+    request.session = await services.auth.resolve(request.cookies[SESSION_COOKIE]);
+    if (!request.session || !STATE_CHANGING.has(request.method)) return;
+    if (CSRF_EXEMPT.has(request.url.split('?')[0] ?? '')) return;
+    const sent = request.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !sameToken(sent, request.session.csrfToken)) {
+      throw new SpinError('auth.csrf_failed', `missing or wrong ${CSRF_HEADER} header`);
+    }
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html')) {
+      reply.header(
+        'content-security-policy',
+        [
+          "default-src 'self'",
+          "script-src 'self'",
+          "style-src 'self' 'unsafe-inline'",
+          "img-src 'self' data: blob:",
+          "font-src 'self' data:",
+          // The browser talks to the customer's runtime directly (DESIGN.md §1).
+          "connect-src 'self' http: https: ws: wss:",
+          "object-src 'none'",
+          "base-uri 'self'",
+          "form-action 'self'",
+          "frame-ancestors 'none'",
+        ].join('; '),
+      );
+      reply.header('x-frame-options', 'DENY');
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
+  });
+
+  const opts = { services, config: ctx.config, metrics };
+  await app.register(systemRoutes, opts);
+  await app.register(authRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(notebookRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(runtimeRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(sessionRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });
+  await registerWebUi(app, ctx.config.webDir);
+  return app;
+}

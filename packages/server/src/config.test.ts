@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_WEB_DIR, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: null,
+      masterKey: undefined,
+      publicUrl: 'http://localhost:8080',
+      webDir: DEFAULT_WEB_DIR,
+      logLevel: 'info',
+    });
+    expect(c.dataDir).toMatch(/\.spin\/server$/);
+    expect(DEFAULT_WEB_DIR).toMatch(/packages\/web\/dist$/);
+  });
+
+  it('derives the public URL from PORT and strips a trailing slash', () => {
+    expect(loadConfig({ PORT: '9090' }).publicUrl).toBe('http://localhost:9090');
+    expect(loadConfig({ SPIN_PUBLIC_URL: 'https://spin.example.com/' }).publicUrl).toBe(
+      'https://spin.example.com',
+    );
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(
+      /DATABASE_URL: must be a postgres/,
+    );
+    expect(() => loadConfig({ SPIN_MASTER_KEY: 'c2hvcnQ=' })).toThrow(
+      /SPIN_MASTER_KEY: must be 32 bytes/,
+    );
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+});

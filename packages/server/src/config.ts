@@ -1,0 +1,79 @@
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Default location of the built web UI: `packages/web/dist` next to this package. */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Environment variables the server reads (DESIGN.md §5). */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (unset it for embedded PGlite)')
+    .optional(),
+  SPIN_DATA_DIR: z.string().min(1).default('./.spin/server'),
+  SPIN_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  SPIN_PUBLIC_URL: z
+    .string()
+    .url()
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  SPIN_WEB_DIR: z.string().min(1).optional(),
+  LOG_LEVEL: LogLevelSchema.default('info'),
+});
+
+/** Validated server configuration. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** `null` → embedded PGlite in `<dataDir>/db`. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Base64 master key; undefined → `<dataDir>/master.key` (generated on first start). */
+  masterKey: string | undefined;
+  /** Public URL of the server; the JWT issuer. */
+  publicUrl: string;
+  webDir: string;
+  logLevel: z.infer<typeof LogLevelSchema>;
+}
+
+/**
+ * Parse configuration once from the environment (plus programmatic overrides, which win).
+ * Throws an Error naming every variable that is wrong.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<ServerConfig> = {},
+): ServerConfig {
+  const cleaned = Object.fromEntries(
+    Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    throw new Error(`invalid server configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const port = overrides.port ?? e.PORT;
+  return {
+    port,
+    host: overrides.host ?? e.HOST,
+    databaseUrl:
+      overrides.databaseUrl !== undefined ? overrides.databaseUrl : (e.DATABASE_URL ?? null),
+    dataDir: resolve(overrides.dataDir ?? e.SPIN_DATA_DIR),
+    masterKey: overrides.masterKey ?? e.SPIN_MASTER_KEY,
+    publicUrl: (overrides.publicUrl ?? e.SPIN_PUBLIC_URL ?? `http://localhost:${port}`).replace(
+      /\/+$/,
+      '',
+    ),
+    webDir: resolve(overrides.webDir ?? e.SPIN_WEB_DIR ?? DEFAULT_WEB_DIR),
+    logLevel: overrides.logLevel ?? e.LOG_LEVEL,
+  };
+}

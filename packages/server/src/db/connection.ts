@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+/** The drizzle database (or a transaction on it) every repository works with. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** An open database: embedded PGlite or PostgreSQL over `pg`, behind one interface. */
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  /** Apply the SQL migrations in `packages/server/drizzle/`. */
+  migrate(): Promise<void>;
+  /** Cheap liveness query for `/healthz`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Folder holding the drizzle-kit generated migrations. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/**
+ * Open the database: PostgreSQL when `databaseUrl` is set, otherwise PGlite persisted in
+ * `pgliteDir` (its first open runs initdb, which takes a few seconds).
+ */
+export async function openDatabase(opts: {
+  databaseUrl: string | null;
+  pgliteDir: string;
+}): Promise<Database> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+    return {
+      kind: 'postgres',
+      db,
+      migrate: () => migratePg(drizzlePg({ client: pool }), { migrationsFolder: MIGRATIONS_DIR }),
+      ping: async () => {
+        await db.execute(sql`select 1`);
+      },
+      close: () => pool.end(),
+    };
+  }
+  mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
+  const client = new PGlite(opts.pgliteDir);
+  await client.waitReady;
+  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_DIR }),
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,150 @@
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { Cell } from '@spin/protocol';
+
+/**
+ * Control-plane tables (drizzle schema). Migrations in `packages/server/drizzle/` are generated
+ * from this file with `npx drizzle-kit generate` (see drizzle.config.ts).
+ */
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  orgRole: text('org_role', { enum: ['admin', 'member'] }).notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Browser sessions; `id` is the sha256 hex of the cookie token (the token itself is never stored). */
+export const authSessions = pgTable(
+  'auth_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
+
+export const workspaces = pgTable('workspaces', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const workspaceMembers = pgTable(
+  'workspace_members',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'editor', 'agent', 'viewer'] }).notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
+);
+
+export const notebooks = pgTable(
+  'notebooks',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    cells: jsonb('cells').$type<Cell[]>().notNull(),
+    version: integer('version').notNull().default(0),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('notebooks_workspace_idx').on(t.workspaceId)],
+);
+
+/** Paired runtimes; `id` is the runtime's own runtimeId. */
+export const runtimes = pgTable('runtimes', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  url: text('url').notNull(),
+  signingJwk: jsonb('signing_jwk').$type<Record<string, unknown>>().notNull(),
+  encryptionJwk: jsonb('encryption_jwk').$type<Record<string, unknown>>().notNull(),
+  fingerprint: text('fingerprint').notNull(),
+  pairedAt: ts('paired_at').notNull().defaultNow(),
+  registeredBy: text('registered_by'),
+});
+
+export const execSessions = pgTable(
+  'exec_sessions',
+  {
+    sid: text('sid').primaryKey(),
+    notebookId: text('notebook_id')
+      .notNull()
+      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    runtimeId: text('runtime_id')
+      .notNull()
+      .references(() => runtimes.id, { onDelete: 'cascade' }),
+    createdBy: text('created_by').notNull(),
+    ownerEpoch: integer('owner_epoch').notNull().default(0),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('exec_sessions_notebook_runtime_idx').on(t.notebookId, t.runtimeId)],
+);
+
+/** Every compiled program; the receipt columns are filled when its runtime receipt arrives. */
+export const programs = pgTable(
+  'programs',
+  {
+    jti: text('jti').primaryKey(),
+    sid: text('sid').notNull(),
+    notebookId: text('notebook_id').notNull(),
+    cellId: text('cell_id').notNull(),
+    sub: text('sub').notNull(),
+    runtimeId: text('runtime_id').notNull(),
+    program: jsonb('program').$type<Record<string, unknown>>().notNull(),
+    issuedAt: ts('issued_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    receiptStatus: text('receipt_status'),
+    receiptAt: ts('receipt_at'),
+  },
+  (t) => [index('programs_sid_idx').on(t.sid)],
+);
+
+/** Append-only, hash-chained audit log. `at` is kept as the exact ISO text that was hashed. */
+export const auditLog = pgTable('audit_log', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  at: text('at').notNull(),
+  actor: text('actor'),
+  action: text('action').notNull(),
+  subject: text('subject'),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
+
+/** Server signing keys; the private JWK is AES-256-GCM encrypted with the master key. */
+export const serverKeys = pgTable('server_keys', {
+  kid: text('kid').primaryKey(),
+  privateJwkEnc: text('private_jwk_enc').notNull(),
+  publicJwk: jsonb('public_jwk').$type<Record<string, unknown>>().notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  active: boolean('active').notNull().default(true),
+});

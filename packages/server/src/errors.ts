@@ -1,0 +1,76 @@
+import { SpinError, toSpinError, type ErrorBody } from '@spin/protocol';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+} from 'fastify-type-provider-zod';
+import { ZodError } from 'zod';
+
+/** Fastify's own error codes (FST_ERR_*) mapped to SPIN codes. */
+const FASTIFY_CODES: Record<string, () => SpinError> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () =>
+    new SpinError('request.malformed_json', 'request body is not valid JSON'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () =>
+    new SpinError('request.malformed_json', 'request body is empty but declared as JSON'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    new SpinError('request.too_large', 'request body is larger than the server accepts'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    new SpinError('request.unsupported_media_type', 'send the request body as application/json'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    new SpinError('request.invalid', 'content-length does not match the body'),
+  FST_ERR_NOT_FOUND: () => new SpinError('request.not_found', 'no such route'),
+};
+
+interface Issue {
+  path: string;
+  message: string;
+}
+
+function zodIssues(err: ZodError): Issue[] {
+  return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+/**
+ * Normalise anything thrown while handling a request into a protocol SpinError. Expected
+ * errors keep their code; anything unknown becomes `internal.error` (and is logged as a bug).
+ */
+export function normalizeError(err: unknown): SpinError {
+  if (err instanceof SpinError) return err;
+  if (err instanceof ZodError) {
+    return new SpinError('request.invalid', 'request is invalid', { issues: zodIssues(err) });
+  }
+  const fe = err as Partial<FastifyError> | undefined;
+  if (fe && hasZodFastifySchemaValidationErrors(fe)) {
+    const issues = fe.validation.map((v) => ({
+      path: `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+      message: v.message,
+    }));
+    const first = issues[0];
+    return new SpinError(
+      'request.invalid',
+      first ? `${first.path}: ${first.message}` : 'request is invalid',
+      { issues },
+    );
+  }
+  if (fe && typeof fe.code === 'string' && FASTIFY_CODES[fe.code]) return FASTIFY_CODES[fe.code]!();
+  if (fe?.validation) {
+    return new SpinError('request.invalid', fe.message ?? 'request is invalid');
+  }
+  if (err instanceof SyntaxError && fe?.statusCode === 400) {
+    return new SpinError('request.malformed_json', 'request body is not valid JSON');
+  }
+  return toSpinError(err);
+}
+
+/** Fastify error handler: every error response is `{ error: { code, message } }`. */
+export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const spin = normalizeError(err);
+  if (spin.code === 'internal.error') {
+    const detail = isResponseSerializationError(err) ? 'response failed its schema' : undefined;
+    request.log.error({ err, detail }, 'unhandled error');
+  } else {
+    request.log.info({ code: spin.code }, spin.message);
+  }
+  const body: ErrorBody = spin.toJSON();
+  void reply.code(spin.status).type('application/json; charset=utf-8').send(body);
+}

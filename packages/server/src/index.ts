@@ -1,0 +1,118 @@
+/**
+ * @spin/server — the SPIN control plane (DESIGN.md §1): auth, RBAC, workspaces, notebooks,
+ * compilation of cells into signed+encrypted programs, access tokens, receipts and audit.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import { buildApp } from './app.js';
+import { loadConfig, type ServerConfig } from './config.js';
+import { openDatabase } from './db/connection.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { loadMasterKey } from './security/masterKey.js';
+import { createServices, type Services } from './services/container.js';
+
+export { loadConfig, type ServerConfig } from './config.js';
+export type { Services } from './services/container.js';
+export type { RegisterRuntimeInput } from './services/runtimeService.js';
+export { SYSTEM_ACTOR, type Actor, type UserActor, type SystemActor } from './policies/actor.js';
+
+/** Options of {@link createServer}. */
+export interface CreateServerOptions {
+  config: ServerConfig;
+  /** Where logs go (default stdout). Tests pass a capture stream. */
+  logger?: DestinationStream;
+}
+
+/** A built (not yet listening) server. */
+export interface SpinServer {
+  app: FastifyInstance;
+  services: Services;
+  config: ServerConfig;
+  logger: Logger;
+  /** Close the HTTP server and the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Build the server: open the database (running migrations), load the master key and server
+ * signing key, wire services and the Fastify app — without listening (use `app.inject`).
+ */
+export async function createServer(opts: CreateServerOptions): Promise<SpinServer> {
+  const { config } = opts;
+  const logger = createLogger(config.logLevel, opts.logger);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const masterKey = loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: join(config.dataDir, 'db'),
+  });
+  try {
+    await database.migrate();
+    const metrics = createMetrics();
+    const services = await createServices({
+      database,
+      masterKey,
+      issuer: config.publicUrl,
+      metrics,
+    });
+    const app = await buildApp({ config, services, metrics, logger });
+    await app.ready();
+    let closed = false;
+    return {
+      app,
+      services,
+      config,
+      logger,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** A listening server. */
+export interface StartedServer {
+  /** Base URL it listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  app: FastifyInstance;
+  services: Services;
+  config: ServerConfig;
+  close(): Promise<void>;
+}
+
+/**
+ * Start the server from the environment (overridable per field) and listen. `spin start` uses
+ * `services.auth.hasAnyUser()` and `services.runtimes.register(input, SYSTEM_ACTOR)` in-process.
+ */
+export async function startServer(
+  opts: Partial<ServerConfig> & { logger?: DestinationStream } = {},
+): Promise<StartedServer> {
+  const { logger, ...overrides } = opts;
+  const config = loadConfig(process.env, overrides);
+  const server = await createServer({ config, ...(logger ? { logger } : {}) });
+  try {
+    await server.app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    app: server.app,
+    services: server.services,
+    config,
+    close: server.close,
+  };
+}

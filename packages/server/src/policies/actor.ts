@@ -1,0 +1,25 @@
+/** A signed-in user acting through a browser/API session. */
+export interface UserActor {
+  kind: 'user';
+  userId: string;
+  email: string;
+  name: string;
+  orgRole: 'admin' | 'member';
+}
+
+/** The server itself (or the CLI in-process), e.g. auto-registering the local runtime. */
+export interface SystemActor {
+  kind: 'system';
+  name: string;
+}
+
+/** Who is doing something: recorded in the audit log. */
+export type Actor = UserActor | SystemActor;
+
+/** The system actor used by in-process callers such as `spin start`. */
+export const SYSTEM_ACTOR: SystemActor = { kind: 'system', name: 'system' };
+
+/** The id written to `audit_log.actor` for an actor. */
+export function actorId(actor: Actor): string {
+  return actor.kind === 'user' ? actor.userId : `system:${actor.name}`;
+}

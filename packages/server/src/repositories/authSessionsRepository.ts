@@ -1,0 +1,36 @@
+import { and, eq, gt } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { authSessions, users } from '../db/schema.js';
+import type { UserRow } from './usersRepository.js';
+
+/** A live browser session with its user. */
+export interface AuthSessionWithUser {
+  id: string;
+  csrfToken: string;
+  expiresAt: Date;
+  user: UserRow;
+}
+
+/** auth_sessions access; ids are sha256 hashes of cookie tokens. */
+export const authSessionsRepository = {
+  async insert(db: Db, row: typeof authSessions.$inferInsert): Promise<void> {
+    await db.insert(authSessions).values(row);
+  },
+  async findLive(db: Db, id: string, now: Date): Promise<AuthSessionWithUser | null> {
+    const [row] = await db
+      .select({ session: authSessions, user: users })
+      .from(authSessions)
+      .innerJoin(users, eq(users.id, authSessions.userId))
+      .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, now)));
+    if (!row) return null;
+    return {
+      id: row.session.id,
+      csrfToken: row.session.csrfToken,
+      expiresAt: row.session.expiresAt,
+      user: row.user,
+    };
+  },
+  async delete(db: Db, id: string): Promise<void> {
+    await db.delete(authSessions).where(eq(authSessions.id, id));
+  },
+};

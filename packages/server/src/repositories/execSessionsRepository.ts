@@ -1,0 +1,28 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { execSessions } from '../db/schema.js';
+
+/** An execution session row (one per notebook × runtime). */
+export type ExecSessionRow = typeof execSessions.$inferSelect;
+
+/** exec_sessions access. */
+export const execSessionsRepository = {
+  async get(db: Db, sid: string): Promise<ExecSessionRow | null> {
+    const [row] = await db.select().from(execSessions).where(eq(execSessions.sid, sid));
+    return row ?? null;
+  },
+  /** Return the session for notebook+runtime, creating it (race-free) when missing. */
+  async getOrCreate(
+    db: Db,
+    row: { sid: string; notebookId: string; runtimeId: string; createdBy: string },
+  ): Promise<ExecSessionRow> {
+    await db.insert(execSessions).values(row).onConflictDoNothing();
+    const [found] = await db
+      .select()
+      .from(execSessions)
+      .where(
+        and(eq(execSessions.notebookId, row.notebookId), eq(execSessions.runtimeId, row.runtimeId)),
+      );
+    return found!;
+  },
+};

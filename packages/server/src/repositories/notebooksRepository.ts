@@ -1,0 +1,49 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Cell } from '@spin/protocol';
+import type { Db } from '../db/connection.js';
+import { notebooks } from '../db/schema.js';
+
+/** A notebook row. */
+export type NotebookRow = typeof notebooks.$inferSelect;
+
+/** notebooks access. */
+export const notebooksRepository = {
+  async insert(db: Db, row: typeof notebooks.$inferInsert): Promise<NotebookRow> {
+    const [created] = await db.insert(notebooks).values(row).returning();
+    return created!;
+  },
+  async get(db: Db, id: string): Promise<NotebookRow | null> {
+    const [row] = await db.select().from(notebooks).where(eq(notebooks.id, id));
+    return row ?? null;
+  },
+  /** Read and lock the row until the surrounding transaction ends. */
+  async getForUpdate(db: Db, id: string): Promise<NotebookRow | null> {
+    const [row] = await db.select().from(notebooks).where(eq(notebooks.id, id)).for('update');
+    return row ?? null;
+  },
+  async listByWorkspace(db: Db, workspaceId: string): Promise<NotebookRow[]> {
+    return db
+      .select()
+      .from(notebooks)
+      .where(eq(notebooks.workspaceId, workspaceId))
+      .orderBy(desc(notebooks.updatedAt));
+  },
+  /** Save title/cells if the version still matches; returns null when it moved on. */
+  async update(
+    db: Db,
+    id: string,
+    expectedVersion: number,
+    patch: { title: string; cells: Cell[] },
+  ): Promise<NotebookRow | null> {
+    const [row] = await db
+      .update(notebooks)
+      .set({ ...patch, version: expectedVersion + 1, updatedAt: new Date() })
+      .where(and(eq(notebooks.id, id), eq(notebooks.version, expectedVersion)))
+      .returning();
+    return row ?? null;
+  },
+  /** Replace cells without bumping the edit version (used for verified run results). */
+  async setCells(db: Db, id: string, cells: Cell[]): Promise<void> {
+    await db.update(notebooks).set({ cells }).where(eq(notebooks.id, id));
+  },
+};

@@ -1,0 +1,27 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { programs } from '../db/schema.js';
+
+/** A compiled program row. */
+export type ProgramRow = typeof programs.$inferSelect;
+
+/** programs access. */
+export const programsRepository = {
+  async insert(db: Db, row: typeof programs.$inferInsert): Promise<void> {
+    await db.insert(programs).values(row);
+  },
+  async get(db: Db, jti: string): Promise<ProgramRow | null> {
+    const [row] = await db.select().from(programs).where(eq(programs.jti, jti));
+    return row ?? null;
+  },
+  async getForUpdate(db: Db, jti: string): Promise<ProgramRow | null> {
+    const [row] = await db.select().from(programs).where(eq(programs.jti, jti)).for('update');
+    return row ?? null;
+  },
+  async markReceipt(db: Db, jti: string, status: string, at: Date): Promise<void> {
+    await db
+      .update(programs)
+      .set({ receiptStatus: status, receiptAt: at })
+      .where(eq(programs.jti, jti));
+  },
+};

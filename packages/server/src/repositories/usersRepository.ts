@@ -1,0 +1,26 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { users } from '../db/schema.js';
+
+/** A user row. */
+export type UserRow = typeof users.$inferSelect;
+
+/** Users table access. */
+export const usersRepository = {
+  async count(db: Db): Promise<number> {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+    return row?.n ?? 0;
+  },
+  async findByEmail(db: Db, email: string): Promise<UserRow | null> {
+    const [row] = await db.select().from(users).where(eq(users.email, email));
+    return row ?? null;
+  },
+  async findById(db: Db, id: string): Promise<UserRow | null> {
+    const [row] = await db.select().from(users).where(eq(users.id, id));
+    return row ?? null;
+  },
+  async insert(db: Db, row: typeof users.$inferInsert): Promise<UserRow> {
+    const [created] = await db.insert(users).values(row).returning();
+    return created!;
+  },
+};

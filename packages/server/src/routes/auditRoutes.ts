@@ -1,0 +1,38 @@
+import { AuditEntrySchema, AuditVerifyResponseSchema } from '@spin/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../app.js';
+import type { RouteContext } from './routeContext.js';
+
+/** The audit log (org admins and workspace owners). */
+export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
+  const { authorize, audit } = services;
+  const tags = ['audit'];
+
+  app.get(
+    '/audit',
+    {
+      schema: {
+        tags,
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          after: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ entries: z.array(AuditEntrySchema) }) },
+      },
+    },
+    async (request) => {
+      await authorize(actorOf(request), 'audit.read', { type: 'org' });
+      return { entries: await audit.list(request.query) };
+    },
+  );
+
+  app.get(
+    '/audit/verify',
+    { schema: { tags, response: { 200: AuditVerifyResponseSchema } } },
+    async (request) => {
+      await authorize(actorOf(request), 'audit.read', { type: 'org' });
+      return audit.verify();
+    },
+  );
+};

@@ -1,0 +1,125 @@
+import {
+  CompileRequestSchema,
+  CompileResponseSchema,
+  CreateNotebookRequestSchema,
+  NotebookSchema,
+  NotebookSummarySchema,
+  UpdateNotebookRequestSchema,
+  WorkspaceSchema,
+} from '@spin/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../app.js';
+import type { RouteContext } from './routeContext.js';
+
+const IdParams = z.object({ id: z.string().min(1).max(128) });
+
+/** Workspaces, notebooks and cell compilation. */
+export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
+  const { authorize, notebooks, compiler } = services;
+
+  app.get(
+    '/workspaces',
+    { schema: { tags: ['workspaces'], response: { 200: z.array(WorkspaceSchema) } } },
+    async (request) => {
+      const grant = await authorize(actorOf(request), 'workspace.view', { type: 'org' });
+      return notebooks.listWorkspaces(grant.actor);
+    },
+  );
+
+  app.get(
+    '/notebooks',
+    {
+      schema: {
+        tags: ['notebooks'],
+        querystring: z.object({ workspaceId: z.string().min(1).max(128).optional() }),
+        response: { 200: z.array(NotebookSummarySchema) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const workspaceId =
+        request.query.workspaceId ??
+        (await notebooks.defaultWorkspaceId(
+          (await authorize(actor, 'workspace.view', { type: 'org' })).actor,
+        ));
+      await authorize(actor, 'notebook.view', { type: 'workspace', id: workspaceId });
+      return notebooks.list(workspaceId);
+    },
+  );
+
+  app.post(
+    '/notebooks',
+    {
+      schema: {
+        tags: ['notebooks'],
+        body: CreateNotebookRequestSchema,
+        response: { 201: NotebookSchema },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const workspaceId =
+        request.body.workspaceId ??
+        (await notebooks.defaultWorkspaceId(
+          (await authorize(actor, 'workspace.view', { type: 'org' })).actor,
+        ));
+      const grant = await authorize(actor, 'notebook.create', {
+        type: 'workspace',
+        id: workspaceId,
+      });
+      const created = await notebooks.create(grant.actor, { ...request.body, workspaceId });
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    '/notebooks/:id',
+    { schema: { tags: ['notebooks'], params: IdParams, response: { 200: NotebookSchema } } },
+    async (request) => {
+      await authorize(actorOf(request), 'notebook.view', {
+        type: 'notebook',
+        id: request.params.id,
+      });
+      return notebooks.get(request.params.id);
+    },
+  );
+
+  app.put(
+    '/notebooks/:id',
+    {
+      schema: {
+        tags: ['notebooks'],
+        params: IdParams,
+        body: UpdateNotebookRequestSchema,
+        response: { 200: NotebookSchema },
+      },
+    },
+    async (request) => {
+      await authorize(actorOf(request), 'notebook.edit', {
+        type: 'notebook',
+        id: request.params.id,
+      });
+      return notebooks.update(request.params.id, request.body);
+    },
+  );
+
+  app.post(
+    '/notebooks/:id/compile',
+    {
+      schema: {
+        tags: ['execution'],
+        params: IdParams,
+        body: CompileRequestSchema,
+        response: { 200: CompileResponseSchema },
+      },
+    },
+    async (request) => {
+      const grant = await authorize(actorOf(request), 'notebook.run', {
+        type: 'notebook',
+        id: request.params.id,
+      });
+      return compiler.compile(grant, request.params.id, request.body);
+    },
+  );
+};

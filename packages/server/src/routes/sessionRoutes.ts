@@ -1,0 +1,68 @@
+import {
+  AccessTokenResponseSchema,
+  CreateSessionRequestSchema,
+  ExecSessionSchema,
+  SubmitReceiptRequestSchema,
+  SubmitReceiptResponseSchema,
+  peekReceipt,
+} from '@spin/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../app.js';
+import type { RouteContext } from './routeContext.js';
+
+/** Execution sessions, access tokens and runtime receipts (DESIGN.md §1 steps 1 and 7). */
+export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
+  const { authorize, sessions, receipts } = services;
+  const tags = ['execution'];
+
+  app.post(
+    '/sessions',
+    {
+      schema: { tags, body: CreateSessionRequestSchema, response: { 200: ExecSessionSchema } },
+    },
+    async (request) => {
+      const grant = await authorize(actorOf(request), 'notebook.run', {
+        type: 'notebook',
+        id: request.body.notebookId,
+      });
+      return sessions.open(grant, request.body);
+    },
+  );
+
+  app.post(
+    '/sessions/:sid/token',
+    {
+      schema: {
+        tags,
+        params: z.object({ sid: z.string().min(1).max(128) }),
+        response: { 200: AccessTokenResponseSchema },
+      },
+    },
+    async (request) => {
+      const grant = await authorize(actorOf(request), 'session.view', {
+        type: 'session',
+        sid: request.params.sid,
+      });
+      return sessions.issueToken(grant, request.params.sid);
+    },
+  );
+
+  app.post(
+    '/receipts',
+    {
+      schema: {
+        tags,
+        body: SubmitReceiptRequestSchema,
+        response: { 200: SubmitReceiptResponseSchema },
+      },
+    },
+    async (request) => {
+      const grant = await authorize(actorOf(request), 'notebook.view', {
+        type: 'program',
+        jti: peekReceipt(request.body.receipt).jti,
+      });
+      return receipts.submit(grant.actor, request.body);
+    },
+  );
+};

@@ -1,0 +1,60 @@
+import { JwksSchema, SPIN_VERSION, ServerInfoSchema, SpinError } from '@spin/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorResponseSchema, type RouteContext } from './routeContext.js';
+
+/** Fixed endpoints (DESIGN.md §5): health, OpenAPI, metrics, JWKS, server info. */
+export const systemRoutes: FastifyPluginAsyncZod<RouteContext> = async (
+  app,
+  { services, config, metrics },
+) => {
+  const tags = ['system'];
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags,
+        response: { 200: z.object({ status: z.literal('ok') }), 503: ErrorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await services.database.ping();
+      } catch (err) {
+        request.log.error({ err }, 'health check: database unreachable');
+        return reply
+          .code(503)
+          .send({ error: { code: 'internal.error', message: 'database is unreachable' } });
+      }
+      return { status: 'ok' as const };
+    },
+  );
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
+  });
+
+  app.get(
+    '/.well-known/jwks.json',
+    { schema: { tags, response: { 200: JwksSchema } } },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return services.keys.jwks();
+    },
+  );
+
+  app.get(
+    '/api/v1/server',
+    { schema: { tags, response: { 200: ServerInfoSchema } } },
+    async () => ({ issuer: config.publicUrl, version: SPIN_VERSION }),
+  );
+
+  // Anything else under /api answers with the JSON 404 (never the SPA page).
+  app.all('/api/*', { schema: { hide: true } }, async () => {
+    throw new SpinError('request.not_found', 'no such API route');
+  });
+};

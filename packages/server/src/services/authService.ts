@@ -1,0 +1,172 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { SpinError, type SessionInfo, type User, type WorkspaceRole } from '@spin/protocol';
+import type { Db } from '../db/connection.js';
+import { newId } from '../ids.js';
+import { actorId, type UserActor } from '../policies/actor.js';
+import { auditRepository } from '../repositories/auditRepository.js';
+import { authSessionsRepository } from '../repositories/authSessionsRepository.js';
+import { usersRepository, type UserRow } from '../repositories/usersRepository.js';
+import { workspacesRepository } from '../repositories/workspacesRepository.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../security/password.js';
+import type { AuditService } from './auditService.js';
+
+/** Lifetime of a browser session. */
+export const SESSION_TTL_MS = 14 * 24 * 3600_000;
+
+/** A freshly created browser session: the cookie token is only ever in this object. */
+export interface NewSession {
+  info: SessionInfo;
+  cookieToken: string;
+  expiresAt: Date;
+}
+
+/** The session resolved from a cookie. */
+export interface ResolvedSession {
+  actor: UserActor;
+  sessionId: string;
+  csrfToken: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Presenter: a user row as the API shows it. */
+export function presentUser(row: UserRow): User {
+  return { id: row.id, email: row.email, name: row.name, orgRole: row.orgRole };
+}
+
+/** Sign-up (first user only), password login, cookie sessions with CSRF tokens. */
+export class AuthService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** True once any user exists (signup then closes). */
+  async hasAnyUser(): Promise<boolean> {
+    return (await usersRepository.count(this.db)) > 0;
+  }
+
+  /**
+   * Create the first user: org admin and owner of a new "Default" workspace. Afterwards
+   * 403 `auth.signup_closed`.
+   */
+  async signup(input: { email: string; password: string; name: string }): Promise<NewSession> {
+    if (await this.hasAnyUser()) {
+      throw new SpinError('auth.signup_closed', 'sign-up is closed; ask an admin to invite you');
+    }
+    const passwordHash = await hashPassword(input.password);
+    const user = await this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      // The audit lock also serialises concurrent sign-ups: only one can be first.
+      await auditRepository.lockForAppend(tx);
+      if ((await usersRepository.count(tx)) > 0) {
+        throw new SpinError('auth.signup_closed', 'sign-up is closed; ask an admin to invite you');
+      }
+      const created = await usersRepository.insert(tx, {
+        id: newId('usr'),
+        email: input.email,
+        name: input.name,
+        passwordHash,
+        orgRole: 'admin',
+      });
+      const workspaceId = newId('ws');
+      await workspacesRepository.insert(tx, { id: workspaceId, name: 'Default' });
+      await workspacesRepository.setMember(tx, workspaceId, created.id, 'owner');
+      await this.audit.append(
+        {
+          actor: created.id,
+          action: 'user.signup',
+          subject: created.id,
+          data: { email: created.email, orgRole: 'admin', workspaceId },
+        },
+        tx,
+      );
+      return created;
+    });
+    return this.openSession(user);
+  }
+
+  /**
+   * Create a user directly (invitations, tests, CLI) and add them to a workspace with a role.
+   */
+  async createUser(input: {
+    email: string;
+    password: string;
+    name: string;
+    orgRole?: 'admin' | 'member';
+    workspaceId: string;
+    role: WorkspaceRole;
+  }): Promise<User> {
+    const passwordHash = await hashPassword(input.password);
+    const row = await this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      const created = await usersRepository.insert(tx, {
+        id: newId('usr'),
+        email: input.email.trim().toLowerCase(),
+        name: input.name,
+        passwordHash,
+        orgRole: input.orgRole ?? 'member',
+      });
+      await workspacesRepository.setMember(tx, input.workspaceId, created.id, input.role);
+      return created;
+    });
+    return presentUser(row);
+  }
+
+  /** Password login; wrong email and wrong password are the same 401. */
+  async login(input: { email: string; password: string }): Promise<NewSession> {
+    const user = await usersRepository.findByEmail(this.db, input.email);
+    const ok = await verifyPassword(
+      input.password,
+      user?.passwordHash ?? (await dummyPasswordHash()),
+    );
+    if (!user || !ok) {
+      throw new SpinError('auth.invalid_credentials', 'email or password is wrong');
+    }
+    await this.audit.append({ actor: user.id, action: 'auth.login', subject: user.id, data: {} });
+    return this.openSession(user);
+  }
+
+  /** Resolve a cookie token to its live session, or null. */
+  async resolve(cookieToken: string | undefined): Promise<ResolvedSession | null> {
+    if (!cookieToken || cookieToken.length > 256) return null;
+    const found = await authSessionsRepository.findLive(this.db, sha256(cookieToken), new Date());
+    if (!found) return null;
+    const u = found.user;
+    return {
+      actor: { kind: 'user', userId: u.id, email: u.email, name: u.name, orgRole: u.orgRole },
+      sessionId: found.id,
+      csrfToken: found.csrfToken,
+    };
+  }
+
+  /** `GET /auth/me`. */
+  async me(session: ResolvedSession): Promise<SessionInfo> {
+    const user = await usersRepository.findById(this.db, session.actor.userId);
+    if (!user) throw new SpinError('auth.unauthenticated', 'sign in first');
+    return { user: presentUser(user), csrfToken: session.csrfToken };
+  }
+
+  async logout(session: ResolvedSession): Promise<void> {
+    await authSessionsRepository.delete(this.db, session.sessionId);
+    await this.audit.append({
+      actor: actorId(session.actor),
+      action: 'auth.logout',
+      subject: session.actor.userId,
+      data: {},
+    });
+  }
+
+  private async openSession(user: UserRow): Promise<NewSession> {
+    const cookieToken = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    await authSessionsRepository.insert(this.db, {
+      id: sha256(cookieToken),
+      userId: user.id,
+      csrfToken,
+      expiresAt,
+    });
+    return { info: { user: presentUser(user), csrfToken }, cookieToken, expiresAt };
+  }
+}

@@ -1,0 +1,156 @@
+import {
+  SpinError,
+  type Cell,
+  type CellInput,
+  type Notebook,
+  type NotebookSummary,
+  type Workspace,
+} from '@spin/protocol';
+import type { Db } from '../db/connection.js';
+import { newId } from '../ids.js';
+import { actorId, type UserActor } from '../policies/actor.js';
+import { notebooksRepository, type NotebookRow } from '../repositories/notebooksRepository.js';
+import { workspacesRepository } from '../repositories/workspacesRepository.js';
+import type { AuditService } from './auditService.js';
+
+/** Presenter: a notebook row as the API shows it. */
+export function presentNotebook(row: NotebookRow): Notebook {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    title: row.title,
+    updatedAt: row.updatedAt.toISOString(),
+    cells: row.cells,
+    version: row.version,
+  };
+}
+
+/** Presenter: the list form of a notebook. */
+export function presentNotebookSummary(row: NotebookRow): NotebookSummary {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    title: row.title,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Merge edited cell inputs with stored cells: outputs and lastRun survive for kept ids. */
+export function mergeCells(existing: readonly Cell[], inputs: readonly CellInput[]): Cell[] {
+  const byId = new Map(existing.map((c) => [c.id, c]));
+  const seen = new Set<string>();
+  return inputs.map((input) => {
+    if (seen.has(input.id)) {
+      throw new SpinError('request.invalid', `duplicate cell id "${input.id}"`);
+    }
+    seen.add(input.id);
+    const old = byId.get(input.id);
+    return {
+      id: input.id,
+      type: input.type,
+      source: input.source,
+      outputs: old?.outputs ?? [],
+      lastRun: old?.lastRun ?? null,
+    };
+  });
+}
+
+/** Workspaces and notebooks. Authorization happens in routes; these are the business rules. */
+export class NotebookService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Workspaces the user belongs to, with their role (org admins see every workspace). */
+  async listWorkspaces(actor: UserActor): Promise<Workspace[]> {
+    const mine = await workspacesRepository.listForUser(this.db, actor.userId);
+    if (actor.orgRole !== 'admin') return mine;
+    const ids = new Set(mine.map((w) => w.id));
+    const others = (await workspacesRepository.listAll(this.db))
+      .filter((w) => !ids.has(w.id))
+      .map((w) => ({ ...w, role: 'owner' as const }));
+    return [...mine, ...others];
+  }
+
+  /** The caller's first workspace (the default target for new notebooks). */
+  async defaultWorkspaceId(actor: UserActor): Promise<string> {
+    const [first] = await this.listWorkspaces(actor);
+    if (!first) throw new SpinError('request.not_found', 'you are not a member of any workspace');
+    return first.id;
+  }
+
+  async list(workspaceId: string): Promise<NotebookSummary[]> {
+    return (await notebooksRepository.listByWorkspace(this.db, workspaceId)).map(
+      presentNotebookSummary,
+    );
+  }
+
+  async get(id: string): Promise<Notebook> {
+    const row = await notebooksRepository.get(this.db, id);
+    if (!row) throw new SpinError('notebook.not_found', 'notebook not found');
+    return presentNotebook(row);
+  }
+
+  async create(
+    actor: UserActor,
+    input: { workspaceId: string; title: string; cells?: CellInput[] | undefined },
+  ): Promise<Notebook> {
+    const row = await this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      const created = await notebooksRepository.insert(tx, {
+        id: newId('nb'),
+        workspaceId: input.workspaceId,
+        title: input.title,
+        cells: mergeCells([], input.cells ?? []),
+        version: 0,
+        createdBy: actor.userId,
+      });
+      await this.audit.append(
+        {
+          actor: actorId(actor),
+          action: 'notebook.created',
+          subject: created.id,
+          data: { workspaceId: created.workspaceId, title: created.title },
+        },
+        tx,
+      );
+      return created;
+    });
+    return presentNotebook(row);
+  }
+
+  /**
+   * Save title and cell inputs. With `version`, a stale save fails with 409 `request.conflict`;
+   * the version increments on every save.
+   */
+  async update(
+    id: string,
+    input: {
+      title?: string | undefined;
+      cells?: CellInput[] | undefined;
+      version?: number | undefined;
+    },
+  ): Promise<Notebook> {
+    const row = await this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      const current = await notebooksRepository.getForUpdate(tx, id);
+      if (!current) throw new SpinError('notebook.not_found', 'notebook not found');
+      if (input.version !== undefined && input.version !== current.version) {
+        throw new SpinError(
+          'request.conflict',
+          `notebook was changed elsewhere (version ${current.version}, you sent ${input.version}); reload and retry`,
+          { currentVersion: current.version },
+        );
+      }
+      const cells = input.cells ? mergeCells(current.cells, input.cells) : current.cells;
+      const saved = await notebooksRepository.update(tx, id, current.version, {
+        title: input.title ?? current.title,
+        cells,
+      });
+      if (!saved) throw new SpinError('request.conflict', 'notebook was changed elsewhere');
+      return saved;
+    });
+    return presentNotebook(row);
+  }
+}

@@ -1,0 +1,132 @@
+import {
+  peekReceipt,
+  SpinError,
+  verifyReceipt,
+  type Output,
+  type PublicJwk,
+  type ReceiptClaims,
+} from '@spin/protocol';
+import type { Db } from '../db/connection.js';
+import { actorId, type UserActor } from '../policies/actor.js';
+import { notebooksRepository } from '../repositories/notebooksRepository.js';
+import { programsRepository } from '../repositories/programsRepository.js';
+import type { AuditService } from './auditService.js';
+import type { RuntimeService } from './runtimeService.js';
+
+/** Result of accepting a receipt. */
+export interface ReceiptAccepted {
+  auditSeq: number;
+  status: string;
+}
+
+/** The execution count Jupyter reported, if any output carries one. */
+function executionCountOf(outputs: readonly Output[]): number | null {
+  for (const o of outputs) if (o.output_type === 'execute_result') return o.execution_count;
+  return null;
+}
+
+/**
+ * Runtime-signed receipts (DESIGN.md §1 step 7): verified against the registered runtime key,
+ * matched to the compiled program, then recorded with the outputs and one audit entry.
+ */
+export class ReceiptService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly runtimes: RuntimeService,
+    private readonly onResult: (result: string) => void = () => {},
+  ) {}
+
+  async submit(
+    actor: UserActor,
+    input: { receipt: string; outputs: Output[] },
+  ): Promise<ReceiptAccepted> {
+    try {
+      const accepted = await this.accept(actor, input);
+      this.onResult('accepted');
+      return accepted;
+    } catch (err) {
+      this.onResult(err instanceof SpinError ? err.code : 'error');
+      throw err;
+    }
+  }
+
+  private async accept(
+    actor: UserActor,
+    input: { receipt: string; outputs: Output[] },
+  ): Promise<ReceiptAccepted> {
+    const peeked = peekReceipt(input.receipt);
+    const program = await programsRepository.get(this.db, peeked.jti);
+    if (!program) {
+      throw new SpinError('receipt.unknown_program', `no program ${peeked.jti} was compiled here`);
+    }
+    const runtime = await this.runtimes.getRow(program.runtimeId);
+    const claims = await verifyReceipt(
+      input.receipt,
+      runtime.signingJwk as PublicJwk,
+      input.outputs,
+    );
+    const expected: Partial<ReceiptClaims> = {
+      iss: program.runtimeId,
+      jti: program.jti,
+      cell: program.cellId,
+      sid: program.sid,
+      sub: program.sub,
+      notebook: program.notebookId,
+    };
+    const wrong = Object.entries(expected)
+      .filter(([k, v]) => claims[k as keyof ReceiptClaims] !== v)
+      .map(([k]) => k);
+    if (wrong.length > 0) {
+      throw new SpinError(
+        'receipt.mismatch',
+        `receipt does not match the compiled program (${wrong.join(', ')})`,
+      );
+    }
+
+    const entry = await this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      const locked = await programsRepository.getForUpdate(tx, program.jti);
+      if (!locked || locked.receiptStatus !== null) {
+        throw new SpinError('receipt.duplicate', 'this receipt was already recorded');
+      }
+      const now = new Date();
+      await programsRepository.markReceipt(tx, program.jti, claims.status, now);
+      const notebook = await notebooksRepository.getForUpdate(tx, program.notebookId);
+      if (notebook) {
+        const lastRun = {
+          jti: claims.jti,
+          status: claims.status,
+          startedAt: claims.startedAt,
+          endedAt: claims.endedAt,
+          executionCount: executionCountOf(input.outputs),
+        };
+        const cells = notebook.cells.map((c) =>
+          c.id === claims.cell ? { ...c, outputs: input.outputs, lastRun } : c,
+        );
+        await notebooksRepository.setCells(tx, notebook.id, cells);
+      }
+      return this.audit.append(
+        {
+          actor: actorId(actor),
+          action: 'cell.executed',
+          subject: claims.jti,
+          data: {
+            jti: claims.jti,
+            notebook: claims.notebook,
+            cell: claims.cell,
+            sid: claims.sid,
+            runtime: claims.iss,
+            status: claims.status,
+            outputsSha256: claims.outputsSha256,
+            seqFirst: claims.seqFirst,
+            seqLast: claims.seqLast,
+            receipt: input.receipt,
+          },
+        },
+        tx,
+      );
+    });
+    return { auditSeq: entry.seq, status: claims.status };
+  }
+}

@@ -1,0 +1,145 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import type { User } from '@spin/protocol';
+import { LoginForm, SignupForm } from '../auth/AuthForms';
+import { NotebookList } from '../notebooks/NotebookList';
+import { NotebookPage } from '../notebook/NotebookPage';
+import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
+import { linkClick, navigate, parseRoute, usePathname } from './routing';
+import { useRuntimeStatus } from './runtimeStatus';
+
+type AuthView =
+  | { kind: 'loading' }
+  | { kind: 'signup' }
+  | { kind: 'login' }
+  | { kind: 'in'; user: User }
+  | { kind: 'error'; error: ErrorInfo };
+
+/** Decide what to show on start: the app, the first-user sign-up, or the login form. */
+async function resolveAuth(): Promise<AuthView> {
+  try {
+    const info = await api.me();
+    return { kind: 'in', user: info.user };
+  } catch (err) {
+    if (!isUnauthenticated(err)) return { kind: 'error', error: toErrorInfo(err) };
+  }
+  try {
+    const state = await api.authState();
+    return { kind: state.signupOpen ? 'signup' : 'login' };
+  } catch (err) {
+    return { kind: 'error', error: toErrorInfo(err) };
+  }
+}
+
+export function App() {
+  const [auth, setAuth] = useState<AuthView>({ kind: 'loading' });
+  const queryClient = useQueryClient();
+
+  const refreshAuth = useCallback(() => {
+    void resolveAuth().then(setAuth);
+  }, []);
+  useEffect(refreshAuth, [refreshAuth]);
+
+  const logout = async () => {
+    try {
+      await api.logout();
+    } catch {
+      // the session may already be gone; either way show the login form
+    }
+    queryClient.clear();
+    refreshAuth();
+  };
+
+  switch (auth.kind) {
+    case 'loading':
+      return <p className="boot muted">Loading SPIN…</p>;
+    case 'error':
+      return (
+        <main className="auth-page">
+          <div className="auth-card">
+            <h1>Cannot reach the SPIN server</h1>
+            <div className="error-box" role="alert">
+              <code>{auth.error.code}</code> {auth.error.message}
+            </div>
+            <button type="button" className="btn btn-primary" onClick={refreshAuth}>
+              Try again
+            </button>
+          </div>
+        </main>
+      );
+    case 'signup':
+      return <SignupForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />;
+    case 'login':
+      return <LoginForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />;
+    case 'in':
+      return (
+        <Shell user={auth.user} onLogout={() => void logout()} onUnauthenticated={refreshAuth} />
+      );
+  }
+}
+
+function Shell({
+  user,
+  onLogout,
+  onUnauthenticated,
+}: {
+  user: User;
+  onLogout: () => void;
+  onUnauthenticated: () => void;
+}) {
+  const pathname = usePathname();
+  const route = parseRoute(pathname);
+  useEffect(() => {
+    if (route.name === 'list' && pathname !== '/') navigate('/', { replace: true });
+  }, [route.name, pathname]);
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="/" onClick={linkClick('/')} title="All notebooks">
+          SPIN
+        </a>
+        <RuntimeIndicator />
+        <span className="spacer" />
+        <span className="user" data-testid="current-user" title={user.email}>
+          {user.name}
+          {user.orgRole === 'admin' && <span className="role-tag">admin</span>}
+        </span>
+        <button
+          type="button"
+          className="btn"
+          data-testid="logout"
+          onClick={onLogout}
+          title="Sign out"
+        >
+          Log out
+        </button>
+      </header>
+      {route.name === 'notebook' ? (
+        <NotebookPage id={route.id} onUnauthenticated={onUnauthenticated} />
+      ) : (
+        <NotebookList onUnauthenticated={onUnauthenticated} />
+      )}
+    </div>
+  );
+}
+
+function RuntimeIndicator() {
+  const { state, runtimeName } = useRuntimeStatus();
+  const text = state === 'none' ? 'no runtime session' : state;
+  return (
+    <span
+      className={`runtime-status runtime-${state}`}
+      data-testid="runtime-status"
+      data-state={state}
+      role="status"
+      title={
+        runtimeName ? `Runtime ${runtimeName}: ${text}` : 'Open a notebook to connect to a runtime'
+      }
+    >
+      <span className="dot" aria-hidden="true" />
+      {text}
+      {runtimeName && <span className="runtime-name"> · {runtimeName}</span>}
+    </span>
+  );
+}

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { notebookPath, parseRoute } from './routing';
+
+describe('parseRoute', () => {
+  it('maps / and unknown paths to the list', () => {
+    expect(parseRoute('/')).toEqual({ name: 'list' });
+    expect(parseRoute('/settings/whatever')).toEqual({ name: 'list' });
+    expect(parseRoute('/notebooks/')).toEqual({ name: 'list' });
+    expect(parseRoute('/notebooks/%E0%A4%A')).toEqual({ name: 'list' });
+  });
+  it('maps /notebooks/:id and round-trips ids through notebookPath', () => {
+    expect(parseRoute('/notebooks/nb_123')).toEqual({ name: 'notebook', id: 'nb_123' });
+    expect(parseRoute(notebookPath('a b/c'))).toEqual({ name: 'notebook', id: 'a b/c' });
+  });
+});

@@ -1,0 +1,58 @@
+import { useSyncExternalStore, type MouseEvent } from 'react';
+
+/** Pages of the app; History API routing, no router dependency. */
+export type Route = { name: 'list' } | { name: 'notebook'; id: string };
+
+/** Map a pathname to a route; anything unknown is the notebook list. */
+export function parseRoute(pathname: string): Route {
+  const m = /^\/notebooks\/([^/]+)\/?$/.exec(pathname);
+  if (m) {
+    try {
+      const id = decodeURIComponent(m[1]!);
+      if (id) return { name: 'notebook', id };
+    } catch {
+      // malformed escape: fall through to the list
+    }
+  }
+  return { name: 'list' };
+}
+
+export function notebookPath(id: string): string {
+  return `/notebooks/${encodeURIComponent(id)}`;
+}
+
+const listeners = new Set<() => void>();
+function emit() {
+  for (const l of listeners) l();
+}
+
+export function navigate(path: string, opts: { replace?: boolean } = {}): void {
+  if (path === window.location.pathname) return;
+  if (opts.replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  emit();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('popstate', listener);
+  };
+}
+
+/** The current pathname, re-rendering on navigation and back/forward. */
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** onClick for in-app links: plain left clicks navigate without a reload. */
+export function linkClick(path: string) {
+  return (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey)
+      return;
+    e.preventDefault();
+    navigate(path);
+  };
+}

@@ -1,0 +1,131 @@
+import { useState, type FormEvent } from 'react';
+import type { SessionInfo } from '@spin/protocol';
+import { api, toErrorInfo, type ErrorInfo } from '../app/api';
+
+function useSubmit(action: () => Promise<SessionInfo>, onDone: (info: SessionInfo) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    action().then(onDone, (err: unknown) => {
+      setError(toErrorInfo(err));
+      setBusy(false);
+    });
+  };
+  return { busy, error, submit };
+}
+
+function AuthError({ error }: { error: ErrorInfo | null }) {
+  if (!error) return null;
+  return (
+    <div className="auth-error" data-testid="auth-error" role="alert" title={error.code}>
+      {error.message}
+    </div>
+  );
+}
+
+/** First-run sign-up: the first user becomes the organisation's admin. */
+export function SignupForm({ onDone }: { onDone: (info: SessionInfo) => void }) {
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const { busy, error, submit } = useSubmit(() => api.signup({ name, email, password }), onDone);
+  return (
+    <main className="auth-page">
+      <form className="auth-card" onSubmit={submit} aria-labelledby="signup-heading">
+        <h1 id="signup-heading">Create the first account</h1>
+        <p className="muted">
+          This server has no users yet. The first account becomes the administrator.
+        </p>
+        <label>
+          Name
+          <input
+            data-testid="signup-name"
+            autoComplete="name"
+            required
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </label>
+        <label>
+          Email
+          <input
+            data-testid="signup-email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </label>
+        <label>
+          Password
+          <input
+            data-testid="signup-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        <AuthError error={error} />
+        <button
+          className="btn btn-primary"
+          data-testid="signup-submit"
+          type="submit"
+          disabled={busy}
+        >
+          {busy ? 'Creating…' : 'Create account'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+export function LoginForm({ onDone }: { onDone: (info: SessionInfo) => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const { busy, error, submit } = useSubmit(() => api.login({ email, password }), onDone);
+  return (
+    <main className="auth-page">
+      <form className="auth-card" onSubmit={submit} aria-labelledby="login-heading">
+        <h1 id="login-heading">Sign in to SPIN</h1>
+        <label>
+          Email
+          <input
+            data-testid="login-email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </label>
+        <label>
+          Password
+          <input
+            data-testid="login-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        <AuthError error={error} />
+        <button
+          className="btn btn-primary"
+          data-testid="login-submit"
+          type="submit"
+          disabled={busy}
+        >
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}

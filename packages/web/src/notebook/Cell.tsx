@@ -1,0 +1,227 @@
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type KeyboardEvent,
+} from 'react';
+import type { Cell, CellType } from '@spin/protocol';
+import { Markdown } from '../markdown/Markdown';
+import { OutputErrorBoundary } from '../outputs/OutputErrorBoundary';
+import { OutputList } from '../outputs/OutputArea';
+import { CellEditor, type CellEditorHandle } from './CellEditor';
+import type { CellRunStore } from './cellRunStore';
+import type { RunMode } from './notebookModel';
+import { cellRunView, statusLabel } from './runView';
+
+/** Something the notebook can move keyboard focus to. */
+export interface CellFocusHandle {
+  focus(): void;
+}
+
+/** Notebook-level operations a cell calls; stable for the page's lifetime. */
+export interface CellActions {
+  setSource(id: string, source: string): void;
+  setType(id: string, type: CellType): void;
+  run(id: string, mode: RunMode): void;
+  interrupt(id: string): void;
+  remove(id: string): void;
+  registerFocus(id: string, handle: CellFocusHandle | null): void;
+}
+
+interface Props {
+  cell: Cell;
+  index: number;
+  store: CellRunStore;
+  actions: CellActions;
+}
+
+const TYPES: CellType[] = ['python', 'shell', 'markdown'];
+
+/** Re-render every `ms` while active (the running timer). */
+function useTicker(active: boolean, ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [active, ms]);
+  return active ? Math.max(now, Date.now()) : now;
+}
+
+/** One notebook cell: toolbar, editor (or rendered markdown), status and outputs. */
+export const CellView = memo(function CellView({ cell, index, store, actions }: Props) {
+  const { id, type, source } = cell;
+  const live = useSyncExternalStore(
+    useCallback((l: () => void) => store.subscribe(id, l), [store, id]),
+    () => store.get(id),
+  );
+  const view = cellRunView(cell, live.run);
+  const running = live.pending || view.status === 'running';
+  const now = useTicker(running, 200);
+  const isMarkdown = type === 'markdown';
+
+  const [editing, setEditing] = useState(() => source.trim() === '');
+  const showEditor = !isMarkdown || editing || source.trim() === '';
+  const [focusEditor, setFocusEditor] = useState(false);
+  const editorRef = useRef<CellEditorHandle>(null);
+  const renderedRef = useRef<HTMLDivElement>(null);
+  const showEditorRef = useRef(showEditor);
+  showEditorRef.current = showEditor;
+
+  useEffect(() => {
+    actions.registerFocus(id, {
+      focus: () =>
+        showEditorRef.current ? editorRef.current?.focus() : renderedRef.current?.focus(),
+    });
+    return () => actions.registerFocus(id, null);
+  }, [actions, id]);
+
+  const startEditing = () => {
+    setFocusEditor(true);
+    setEditing(true);
+  };
+  const run = (mode: RunMode) => {
+    if (isMarkdown) setEditing(false);
+    actions.run(id, mode);
+  };
+  const onRenderedKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    if (e.shiftKey) run('advance');
+    else if (e.altKey) run('insert-below');
+    else if (!(e.ctrlKey || e.metaKey)) startEditing();
+  };
+
+  const dataStatus = running ? 'running' : live.error ? 'error' : isMarkdown ? 'idle' : view.status;
+  const label = running
+    ? statusLabel({ ...view, status: 'running' }, now)
+    : live.error
+      ? 'failed'
+      : statusLabel(view);
+  const count = isMarkdown ? '' : running ? '[*]' : `[${view.executionCount ?? ' '}]`;
+
+  return (
+    <div
+      className={`cell cell-${type} status-${dataStatus}`}
+      data-testid="cell"
+      data-cell-id={id}
+      data-cell-type={type}
+      data-status={dataStatus}
+    >
+      <div className="cell-gutter" aria-hidden={count === ''}>
+        <span className="exec-count" title="Execution count">
+          {count}
+        </span>
+      </div>
+      <div className="cell-main">
+        <div className="cell-toolbar">
+          <select
+            data-testid="cell-type-select"
+            aria-label={`Cell ${index + 1} type`}
+            value={type}
+            onChange={(e) => actions.setType(id, e.target.value as CellType)}
+          >
+            {TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="btn btn-run"
+            data-testid="run-cell"
+            title={isMarkdown ? 'Render (Shift+Enter)' : 'Run cell (Shift+Enter)'}
+            aria-label={isMarkdown ? `Render cell ${index + 1}` : `Run cell ${index + 1}`}
+            disabled={running}
+            onClick={() => run('stay')}
+          >
+            ▶ {isMarkdown ? 'Render' : 'Run'}
+          </button>
+          {running && !isMarkdown && (
+            <button
+              type="button"
+              className="btn"
+              data-testid="interrupt-cell"
+              title="Interrupt the kernel"
+              aria-label={`Interrupt cell ${index + 1}`}
+              onClick={() => actions.interrupt(id)}
+            >
+              ■ Stop
+            </button>
+          )}
+          {isMarkdown && !showEditor && (
+            <button
+              type="button"
+              className="btn"
+              title="Edit markdown (Enter)"
+              aria-label={`Edit cell ${index + 1}`}
+              onClick={startEditing}
+            >
+              Edit
+            </button>
+          )}
+          <span
+            className={`cell-status cell-status-${dataStatus}`}
+            data-testid="cell-status"
+            aria-live="polite"
+          >
+            {label}
+          </span>
+          <span className="spacer" />
+          <button
+            type="button"
+            className="btn btn-icon btn-delete"
+            data-testid="delete-cell"
+            title="Delete cell"
+            aria-label={`Delete cell ${index + 1}`}
+            onClick={() => actions.remove(id)}
+          >
+            ✕
+          </button>
+        </div>
+        {showEditor ? (
+          <CellEditor
+            ref={editorRef}
+            value={source}
+            language={type}
+            autoFocus={focusEditor}
+            ariaLabel={`Cell ${index + 1} (${type}) source`}
+            onChange={(s) => actions.setSource(id, s)}
+            onRun={run}
+            {...(isMarkdown && source.trim() !== '' ? { onEscape: () => setEditing(false) } : {})}
+          />
+        ) : (
+          <div
+            className="markdown-rendered"
+            ref={renderedRef}
+            tabIndex={0}
+            aria-label={`Markdown cell ${index + 1}; press Enter or double-click to edit`}
+            onDoubleClick={startEditing}
+            onKeyDown={onRenderedKey}
+          >
+            <Markdown source={source} />
+          </div>
+        )}
+        {!isMarkdown && (
+          <div
+            className={`cell-output${view.outputs.length === 0 && !live.error ? ' cell-output-empty' : ''}`}
+            data-testid="cell-output"
+          >
+            {live.error && (
+              <div className="run-error" role="alert" data-testid="cell-run-error">
+                <code className="run-error-code">{live.error.code}</code> {live.error.message}
+              </div>
+            )}
+            <OutputErrorBoundary resetKey={view.outputs}>
+              <OutputList outputs={view.outputs} />
+            </OutputErrorBoundary>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+});

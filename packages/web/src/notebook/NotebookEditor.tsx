@@ -1,0 +1,361 @@
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiError } from '@spin/client';
+import type { Cell, CellInput, CellType, Notebook, Runtime } from '@spin/protocol';
+import { api, toErrorInfo, type ErrorInfo } from '../app/api';
+import { linkClick } from '../app/routing';
+import { Autosaver, type SaveState } from './autosaver';
+import { CellView, type CellActions, type CellFocusHandle } from './Cell';
+import { CellRunStore } from './cellRunStore';
+import {
+  cellInputs,
+  emptyCell,
+  insertCell,
+  planAfterRun,
+  removeCell,
+  sameContent,
+  updateCell,
+} from './notebookModel';
+import { useNotebookSession } from './useNotebookSession';
+
+const SAVE_DELAY_MS = 600;
+const RUNTIME_KEY = 'spin.runtimeId';
+
+interface Props {
+  initial: Notebook;
+  runtimes: Runtime[] | null;
+  runtimesError: ErrorInfo | null;
+}
+
+type Snapshot = { title: string; cells: CellInput[] };
+
+/**
+ * The notebook editor. It owns the document (title, cells, version), its autosave, the live
+ * run store and — through `useNotebookSession` — the page's one NotebookSession.
+ */
+export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
+  const id = initial.id;
+  const [cells, setCellsState] = useState<Cell[]>(initial.cells);
+  const [title, setTitleState] = useState(initial.title);
+  const [titleDraft, setTitleDraft] = useState(initial.title);
+  const [save, setSave] = useState<{ state: SaveState; error: ErrorInfo | null }>({
+    state: 'saved',
+    error: null,
+  });
+  const [notice, setNotice] = useState<string | null>(null);
+
+  // Refs are the source of truth for handlers (no stale closures); state drives rendering.
+  const cellsRef = useRef(cells);
+  const titleRef = useRef(title);
+  const versionRef = useRef(initial.version);
+  const baseRef = useRef<Snapshot>({ title: initial.title, cells: cellInputs(initial.cells) });
+  const focusHandles = useRef(new Map<string, CellFocusHandle>());
+  const pendingFocus = useRef<string | null>(null);
+  const store = useMemo(() => new CellRunStore(), []);
+
+  // ---- runtime selection
+  const [runtimeId, setRuntimeId] = useState<string | null>(() =>
+    localStorage.getItem(RUNTIME_KEY),
+  );
+  const runtime = runtimes?.find((r) => r.id === runtimeId) ?? runtimes?.[0] ?? null;
+  const { handle: session, ui: sessionUi } = useNotebookSession({
+    notebookId: id,
+    runtime,
+    store,
+    snapshot: () => ({
+      knownJtis: cellsRef.current.flatMap((c) => (c.lastRun ? [c.lastRun.jti] : [])),
+      cellIds: cellsRef.current.map((c) => c.id),
+    }),
+  });
+
+  // ---- saving
+  const loadFrom = (nb: Notebook) => {
+    cellsRef.current = nb.cells;
+    titleRef.current = nb.title;
+    versionRef.current = nb.version;
+    baseRef.current = { title: nb.title, cells: cellInputs(nb.cells) };
+    setCellsState(nb.cells);
+    setTitleState(nb.title);
+    setTitleDraft(nb.title);
+  };
+  const saveNow = async (): Promise<void> => {
+    const snapshot: Snapshot = { title: titleRef.current, cells: cellInputs(cellsRef.current) };
+    const put = async (version: number) => {
+      const nb = await api.updateNotebook(id, { ...snapshot, version });
+      versionRef.current = nb.version;
+      baseRef.current = snapshot;
+    };
+    try {
+      await put(versionRef.current);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'request.conflict')) throw err;
+      const latest = await api.getNotebook(id);
+      const remote = { title: latest.title, cells: cellInputs(latest.cells) };
+      if (sameContent(baseRef.current, remote)) {
+        // Only the version moved (e.g. run results saved meanwhile): our edits still apply.
+        await put(latest.version);
+        return;
+      }
+      // Someone else edited the notebook: take their version rather than overwrite it.
+      saver.reset();
+      loadFrom(latest);
+      setNotice(
+        'This notebook was changed elsewhere, so the latest version was loaded. Your last unsaved edits were not applied.',
+      );
+    }
+  };
+  const saveRef = useRef(saveNow);
+  saveRef.current = saveNow;
+  const [saver] = useState(
+    () =>
+      new Autosaver({
+        delayMs: SAVE_DELAY_MS,
+        save: () => saveRef.current(),
+        onStateChange: (state, error) =>
+          setSave({ state, error: error ? toErrorInfo(error) : null }),
+      }),
+  );
+
+  useEffect(() => {
+    const flush = () => void saver.flush();
+    const onVisibility = () => document.visibilityState === 'hidden' && flush();
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (saver.isDirty || saver.state === 'saving') e.preventDefault();
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('pagehide', flush);
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('pagehide', flush);
+      window.removeEventListener('beforeunload', onBeforeUnload);
+      flush(); // leaving the page in-app
+    };
+  }, [saver]);
+
+  const setCells = (next: Cell[]) => {
+    cellsRef.current = next;
+    setCellsState(next);
+    saver.markDirty();
+  };
+
+  const commitTitle = () => {
+    const t = titleDraft.trim();
+    if (!t) {
+      setTitleDraft(titleRef.current);
+      return;
+    }
+    if (t === titleRef.current) return;
+    titleRef.current = t;
+    setTitleState(t);
+    setTitleDraft(t);
+    saver.markDirty();
+    void saver.flush();
+  };
+
+  // ---- running
+  const execute = async (input: CellInput) => {
+    store.setPending(input.id, true);
+    await saver.flush(); // a failed save does not stop the run: compile takes the source itself
+    try {
+      const s = await session.ready();
+      await s.run(input);
+      store.setPending(input.id, false);
+    } catch (err) {
+      store.setError(input.id, toErrorInfo(err));
+    }
+  };
+
+  const addCell = (index: number, type: CellType) => {
+    const cell = emptyCell(type);
+    pendingFocus.current = cell.id;
+    setCells(insertCell(cellsRef.current, index, cell));
+  };
+
+  // Stable for the editor's lifetime, so memoised cells do not re-render on every keystroke.
+  const actions = useMemo<CellActions>(
+    () => ({
+      setSource: (cellId, source) => setCells(updateCell(cellsRef.current, cellId, { source })),
+      setType: (cellId, type) => setCells(updateCell(cellsRef.current, cellId, { type })),
+      remove: (cellId) => setCells(removeCell(cellsRef.current, cellId)),
+      interrupt: () => {
+        session.ready().then(
+          (s) => s.interrupt(),
+          () => {},
+        );
+      },
+      registerFocus: (cellId, h) => {
+        if (!h) {
+          focusHandles.current.delete(cellId);
+          return;
+        }
+        focusHandles.current.set(cellId, h);
+        if (pendingFocus.current === cellId) {
+          pendingFocus.current = null;
+          h.focus();
+        }
+      },
+      run: (cellId, mode) => {
+        const cell = cellsRef.current.find((c) => c.id === cellId);
+        if (!cell) return;
+        const plan = planAfterRun(cellsRef.current, cellId, mode);
+        if (plan.insert) {
+          pendingFocus.current = plan.insert.cell.id;
+          setCells(insertCell(cellsRef.current, plan.insert.index, plan.insert.cell));
+        } else if (plan.focusId) {
+          focusHandles.current.get(plan.focusId)?.focus();
+        }
+        if (cell.type !== 'markdown')
+          void execute({ id: cell.id, type: cell.type, source: cell.source });
+      },
+    }),
+    // Empty deps on purpose: setCells/execute only read refs and objects stable for the page.
+    [],
+  );
+
+  return (
+    <main className="page notebook-page">
+      <div className="notebook-header">
+        <a href="/" onClick={linkClick('/')} className="back-link" title="All notebooks">
+          ← Notebooks
+        </a>
+        <input
+          className="notebook-title"
+          data-testid="notebook-title"
+          aria-label="Notebook title"
+          value={titleDraft}
+          maxLength={300}
+          onChange={(e) => setTitleDraft(e.target.value)}
+          onBlur={commitTitle}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              commitTitle();
+              e.currentTarget.blur();
+            } else if (e.key === 'Escape') {
+              setTitleDraft(titleRef.current);
+              e.currentTarget.blur();
+            }
+          }}
+        />
+        <SaveIndicator state={save.state} error={save.error} />
+        {runtimes && runtimes.length > 1 && (
+          <label className="runtime-picker">
+            Runtime{' '}
+            <select
+              data-testid="runtime-select"
+              value={runtime?.id ?? ''}
+              onChange={(e) => {
+                setRuntimeId(e.target.value);
+                localStorage.setItem(RUNTIME_KEY, e.target.value);
+              }}
+            >
+              {runtimes.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+
+      {notice && (
+        <div className="notice" role="status" data-testid="notebook-notice">
+          {notice}{' '}
+          <button
+            type="button"
+            className="btn btn-link"
+            onClick={() => setNotice(null)}
+            aria-label="Dismiss"
+          >
+            Dismiss
+          </button>
+        </div>
+      )}
+      {runtimesError && (
+        <div className="error-box" role="alert">
+          Could not list runtimes: <code>{runtimesError.code}</code> {runtimesError.message}
+        </div>
+      )}
+      {runtimes && runtimes.length === 0 && (
+        <div className="notice notice-warn" data-testid="no-runtime">
+          No runtime is paired with this server, so cells cannot run yet. An admin pairs a runtime
+          with its URL and <code>SPIN_TOKEN</code>.
+        </div>
+      )}
+      {runtime && (sessionUi.phase === 'failed' || sessionUi.phase === 'closed') && (
+        <div className="error-box" role="alert" data-testid="session-error">
+          Not connected to runtime <strong>{runtime.name}</strong>
+          {sessionUi.error && (
+            <>
+              : <code>{sessionUi.error.code}</code> {sessionUi.error.message}
+            </>
+          )}{' '}
+          <button type="button" className="btn" onClick={() => session.reconnect()}>
+            Reconnect
+          </button>
+        </div>
+      )}
+
+      <div className="cells">
+        {cells.map((cell, i) => (
+          <Fragment key={cell.id}>
+            {i > 0 && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
+            <CellView cell={cell} index={i} store={store} actions={actions} />
+          </Fragment>
+        ))}
+        <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
+      </div>
+      <p className="shortcuts muted">
+        <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+
+        <kbd>Enter</kbd> run · <kbd>Alt</kbd>+<kbd>Enter</kbd> run and insert below · <kbd>Esc</kbd>{' '}
+        leave the editor
+      </p>
+    </main>
+  );
+}
+
+function SaveIndicator({ state, error }: { state: SaveState; error: ErrorInfo | null }) {
+  const text =
+    state === 'saved'
+      ? 'Saved'
+      : state === 'saving'
+        ? 'Saving…'
+        : state === 'pending'
+          ? 'Unsaved changes'
+          : `Save failed${error ? `: ${error.message}` : ''}`;
+  return (
+    <span
+      className={`save-status save-${state}`}
+      data-testid="save-status"
+      role="status"
+      title={error?.code}
+    >
+      {text}
+    </span>
+  );
+}
+
+function AddCellBar({ onAdd, subtle }: { onAdd: (type: CellType) => void; subtle?: boolean }) {
+  const types: Array<[CellType, string]> = [
+    ['python', 'Python'],
+    ['shell', 'Shell'],
+    ['markdown', 'Markdown'],
+  ];
+  return (
+    <div className={`add-cell-bar${subtle ? ' subtle' : ''}`}>
+      {types.map(([type, label]) => (
+        <button
+          key={type}
+          type="button"
+          className="btn btn-add"
+          data-testid={`add-cell-${type}`}
+          title={`Add a ${label} cell here`}
+          onClick={() => onAdd(type)}
+        >
+          + {label}
+        </button>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import type { Notebook } from '@spin/protocol';
+import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api';
+import { linkClick } from '../app/routing';
+import { NotebookEditor } from './NotebookEditor';
+
+/** `/notebooks/:id`: loads the notebook, then hands it to the editor. */
+export function NotebookPage({
+  id,
+  onUnauthenticated,
+}: {
+  id: string;
+  onUnauthenticated: () => void;
+}) {
+  const [state, setState] = useState<{ notebook: Notebook | null; error: ErrorInfo | null }>({
+    notebook: null,
+    error: null,
+  });
+  useEffect(() => {
+    let cancelled = false;
+    setState({ notebook: null, error: null });
+    api.getNotebook(id).then(
+      (notebook) => !cancelled && setState({ notebook, error: null }),
+      (err: unknown) => {
+        if (cancelled) return;
+        if (isUnauthenticated(err)) onUnauthenticated();
+        else setState({ notebook: null, error: toErrorInfo(err) });
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [id, onUnauthenticated]);
+
+  const runtimes = useQuery({ queryKey: ['runtimes'], queryFn: () => api.listRuntimes() });
+
+  if (state.error) {
+    return (
+      <main className="page">
+        <a href="/" onClick={linkClick('/')} className="back-link">
+          ← Notebooks
+        </a>
+        <div className="error-box" role="alert">
+          <code>{state.error.code}</code> {state.error.message}
+        </div>
+      </main>
+    );
+  }
+  if (!state.notebook) {
+    return (
+      <main className="page">
+        <p className="muted">Loading notebook…</p>
+      </main>
+    );
+  }
+  return (
+    <NotebookEditor
+      key={state.notebook.id}
+      initial={state.notebook}
+      runtimes={runtimes.data ?? null}
+      runtimesError={runtimes.error ? toErrorInfo(runtimes.error) : null}
+    />
+  );
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { CellRunState } from '@spin/client';
+import type { Cell } from '@spin/protocol';
+import { cellRunView, formatDuration, liveRunWins, statusLabel } from './runView';
+
+const persistedRun = (
+  over: Partial<NonNullable<Cell['lastRun']>> = {},
+): NonNullable<Cell['lastRun']> => ({
+  jti: 'j-persisted',
+  status: 'ok',
+  startedAt: '2026-01-01T10:00:00.000Z',
+  endedAt: '2026-01-01T10:00:01.500Z',
+  executionCount: 4,
+  ...over,
+});
+
+const live = (over: Partial<CellRunState> = {}): CellRunState => ({
+  cellId: 'c1',
+  jti: 'j-live',
+  running: false,
+  outputs: [{ output_type: 'stream', name: 'stdout', text: 'live\n' }],
+  status: 'ok',
+  exitCode: null,
+  executionCount: 1,
+  startedAt: '2026-01-01T09:00:00.000Z',
+  endedAt: '2026-01-01T09:00:01.000Z',
+  auditSeq: null,
+  ...over,
+});
+
+describe('liveRunWins', () => {
+  it('keeps the persisted run when the journal replays an older run', () => {
+    expect(liveRunWins(persistedRun(), live())).toBe(false);
+  });
+  it('shows a newer live run, the same run, or any run still going', () => {
+    expect(liveRunWins(persistedRun(), live({ startedAt: '2026-01-01T11:00:00.000Z' }))).toBe(true);
+    expect(liveRunWins(persistedRun(), live({ jti: 'j-persisted' }))).toBe(true);
+    expect(liveRunWins(persistedRun(), live({ running: true }))).toBe(true);
+  });
+  it('an equal start time counts as at least as new', () => {
+    expect(liveRunWins(persistedRun(), live({ startedAt: '2026-01-01T10:00:00.000Z' }))).toBe(true);
+  });
+  it('ignores a run that was compiled but never started', () => {
+    expect(liveRunWins(null, live({ startedAt: null, status: null, running: false }))).toBe(false);
+  });
+  it('any started live run wins when nothing is persisted', () => {
+    expect(liveRunWins(null, live())).toBe(true);
+    expect(liveRunWins(null, undefined)).toBe(false);
+  });
+});
+
+describe('cellRunView', () => {
+  const persistedOutputs = [
+    { output_type: 'stream' as const, name: 'stdout' as const, text: 'saved\n' },
+  ];
+  it('shows persisted outputs when the live run is older (reload after another device ran it)', () => {
+    const v = cellRunView({ outputs: persistedOutputs, lastRun: persistedRun() }, live());
+    expect(v.source).toBe('persisted');
+    expect(v.outputs).toEqual(persistedOutputs);
+    expect(v.executionCount).toBe(4);
+  });
+  it('shows a run continuing after a reload mid-run', () => {
+    const v = cellRunView(
+      { outputs: persistedOutputs, lastRun: persistedRun() },
+      live({ running: true, status: null, endedAt: null, startedAt: '2026-01-01T12:00:00.000Z' }),
+    );
+    expect(v.status).toBe('running');
+    expect(v.outputs[0]).toMatchObject({ text: 'live\n' });
+  });
+  it('is idle for a cell that never ran', () => {
+    expect(cellRunView({ outputs: [], lastRun: null }, undefined)).toMatchObject({
+      status: 'idle',
+      source: 'none',
+    });
+  });
+});
+
+describe('statusLabel', () => {
+  const base = cellRunView({ outputs: [], lastRun: null }, undefined);
+  it('labels shell failures with their exit code and durations', () => {
+    expect(
+      statusLabel({
+        ...base,
+        status: 'error',
+        exitCode: 3,
+        startedAt: '2026-01-01T10:00:00.000Z',
+        endedAt: '2026-01-01T10:00:02.250Z',
+      }),
+    ).toBe('failed (exit 3) · 2.3s');
+    expect(statusLabel({ ...base, status: 'error' })).toBe('failed');
+    expect(statusLabel({ ...base, status: 'timeout' })).toBe('timeout');
+    expect(statusLabel(base)).toBe('');
+  });
+  it('counts a running cell up to now', () => {
+    const now = Date.parse('2026-01-01T10:00:00.400Z');
+    expect(
+      statusLabel({ ...base, status: 'running', startedAt: '2026-01-01T10:00:00.000Z' }, now),
+    ).toBe('running… · 0.40s');
+  });
+});
+
+describe('formatDuration', () => {
+  it('formats minutes and hours', () => {
+    expect(formatDuration(125_000)).toBe('2m 05s');
+    expect(formatDuration(3_720_000)).toBe('1h 02m');
+    expect(formatDuration(-1)).toBe('');
+  });
+});

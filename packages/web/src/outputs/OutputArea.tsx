@@ -1,0 +1,75 @@
+import { memo, useMemo } from 'react';
+import type { MimeBundle, Output } from '@spin/protocol';
+import { AnsiText } from './AnsiText';
+import { selectMime } from './mime';
+import { estimateHtmlHeight, frameDocument } from './htmlFrame';
+
+/** Renders one cell's outputs (nbformat output types). */
+export const OutputList = memo(function OutputList({ outputs }: { outputs: readonly Output[] }) {
+  return (
+    <>
+      {outputs.map((o, i) => (
+        <OutputItem key={i} output={o} />
+      ))}
+    </>
+  );
+});
+
+const OutputItem = memo(function OutputItem({ output }: { output: Output }) {
+  switch (output.output_type) {
+    case 'stream':
+      return (
+        <pre className={`output output-stream output-${output.name}`}>
+          <AnsiText text={output.text} />
+        </pre>
+      );
+    case 'error':
+      return (
+        <div className="output output-error">
+          <div className="output-error-title">
+            {output.ename}: {output.evalue}
+          </div>
+          {output.traceback.length > 0 && (
+            <pre className="output-traceback">
+              <AnsiText text={output.traceback.join('\n')} />
+            </pre>
+          )}
+        </div>
+      );
+    case 'display_data':
+    case 'execute_result':
+      return <MimeOutput bundle={output.data} />;
+  }
+});
+
+function MimeOutput({ bundle }: { bundle: MimeBundle }) {
+  const r = useMemo(() => selectMime(bundle), [bundle]);
+  switch (r.kind) {
+    case 'image':
+      return (
+        <div className="output output-image">
+          <img src={r.src} alt="cell output" />
+        </div>
+      );
+    case 'html':
+      return (
+        <iframe
+          className="output output-html"
+          sandbox=""
+          srcDoc={frameDocument(r.html)}
+          title="HTML output"
+          style={{ height: estimateHtmlHeight(r.html) }}
+        />
+      );
+    case 'json':
+      return <pre className="output output-json">{r.text}</pre>;
+    case 'text':
+      return (
+        <pre className="output output-text">
+          <AnsiText text={r.text} />
+        </pre>
+      );
+    case 'empty':
+      return null;
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ANSI_PALETTE, parseAnsi, stripAnsi, xterm256 } from './ansi';
+
+const ESC = '\u001b';
+
+describe('parseAnsi', () => {
+  it('returns plain text as one unstyled segment', () => {
+    expect(parseAnsi('hello <b>world</b>')).toEqual([{ text: 'hello <b>world</b>', style: {} }]);
+  });
+
+  it('styles a typical IPython traceback line and resets', () => {
+    const line = `${ESC}[0;31mZeroDivisionError${ESC}[0m: division by zero`;
+    expect(parseAnsi(line)).toEqual([
+      { text: 'ZeroDivisionError', style: { fg: ANSI_PALETTE[1] } },
+      { text: ': division by zero', style: {} },
+    ]);
+  });
+
+  it('combines bold, bright colours and backgrounds, and 22/39 turn them off', () => {
+    const segs = parseAnsi(`${ESC}[1;92;44mA${ESC}[22mB${ESC}[39;49mC`);
+    expect(segs).toEqual([
+      { text: 'A', style: { bold: true, fg: ANSI_PALETTE[10], bg: ANSI_PALETTE[4] } },
+      { text: 'B', style: { fg: ANSI_PALETTE[10], bg: ANSI_PALETTE[4] } },
+      { text: 'C', style: {} },
+    ]);
+  });
+
+  it('supports 256-colour and truecolour', () => {
+    const segs = parseAnsi(`${ESC}[38;5;196mred${ESC}[48;2;10;20;30mbg`);
+    expect(segs[0]).toEqual({ text: 'red', style: { fg: 'rgb(255, 0, 0)' } });
+    expect(segs[1]).toEqual({
+      text: 'bg',
+      style: { fg: 'rgb(255, 0, 0)', bg: 'rgb(10, 20, 30)' },
+    });
+  });
+
+  it('treats an empty SGR (ESC[m) as reset', () => {
+    expect(parseAnsi(`${ESC}[31mx${ESC}[my`)).toEqual([
+      { text: 'x', style: { fg: ANSI_PALETTE[1] } },
+      { text: 'y', style: {} },
+    ]);
+  });
+
+  it('drops non-SGR sequences (cursor moves, OSC titles) but keeps the text', () => {
+    const input = `a${ESC}[2Kb${ESC}]0;title\u0007c${ESC}[?25ld`;
+    expect(parseAnsi(input)).toEqual([{ text: 'abcd', style: {} }]);
+  });
+
+  it('ignores malformed extended colours without throwing away text', () => {
+    expect(parseAnsi(`${ESC}[38;9;1mx`)).toEqual([{ text: 'x', style: {} }]);
+    expect(parseAnsi(`${ESC}[38;2;300;0;0mx`)).toEqual([{ text: 'x', style: {} }]);
+  });
+});
+
+describe('stripAnsi', () => {
+  it('removes escapes', () => {
+    expect(stripAnsi(`${ESC}[1;31mError${ESC}[0m: boom`)).toBe('Error: boom');
+  });
+});
+
+describe('xterm256', () => {
+  it('maps the cube and grey ramp', () => {
+    expect(xterm256(16)).toBe('rgb(0, 0, 0)');
+    expect(xterm256(231)).toBe('rgb(255, 255, 255)');
+    expect(xterm256(232)).toBe('rgb(8, 8, 8)');
+    expect(xterm256(256)).toBeUndefined();
+  });
+});

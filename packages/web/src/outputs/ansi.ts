@@ -1,0 +1,151 @@
+/**
+ * A small ANSI escape-code parser for tracebacks and terminal output (ECMA-48 SGR, the
+ * subset Jupyter kernels and shells emit: 16 colours, 256-colour and truecolour, bold, dim,
+ * italic, underline, inverse). It returns plain text segments with a style, so the UI renders
+ * them as React spans — the input is never interpreted as HTML. Other escape sequences
+ * (cursor movement, OSC titles/hyperlinks) are dropped.
+ */
+
+/** Visual attributes of a run of text. Colours are CSS colour strings. */
+export interface AnsiStyle {
+  fg?: string;
+  bg?: string;
+  bold?: boolean;
+  dim?: boolean;
+  italic?: boolean;
+  underline?: boolean;
+  inverse?: boolean;
+}
+
+export interface AnsiSegment {
+  text: string;
+  style: AnsiStyle;
+}
+
+/** The 16 base colours, tuned to stay readable on a light background (as JupyterLab does). */
+export const ANSI_PALETTE: readonly string[] = [
+  '#3e424d', // black
+  '#c4372f', // red
+  '#1f8b3a', // green
+  '#a16b00', // yellow
+  '#1d63c4', // blue
+  '#a23ba8', // magenta
+  '#0f7f8f', // cyan
+  '#a5a9b1', // white
+  '#6e727c', // bright black
+  '#e0443c', // bright red
+  '#27a047', // bright green
+  '#b88200', // bright yellow
+  '#3a7ee0', // bright blue
+  '#bd4cc2', // bright magenta
+  '#1597a8', // bright cyan
+  '#d0d3d8', // bright white
+];
+
+/** Colour n (0–255) of the xterm 256-colour table. */
+export function xterm256(n: number): string | undefined {
+  if (!Number.isInteger(n) || n < 0 || n > 255) return undefined;
+  if (n < 16) return ANSI_PALETTE[n];
+  if (n < 232) {
+    const i = n - 16;
+    const level = (v: number) => (v === 0 ? 0 : 55 + v * 40);
+    return rgb(level(Math.floor(i / 36)), level(Math.floor(i / 6) % 6), level(i % 6));
+  }
+  const grey = 8 + (n - 232) * 10;
+  return rgb(grey, grey, grey);
+}
+
+function rgb(r: number, g: number, b: number): string {
+  return `rgb(${r}, ${g}, ${b})`;
+}
+
+// CSI … final byte, OSC … (BEL | ESC \), and lone two-byte escapes.
+const ESCAPE =
+  // eslint-disable-next-line no-control-regex -- matching escape sequences is the point
+  /\u001b\[([0-?]*)[ -/]*([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]?/g;
+
+/** Split `input` into styled segments. Adjacent text with the same style is merged. */
+export function parseAnsi(input: string): AnsiSegment[] {
+  const segments: AnsiSegment[] = [];
+  let style: AnsiStyle = {};
+  let last = 0;
+  const push = (text: string) => {
+    if (text.length === 0) return;
+    const prev = segments[segments.length - 1];
+    if (prev && sameStyle(prev.style, style)) prev.text += text;
+    else segments.push({ text, style });
+  };
+  for (const m of input.matchAll(ESCAPE)) {
+    push(input.slice(last, m.index));
+    last = m.index + m[0].length;
+    if (m[2] === 'm') style = applySgr(style, m[1] ?? '');
+  }
+  push(input.slice(last));
+  return segments;
+}
+
+/** Remove every escape sequence, keeping the text (for copying and plain rendering). */
+export function stripAnsi(input: string): string {
+  return input.replace(ESCAPE, '');
+}
+
+/** Apply one SGR parameter string (`"1;31"`) to a style, returning a new style. */
+export function applySgr(current: AnsiStyle, params: string): AnsiStyle {
+  // Private-mode parameters (`?`, `<`…) are not SGR; ignore the sequence.
+  if (/[<=>?]/.test(params)) return current;
+  const codes = params === '' ? [0] : params.split(/[;:]/).map((p) => (p === '' ? 0 : Number(p)));
+  let s: AnsiStyle = { ...current };
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!;
+    if (c === 0) s = {};
+    else if (c === 1) s.bold = true;
+    else if (c === 2) s.dim = true;
+    else if (c === 3) s.italic = true;
+    else if (c === 4) s.underline = true;
+    else if (c === 7) s.inverse = true;
+    else if (c === 22) {
+      delete s.bold;
+      delete s.dim;
+    } else if (c === 23) delete s.italic;
+    else if (c === 24) delete s.underline;
+    else if (c === 27) delete s.inverse;
+    else if (c >= 30 && c <= 37) s.fg = ANSI_PALETTE[c - 30];
+    else if (c >= 90 && c <= 97) s.fg = ANSI_PALETTE[c - 90 + 8];
+    else if (c === 39) delete s.fg;
+    else if (c >= 40 && c <= 47) s.bg = ANSI_PALETTE[c - 40];
+    else if (c >= 100 && c <= 107) s.bg = ANSI_PALETTE[c - 100 + 8];
+    else if (c === 49) delete s.bg;
+    else if (c === 38 || c === 48) {
+      const key = c === 38 ? 'fg' : 'bg';
+      const mode = codes[i + 1];
+      let colour: string | undefined;
+      if (mode === 5) {
+        colour = xterm256(codes[i + 2] ?? -1);
+        i += 2;
+      } else if (mode === 2) {
+        const [r, g, b] = [codes[i + 2], codes[i + 3], codes[i + 4]];
+        if ([r, g, b].every((v) => v !== undefined && Number.isInteger(v) && v >= 0 && v <= 255)) {
+          colour = rgb(r!, g!, b!);
+        }
+        i += 4;
+      } else {
+        i = codes.length; // malformed extended colour: ignore the rest of the sequence
+      }
+      if (colour) s[key] = colour;
+    }
+    // Unknown codes (blink, fonts, …) are ignored.
+  }
+  return s;
+}
+
+function sameStyle(a: AnsiStyle, b: AnsiStyle): boolean {
+  return (
+    a.fg === b.fg &&
+    a.bg === b.bg &&
+    !!a.bold === !!b.bold &&
+    !!a.dim === !!b.dim &&
+    !!a.italic === !!b.italic &&
+    !!a.underline === !!b.underline &&
+    !!a.inverse === !!b.inverse
+  );
+}
