@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputsFromEvents, verifyReceipt, type JournalEvent } from '@spin/protocol';
 import { TestClient, startPaired, type Harness } from './fixtures.js';
@@ -120,6 +122,17 @@ describe('executing programs (real ipykernel)', () => {
     expect(ended(events).status).toBe('timeout');
     const after = await client.run(await h.server.python('print("still alive")'));
     expect(ended(after).status).toBe('ok');
+  });
+
+  it('kills the whole process group of a shell cell that times out', async () => {
+    const env = await h.server.shell('sleep 30 & echo $! > sleep.pid; wait', {
+      limits: { timeoutMs: 500, outputBytes: 1000 },
+    });
+    const events = await client.run(env);
+    expect(ended(events).status).toBe('timeout');
+    const pid = readFileSync(join(h.home, 'sessions/ses_1/work/sleep.pid'), 'utf8').trim();
+    const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+    expect(stat.split(' ')[2] ?? 'gone').toMatch(/gone|Z/);
   });
 
   it('interrupts a running cell on request', async () => {

@@ -50,7 +50,9 @@ describe('SPIN_SANDBOX=bwrap', () => {
       await h.server.python('import time\nprint("go", flush=True)\ntime.sleep(30)'),
     );
     const jti = r.type === 'accepted' ? r.jti : '';
-    await client.next((m) => m.type === 'event' && m.event.jti === jti && m.event.type === 'stream');
+    await client.next(
+      (m) => m.type === 'event' && m.event.jti === jti && m.event.type === 'stream',
+    );
     client.send({ type: 'interrupt', requestId: 'i' });
     const end = await client.next(
       (m) => m.type === 'event' && m.event.jti === jti && m.event.type === 'cell_ended',

@@ -1,7 +1,8 @@
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { pairWithRuntime } from '@spin/client';
 import { startRuntime, type RuntimeHandle } from '@spin/runtime';
-import { startServer } from '@spin/server';
+import { SYSTEM_ACTOR, startServer } from '@spin/server';
 import { JwksSchema, ServerInfoSchema } from '@spin/protocol';
 import { portFrom, type ParsedArgs } from '../args.js';
 
@@ -21,6 +22,18 @@ export interface StartOptions {
   home: string;
   host?: string;
   quiet?: boolean;
+}
+
+/** A free TCP port on `host` (for `port: 0`, so the public URL can name the real port). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 async function getJson<T>(url: string, parse: (v: unknown) => T): Promise<T> {
@@ -44,11 +57,12 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
+    const port = opts.port === 0 ? await freePort(host) : opts.port;
     server = await startServer({
-      port: opts.port,
+      port,
       host,
       dataDir: path.join(opts.home, 'server'),
-      ...(opts.port === 0 ? {} : { publicUrl: `http://localhost:${opts.port}` }),
+      ...(process.env.SPIN_PUBLIC_URL ? {} : { publicUrl: `http://localhost:${port}` }),
     });
   } catch (err) {
     await runtime.close();
@@ -68,7 +82,7 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
       server: { issuer: info.issuer, jwks },
       allowedOrigins: [`http://localhost:${serverPort}`, `http://127.0.0.1:${serverPort}`, info.issuer],
     });
-    await server.services.runtimes.register({ name: 'local', url: runtimeUrl, identity }, null);
+    await server.services.runtimes.register({ name: 'local', url: runtimeUrl, identity }, SYSTEM_ACTOR);
     return {
       url: info.issuer,
       runtimeUrl,

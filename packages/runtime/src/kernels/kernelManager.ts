@@ -76,9 +76,11 @@ export class KernelManager {
       env: { ...kernelEnv(), IPYTHONDIR: ipythonDir, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
       ...(sandboxed
         ? {
-            wrapCommand: sandboxWrapper(this.opts.sandbox, [dir, sessionDir, ipythonDir], [
-              this.opts.home,
-            ]),
+            wrapCommand: sandboxWrapper(
+              this.opts.sandbox,
+              [dir, sessionDir, ipythonDir],
+              [this.opts.home],
+            ),
             interruptMode: 'message' as const,
           }
         : {}),

@@ -79,12 +79,22 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
     return () => actions.registerFocus(id, null);
   }, [actions, id]);
 
+  // Leaving a markdown editor keeps focus on the cell (its rendered view), as in Jupyter.
+  const focusRenderedNext = useRef(false);
+  useEffect(() => {
+    if (!showEditor && focusRenderedNext.current) renderedRef.current?.focus();
+    focusRenderedNext.current = false;
+  }, [showEditor]);
+  const stopEditing = (keepFocus: boolean) => {
+    focusRenderedNext.current = keepFocus;
+    setEditing(false);
+  };
   const startEditing = () => {
     setFocusEditor(true);
     setEditing(true);
   };
   const run = (mode: RunMode) => {
-    if (isMarkdown) setEditing(false);
+    if (isMarkdown) stopEditing(mode === 'stay');
     actions.run(id, mode);
   };
   const onRenderedKey = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -192,7 +202,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             ariaLabel={`Cell ${index + 1} (${type}) source`}
             onChange={(s) => actions.setSource(id, s)}
             onRun={run}
-            {...(isMarkdown && source.trim() !== '' ? { onEscape: () => setEditing(false) } : {})}
+            {...(isMarkdown && source.trim() !== '' ? { onEscape: () => stopEditing(true) } : {})}
           />
         ) : (
           <div

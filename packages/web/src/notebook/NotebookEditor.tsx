@@ -53,9 +53,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   const store = useMemo(() => new CellRunStore(), []);
 
   // ---- runtime selection
-  const [runtimeId, setRuntimeId] = useState<string | null>(() =>
-    localStorage.getItem(RUNTIME_KEY),
-  );
+  const [runtimeId, setRuntimeId] = useState<string | null>(() => readPreference(RUNTIME_KEY));
   const runtime = runtimes?.find((r) => r.id === runtimeId) ?? runtimes?.[0] ?? null;
   const { handle: session, ui: sessionUi } = useNotebookSession({
     notebookId: id,
@@ -246,7 +244,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
               value={runtime?.id ?? ''}
               onChange={(e) => {
                 setRuntimeId(e.target.value);
-                localStorage.setItem(RUNTIME_KEY, e.target.value);
+                writePreference(RUNTIME_KEY, e.target.value);
               }}
             >
               {runtimes.map((r) => (
@@ -313,6 +311,22 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
       </p>
     </main>
   );
+}
+
+/** localStorage can be unavailable (privacy modes, storage quotas): preferences are optional. */
+function readPreference(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+function writePreference(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // not remembered; the picker still works for this page
+  }
 }
 
 function SaveIndicator({ state, error }: { state: SaveState; error: ErrorInfo | null }) {
