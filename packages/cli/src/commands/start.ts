@@ -54,6 +54,7 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
     port: opts.runtimePort,
     host,
     home: path.join(opts.home, 'runtime'),
+    ...(opts.quiet ? { logLevel: 'warn', banner: false } : {}),
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -62,6 +63,7 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
       port,
       host,
       dataDir: path.join(opts.home, 'server'),
+      ...(opts.quiet ? { logLevel: 'warn' } : {}),
       ...(process.env.SPIN_PUBLIC_URL ? {} : { publicUrl: `http://localhost:${port}` }),
     });
   } catch (err) {
