@@ -8,8 +8,23 @@ import globals from 'globals';
 
 const nodeBuiltins = [
   'node:*',
-  'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'stream', 'url',
-  'zlib', 'tls', 'dns', 'events', 'util', 'worker_threads', 'buffer',
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'stream',
+  'url',
+  'zlib',
+  'tls',
+  'dns',
+  'events',
+  'util',
+  'worker_threads',
+  'buffer',
 ];
 
 /** no-restricted-imports patterns forbidding the given workspace packages. */
@@ -34,23 +49,53 @@ const browserSafe = {
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.spin/**', 'packages/web/dist/**', 'coverage/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.spin/**',
+      'packages/web/dist/**',
+      'coverage/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
     },
   },
-  { files: ['packages/protocol/src/**'], rules: { 'no-restricted-imports': forbid(['client', 'server', 'runtime', 'web', 'cli'], [browserSafe]) } },
-  { files: ['packages/client/src/**'], ignores: ['packages/client/src/node/**'], rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'web', 'cli'], [browserSafe]) } },
-  { files: ['packages/client/src/node/**'], rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'web', 'cli']) } },
-  { files: ['packages/server/**'], rules: { 'no-restricted-imports': forbid(['client', 'runtime', 'web', 'cli']) } },
-  { files: ['packages/runtime/**'], rules: { 'no-restricted-imports': forbid(['client', 'server', 'web', 'cli']) } },
-  { files: ['packages/web/**'], rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'cli'], [browserSafe]) } },
+  {
+    files: ['packages/protocol/src/**'],
+    rules: {
+      'no-restricted-imports': forbid(['client', 'server', 'runtime', 'web', 'cli'], [browserSafe]),
+    },
+  },
+  {
+    files: ['packages/client/src/**'],
+    ignores: ['packages/client/src/node/**'],
+    rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'web', 'cli'], [browserSafe]) },
+  },
+  {
+    files: ['packages/client/src/node/**'],
+    rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'web', 'cli']) },
+  },
+  {
+    files: ['packages/server/**'],
+    rules: { 'no-restricted-imports': forbid(['client', 'runtime', 'web', 'cli']) },
+  },
+  {
+    files: ['packages/runtime/**'],
+    rules: { 'no-restricted-imports': forbid(['client', 'server', 'web', 'cli']) },
+  },
+  {
+    files: ['packages/web/**'],
+    rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'cli'], [browserSafe]) },
+  },
   { files: ['packages/cli/**'], rules: { 'no-restricted-imports': forbid(['web']) } },
 );

@@ -76,13 +76,26 @@ async function benchRawZmq(dir) {
 }
 
 async function benchSpinPath(dir) {
-  const spin = await startAll({ port: 0, runtimePort: 0, home: path.join(dir, 'stack'), quiet: true });
+  const spin = await startAll({
+    port: 0,
+    runtimePort: 0,
+    home: path.join(dir, 'stack'),
+    quiet: true,
+  });
   try {
     const api = createNodeApi(spin.url);
     await api.signup({ name: 'Bench', email: 'bench@example.test', password: 'bench-password-1' });
-    const nb = await api.createNotebook({ title: 'bench', cells: [{ id: 'c', type: 'python', source: CODE }] });
+    const nb = await api.createNotebook({
+      title: 'bench',
+      cells: [{ id: 'c', type: 'python', source: CODE }],
+    });
     const [runtime] = await api.listRuntimes();
-    const session = await NotebookSession.open({ api, notebookId: nb.id, runtime, WebSocket: NodeWebSocket });
+    const session = await NotebookSession.open({
+      api,
+      notebookId: nb.id,
+      runtime,
+      WebSocket: NodeWebSocket,
+    });
     const cell = { id: 'c', type: 'python', source: CODE };
     try {
       const run = async () => {
@@ -144,8 +157,16 @@ async function benchEnvelopes() {
   }
   const openMs = performance.now() - t0;
   return {
-    seal: { ops, ops_per_s: Math.round((ops / sealMs) * 1000), us_per_op: Math.round((sealMs / ops) * 1000) },
-    open: { ops, ops_per_s: Math.round((ops / openMs) * 1000), us_per_op: Math.round((openMs / ops) * 1000) },
+    seal: {
+      ops,
+      ops_per_s: Math.round((ops / sealMs) * 1000),
+      us_per_op: Math.round((sealMs / ops) * 1000),
+    },
+    open: {
+      ops,
+      ops_per_s: Math.round((ops / openMs) * 1000),
+      us_per_op: Math.round((openMs / ops) * 1000),
+    },
   };
 }
 
@@ -155,20 +176,45 @@ async function main() {
   const results = {};
   try {
     console.log(`benchmarks: ${N} sequential executions of "${CODE}" each`);
-    results.kernel_execute_zeromq = { ...meta, description: 'ipykernel over ZeroMQ (TCP), KernelClient, no SPIN path', code: CODE, ...(await benchRawZmq(dir)) };
-    console.log('kernel_execute_zeromq', results.kernel_execute_zeromq.median_ms, results.kernel_execute_zeromq.p99_ms);
+    results.kernel_execute_zeromq = {
+      ...meta,
+      description: 'ipykernel over ZeroMQ (TCP), KernelClient, no SPIN path',
+      code: CODE,
+      ...(await benchRawZmq(dir)),
+    };
+    console.log(
+      'kernel_execute_zeromq',
+      results.kernel_execute_zeromq.median_ms,
+      results.kernel_execute_zeromq.p99_ms,
+    );
     results.kernel_execute_spin_path = {
       ...meta,
-      description: 'full SPIN path via @spin/client: compile (HTTP) → JWE → runtime WS → ipykernel → journal → receipt (HTTP, audit)',
+      description:
+        'full SPIN path via @spin/client: compile (HTTP) → JWE → runtime WS → ipykernel → journal → receipt (HTTP, audit)',
       code: CODE,
       ...(await benchSpinPath(dir)),
     };
     results.kernel_execute_spin_path.overhead_vs_zeromq_median_ms =
-      Math.round((results.kernel_execute_spin_path.median_ms - results.kernel_execute_zeromq.median_ms) * 1000) / 1000;
-    console.log('kernel_execute_spin_path', results.kernel_execute_spin_path.median_ms, results.kernel_execute_spin_path.p99_ms);
+      Math.round(
+        (results.kernel_execute_spin_path.median_ms - results.kernel_execute_zeromq.median_ms) *
+          1000,
+      ) / 1000;
+    console.log(
+      'kernel_execute_spin_path',
+      results.kernel_execute_spin_path.median_ms,
+      results.kernel_execute_spin_path.p99_ms,
+    );
     const env = await benchEnvelopes();
-    results.envelope_seal = { ...meta, description: 'sealProgram (JWS EdDSA inside JWE ECDH-ES+A256KW/A256GCM)', ...env.seal };
-    results.envelope_open = { ...meta, description: 'openProgram (decrypt, verify, claims, replay check)', ...env.open };
+    results.envelope_seal = {
+      ...meta,
+      description: 'sealProgram (JWS EdDSA inside JWE ECDH-ES+A256KW/A256GCM)',
+      ...env.seal,
+    };
+    results.envelope_open = {
+      ...meta,
+      description: 'openProgram (decrypt, verify, claims, replay check)',
+      ...env.open,
+    };
     console.log('envelope seal/open ops/s', env.seal.ops_per_s, env.open.ops_per_s);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -15,7 +15,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       if (eq > 0) options[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (rest[i + 1] !== undefined && !rest[i + 1]!.startsWith('--')) options[a.slice(2)] = rest[++i]!;
+      else if (rest[i + 1] !== undefined && !rest[i + 1]!.startsWith('--'))
+        options[a.slice(2)] = rest[++i]!;
       else options[a.slice(2)] = true;
     } else {
       positionals.push(a);
@@ -25,12 +26,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 }
 
 /** Read a port from an option or env var, with a clear error naming the source. */
-export function portFrom(value: string | true | undefined, envName: string, fallback: number): number {
+export function portFrom(
+  value: string | true | undefined,
+  envName: string,
+  fallback: number,
+): number {
   const raw = typeof value === 'string' ? value : process.env[envName];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new Error(`${typeof value === 'string' ? 'the port option' : envName} must be a port number (0–65535), got "${raw}"`);
+    throw new Error(
+      `${typeof value === 'string' ? 'the port option' : envName} must be a port number (0–65535), got "${raw}"`,
+    );
   }
   return n;
 }

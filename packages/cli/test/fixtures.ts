@@ -25,7 +25,11 @@ export async function startStack(): Promise<StackFixture> {
   };
 }
 
-export const ADMIN = { name: 'Ada Admin', email: 'ada@example.test', password: 'correct horse battery' };
+export const ADMIN = {
+  name: 'Ada Admin',
+  email: 'ada@example.test',
+  password: 'correct horse battery',
+};
 
 /** Sign up the first user (the admin) through the API and return a logged-in client. */
 export async function signedUpApi(stack: StackFixture): Promise<ServerApi> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type NotebookSession, type ServerApi } from '@spin/client';
+import type { ApiError } from '@spin/client';
+import { type NotebookSession, type ServerApi } from '@spin/client';
 import { createNodeApi } from '@spin/client/node';
 import { openSession, signedUpApi, startStack, type StackFixture } from './fixtures.js';
 
@@ -35,7 +36,11 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
     expect(py.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '42\n' }]);
     expect(py.auditSeq).toBeGreaterThan(0);
 
-    const boom = await session.run({ id: 'boom', type: 'python', source: 'raise ValueError("boom")' });
+    const boom = await session.run({
+      id: 'boom',
+      type: 'python',
+      source: 'raise ValueError("boom")',
+    });
     expect(boom.status).toBe('error');
     const err = boom.outputs.find((o) => o.output_type === 'error');
     expect(err).toMatchObject({ ename: 'ValueError', evalue: 'boom' });
@@ -69,7 +74,9 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
     try {
       expect(again.sid).toBe(session.sid);
       expect(again.socket.lastSeq).toBe(session.socket.lastSeq);
-      expect(again.cellState('py')?.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '42\n' }]);
+      expect(again.cellState('py')?.outputs).toEqual([
+        { output_type: 'stream', name: 'stdout', text: '42\n' },
+      ]);
     } finally {
       again.close();
     }
@@ -77,7 +84,12 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
 
   it('refuses compile without a session cookie', async () => {
     const anon = createNodeApi(stack.spin.url);
-    await expect(anon.compile(notebookId, { sid: session.sid, cell: { id: 'py', type: 'python', source: '1' } })).rejects.toMatchObject({
+    await expect(
+      anon.compile(notebookId, {
+        sid: session.sid,
+        cell: { id: 'py', type: 'python', source: '1' },
+      }),
+    ).rejects.toMatchObject({
       code: 'auth.unauthenticated',
     } satisfies Partial<ApiError>);
   });

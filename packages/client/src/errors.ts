@@ -29,9 +29,15 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   } catch {
     body = null;
   }
-  const err = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  const err = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)
+    ?.error;
   if (err && typeof err.code === 'string') {
-    return new ApiError(err.code, typeof err.message === 'string' ? err.message : err.code, res.status, err.details);
+    return new ApiError(
+      err.code,
+      typeof err.message === 'string' ? err.message : err.code,
+      res.status,
+      err.details,
+    );
   }
   return new ApiError('http.' + res.status, `HTTP ${res.status} ${res.statusText}`, res.status);
 }

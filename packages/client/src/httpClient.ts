@@ -54,7 +54,10 @@ export class HttpClient {
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (err) {
-      throw new ApiError('client.network_error', `cannot reach the server: ${(err as Error).message}`);
+      throw new ApiError(
+        'client.network_error',
+        `cannot reach the server: ${(err as Error).message}`,
+      );
     }
     if (this.manageCookies) this.storeCookies(res);
     if (!res.ok) throw await errorFromResponse(res);
@@ -62,7 +65,11 @@ export class HttpClient {
     const json: unknown = text.length > 0 ? JSON.parse(text) : undefined;
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new ApiError('client.bad_response', `unexpected response from ${method} ${path}`, res.status);
+      throw new ApiError(
+        'client.bad_response',
+        `unexpected response from ${method} ${path}`,
+        res.status,
+      );
     }
     return parsed.data;
   }

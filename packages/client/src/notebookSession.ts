@@ -48,6 +48,8 @@ export interface NotebookSessionOptions {
   WebSocket?: WebSocketCtor;
   /** jti of runs the server already holds receipts for (from the notebook's `lastRun`). */
   knownJtis?: Iterable<string>;
+  /** Subscribed before the journal replay, so replayed runs are delivered too. */
+  onDidChangeCell?: (state: CellRunState) => void;
 }
 
 /**
@@ -81,13 +83,22 @@ export class NotebookSession {
       ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
     });
     this.socket.onDidEvent((ev) => this.onEvent(ev));
+    if (opts.onDidChangeCell) this.onDidChangeCell(opts.onDidChangeCell);
   }
 
   /** Create (or reuse) the notebook's session on the runtime, connect and replay its journal. */
   static async open(opts: NotebookSessionOptions): Promise<NotebookSession> {
-    const session = await opts.api.createSession({ notebookId: opts.notebookId, runtimeId: opts.runtime.id });
+    const session = await opts.api.createSession({
+      notebookId: opts.notebookId,
+      runtimeId: opts.runtime.id,
+    });
     const ns = new NotebookSession(opts, session.sid);
-    await ns.socket.connect();
+    try {
+      await ns.socket.connect();
+    } catch (err) {
+      ns.close(); // no handle reaches the caller, so stop reconnecting here
+      throw err;
+    }
     return ns;
   }
 
@@ -188,9 +199,14 @@ export class NotebookSession {
         // Another client (another tab, a reload) may have posted it first: that is fine.
         if (error.code !== 'receipt.duplicate') this.onDidFailReceiptEmitter.fire({ jti, error });
       }
-      if (this.latestByCell.get(t.state.cellId) === jti) this.onDidChangeCellEmitter.fire({ ...t.state });
+      if (this.latestByCell.get(t.state.cellId) === jti)
+        this.onDidChangeCellEmitter.fire({ ...t.state });
     }
-    const result: CellRunResult = { ...t.state, status: t.state.status ?? 'error', events: [...t.events] };
+    const result: CellRunResult = {
+      ...t.state,
+      status: t.state.status ?? 'error',
+      events: [...t.events],
+    };
     for (const w of t.waiters.splice(0)) w(result);
   }
 }

@@ -1,13 +1,12 @@
-import {
-  RuntimeIdentitySchema,
-  type Jwks,
-  type RuntimeIdentity,
-} from '@spin/protocol';
+import { RuntimeIdentitySchema, type Jwks, type RuntimeIdentity } from '@spin/protocol';
 import { ApiError, errorFromResponse } from './errors.js';
 import type { ServerApi } from './serverApi.js';
 
 /** Fetch a runtime's public identity (`GET /v1/identity`). */
-export async function fetchRuntimeIdentity(runtimeUrl: string, doFetch: typeof fetch = fetch): Promise<RuntimeIdentity> {
+export async function fetchRuntimeIdentity(
+  runtimeUrl: string,
+  doFetch: typeof fetch = fetch,
+): Promise<RuntimeIdentity> {
   const res = await doFetch(runtimeUrl.replace(/\/+$/, '') + '/v1/identity');
   if (!res.ok) throw await errorFromResponse(res);
   return RuntimeIdentitySchema.parse(await res.json());
@@ -33,7 +32,10 @@ export async function pairWithRuntime(opts: {
       body: JSON.stringify({ server: opts.server, allowedOrigins: opts.allowedOrigins }),
     });
   } catch (err) {
-    throw new ApiError('client.network_error', `cannot reach the runtime: ${(err as Error).message}`);
+    throw new ApiError(
+      'client.network_error',
+      `cannot reach the runtime: ${(err as Error).message}`,
+    );
   }
   if (!res.ok) throw await errorFromResponse(res);
   return RuntimeIdentitySchema.parse(await res.json());
@@ -62,7 +64,10 @@ export async function pairRuntime(opts: {
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
   if (opts.expectedFingerprint && identity.fingerprint !== opts.expectedFingerprint) {
-    throw new ApiError('client.fingerprint_mismatch', 'runtime fingerprint does not match the expected one');
+    throw new ApiError(
+      'client.fingerprint_mismatch',
+      'runtime fingerprint does not match the expected one',
+    );
   }
   return opts.api.registerRuntime({ name: opts.name, url: opts.runtimeUrl, identity });
 }

@@ -157,26 +157,39 @@ export class RuntimeSocket {
       ws.onopen = () => {
         ws.send(JSON.stringify({ type: 'hello', token } satisfies ClientMessage));
       };
-      ws.onerror = () => settle(new ApiError('client.network_error', `cannot connect to runtime at ${url}`));
+      ws.onerror = () =>
+        settle(new ApiError('client.network_error', `cannot connect to runtime at ${url}`));
       ws.onclose = (ev) => {
         if (this.ws !== ws) return;
         this.ws = null;
         this.failPending(new ApiError('client.disconnected', 'runtime connection dropped'));
-        settle(new ApiError('client.disconnected', `runtime closed the connection (${ev.code} ${ev.reason})`));
+        settle(
+          new ApiError(
+            'client.disconnected',
+            `runtime closed the connection (${ev.code} ${ev.reason})`,
+          ),
+        );
         // 44xx: the runtime refused us (auth/protocol) — reconnecting would not help.
-        if (!this.closedByUser && this.opts.reconnect !== false && (ev.code < 4400 || ev.code >= 4500)) {
+        if (
+          !this.closedByUser &&
+          this.opts.reconnect !== false &&
+          (ev.code < 4400 || ev.code >= 4500)
+        ) {
           this.scheduleReconnect();
         } else {
           this.setState('closed');
         }
       };
       ws.onmessage = (ev) => {
-        const text = typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer);
+        const text =
+          typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer);
         let msg: RuntimeMessage;
         try {
           msg = RuntimeMessageSchema.parse(JSON.parse(text));
         } catch {
-          this.onDidErrorEmitter.fire(new ApiError('client.bad_message', 'runtime sent an invalid message'));
+          this.onDidErrorEmitter.fire(
+            new ApiError('client.bad_message', 'runtime sent an invalid message'),
+          );
           return;
         }
         this.handle(msg, settle);

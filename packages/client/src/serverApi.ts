@@ -73,7 +73,12 @@ export class ServerApi {
     return this.http.request('GET', `/api/v1/notebooks/${encodeURIComponent(id)}`, NotebookSchema);
   }
   updateNotebook(id: string, body: { title?: string; cells?: CellInput[]; version?: number }) {
-    return this.http.request('PUT', `/api/v1/notebooks/${encodeURIComponent(id)}`, NotebookSchema, body);
+    return this.http.request(
+      'PUT',
+      `/api/v1/notebooks/${encodeURIComponent(id)}`,
+      NotebookSchema,
+      body,
+    );
   }
 
   // ---- runtimes
@@ -120,7 +125,11 @@ export class ServerApi {
     if (params.limit !== undefined) q.set('limit', String(params.limit));
     if (params.after !== undefined) q.set('after', String(params.after));
     const qs = q.size > 0 ? `?${q}` : '';
-    const res = await this.http.request('GET', `/api/v1/audit${qs}`, z.object({ entries: z.array(AuditEntrySchema) }));
+    const res = await this.http.request(
+      'GET',
+      `/api/v1/audit${qs}`,
+      z.object({ entries: z.array(AuditEntrySchema) }),
+    );
     return res.entries;
   }
   verifyAudit() {

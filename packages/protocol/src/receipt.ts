@@ -28,6 +28,8 @@ export const ReceiptClaimsSchema = z.object({
   /** sha256 hex of canonicalJson(outputs) — see {@link outputsDigest}. */
   outputsSha256: z.string().regex(/^[0-9a-f]{64}$/),
   exitCode: z.number().int().nullable().optional(),
+  /** Jupyter execution_count of a kernel cell. */
+  executionCount: z.number().int().nullable().optional(),
   iat: z.number().int(),
 });
 export type ReceiptClaims = z.infer<typeof ReceiptClaimsSchema>;

@@ -82,9 +82,16 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
       runtimeUrl: runtime.url,
       spinToken: runtime.spinToken,
       server: { issuer: info.issuer, jwks },
-      allowedOrigins: [`http://localhost:${serverPort}`, `http://127.0.0.1:${serverPort}`, info.issuer],
+      allowedOrigins: [
+        `http://localhost:${serverPort}`,
+        `http://127.0.0.1:${serverPort}`,
+        info.issuer,
+      ],
     });
-    await server.services.runtimes.register({ name: 'local', url: runtimeUrl, identity }, SYSTEM_ACTOR);
+    await server.services.runtimes.register(
+      { name: 'local', url: runtimeUrl, identity },
+      SYSTEM_ACTOR,
+    );
     return {
       url: info.issuer,
       runtimeUrl,
@@ -106,10 +113,15 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
 export async function startCommand(args: ParsedArgs): Promise<void> {
   const port = portFrom(args.options.port, 'SPIN_PORT', 8080);
   const runtimePort = portFrom(args.options['runtime-port'], 'SPIN_RUNTIME_PORT', 8888);
-  const home = typeof args.options.home === 'string' ? args.options.home : (process.env.SPIN_HOME_DIR ?? '.spin');
+  const home =
+    typeof args.options.home === 'string'
+      ? args.options.home
+      : (process.env.SPIN_HOME_DIR ?? '.spin');
   const spin = await startAll({ port, runtimePort, home: path.resolve(home) });
   console.log(`\nSPIN is running: open ${spin.url}`);
-  console.log(`  local runtime ${spin.runtimeUrl} (fingerprint ${spin.runtime.identity.fingerprint})`);
+  console.log(
+    `  local runtime ${spin.runtimeUrl} (fingerprint ${spin.runtime.identity.fingerprint})`,
+  );
   console.log('  press Ctrl+C to stop\n');
   let stopping = false;
   const stop = (signal: string) => {

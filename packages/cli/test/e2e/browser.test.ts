@@ -49,19 +49,25 @@ describe('walking skeleton in a real browser', () => {
 
     await page.getByTestId('new-notebook').click();
     await expect.poll(() => page.getByTestId('cell').count()).toBe(1);
-    await expect.poll(() => page.getByTestId('runtime-status').textContent()).toContain('connected');
+    await expect
+      .poll(() => page.getByTestId('runtime-status').textContent())
+      .toContain('connected');
 
     // 1. print(6*7) with Shift+Enter shows 42
     await typeInCell(page, 0, 'print(6*7)');
     await page.keyboard.press('Shift+Enter');
-    await expect.poll(() => cell(page, 0).getByTestId('cell-output').textContent(), { timeout: 30_000 }).toContain('42');
+    await expect
+      .poll(() => cell(page, 0).getByTestId('cell-output').textContent(), { timeout: 30_000 })
+      .toContain('42');
     await expect.poll(() => cell(page, 0).getAttribute('data-status')).toBe('ok');
 
     // 2. Shift+Enter moved focus to a new cell: raise an error, see ename/evalue and traceback
     await expect.poll(() => page.getByTestId('cell').count()).toBe(2);
     await page.keyboard.type('raise ValueError("boom")');
     await page.keyboard.press('Shift+Enter');
-    await expect.poll(() => cell(page, 1).getAttribute('data-status'), { timeout: 30_000 }).toBe('error');
+    await expect
+      .poll(() => cell(page, 1).getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('error');
     const errText = (await cell(page, 1).getByTestId('cell-output').textContent()) ?? '';
     expect(errText).toContain('ValueError');
     expect(errText).toContain('boom');
@@ -73,13 +79,17 @@ describe('walking skeleton in a real browser', () => {
     expect(await cell(page, shellIndex).getAttribute('data-cell-type')).toBe('shell');
     await typeInCell(page, shellIndex, 'echo hi; exit 3');
     await page.keyboard.press('Shift+Enter');
-    await expect.poll(() => cell(page, shellIndex).getAttribute('data-status'), { timeout: 30_000 }).toBe('error');
+    await expect
+      .poll(() => cell(page, shellIndex).getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('error');
     expect(await cell(page, shellIndex).getByTestId('cell-output').textContent()).toContain('hi');
     expect(await cell(page, shellIndex).getByTestId('cell-status').textContent()).toContain('3');
 
     // 4. reload: every output is still there (persisted from verified receipts)
     await page.reload();
-    await expect.poll(() => cell(page, 0).getByTestId('cell-output').textContent(), { timeout: 30_000 }).toContain('42');
+    await expect
+      .poll(() => cell(page, 0).getByTestId('cell-output').textContent(), { timeout: 30_000 })
+      .toContain('42');
     expect(await cell(page, 1).getByTestId('cell-output').textContent()).toContain('ValueError');
     expect(await cell(page, 1).getAttribute('data-status')).toBe('error');
     expect(await cell(page, shellIndex).getByTestId('cell-output').textContent()).toContain('hi');

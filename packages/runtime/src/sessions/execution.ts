@@ -287,6 +287,7 @@ export class Execution {
         outputCount: outputs.length,
         outputsSha256: await outputsDigest(outputs),
         exitCode: outcome.exitCode,
+        executionCount: outcome.executionCount,
         iat: Math.floor(Date.now() / 1000),
       },
       deps.signingKey,

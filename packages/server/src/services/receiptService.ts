@@ -99,7 +99,7 @@ export class ReceiptService {
           status: claims.status,
           startedAt: claims.startedAt,
           endedAt: claims.endedAt,
-          executionCount: executionCountOf(input.outputs),
+          executionCount: claims.executionCount ?? executionCountOf(input.outputs),
         };
         const cells = notebook.cells.map((c) =>
           c.id === claims.cell ? { ...c, outputs: input.outputs, lastRun } : c,
