@@ -34,7 +34,7 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
     const py = await session.run({ id: 'py', type: 'python', source: 'print(6*7)' });
     expect(py.status).toBe('ok');
     expect(py.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '42\n' }]);
-    expect(py.auditSeq).toBeGreaterThan(0);
+    expect(await py.audited).toBeGreaterThan(0);
 
     const boom = await session.run({
       id: 'boom',
@@ -49,6 +49,7 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
     expect(sh.status).toBe('error');
     expect(sh.exitCode).toBe(3);
     expect(sh.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'hi\n' }]);
+    await Promise.all([boom.audited, sh.audited]);
 
     // the server persisted the verified outputs with the notebook
     const nb = await api.getNotebook(notebookId);

@@ -32,6 +32,12 @@ export interface CellRunState {
 export interface CellRunResult extends CellRunState {
   status: CellStatus;
   events: JournalEvent[];
+  /**
+   * Resolves with the audit sequence number once the server verified and recorded the
+   * receipt (null if this client did not post it, e.g. another tab did); rejects with the
+   * server's error if it refused the receipt.
+   */
+  audited: Promise<number | null>;
 }
 
 interface Tracked {
@@ -39,6 +45,7 @@ interface Tracked {
   outputState: OutputState;
   events: JournalEvent[];
   waiters: Array<(r: CellRunResult) => void>;
+  audited: Promise<number | null> | null;
 }
 
 export interface NotebookSessionOptions {
@@ -108,7 +115,11 @@ export class NotebookSession {
     return jti ? this.runs.get(jti)?.state : undefined;
   }
 
-  /** Run a cell through the full path; resolves when it ended and its receipt was posted. */
+  /**
+   * Run a cell through the full path. Resolves as soon as the cell ended (all outputs are in);
+   * the receipt is relayed to the server in the background — await `result.audited` for it —
+   * so the next cell's compile overlaps with this cell's audit write.
+   */
   async run(cell: CellInput): Promise<CellRunResult> {
     const compiled = await this.opts.api.compile(this.opts.notebookId, { sid: this.sid, cell });
     const tracked = this.track(compiled.jti, cell.id);
@@ -157,6 +168,7 @@ export class NotebookSession {
         outputState: emptyOutputState(),
         events: [],
         waiters: [],
+        audited: null,
       };
       this.runs.set(jti, t);
     }
@@ -182,31 +194,38 @@ export class NotebookSession {
       s.exitCode = ev.data.exitCode ?? null;
       s.executionCount = ev.data.executionCount;
       s.endedAt = ev.data.endedAt;
-      void this.postReceipt(t, ev.data.receipt);
+      t.audited = this.postReceipt(t, ev.data.receipt);
+      t.audited.catch(() => {
+        /* reported through onDidFailReceipt */
+      });
+      const result: CellRunResult = {
+        ...s,
+        status: s.status,
+        events: [...t.events],
+        audited: t.audited,
+      };
+      for (const w of t.waiters.splice(0)) w(result);
     }
     if (this.latestByCell.get(ev.cell) === ev.jti) this.onDidChangeCellEmitter.fire({ ...s });
   }
 
-  private async postReceipt(t: Tracked, receipt: string): Promise<void> {
+  private async postReceipt(t: Tracked, receipt: string): Promise<number | null> {
     const { jti } = t.state;
-    if (!this.posted.has(jti)) {
-      this.posted.add(jti);
-      try {
-        const res = await this.opts.api.submitReceipt({ receipt, outputs: t.state.outputs });
-        t.state.auditSeq = res.auditSeq;
-      } catch (err) {
-        const error = err instanceof ApiError ? err : new ApiError('client.error', String(err));
-        // Another client (another tab, a reload) may have posted it first: that is fine.
-        if (error.code !== 'receipt.duplicate') this.onDidFailReceiptEmitter.fire({ jti, error });
-      }
-      if (this.latestByCell.get(t.state.cellId) === jti)
+    if (this.posted.has(jti)) return null;
+    this.posted.add(jti);
+    try {
+      const res = await this.opts.api.submitReceipt({ receipt, outputs: t.state.outputs });
+      t.state.auditSeq = res.auditSeq;
+      if (this.latestByCell.get(t.state.cellId) === jti) {
         this.onDidChangeCellEmitter.fire({ ...t.state });
+      }
+      return res.auditSeq;
+    } catch (err) {
+      const error = err instanceof ApiError ? err : new ApiError('client.error', String(err));
+      // Another client (another tab, a reload) may have posted it first: that is fine.
+      if (error.code === 'receipt.duplicate') return null;
+      this.onDidFailReceiptEmitter.fire({ jti, error });
+      throw error;
     }
-    const result: CellRunResult = {
-      ...t.state,
-      status: t.state.status ?? 'error',
-      events: [...t.events],
-    };
-    for (const w of t.waiters.splice(0)) w(result);
   }
 }

@@ -21,7 +21,12 @@ export interface StartOptions {
   /** Folder holding `server/` and `runtime/` state (default ./.spin). */
   home: string;
   host?: string;
+  /** Log warnings and errors only, and print no banner (tests, benchmarks). */
   quiet?: boolean;
+  /** pino level for both tiers (overrides `quiet`). */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where both tiers write their JSON log lines (default stdout). */
+  logDestination?: { write(line: string): unknown };
 }
 
 /** A free TCP port on `host` (for `port: 0`, so the public URL can name the real port). */
@@ -50,11 +55,17 @@ async function getJson<T>(url: string, parse: (v: unknown) => T): Promise<T> {
  */
 export async function startAll(opts: StartOptions): Promise<SpinInstance> {
   const host = opts.host ?? '127.0.0.1';
+  const logLevel = opts.logLevel ?? (opts.quiet ? 'warn' : undefined);
+  const logging = {
+    ...(logLevel ? { logLevel } : {}),
+    ...(opts.logDestination ? { logger: opts.logDestination } : {}),
+  };
   const runtime = await startRuntime({
     port: opts.runtimePort,
     host,
     home: path.join(opts.home, 'runtime'),
-    ...(opts.quiet ? { logLevel: 'warn', banner: false } : {}),
+    ...logging,
+    ...(opts.quiet ? { banner: false } : {}),
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -63,7 +74,7 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
       port,
       host,
       dataDir: path.join(opts.home, 'server'),
-      ...(opts.quiet ? { logLevel: 'warn' } : {}),
+      ...logging,
       ...(process.env.SPIN_PUBLIC_URL ? {} : { publicUrl: `http://localhost:${port}` }),
     });
   } catch (err) {

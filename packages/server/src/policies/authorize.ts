@@ -45,19 +45,16 @@ export function createAuthorizer(db: Db): Authorize {
           'request.not_found',
         ];
       case 'notebook':
-        return [
-          (await notebooksRepository.get(db, resource.id))?.workspaceId ?? null,
-          'notebook.not_found',
-        ];
+        return [await notebooksRepository.workspaceOf(db, resource.id), 'notebook.not_found'];
       case 'session': {
         const session = await execSessionsRepository.get(db, resource.sid);
-        const nb = session && (await notebooksRepository.get(db, session.notebookId));
-        return [nb ? nb.workspaceId : null, 'session.not_found'];
+        const ws = session && (await notebooksRepository.workspaceOf(db, session.notebookId));
+        return [ws ?? null, 'session.not_found'];
       }
       case 'program': {
         const program = await programsRepository.get(db, resource.jti);
-        const nb = program && (await notebooksRepository.get(db, program.notebookId));
-        return [nb ? nb.workspaceId : null, 'receipt.unknown_program'];
+        const ws = program && (await notebooksRepository.workspaceOf(db, program.notebookId));
+        return [ws ?? null, 'receipt.unknown_program'];
       }
     }
   }

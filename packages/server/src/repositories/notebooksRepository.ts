@@ -5,6 +5,15 @@ import { notebooks } from '../db/schema.js';
 
 /** A notebook row. */
 export type NotebookRow = typeof notebooks.$inferSelect;
+/** A notebook row without its cells (lists, authorization). */
+export type NotebookSummaryRow = Pick<NotebookRow, 'id' | 'workspaceId' | 'title' | 'updatedAt'>;
+
+const summaryColumns = {
+  id: notebooks.id,
+  workspaceId: notebooks.workspaceId,
+  title: notebooks.title,
+  updatedAt: notebooks.updatedAt,
+};
 
 /** notebooks access. */
 export const notebooksRepository = {
@@ -16,14 +25,22 @@ export const notebooksRepository = {
     const [row] = await db.select().from(notebooks).where(eq(notebooks.id, id));
     return row ?? null;
   },
+  /** The workspace a notebook belongs to, without reading its cells. */
+  async workspaceOf(db: Db, id: string): Promise<string | null> {
+    const [row] = await db
+      .select({ workspaceId: notebooks.workspaceId })
+      .from(notebooks)
+      .where(eq(notebooks.id, id));
+    return row?.workspaceId ?? null;
+  },
   /** Read and lock the row until the surrounding transaction ends. */
   async getForUpdate(db: Db, id: string): Promise<NotebookRow | null> {
     const [row] = await db.select().from(notebooks).where(eq(notebooks.id, id)).for('update');
     return row ?? null;
   },
-  async listByWorkspace(db: Db, workspaceId: string): Promise<NotebookRow[]> {
+  async listByWorkspace(db: Db, workspaceId: string): Promise<NotebookSummaryRow[]> {
     return db
-      .select()
+      .select(summaryColumns)
       .from(notebooks)
       .where(eq(notebooks.workspaceId, workspaceId))
       .orderBy(desc(notebooks.updatedAt));

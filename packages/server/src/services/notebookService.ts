@@ -9,7 +9,11 @@ import {
 import type { Db } from '../db/connection.js';
 import { newId } from '../ids.js';
 import { actorId, type UserActor } from '../policies/actor.js';
-import { notebooksRepository, type NotebookRow } from '../repositories/notebooksRepository.js';
+import {
+  notebooksRepository,
+  type NotebookRow,
+  type NotebookSummaryRow,
+} from '../repositories/notebooksRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { AuditService } from './auditService.js';
 
@@ -26,7 +30,7 @@ export function presentNotebook(row: NotebookRow): Notebook {
 }
 
 /** Presenter: the list form of a notebook. */
-export function presentNotebookSummary(row: NotebookRow): NotebookSummary {
+export function presentNotebookSummary(row: NotebookSummaryRow): NotebookSummary {
   return {
     id: row.id,
     workspaceId: row.workspaceId,
