@@ -202,23 +202,28 @@ async function main() {
       results.kernel_execute_zeromq.median_ms,
       results.kernel_execute_zeromq.p99_ms,
     );
+    const spin = await benchSpinPath(dir);
+    const overhead = (r) =>
+      Math.round((r.median_ms - results.kernel_execute_zeromq.median_ms) * 1000) / 1000;
     results.kernel_execute_spin_path = {
       ...meta,
       description:
-        'full SPIN path via @spin/client: compile (HTTP) → JWE → runtime WS → ipykernel → journal → receipt (HTTP, audit)',
+        'full SPIN path via @spin/client, embedded PGlite: compile (HTTP) → sealed JWE → runtime WS → verify → ipykernel → journal → signed receipt → server verifies + audit (HTTP); timed until the audit entry exists',
       code: CODE,
-      ...(await benchSpinPath(dir)),
+      ...spin.full,
+      overhead_vs_zeromq_median_ms: overhead(spin.full),
     };
-    results.kernel_execute_spin_path.overhead_vs_zeromq_median_ms =
-      Math.round(
-        (results.kernel_execute_spin_path.median_ms - results.kernel_execute_zeromq.median_ms) *
-          1000,
-      ) / 1000;
-    console.log(
-      'kernel_execute_spin_path',
-      results.kernel_execute_spin_path.median_ms,
-      results.kernel_execute_spin_path.p99_ms,
-    );
+    results.kernel_execute_spin_path_outputs = {
+      ...meta,
+      description:
+        'same path, timed until the outputs are complete (cell_ended at the client); each receipt is relayed in the background while the next cell compiles',
+      code: CODE,
+      ...spin.visible,
+      overhead_vs_zeromq_median_ms: overhead(spin.visible),
+    };
+    for (const k of ['kernel_execute_spin_path', 'kernel_execute_spin_path_outputs']) {
+      console.log(k, results[k].median_ms, results[k].p99_ms);
+    }
     const env = await benchEnvelopes();
     results.envelope_seal = {
       ...meta,

@@ -44,7 +44,7 @@ interface Tracked {
   state: CellRunState;
   outputState: OutputState;
   events: JournalEvent[];
-  waiters: Array<(r: CellRunResult) => void>;
+  waiters: Array<{ resolve: (r: CellRunResult) => void; reject: (e: ApiError) => void }>;
   audited: Promise<number | null> | null;
 }
 
@@ -125,7 +125,9 @@ export class NotebookSession {
     const tracked = this.track(compiled.jti, cell.id);
     tracked.state.running = true;
     this.onDidChangeCellEmitter.fire({ ...tracked.state });
-    const done = new Promise<CellRunResult>((resolve) => tracked.waiters.push(resolve));
+    const done = new Promise<CellRunResult>((resolve, reject) =>
+      tracked.waiters.push({ resolve, reject }),
+    );
     try {
       await this.socket.execute(compiled.envelope);
     } catch (err) {
@@ -143,7 +145,10 @@ export class NotebookSession {
     this.socket.interrupt();
   }
 
+  /** Disconnect. Runs still waited on reject with `client.closed` (they go on at the runtime). */
   close(): void {
+    const closed = new ApiError('client.closed', 'the notebook session was closed');
+    for (const t of this.runs.values()) for (const w of t.waiters.splice(0)) w.reject(closed);
     this.socket.dispose();
     this.onDidChangeCellEmitter.clear();
     this.onDidFailReceiptEmitter.clear();
@@ -204,7 +209,7 @@ export class NotebookSession {
         events: [...t.events],
         audited: t.audited,
       };
-      for (const w of t.waiters.splice(0)) w(result);
+      for (const w of t.waiters.splice(0)) w.resolve(result);
     }
     if (this.latestByCell.get(ev.cell) === ev.jti) this.onDidChangeCellEmitter.fire({ ...s });
   }

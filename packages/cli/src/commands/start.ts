@@ -128,7 +128,14 @@ export async function startCommand(args: ParsedArgs): Promise<void> {
     typeof args.options.home === 'string'
       ? args.options.home
       : (process.env.SPIN_HOME_DIR ?? '.spin');
-  const spin = await startAll({ port, runtimePort, home: path.resolve(home) });
+  // Request logs are for operators (LOG_LEVEL=info); by default the terminal shows only the
+  // banner below, warnings and errors.
+  const spin = await startAll({
+    port,
+    runtimePort,
+    home: path.resolve(home),
+    quiet: !process.env.LOG_LEVEL,
+  });
   console.log(`\nSPIN is running: open ${spin.url}`);
   console.log(
     `  local runtime ${spin.runtimeUrl} (fingerprint ${spin.runtime.identity.fingerprint})`,
