@@ -1,3 +1,4 @@
+import type { Output } from '@spin/protocol';
 import {
   importKey,
   openProgram,
@@ -254,6 +255,37 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
     ]);
   });
 
+  it('keeps the newest run when receipts arrive out of order', async () => {
+    const older = await compiledProgram('c-order');
+    const newer = await compiledProgram('c-order');
+    const newOutputs: Output[] = [{ output_type: 'stream', name: 'stdout', text: 'new\n' }];
+    const oldOutputs: Output[] = [{ output_type: 'stream', name: 'stdout', text: 'old\n' }];
+    const newerReceipt = await makeReceipt(rt, newer, newOutputs, {
+      startedAt: '2026-11-25T11:00:00.000Z',
+      endedAt: '2026-11-25T11:00:01.000Z',
+    });
+    const olderReceipt = await makeReceipt(rt, older, oldOutputs, {
+      startedAt: '2026-11-25T10:30:00.000Z',
+      endedAt: '2026-11-25T10:30:01.000Z',
+    });
+    const save = await admin.request('PUT', `/api/v1/notebooks/${nb.id}`, {
+      cells: [{ id: 'c-order', type: 'python', source: 'print("x")' }],
+    });
+    expect(save.statusCode).toBe(200);
+    for (const [receipt, outputs] of [
+      [newerReceipt, newOutputs],
+      [olderReceipt, oldOutputs],
+    ] as const) {
+      const res = await admin.request('POST', '/api/v1/receipts', { receipt, outputs });
+      expect(res.statusCode).toBe(200); // both runs are audited
+    }
+    const cell = (await admin.request('GET', `/api/v1/notebooks/${nb.id}`))
+      .json()
+      .cells.find((c: { id: string }) => c.id === 'c-order');
+    expect(cell.outputs).toEqual(newOutputs);
+    expect(cell.lastRun.jti).toBe(newer.jti);
+  });
+
   it('rejects a receipt with an altered signature', async () => {
     const receipt = await makeReceipt(rt, await compiledProgram());
     const [h, p, s] = receipt.split('.');
@@ -316,10 +348,11 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
   it('counts compiles and receipts in /metrics', async () => {
     const text = (await t.server.app.inject({ url: '/metrics' })).body;
     expect(text).toMatch(/spin_compiles_total\{cell_type="python"\} [1-9]/);
-    expect(text).toMatch(/spin_receipts_total\{result="accepted"\} 1/);
+    // one receipt in the acceptance test, two in the out-of-order test
+    expect(text).toMatch(/spin_receipts_total\{result="accepted"\} 3/);
     expect(text).toMatch(/spin_receipts_total\{result="receipt.digest_mismatch"\} 1/);
     expect(text).toMatch(
-      /spin_http_requests_total\{method="POST",route="\/api\/v1\/receipts",status="200"\} 1/,
+      /spin_http_requests_total\{method="POST",route="\/api\/v1\/receipts",status="200"\} 3/,
     );
   });
 });

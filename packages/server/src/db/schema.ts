@@ -10,7 +10,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { Cell } from '@spin/protocol';
+import type { CellInput, Output } from '@spin/protocol';
 
 /**
  * Control-plane tables (drizzle schema). Migrations in `packages/server/drizzle/` are generated
@@ -71,13 +71,37 @@ export const notebooks = pgTable(
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
     title: text('title').notNull(),
-    cells: jsonb('cells').$type<Cell[]>().notNull(),
+    /** Cell inputs only; outputs live in cell_runs so edits and runs never rewrite each other. */
+    cells: jsonb('cells').$type<CellInput[]>().notNull(),
     version: integer('version').notNull().default(0),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('notebooks_workspace_idx').on(t.workspaceId)],
+);
+
+/**
+ * The latest verified run of each cell: outputs and status from a runtime receipt. One row per
+ * (notebook, cell), replaced only by a run that started later, so a late or replayed receipt
+ * never overwrites a newer result.
+ */
+export const cellRuns = pgTable(
+  'cell_runs',
+  {
+    notebookId: text('notebook_id')
+      .notNull()
+      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    cellId: text('cell_id').notNull(),
+    jti: text('jti').notNull(),
+    status: text('status').notNull(),
+    startedAt: ts('started_at').notNull(),
+    endedAt: ts('ended_at').notNull(),
+    executionCount: integer('execution_count'),
+    outputs: jsonb('outputs').$type<Output[]>().notNull(),
+    recordedAt: ts('recorded_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.notebookId, t.cellId] })],
 );
 
 /** Paired runtimes; `id` is the runtime's own runtimeId. */

@@ -1,5 +1,5 @@
 import { and, desc, eq } from 'drizzle-orm';
-import type { Cell } from '@spin/protocol';
+import type { CellInput } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { notebooks } from '../db/schema.js';
 
@@ -50,7 +50,7 @@ export const notebooksRepository = {
     db: Db,
     id: string,
     expectedVersion: number,
-    patch: { title: string; cells: Cell[] },
+    patch: { title: string; cells: CellInput[] },
   ): Promise<NotebookRow | null> {
     const [row] = await db
       .update(notebooks)
@@ -58,9 +58,5 @@ export const notebooksRepository = {
       .where(and(eq(notebooks.id, id), eq(notebooks.version, expectedVersion)))
       .returning();
     return row ?? null;
-  },
-  /** Replace cells without bumping the edit version (used for verified run results). */
-  async setCells(db: Db, id: string, cells: Cell[]): Promise<void> {
-    await db.update(notebooks).set({ cells }).where(eq(notebooks.id, id));
   },
 };

@@ -1,6 +1,7 @@
 import {
   SpinError,
   type Cell,
+  type CellStatus,
   type CellInput,
   type Notebook,
   type NotebookSummary,
@@ -9,6 +10,7 @@ import {
 import type { Db } from '../db/connection.js';
 import { newId } from '../ids.js';
 import { actorId, type UserActor } from '../policies/actor.js';
+import { cellRunsRepository, type CellRunRow } from '../repositories/cellRunsRepository.js';
 import {
   notebooksRepository,
   type NotebookRow,
@@ -17,14 +19,33 @@ import {
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { AuditService } from './auditService.js';
 
-/** Presenter: a notebook row as the API shows it. */
-export function presentNotebook(row: NotebookRow): Notebook {
+/** Presenter: a notebook row with its cells' latest verified runs, as the API shows it. */
+export function presentNotebook(row: NotebookRow, runs: readonly CellRunRow[]): Notebook {
+  const byCell = new Map(runs.map((r) => [r.cellId, r]));
+  const cells: Cell[] = row.cells.map((c) => {
+    const run = byCell.get(c.id);
+    return {
+      id: c.id,
+      type: c.type,
+      source: c.source,
+      outputs: run?.outputs ?? [],
+      lastRun: run
+        ? {
+            jti: run.jti,
+            status: run.status as CellStatus,
+            startedAt: run.startedAt.toISOString(),
+            endedAt: run.endedAt.toISOString(),
+            executionCount: run.executionCount,
+          }
+        : null,
+    };
+  });
   return {
     id: row.id,
     workspaceId: row.workspaceId,
     title: row.title,
     updatedAt: row.updatedAt.toISOString(),
-    cells: row.cells,
+    cells,
     version: row.version,
   };
 }
@@ -39,23 +60,18 @@ export function presentNotebookSummary(row: NotebookSummaryRow): NotebookSummary
   };
 }
 
-/** Merge edited cell inputs with stored cells: outputs and lastRun survive for kept ids. */
-export function mergeCells(existing: readonly Cell[], inputs: readonly CellInput[]): Cell[] {
-  const byId = new Map(existing.map((c) => [c.id, c]));
+/**
+ * The cell inputs to store: ids must be unique. Outputs are not part of a save — they come only
+ * from verified receipts (cell_runs) and stay attached to a cell id across edits.
+ */
+export function normaliseCells(inputs: readonly CellInput[]): CellInput[] {
   const seen = new Set<string>();
   return inputs.map((input) => {
     if (seen.has(input.id)) {
       throw new SpinError('request.invalid', `duplicate cell id "${input.id}"`);
     }
     seen.add(input.id);
-    const old = byId.get(input.id);
-    return {
-      id: input.id,
-      type: input.type,
-      source: input.source,
-      outputs: old?.outputs ?? [],
-      lastRun: old?.lastRun ?? null,
-    };
+    return { id: input.id, type: input.type, source: input.source };
   });
 }
 
@@ -93,7 +109,7 @@ export class NotebookService {
   async get(id: string): Promise<Notebook> {
     const row = await notebooksRepository.get(this.db, id);
     if (!row) throw new SpinError('notebook.not_found', 'notebook not found');
-    return presentNotebook(row);
+    return presentNotebook(row, await cellRunsRepository.listForNotebook(this.db, id));
   }
 
   async create(
@@ -106,7 +122,7 @@ export class NotebookService {
         id: newId('nb'),
         workspaceId: input.workspaceId,
         title: input.title,
-        cells: mergeCells([], input.cells ?? []),
+        cells: normaliseCells(input.cells ?? []),
         version: 0,
         createdBy: actor.userId,
       });
@@ -121,7 +137,7 @@ export class NotebookService {
       );
       return created;
     });
-    return presentNotebook(row);
+    return presentNotebook(row, []);
   }
 
   /**
@@ -147,7 +163,7 @@ export class NotebookService {
           { currentVersion: current.version },
         );
       }
-      const cells = input.cells ? mergeCells(current.cells, input.cells) : current.cells;
+      const cells = input.cells ? normaliseCells(input.cells) : current.cells;
       const saved = await notebooksRepository.update(tx, id, current.version, {
         title: input.title ?? current.title,
         cells,
@@ -155,6 +171,6 @@ export class NotebookService {
       if (!saved) throw new SpinError('request.conflict', 'notebook was changed elsewhere');
       return saved;
     });
-    return presentNotebook(row);
+    return presentNotebook(row, await cellRunsRepository.listForNotebook(this.db, id));
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { actorId, type UserActor } from '../policies/actor.js';
+import { cellRunsRepository } from '../repositories/cellRunsRepository.js';
 import { notebooksRepository } from '../repositories/notebooksRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
 import type { AuditService } from './auditService.js';
@@ -92,19 +93,18 @@ export class ReceiptService {
       }
       const now = new Date();
       await programsRepository.markReceipt(tx, program.jti, claims.status, now);
-      const notebook = await notebooksRepository.getForUpdate(tx, program.notebookId);
-      if (notebook) {
-        const lastRun = {
+      // The notebook may have been deleted meanwhile: the run is still audited.
+      if (await notebooksRepository.workspaceOf(tx, program.notebookId)) {
+        await cellRunsRepository.upsertIfNewer(tx, {
+          notebookId: program.notebookId,
+          cellId: claims.cell,
           jti: claims.jti,
           status: claims.status,
-          startedAt: claims.startedAt,
-          endedAt: claims.endedAt,
+          startedAt: new Date(claims.startedAt),
+          endedAt: new Date(claims.endedAt),
           executionCount: claims.executionCount ?? executionCountOf(input.outputs),
-        };
-        const cells = notebook.cells.map((c) =>
-          c.id === claims.cell ? { ...c, outputs: input.outputs, lastRun } : c,
-        );
-        await notebooksRepository.setCells(tx, notebook.id, cells);
+          outputs: input.outputs,
+        });
       }
       return this.audit.append(
         {
