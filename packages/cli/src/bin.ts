@@ -40,7 +40,19 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** A one-line explanation of a start-up failure, naming what to change. */
+function explain(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e?.code === 'EADDRINUSE') {
+    return `port ${e.port ?? ''} on ${e.address ?? 'localhost'} is already in use — stop the other program or choose another port (spin start --port N --runtime-port M)`;
+  }
+  if (e?.code === 'EACCES' && e.port !== undefined) {
+    return `not allowed to listen on port ${e.port} — choose a port above 1023`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`spin: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`spin: ${explain(err)}`);
   process.exit(1);
 });

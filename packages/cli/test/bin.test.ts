@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+function spin(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the spin command', () => {
+  it('prints help, and rejects unknown commands with exit code 2', async () => {
+    const help = await spin(['help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('spin start');
+    const unknown = await spin(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('names the busy port and exits 1 when it cannot listen', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as net.AddressInfo).port;
+    const home = await mkdtemp(path.join(os.tmpdir(), 'spin-bin-'));
+    try {
+      const res = await spin([
+        'start',
+        '--port',
+        String(busy),
+        '--runtime-port',
+        '0',
+        '--home',
+        home,
+      ]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(`port ${busy}`);
+      expect(res.stderr).toContain('already in use');
+    } finally {
+      blocker.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a port that is not a number, naming the option', async () => {
+    const res = await spin(['start', '--port', 'eighty']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('must be a port number');
+  });
+});
