@@ -137,7 +137,8 @@ export async function startPaired(
 ): Promise<Harness> {
   const { home, cleanup } = tempHome(homeBase);
   const logs = new LogCapture();
-  const start = () => startRuntime({ port: 0, home, banner: false, logger: logs, ...opts });
+  const start = () =>
+    startRuntime({ port: 0, home, banner: false, logger: logs, logLevel: 'debug', ...opts });
   const h: Harness = {
     rt: await start(),
     server: undefined as unknown as FakeServer,

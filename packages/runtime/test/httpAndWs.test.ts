@@ -84,8 +84,17 @@ describe('runtime HTTP and WebSocket boundary', () => {
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('http://new-ui.test');
     expect(pre.headers.get('access-control-allow-headers')).toContain('authorization');
+    // a refused pairing is readable cross-origin, so the UI can say why; it reveals nothing a
+    // success/failure does not, and the token stays the protection
     const bad = await pair(h.rt.url, 'wrong-token-wrong-token', {}, 'http://new-ui.test');
-    expect(bad.headers.get('access-control-allow-origin')).toBeNull();
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('access-control-allow-origin')).toBe('http://new-ui.test');
+    expect(await bad.json()).toMatchObject({ error: { code: 'auth.token_invalid' } });
+    expect(h.rt.identity.paired).toBe(true);
+    const stillRefused = await fetch(`${h.rt.url}/v1/identity`, {
+      headers: { origin: 'http://new-ui.test' },
+    });
+    expect(stillRefused.headers.get('access-control-allow-origin')).toBeNull();
     const preEvil = await fetch(`${h.rt.url}/v1/blobs/b1`, {
       method: 'OPTIONS',
       headers: { origin: 'http://evil.test', 'access-control-request-method': 'GET' },

@@ -22,7 +22,6 @@ async function pair(ctx: RuntimeContext, req: IncomingMessage, res: ServerRespon
     ctx.logger.warn({ code: 'auth.token_invalid' }, 'pairing refused');
     throw new SpinError('auth.token_invalid', 'SPIN_TOKEN is wrong');
   }
-  allowOrigin(req, res); // the token is the protection here, not the origin
   const parsed = PairRequestSchema.safeParse(await readJson(req));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -56,7 +55,10 @@ export async function handleRequest(
       answerPreflight(req, res, ctx.pairing, path);
       return;
     }
-    if (path !== '/v1/pair') applyCors(req, res, ctx.pairing);
+    // /v1/pair answers any origin, refusals included: the token is the protection, not the
+    // origin, and a browser must be able to read why pairing failed (wrong token, bad body).
+    if (path === '/v1/pair') allowOrigin(req, res);
+    else applyCors(req, res, ctx.pairing);
     const route = `${req.method ?? ''} ${path}`;
     if (route === 'GET /healthz') {
       sendJson(res, 200, {

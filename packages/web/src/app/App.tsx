@@ -4,8 +4,9 @@ import type { User } from '@spin/protocol';
 import { LoginForm, SignupForm } from '../auth/AuthForms';
 import { NotebookList } from '../notebooks/NotebookList';
 import { NotebookPage } from '../notebook/NotebookPage';
+import { RuntimesPage } from '../runtimes/RuntimesPage';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
-import { linkClick, navigate, parseRoute, usePathname } from './routing';
+import { RUNTIMES_PATH, linkClick, navigate, parseRoute, usePathname } from './routing';
 import { useRuntimeStatus } from './runtimeStatus';
 
 type AuthView =
@@ -96,9 +97,26 @@ function Shell({
   return (
     <div className="app">
       <header className="topbar">
-        <a className="brand" href="/" onClick={linkClick('/')} title="All notebooks">
+        <a
+          className="brand"
+          href="/"
+          onClick={linkClick('/')}
+          title="All notebooks"
+          data-testid="nav-home"
+        >
           SPIN
         </a>
+        <nav className="nav" aria-label="Main">
+          <a
+            className="nav-link"
+            href={RUNTIMES_PATH}
+            onClick={linkClick(RUNTIMES_PATH)}
+            data-testid="nav-runtimes"
+            aria-current={route.name === 'runtimes' ? 'page' : undefined}
+          >
+            Runtimes
+          </a>
+        </nav>
         <RuntimeIndicator />
         <span className="spacer" />
         <span className="user" data-testid="current-user" title={user.email}>
@@ -117,6 +135,8 @@ function Shell({
       </header>
       {route.name === 'notebook' ? (
         <NotebookPage id={route.id} onUnauthenticated={onUnauthenticated} />
+      ) : route.name === 'runtimes' ? (
+        <RuntimesPage user={user} onUnauthenticated={onUnauthenticated} />
       ) : (
         <NotebookList onUnauthenticated={onUnauthenticated} />
       )}

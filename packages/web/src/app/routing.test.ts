@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notebookPath, parseRoute } from './routing';
+import { RUNTIMES_PATH, notebookPath, parseRoute } from './routing';
 
 describe('parseRoute', () => {
   it('maps / and unknown paths to the list', () => {
@@ -11,5 +11,10 @@ describe('parseRoute', () => {
   it('maps /notebooks/:id and round-trips ids through notebookPath', () => {
     expect(parseRoute('/notebooks/nb_123')).toEqual({ name: 'notebook', id: 'nb_123' });
     expect(parseRoute(notebookPath('a b/c'))).toEqual({ name: 'notebook', id: 'a b/c' });
+  });
+  it('maps /runtimes (with or without a trailing slash)', () => {
+    expect(parseRoute(RUNTIMES_PATH)).toEqual({ name: 'runtimes' });
+    expect(parseRoute('/runtimes/')).toEqual({ name: 'runtimes' });
+    expect(parseRoute('/runtimes/x')).toEqual({ name: 'list' });
   });
 });

@@ -1,10 +1,14 @@
 import { useSyncExternalStore, type MouseEvent } from 'react';
 
 /** Pages of the app; History API routing, no router dependency. */
-export type Route = { name: 'list' } | { name: 'notebook'; id: string };
+export type Route = { name: 'list' } | { name: 'notebook'; id: string } | { name: 'runtimes' };
+
+/** The page that lists paired runtimes and pairs new ones. */
+export const RUNTIMES_PATH = '/runtimes';
 
 /** Map a pathname to a route; anything unknown is the notebook list. */
 export function parseRoute(pathname: string): Route {
+  if (/^\/runtimes\/?$/.test(pathname)) return { name: 'runtimes' };
   const m = /^\/notebooks\/([^/]+)\/?$/.exec(pathname);
   if (m) {
     try {
