@@ -91,8 +91,24 @@ export class RuntimeSocket {
     return this.connectPromise;
   }
 
-  /** Relay a sealed program; resolves when the runtime accepted it. */
+  /**
+   * Relay a sealed program; resolves when the runtime accepted it. When the access token
+   * expired on a long-lived connection, the runtime refuses before opening the program (its
+   * jti stays unused), so this reconnects with a fresh token and relays it once more.
+   */
   async execute(envelope: string): Promise<{ jti: string; cell: string }> {
+    try {
+      return await this.executeOnce(envelope);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'auth.token_expired') throw err;
+      this.ws?.close(1000, 'token expired');
+      this.ws = null;
+      await this.connect();
+      return this.executeOnce(envelope);
+    }
+  }
+
+  private async executeOnce(envelope: string): Promise<{ jti: string; cell: string }> {
     if (this._state !== 'open') await this.connect();
     const requestId = `r${this.nextRequest++}`;
     return new Promise((resolve, reject) => {
@@ -202,7 +218,8 @@ export class RuntimeSocket {
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, 5000);
     setTimeout(() => {
-      if (this.closedByUser) return;
+      // someone (execute after an expired token) may have reconnected meanwhile
+      if (this.closedByUser || this._state === 'open' || this.connectPromise) return;
       this.connect().catch(() => {
         /* onclose schedules the next attempt */
       });

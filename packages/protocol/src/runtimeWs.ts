@@ -8,6 +8,8 @@ export const RUNTIME_SUBPROTOCOL = 'spin.runtime.v1';
 
 /** Close codes the runtime uses (4000–4999 are application codes, RFC 6455 §7.4.2). */
 export const WS_CLOSE = {
+  /** The access token expired while connected: reconnect with a fresh one (retryable). */
+  tokenExpired: 4001,
   unauthenticated: 4401,
   forbidden: 4403,
   helloTimeout: 4408,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompactEncrypt, CompactSign, SignJWT, base64url, type JWK } from 'jose';
 import {
+  WS_CLOSE,
   PROGRAM_JWS_TYP,
   generateEncryptionKey,
   generateSigningKey,
@@ -152,6 +153,15 @@ describe('programs the runtime must refuse (and never run)', () => {
       code: 'runtime.permission_required',
     });
     viewer.close();
+    expect(h.rt.kernels.totalExecuteRequests).toBe(2);
+  });
+
+  it('refuses execute once the access token expired on an open socket, and closes it 4001', async () => {
+    const shortLived = await TestClient.session(h.rt.url, await h.server.token({ ttlS: 1 }));
+    await new Promise((r) => setTimeout(r, 1100)); // let the token expire while connected
+    const reply = await shortLived.execute(await h.server.python('print("too late")'));
+    expect(reply).toMatchObject({ type: 'error', code: 'auth.token_expired' });
+    expect(await shortLived.closed()).toBe(WS_CLOSE.tokenExpired);
     expect(h.rt.kernels.totalExecuteRequests).toBe(2);
   });
 

@@ -49,7 +49,13 @@ export class FakeServer {
   }
 
   async token(
-    over: { sid?: string; sub?: string; perms?: SessionPermission[]; aud?: string } = {},
+    over: {
+      sid?: string;
+      sub?: string;
+      perms?: SessionPermission[];
+      aud?: string;
+      ttlS?: number;
+    } = {},
   ): Promise<string> {
     return signAccessToken(
       {
@@ -61,6 +67,7 @@ export class FakeServer {
         role: 'editor',
         perms: over.perms ?? ['view', 'execute', 'interrupt'],
         ownerEpoch: 0,
+        ...(over.ttlS !== undefined ? { ttlS: over.ttlS } : {}),
       },
       await importKey(this.key.privateJwk, 'EdDSA'),
       this.key.publicJwk.kid,

@@ -26,6 +26,8 @@ const EnvSchema = z.object({
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
   SPIN_WEB_DIR: z.string().min(1).optional(),
+  /** Lifetime of runtime access tokens, seconds (clients refresh them transparently). */
+  SPIN_ACCESS_TOKEN_TTL: z.coerce.number().int().min(1).max(86_400).default(600),
   LOG_LEVEL: LogLevelSchema.default('info'),
 });
 
@@ -41,6 +43,8 @@ export interface ServerConfig {
   /** Public URL of the server; the JWT issuer. */
   publicUrl: string;
   webDir: string;
+  /** Lifetime of runtime access tokens, seconds. */
+  accessTokenTtlS: number;
   logLevel: z.infer<typeof LogLevelSchema>;
 }
 
@@ -74,6 +78,7 @@ export function loadConfig(
       '',
     ),
     webDir: resolve(overrides.webDir ?? e.SPIN_WEB_DIR ?? DEFAULT_WEB_DIR),
+    accessTokenTtlS: overrides.accessTokenTtlS ?? e.SPIN_ACCESS_TOKEN_TTL,
     logLevel: overrides.logLevel ?? e.LOG_LEVEL,
   };
 }

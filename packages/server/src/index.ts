@@ -56,6 +56,7 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
       database,
       masterKey,
       issuer: config.publicUrl,
+      accessTokenTtlS: config.accessTokenTtlS,
       metrics,
     });
     const app = await buildApp({ config, services, metrics, logger });

@@ -138,8 +138,30 @@ export class WsConnection implements SessionSubscriber {
     });
   }
 
+  /**
+   * Tokens are checked at hello and again before every privileged request, strictly (no clock
+   * tolerance), so a long-lived socket cannot outlive its token. The client reconnects with a
+   * fresh token on WS_CLOSE.tokenExpired and retries.
+   */
+  private ensureTokenFresh(requestId: string): boolean {
+    if (this.claims!.exp * 1000 > Date.now()) return true;
+    this.error(
+      'auth.token_expired',
+      'access token has expired; reconnect with a new one',
+      requestId,
+    );
+    this.ws.close(WS_CLOSE.tokenExpired, 'auth.token_expired');
+    return false;
+  }
+
   private async handle(msg: ClientMessage): Promise<void> {
     const session = this.session!;
+    if (
+      (msg.type === 'execute' || msg.type === 'interrupt') &&
+      !this.ensureTokenFresh(msg.requestId)
+    ) {
+      return;
+    }
     switch (msg.type) {
       case 'hello':
         throw new SpinError('request.invalid', 'already authenticated');

@@ -30,6 +30,7 @@ export async function createServices(opts: {
   database: Database;
   masterKey: MasterKey;
   issuer: string;
+  accessTokenTtlS: number;
   metrics: Metrics;
 }): Promise<Services> {
   const { database, issuer, metrics } = opts;
@@ -38,7 +39,7 @@ export async function createServices(opts: {
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
   const runtimes = new RuntimeService(db, audit);
-  const sessions = new SessionService(db, runtimes, keys, issuer);
+  const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS);
   return {
     database,
     authorize: createAuthorizer(db),

@@ -33,6 +33,7 @@ export class SessionService {
     private readonly runtimes: RuntimeService,
     private readonly keys: ServerKeyService,
     private readonly issuer: string,
+    private readonly accessTokenTtlS: number = ACCESS_TOKEN_TTL_S,
   ) {}
 
   /** Open the session for notebook+runtime, reusing an existing one. */
@@ -73,14 +74,14 @@ export class SessionService {
         role: grant.role,
         perms: [...SESSION_PERMS[grant.role]],
         ownerEpoch: session.ownerEpoch,
-        ttlS: ACCESS_TOKEN_TTL_S,
+        ttlS: this.accessTokenTtlS,
       },
       key.privateKey,
       key.kid,
     );
     return {
       token,
-      expiresAt: new Date((now + ACCESS_TOKEN_TTL_S) * 1000).toISOString(),
+      expiresAt: new Date((now + this.accessTokenTtlS) * 1000).toISOString(),
       runtime: presentRuntime(runtime),
     };
   }
