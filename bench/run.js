@@ -5,15 +5,21 @@
 //                            (the baseline: @spin/runtime's KernelClient, no SPIN path)
 //   kernel_execute_spin_path the same 200 executions over the full SPIN path driven by
 //                            @spin/client from Node: compile at the server → sealed JWE → runtime
-//                            WebSocket → verify → kernel → journal → receipt → server audit
+//                            WebSocket → verify → kernel → journal → receipt → server audit.
+//                            Server and runtime run as separate processes (as deployed), paired
+//                            by the client; the benchmark process is the client.
+//   kernel_execute_spin_path_outputs  the same, timed until the outputs are complete
 //   envelope_seal / envelope_open  sealProgram / openProgram operations per second
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KernelClient, findKernelSpec } from '@spin/runtime';
-import { startAll } from '@spin/cli';
-import { NotebookSession } from '@spin/client';
+import { NotebookSession, pairRuntime } from '@spin/client';
 import { NodeWebSocket, createNodeApi } from '@spin/client/node';
 import {
   generateEncryptionKey,
@@ -27,6 +33,7 @@ const N = Number(process.env.BENCH_N ?? 200);
 const WARMUP = 20;
 const CODE = 'x = 6 * 7';
 const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(here);
 
 function machine() {
   const cpus = os.cpus();
@@ -75,16 +82,82 @@ async function benchRawZmq(dir) {
   }
 }
 
-async function benchSpinPath(dir) {
-  const spin = await startAll({
-    port: 0,
-    runtimePort: 0,
-    home: path.join(dir, 'stack'),
-    quiet: true,
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
   });
+}
+
+async function waitHealthy(url, child) {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+/**
+ * Server and runtime as deployed: two processes (`spin server`, `spin runtime`), paired by the
+ * client like an admin would, and driven by @spin/client from this process.
+ */
+async function startDeployment(dir) {
+  const [serverPort, runtimePort] = [await freePort(), await freePort()];
+  const spinToken = randomBytes(32).toString('base64url');
+  const base = { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
+  const runtime = spawn(process.execPath, [path.join(root, 'packages/runtime/dist/bin.js')], {
+    env: {
+      ...base,
+      PORT: String(runtimePort),
+      SPIN_HOME: path.join(dir, 'runtime'),
+      SPIN_TOKEN: spinToken,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const server = spawn(process.execPath, [path.join(root, 'packages/server/dist/bin.js')], {
+    env: { ...base, PORT: String(serverPort), SPIN_DATA_DIR: path.join(dir, 'server') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${serverPort}`;
+  const runtimeUrl = `http://127.0.0.1:${runtimePort}`;
+  const stop = async () => {
+    for (const child of [server, runtime]) {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    }
+  };
+  try {
+    await Promise.all([waitHealthy(url, server), waitHealthy(runtimeUrl, runtime)]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, runtimeUrl, spinToken, stop };
+}
+
+async function benchSpinPath(dir) {
+  const spin = await startDeployment(path.join(dir, 'deployment'));
   try {
     const api = createNodeApi(spin.url);
     await api.signup({ name: 'Bench', email: 'bench@example.test', password: 'bench-password-1' });
+    await pairRuntime({
+      api,
+      runtimeUrl: spin.runtimeUrl,
+      spinToken: spin.spinToken,
+      name: 'bench',
+      allowedOrigins: [],
+    });
     const nb = await api.createNotebook({
       title: 'bench',
       cells: [{ id: 'c', type: 'python', source: CODE }],
@@ -123,7 +196,7 @@ async function benchSpinPath(dir) {
       session.close();
     }
   } finally {
-    await spin.close();
+    await spin.stop();
   }
 }
 
@@ -208,7 +281,7 @@ async function main() {
     results.kernel_execute_spin_path = {
       ...meta,
       description:
-        'full SPIN path via @spin/client, embedded PGlite: compile (HTTP) → sealed JWE → runtime WS → verify → ipykernel → journal → signed receipt → server verifies + audit (HTTP); timed until the audit entry exists',
+        'full SPIN path, deployed as separate server (embedded PGlite) and runtime processes, driven by @spin/client from the benchmark process: compile (HTTP) → sealed JWE → runtime WS → verify → ipykernel → journal → signed receipt → server verifies + audit (HTTP); timed until the audit entry exists',
       code: CODE,
       ...spin.full,
       overhead_vs_zeromq_median_ms: overhead(spin.full),

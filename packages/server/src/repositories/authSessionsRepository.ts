@@ -1,7 +1,8 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { authSessions, users } from '../db/schema.js';
 import type { UserRow } from './usersRepository.js';
+import { prepared } from './preparedStatements.js';
 
 /** A live browser session with its user. */
 export interface AuthSessionWithUser {
@@ -17,11 +18,20 @@ export const authSessionsRepository = {
     await db.insert(authSessions).values(row);
   },
   async findLive(db: Db, id: string, now: Date): Promise<AuthSessionWithUser | null> {
-    const [row] = await db
-      .select({ session: authSessions, user: users })
-      .from(authSessions)
-      .innerJoin(users, eq(users.id, authSessions.userId))
-      .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, now)));
+    const statement = prepared(db, 'auth_sessions_find_live', (d, name) =>
+      d
+        .select({ session: authSessions, user: users })
+        .from(authSessions)
+        .innerJoin(users, eq(users.id, authSessions.userId))
+        .where(
+          and(
+            eq(authSessions.id, sql.placeholder('id')),
+            gt(authSessions.expiresAt, sql.placeholder('now')),
+          ),
+        )
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ id, now });
     if (!row) return null;
     return {
       id: row.session.id,

@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { execSessions } from '../db/schema.js';
+import { prepared } from './preparedStatements.js';
 
 /** An execution session row (one per notebook × runtime). */
 export type ExecSessionRow = typeof execSessions.$inferSelect;
@@ -8,7 +9,14 @@ export type ExecSessionRow = typeof execSessions.$inferSelect;
 /** exec_sessions access. */
 export const execSessionsRepository = {
   async get(db: Db, sid: string): Promise<ExecSessionRow | null> {
-    const [row] = await db.select().from(execSessions).where(eq(execSessions.sid, sid));
+    const statement = prepared(db, 'exec_sessions_get', (d, name) =>
+      d
+        .select()
+        .from(execSessions)
+        .where(eq(execSessions.sid, sql.placeholder('sid')))
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ sid });
     return row ?? null;
   },
   /** Return the session for notebook+runtime, creating it (race-free) when missing. */

@@ -1,7 +1,8 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { CellInput } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { notebooks } from '../db/schema.js';
+import { prepared } from './preparedStatements.js';
 
 /** A notebook row. */
 export type NotebookRow = typeof notebooks.$inferSelect;
@@ -27,10 +28,14 @@ export const notebooksRepository = {
   },
   /** The workspace a notebook belongs to, without reading its cells. */
   async workspaceOf(db: Db, id: string): Promise<string | null> {
-    const [row] = await db
-      .select({ workspaceId: notebooks.workspaceId })
-      .from(notebooks)
-      .where(eq(notebooks.id, id));
+    const statement = prepared(db, 'notebooks_workspace_of', (d, name) =>
+      d
+        .select({ workspaceId: notebooks.workspaceId })
+        .from(notebooks)
+        .where(eq(notebooks.id, sql.placeholder('id')))
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ id });
     return row?.workspaceId ?? null;
   },
   /** Read and lock the row until the surrounding transaction ends. */

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { programs } from '../db/schema.js';
+import { prepared } from './preparedStatements.js';
 
 /** A compiled program row. */
 export type ProgramRow = typeof programs.$inferSelect;
@@ -11,7 +12,14 @@ export const programsRepository = {
     await db.insert(programs).values(row);
   },
   async get(db: Db, jti: string): Promise<ProgramRow | null> {
-    const [row] = await db.select().from(programs).where(eq(programs.jti, jti));
+    const statement = prepared(db, 'programs_get', (d, name) =>
+      d
+        .select()
+        .from(programs)
+        .where(eq(programs.jti, sql.placeholder('jti')))
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ jti });
     return row ?? null;
   },
   async getForUpdate(db: Db, jti: string): Promise<ProgramRow | null> {

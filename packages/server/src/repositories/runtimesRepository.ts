@@ -1,6 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { runtimes } from '../db/schema.js';
+import { prepared } from './preparedStatements.js';
 
 /** A paired runtime row. */
 export type RuntimeRow = typeof runtimes.$inferSelect;
@@ -18,7 +19,14 @@ export const runtimesRepository = {
     return saved!;
   },
   async get(db: Db, id: string): Promise<RuntimeRow | null> {
-    const [row] = await db.select().from(runtimes).where(eq(runtimes.id, id));
+    const statement = prepared(db, 'runtimes_get', (d, name) =>
+      d
+        .select()
+        .from(runtimes)
+        .where(eq(runtimes.id, sql.placeholder('id')))
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ id });
     return row ?? null;
   },
   async list(db: Db): Promise<RuntimeRow[]> {

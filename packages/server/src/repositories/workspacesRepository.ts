@@ -1,7 +1,8 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { WorkspaceRole } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { workspaceMembers, workspaces } from '../db/schema.js';
+import { prepared } from './preparedStatements.js';
 
 /** A workspace with the caller's role in it. */
 export interface WorkspaceWithRole {
@@ -32,12 +33,19 @@ export const workspacesRepository = {
       });
   },
   async roleOf(db: Db, workspaceId: string, userId: string): Promise<WorkspaceRole | null> {
-    const [row] = await db
-      .select({ role: workspaceMembers.role })
-      .from(workspaceMembers)
-      .where(
-        and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)),
-      );
+    const statement = prepared(db, 'workspace_members_role_of', (d, name) =>
+      d
+        .select({ role: workspaceMembers.role })
+        .from(workspaceMembers)
+        .where(
+          and(
+            eq(workspaceMembers.workspaceId, sql.placeholder('workspaceId')),
+            eq(workspaceMembers.userId, sql.placeholder('userId')),
+          ),
+        )
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ workspaceId, userId });
     return row?.role ?? null;
   },
   /** Workspaces the user belongs to, oldest first. */
