@@ -78,6 +78,11 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
       expect(again.cellState('py')?.outputs).toEqual([
         { output_type: 'stream', name: 'stdout', text: '42\n' },
       ]);
+      // replaying the history asked the server once which receipts were missing (none were),
+      // instead of re-posting every receipt
+      const metrics = await (await fetch(`${stack.spin.url}/metrics`)).text();
+      expect(metrics).not.toMatch(/spin_receipts_total\{result="receipt.duplicate"\}/);
+      expect(metrics).toMatch(/spin_receipts_total\{result="accepted"\} 3/);
     } finally {
       again.close();
     }

@@ -71,6 +71,13 @@ export class NotebookSession {
   private readonly runs = new Map<string, Tracked>(); // by jti
   private readonly latestByCell = new Map<string, string>(); // cellId → jti
   private readonly posted = new Set<string>();
+  /** True while a (re)attach replays the journal: receipts seen then are checked in one batch. */
+  private replaying = true;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly deferred = new Map<
+    string,
+    { t: Tracked; receipt: string; settle: (p: Promise<number | null>) => void }
+  >();
   private readonly onDidChangeCellEmitter = new Emitter<CellRunState>();
   private readonly onDidFailReceiptEmitter = new Emitter<{ jti: string; error: ApiError }>();
   /** A cell's latest run changed (output arrived, status changed, receipt verified). */
@@ -90,6 +97,13 @@ export class NotebookSession {
       ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
     });
     this.socket.onDidEvent((ev) => this.onEvent(ev));
+    this.socket.onDidChangeState((state) => {
+      if (state === 'connecting' || state === 'reconnecting') this.replaying = true;
+    });
+    this.socket.onDidAttach(() => {
+      this.replaying = false;
+      this.flushing = this.flushDeferred();
+    });
     if (opts.onDidChangeCell) this.onDidChangeCell(opts.onDidChangeCell);
   }
 
@@ -102,6 +116,7 @@ export class NotebookSession {
     const ns = new NotebookSession(opts, session.sid);
     try {
       await ns.socket.connect();
+      await ns.flushing; // receipts the replay found missing are relayed before we return
     } catch (err) {
       ns.close(); // no handle reaches the caller, so stop reconnecting here
       throw err;
@@ -149,6 +164,8 @@ export class NotebookSession {
   close(): void {
     const closed = new ApiError('client.closed', 'the notebook session was closed');
     for (const t of this.runs.values()) for (const w of t.waiters.splice(0)) w.reject(closed);
+    for (const d of this.deferred.values()) d.settle(Promise.reject(closed));
+    this.deferred.clear();
     this.socket.dispose();
     this.onDidChangeCellEmitter.clear();
     this.onDidFailReceiptEmitter.clear();
@@ -199,7 +216,9 @@ export class NotebookSession {
       s.exitCode = ev.data.exitCode ?? null;
       s.executionCount = ev.data.executionCount;
       s.endedAt = ev.data.endedAt;
-      t.audited = this.postReceipt(t, ev.data.receipt);
+      t.audited = this.replaying
+        ? this.deferReceipt(t, ev.data.receipt)
+        : this.postReceipt(t, ev.data.receipt);
       t.audited.catch(() => {
         /* reported through onDidFailReceipt */
       });
@@ -212,6 +231,47 @@ export class NotebookSession {
       for (const w of t.waiters.splice(0)) w.resolve(result);
     }
     if (this.latestByCell.get(ev.cell) === ev.jti) this.onDidChangeCellEmitter.fire({ ...s });
+  }
+
+  private deferReceipt(t: Tracked, receipt: string): Promise<number | null> {
+    if (this.posted.has(t.state.jti)) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      this.deferred.set(t.state.jti, {
+        t,
+        receipt,
+        settle: (p) => p.then(resolve, reject),
+      });
+    });
+  }
+
+  /**
+   * Relay the receipts met while replaying — but only those the server still lacks, asked in
+   * one request per 1000 runs, so reloading a long session does not re-post its whole history.
+   */
+  private async flushDeferred(): Promise<void> {
+    const batch = [...this.deferred.values()];
+    this.deferred.clear();
+    for (let i = 0; i < batch.length; i += 1000) {
+      const chunk = batch.slice(i, i + 1000);
+      let pending: Set<string> | null = null;
+      try {
+        const res = await this.opts.api.pendingReceipts(
+          this.sid,
+          chunk.map((d) => d.t.state.jti),
+        );
+        pending = new Set(res.pending);
+      } catch {
+        pending = null; // fall back to posting each; duplicates are answered 409 and ignored
+      }
+      for (const d of chunk) {
+        if (pending && !pending.has(d.t.state.jti)) {
+          this.posted.add(d.t.state.jti);
+          d.settle(Promise.resolve(null));
+        } else {
+          d.settle(this.postReceipt(d.t, d.receipt));
+        }
+      }
+    }
   }
 
   private async postReceipt(t: Tracked, receipt: string): Promise<number | null> {

@@ -9,6 +9,7 @@ import {
   JwksSchema,
   NotebookSchema,
   NotebookSummarySchema,
+  PendingReceiptsResponseSchema,
   RuntimeSchema,
   ServerInfoSchema,
   SessionInfoSchema,
@@ -113,6 +114,15 @@ export class ServerApi {
       `/api/v1/notebooks/${encodeURIComponent(notebookId)}/compile`,
       CompileResponseSchema,
       body,
+    );
+  }
+  /** Of these programs of a session, those whose receipt the server has not recorded yet. */
+  pendingReceipts(sid: string, jtis: string[]) {
+    return this.http.request(
+      'POST',
+      `/api/v1/sessions/${encodeURIComponent(sid)}/pending-receipts`,
+      PendingReceiptsResponseSchema,
+      { jtis },
     );
   }
   submitReceipt(body: { receipt: string; outputs: Output[] }) {

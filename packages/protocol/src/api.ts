@@ -141,6 +141,12 @@ export const SubmitReceiptResponseSchema = z.object({
   status: z.string(),
 });
 
+/** Which of these programs of a session still lack a recorded receipt (one call per reload). */
+export const PendingReceiptsRequestSchema = z.object({
+  jtis: z.array(z.string().min(1).max(128)).max(1000),
+});
+export const PendingReceiptsResponseSchema = z.object({ pending: z.array(z.string()) });
+
 export const AuditEntrySchema = z.object({
   seq: z.number().int(),
   at: z.string(),

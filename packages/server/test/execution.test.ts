@@ -286,6 +286,33 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
     expect(cell.lastRun.jti).toBe(newer.jti);
   });
 
+  it('tells which receipts of a session are still missing', async () => {
+    const done = await compiledProgram('c-pending');
+    const open = await compiledProgram('c-pending');
+    const posted = await admin.request('POST', '/api/v1/receipts', {
+      receipt: await makeReceipt(rt, done),
+      outputs: SAMPLE_OUTPUTS,
+    });
+    expect(posted.statusCode).toBe(200);
+    const other = await createNotebook(admin, 'Other');
+    const otherSid = (await openSession(admin, other.id, rt.id)).sid;
+    const res = await admin.request('POST', `/api/v1/sessions/${sid}/pending-receipts`, {
+      jtis: [done.jti, open.jti, 'never-compiled'],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ pending: [open.jti] });
+    // a program of this session is not pending in another session
+    const elsewhere = await admin.request('POST', `/api/v1/sessions/${otherSid}/pending-receipts`, {
+      jtis: [open.jti],
+    });
+    expect(elsewhere.json()).toEqual({ pending: [] });
+    const tooMany = await admin.request('POST', `/api/v1/sessions/${sid}/pending-receipts`, {
+      jtis: Array.from({ length: 1001 }, (_, i) => `j${i}`),
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().error.code).toBe('request.invalid');
+  });
+
   it('rejects a receipt with an altered signature', async () => {
     const receipt = await makeReceipt(rt, await compiledProgram());
     const [h, p, s] = receipt.split('.');
@@ -348,11 +375,11 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
   it('counts compiles and receipts in /metrics', async () => {
     const text = (await t.server.app.inject({ url: '/metrics' })).body;
     expect(text).toMatch(/spin_compiles_total\{cell_type="python"\} [1-9]/);
-    // one receipt in the acceptance test, two in the out-of-order test
-    expect(text).toMatch(/spin_receipts_total\{result="accepted"\} 3/);
+    // one receipt in the acceptance test, two in the out-of-order test, one in the pending test
+    expect(text).toMatch(/spin_receipts_total\{result="accepted"\} 4/);
     expect(text).toMatch(/spin_receipts_total\{result="receipt.digest_mismatch"\} 1/);
     expect(text).toMatch(
-      /spin_http_requests_total\{method="POST",route="\/api\/v1\/receipts",status="200"\} 3/,
+      /spin_http_requests_total\{method="POST",route="\/api\/v1\/receipts",status="200"\} 4/,
     );
   });
 });

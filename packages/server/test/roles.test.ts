@@ -120,6 +120,12 @@ const ROUTES: RouteCase[] = [
       }),
   },
   {
+    name: 'POST /sessions/:sid/pending-receipts',
+    allowed: ALL,
+    okStatus: 200,
+    send: (c, as) => as('POST', `/api/v1/sessions/${c.sid}/pending-receipts`, { jtis: ['x'] }),
+  },
+  {
     name: 'POST /receipts',
     allowed: ALL,
     okStatus: 200,

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { programs } from '../db/schema.js';
 import { prepared } from './preparedStatements.js';
@@ -21,6 +21,21 @@ export const programsRepository = {
     );
     const [row] = await statement.execute({ jti });
     return row ?? null;
+  },
+  /** Of `jtis`, those compiled for session `sid` whose receipt has not been recorded. */
+  async pendingIn(db: Db, sid: string, jtis: readonly string[]): Promise<string[]> {
+    if (jtis.length === 0) return [];
+    const rows = await db
+      .select({ jti: programs.jti })
+      .from(programs)
+      .where(
+        and(
+          eq(programs.sid, sid),
+          inArray(programs.jti, [...jtis]),
+          isNull(programs.receiptStatus),
+        ),
+      );
+    return rows.map((r) => r.jti);
   },
   async getForUpdate(db: Db, jti: string): Promise<ProgramRow | null> {
     const [row] = await db.select().from(programs).where(eq(programs.jti, jti)).for('update');

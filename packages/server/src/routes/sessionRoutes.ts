@@ -2,6 +2,8 @@ import {
   AccessTokenResponseSchema,
   CreateSessionRequestSchema,
   ExecSessionSchema,
+  PendingReceiptsRequestSchema,
+  PendingReceiptsResponseSchema,
   SubmitReceiptRequestSchema,
   SubmitReceiptResponseSchema,
   peekReceipt,
@@ -45,6 +47,25 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
         sid: request.params.sid,
       });
       return sessions.issueToken(grant, request.params.sid);
+    },
+  );
+
+  app.post(
+    '/sessions/:sid/pending-receipts',
+    {
+      schema: {
+        tags,
+        params: z.object({ sid: z.string().min(1).max(128) }),
+        body: PendingReceiptsRequestSchema,
+        response: { 200: PendingReceiptsResponseSchema },
+      },
+    },
+    async (request) => {
+      await authorize(actorOf(request), 'session.view', {
+        type: 'session',
+        sid: request.params.sid,
+      });
+      return { pending: await receipts.pending(request.params.sid, request.body.jtis) };
     },
   );
 

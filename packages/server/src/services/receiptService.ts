@@ -38,6 +38,15 @@ export class ReceiptService {
     private readonly onResult: (result: string) => void = () => {},
   ) {}
 
+  /**
+   * Of the given programs of session `sid`, those whose receipt is still missing — so a client
+   * that replays a journal relays only the receipts nobody posted (one query, not one request
+   * per historical run).
+   */
+  pending(sid: string, jtis: readonly string[]): Promise<string[]> {
+    return programsRepository.pendingIn(this.db, sid, jtis);
+  }
+
   async submit(
     actor: UserActor,
     input: { receipt: string; outputs: Output[] },
