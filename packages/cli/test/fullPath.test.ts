@@ -56,7 +56,8 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
     const byId = Object.fromEntries(nb.cells.map((c) => [c.id, c]));
     expect(byId.py?.outputs).toEqual(py.outputs);
     expect(byId.py?.lastRun?.jti).toBe(py.jti);
-    expect(byId.sh?.lastRun?.status).toBe('error');
+    expect(byId.sh?.lastRun).toMatchObject({ status: 'error', exitCode: 3, jti: sh.jti });
+    expect(byId.py?.lastRun?.executionCount).toBe(py.executionCount);
 
     // exactly one cell.executed entry per run, each carrying the runtime's receipt
     const audit = await api.audit({ limit: 500 });

@@ -18,6 +18,8 @@ export const CellRunSchema = z.object({
   startedAt: z.string(),
   endedAt: z.string(),
   executionCount: z.number().int().nullable().optional(),
+  /** Exit code of a shell cell. */
+  exitCode: z.number().int().nullable().optional(),
 });
 export type CellRun = z.infer<typeof CellRunSchema>;
 

@@ -6,6 +6,7 @@ CREATE TABLE "cell_runs" (
 	"started_at" timestamp with time zone NOT NULL,
 	"ended_at" timestamp with time zone NOT NULL,
 	"execution_count" integer,
+	"exit_code" integer,
 	"outputs" jsonb NOT NULL,
 	"recorded_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "cell_runs_notebook_id_cell_id_pk" PRIMARY KEY("notebook_id","cell_id")

@@ -230,6 +230,7 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
       startedAt: '2026-11-25T10:00:00.000Z',
       endedAt: '2026-11-25T10:00:01.000Z',
       executionCount: 3,
+      exitCode: null,
     });
 
     const dup = await admin.request('POST', '/api/v1/receipts', {

@@ -94,6 +94,13 @@ describe('walking skeleton in a real browser', () => {
     expect(await cell(page, 1).getAttribute('data-status')).toBe('error');
     expect(await cell(page, shellIndex).getByTestId('cell-output').textContent()).toContain('hi');
     expect(await cell(page, shellIndex).getAttribute('data-status')).toBe('error');
+    expect(await cell(page, shellIndex).getByTestId('cell-status').textContent()).toContain(
+      'exit 3',
+    );
+    // every run's receipt was verified by the server and is shown as audited
+    for (const i of [0, 1, shellIndex]) {
+      await expect.poll(() => cell(page, i).getByTestId('cell-verified').count()).toBe(1);
+    }
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -98,6 +98,7 @@ export const cellRuns = pgTable(
     startedAt: ts('started_at').notNull(),
     endedAt: ts('ended_at').notNull(),
     executionCount: integer('execution_count'),
+    exitCode: integer('exit_code'),
     outputs: jsonb('outputs').$type<Output[]>().notNull(),
     recordedAt: ts('recorded_at').notNull().defaultNow(),
   },

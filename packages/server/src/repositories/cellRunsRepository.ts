@@ -23,6 +23,7 @@ export const cellRunsRepository = {
           startedAt: sql`excluded.started_at`,
           endedAt: sql`excluded.ended_at`,
           executionCount: sql`excluded.execution_count`,
+          exitCode: sql`excluded.exit_code`,
           outputs: sql`excluded.outputs`,
           recordedAt: sql`now()`,
         },

@@ -36,6 +36,7 @@ export function presentNotebook(row: NotebookRow, runs: readonly CellRunRow[]): 
             startedAt: run.startedAt.toISOString(),
             endedAt: run.endedAt.toISOString(),
             executionCount: run.executionCount,
+            exitCode: run.exitCode,
           }
         : null,
     };

@@ -112,6 +112,7 @@ export class ReceiptService {
           startedAt: new Date(claims.startedAt),
           endedAt: new Date(claims.endedAt),
           executionCount: claims.executionCount ?? executionCountOf(input.outputs),
+          exitCode: claims.exitCode ?? null,
           outputs: input.outputs,
         });
       }

@@ -181,6 +181,15 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
           >
             {label}
           </span>
+          {view.verified && !running && (
+            <span
+              className="cell-verified"
+              data-testid="cell-verified"
+              title="The runtime's signed receipt for this run was verified by the server and recorded in the audit log"
+            >
+              ✓ audited
+            </span>
+          )}
           <span className="spacer" />
           <button
             type="button"

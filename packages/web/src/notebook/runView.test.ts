@@ -58,6 +58,14 @@ describe('cellRunView', () => {
     expect(v.source).toBe('persisted');
     expect(v.outputs).toEqual(persistedOutputs);
     expect(v.executionCount).toBe(4);
+    expect(v.verified).toBe(true);
+  });
+  it('marks a live run verified once its receipt was recorded, not before', () => {
+    const ended = { running: false, startedAt: '2026-01-01T12:00:00.000Z' };
+    expect(cellRunView({ outputs: [], lastRun: null }, live(ended)).verified).toBe(false);
+    expect(
+      cellRunView({ outputs: [], lastRun: null }, live({ ...ended, auditSeq: 7 })).verified,
+    ).toBe(true);
   });
   it('shows a run continuing after a reload mid-run', () => {
     const v = cellRunView(
@@ -66,6 +74,7 @@ describe('cellRunView', () => {
     );
     expect(v.status).toBe('running');
     expect(v.outputs[0]).toMatchObject({ text: 'live\n' });
+    expect(v.verified).toBe(false);
   });
   it('is idle for a cell that never ran', () => {
     expect(cellRunView({ outputs: [], lastRun: null }, undefined)).toMatchObject({

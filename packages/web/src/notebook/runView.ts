@@ -12,6 +12,11 @@ export interface CellRunView {
   endedAt: string | null;
   /** Where the view came from: the saved notebook or the live session. */
   source: 'persisted' | 'live' | 'none';
+  /**
+   * The server verified the runtime's signed receipt for this run and recorded it in the audit
+   * log (persisted runs only ever come from verified receipts).
+   */
+  verified: boolean;
 }
 
 /**
@@ -50,6 +55,7 @@ export function cellRunView(
       startedAt: live.startedAt,
       endedAt: live.endedAt,
       source: 'live',
+      verified: live.auditSeq !== null || cell.lastRun?.jti === live.jti,
     };
   }
   const run = cell.lastRun;
@@ -58,10 +64,11 @@ export function cellRunView(
       status: run.status,
       outputs: cell.outputs,
       executionCount: run.executionCount ?? null,
-      exitCode: null,
+      exitCode: run.exitCode ?? null,
       startedAt: run.startedAt,
       endedAt: run.endedAt,
       source: 'persisted',
+      verified: true,
     };
   }
   return {
@@ -72,6 +79,7 @@ export function cellRunView(
     startedAt: null,
     endedAt: null,
     source: cell.outputs.length > 0 ? 'persisted' : 'none',
+    verified: false,
   };
 }
 
