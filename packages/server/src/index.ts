@@ -48,6 +48,7 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'db'),
+    onConnectionError: (err) => logger.warn({ err }, 'database connection error'),
   });
   try {
     await database.migrate();

@@ -34,9 +34,17 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle', import.meta
 export async function openDatabase(opts: {
   databaseUrl: string | null;
   pgliteDir: string;
+  /** Connection-level errors (PostgreSQL restarted, connection killed); never fatal. */
+  onConnectionError?: (err: Error) => void;
 }): Promise<Database> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // Without these, a server-side disconnect of an idle (or just-released, still closing)
+    // client is an unhandled 'error' event that crashes the process. The pool replaces the
+    // client on the next query.
+    const onError = opts.onConnectionError ?? (() => {});
+    pool.on('error', onError);
+    pool.on('connect', (client) => client.on('error', onError));
     const db = drizzlePg({ client: pool, schema }) as unknown as Db;
     return {
       kind: 'postgres',
