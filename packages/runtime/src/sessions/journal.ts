@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import type { JournalEvent } from '@spin/protocol';
 
 /** A journal event before the journal numbers it. */
@@ -23,14 +23,18 @@ export class Journal {
     readonly sid: string,
   ) {
     if (existsSync(file)) {
-      const lines = readFileSync(file, 'utf8').split('\n');
-      for (const line of lines) {
+      const text = readFileSync(file);
+      // A crash mid-write leaves a torn last line, which was never broadcast. Cut it off, or
+      // the next event would be appended to it and be lost on the next restart.
+      const end = text.lastIndexOf(0x0a) + 1;
+      if (end < text.length) truncateSync(file, end);
+      for (const line of text.subarray(0, end).toString('utf8').split('\n')) {
         if (!line) continue;
         try {
           const ev = JSON.parse(line) as JournalEvent;
           if (ev.seq === this.events.length + 1) this.events.push(ev);
         } catch {
-          // torn last line after a crash: it was never broadcast
+          // a corrupt line: keep what precedes it
         }
       }
     }
