@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN, startStack, type StackFixture } from '../fixtures.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import type { Browser, Page } from 'playwright-core';
+import { startStack, type StackFixture } from '../fixtures.js';
+import { launchChromium, signUpInBrowser } from './browserFixtures.js';
 
 let stack: StackFixture;
 let browser: Browser;
 
 beforeAll(async () => {
   stack = await startStack();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -42,10 +33,7 @@ describe('walking skeleton in a real browser', () => {
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(stack.spin.url);
 
-    await page.getByTestId('signup-name').fill(ADMIN.name);
-    await page.getByTestId('signup-email').fill(ADMIN.email);
-    await page.getByTestId('signup-password').fill(ADMIN.password);
-    await page.getByTestId('signup-submit').click();
+    await signUpInBrowser(page);
 
     await page.getByTestId('new-notebook').click();
     await expect.poll(() => page.getByTestId('cell').count()).toBe(1);

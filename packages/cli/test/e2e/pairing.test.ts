@@ -2,19 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startRuntime, type RuntimeHandle } from '@spin/runtime';
-import { ADMIN, startStack, type StackFixture } from '../fixtures.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { startStack, type StackFixture } from '../fixtures.js';
+import { launchChromium, signUpInBrowser } from './browserFixtures.js';
 
 /** Well-formed, but not the second runtime's. */
 const WRONG_FINGERPRINT = 'SHA256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff';
@@ -34,7 +25,7 @@ beforeAll(async () => {
     logLevel: 'warn',
     banner: false,
   });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -66,10 +57,7 @@ describe('pairing a runtime from the web UI', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(stack.spin.url);
 
-    await page.getByTestId('signup-name').fill(ADMIN.name);
-    await page.getByTestId('signup-email').fill(ADMIN.email);
-    await page.getByTestId('signup-password').fill(ADMIN.password);
-    await page.getByTestId('signup-submit').click();
+    await signUpInBrowser(page);
 
     await page.getByTestId('nav-runtimes').click();
     expect(new URL(page.url()).pathname).toBe('/runtimes');
