@@ -89,6 +89,34 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
     }
   });
 
+  it('interrupts a running cell from the client; the kernel survives', async () => {
+    const sleeper = {
+      id: 'sleep',
+      type: 'python' as const,
+      source: 'import time\nprint("start", flush=True)\ntime.sleep(60)',
+    };
+    const started = new Promise<void>((resolve) => {
+      const d = session.onDidChangeCell((s) => {
+        if (s.cellId === 'sleep' && s.outputs.length > 0) {
+          d.dispose();
+          resolve();
+        }
+      });
+    });
+    const running = session.run(sleeper);
+    await started;
+    session.interrupt();
+    const result = await running;
+    expect(result.status).toBe('interrupted');
+    expect(result.outputs.find((o) => o.output_type === 'error')).toMatchObject({
+      ename: 'KeyboardInterrupt',
+    });
+    await result.audited;
+    // same kernel afterwards: state defined before the interrupt is still there
+    const after = await session.run({ id: 'py', type: 'python', source: 'print(time.time() > 0)' });
+    expect(after.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'True\n' }]);
+  });
+
   it('refuses compile without a session cookie', async () => {
     const anon = createNodeApi(stack.spin.url);
     await expect(

@@ -71,7 +71,15 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
       async close() {
         if (closed) return;
         closed = true;
-        await app.close();
+        // Node closes idle keep-alive connections only at the moment close() starts; one that
+        // finishes an in-flight request afterwards would hold close() until its keep-alive
+        // timeout (72 s). Sweep them as they turn idle.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await database.close();
       },
     };
