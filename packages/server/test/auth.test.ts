@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,
+  addMember,
+  defaultWorkspaceId,
   anon,
   dbKinds,
   logIn,
@@ -71,6 +73,23 @@ describe.each(dbKinds)('auth (%s)', (kind) => {
     expect(wrongPw.json()).toEqual(noUser.json());
     expect(wrongPw.json().error.code).toBe('auth.invalid_credentials');
     expect(wrongPw.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('locks an account after 10 failed logins, even for the right password, with a clear 429', async () => {
+    const ws = await defaultWorkspaceId(await logIn(t, ADMIN.email, ADMIN.password));
+    const member = await addMember(t, 'editor', ws);
+    const password = 'pw-editor-0123456789'; // as addMember sets it
+    const attempt = (pw: string) =>
+      anon(t, 'POST', '/api/v1/auth/login', { email: member.user.email, password: pw });
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt('wrong-password-123')).statusCode).toBe(401);
+    }
+    const locked = await attempt(password);
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().error.code).toBe('request.rate_limited');
+    expect(locked.json().error.message).toContain('try again in 15 minutes');
+    // other accounts are not locked by it
+    expect((await anon(t, 'POST', '/api/v1/auth/login', ADMIN)).statusCode).toBe(200);
   });
 
   it('GET /auth/me needs a session', async () => {

@@ -46,7 +46,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/auth/login',
     { schema: { tags, body: LoginRequestSchema, response: { 200: SessionInfoSchema } } },
     async (request, reply) => {
-      const session = await services.auth.login(request.body);
+      const session = await services.auth.login(request.body, request.ip);
       setSessionCookie(reply, session);
       return session.info;
     },

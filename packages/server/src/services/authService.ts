@@ -9,6 +9,7 @@ import { usersRepository, type UserRow } from '../repositories/usersRepository.j
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../security/password.js';
 import type { AuditService } from './auditService.js';
+import { LoginThrottle } from '../security/loginThrottle.js';
 
 /** Lifetime of a browser session. */
 export const SESSION_TTL_MS = 14 * 24 * 3600_000;
@@ -39,6 +40,7 @@ export class AuthService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
+    private readonly throttle: LoginThrottle = new LoginThrottle(),
   ) {}
 
   /** True once any user exists (signup then closes). */
@@ -114,15 +116,19 @@ export class AuthService {
   }
 
   /** Password login; wrong email and wrong password are the same 401. */
-  async login(input: { email: string; password: string }): Promise<NewSession> {
+  /** Password login from `client` (the caller's address), throttled against brute force. */
+  async login(input: { email: string; password: string }, client: string): Promise<NewSession> {
+    this.throttle.check(input.email, client);
     const user = await usersRepository.findByEmail(this.db, input.email);
     const ok = await verifyPassword(
       input.password,
       user?.passwordHash ?? (await dummyPasswordHash()),
     );
     if (!user || !ok) {
+      this.throttle.recordFailure(input.email, client);
       throw new SpinError('auth.invalid_credentials', 'email or password is wrong');
     }
+    this.throttle.recordSuccess(input.email);
     await this.audit.append({ actor: user.id, action: 'auth.login', subject: user.id, data: {} });
     return this.openSession(user);
   }
