@@ -39,15 +39,12 @@ export const ERROR_STATUS = {
   'envelope.claims_invalid': 400,
   // runtime sessions
   'runtime.not_paired': 409,
-  'runtime.already_paired': 409,
   'runtime.token_session_mismatch': 403,
   'runtime.token_subject_mismatch': 403,
-  'runtime.not_attached': 409,
   'runtime.permission_required': 403,
   'runtime.kernel_failed': 500,
   'runtime.kernel_not_found': 404,
   'runtime.unknown_runtime': 404,
-  'runtime.busy': 409,
   // receipts and audit
   'receipt.malformed': 400,
   'receipt.signature_invalid': 400,
@@ -55,10 +52,8 @@ export const ERROR_STATUS = {
   'receipt.unknown_program': 404,
   'receipt.duplicate': 409,
   'receipt.mismatch': 400,
-  'audit.chain_broken': 500,
   // notebooks / compile
   'notebook.not_found': 404,
-  'notebook.cell_not_found': 404,
   'compile.unsupported_cell': 400,
   'session.not_found': 404,
 } as const;

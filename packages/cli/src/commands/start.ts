@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { pairWithRuntime } from '@spin/client';
+import { createNodeApi } from '@spin/client/node';
 import { startRuntime, type RuntimeHandle } from '@spin/runtime';
 import { SYSTEM_ACTOR, startServer } from '@spin/server';
-import { JwksSchema, ServerInfoSchema } from '@spin/protocol';
 import { portFrom, type ParsedArgs } from '../args.js';
 
 /** A running all-in-one SPIN (server + web UI + local runtime). */
@@ -39,12 +39,6 @@ function freePort(host: string): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function getJson<T>(url: string, parse: (v: unknown) => T): Promise<T> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url} failed with HTTP ${res.status}`);
-  return parse(await res.json());
 }
 
 /**
@@ -83,11 +77,9 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
   }
   try {
     const serverUrl = server.url;
+    const serverApi = createNodeApi(serverUrl);
     const runtimeUrl = `http://localhost:${runtime.port}`;
-    const [info, jwks] = await Promise.all([
-      getJson(`${serverUrl}/api/v1/server`, (v) => ServerInfoSchema.parse(v)),
-      getJson(`${serverUrl}/.well-known/jwks.json`, (v) => JwksSchema.parse(v)),
-    ]);
+    const [info, jwks] = await Promise.all([serverApi.serverInfo(), serverApi.jwks()]);
     const serverPort = new URL(serverUrl).port;
     const identity = await pairWithRuntime({
       runtimeUrl: runtime.url,
