@@ -53,6 +53,11 @@ export class WsConnection implements SessionSubscriber {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
+  /** What this socket has queued but not yet written (replays from disk pace themselves by it). */
+  backlog(): number {
+    return this.ws.bufferedAmount;
+  }
+
   /** Live journal event for this socket's session. */
   deliver(event: JournalEvent): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
@@ -170,7 +175,7 @@ export class WsConnection implements SessionSubscriber {
         return;
       case 'attach': {
         session.detach(this);
-        const { fromSeq, headSeq } = session.attach(this, msg.lastSeq);
+        const { fromSeq, headSeq } = await session.attach(this, msg.lastSeq);
         this.send({ type: 'attached', fromSeq, headSeq });
         return;
       }

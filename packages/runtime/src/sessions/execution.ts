@@ -15,8 +15,9 @@ import type { RuntimeMetrics } from '../metrics.js';
 import type { ProcessorRegistry } from '../processors/registry.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
+import type { BlobWriter } from '../blobs/blobStore.js';
 import type { NewJournalEvent } from './journal.js';
-import { OutputBudget } from './outputBudget.js';
+import { OutputBudget, type OutputLimits } from './outputBudget.js';
 
 /** How long a timed-out kernel gets to honour the interrupt before it is killed. */
 const INTERRUPT_GRACE_MS = 5000;
@@ -31,6 +32,8 @@ export interface ExecutionDeps {
   processors: ProcessorRegistry;
   metrics: RuntimeMetrics;
   logger: Logger;
+  /** Runtime-wide output limits; a program's `limits.outputBytes` can only lower the inline one. */
+  output: OutputLimits;
 }
 
 /** What an execution needs from its session. */
@@ -39,6 +42,8 @@ export interface ExecutionHost {
   emit(partial: NewJournalEvent): JournalEvent | null;
   headSeq(): number;
   kernelFor(name: string): Promise<KernelClient>;
+  /** A blob in the session's directory for a stream of this cell that spills. */
+  createBlob(claims: ProgramClaims, stream: 'stdout' | 'stderr'): BlobWriter;
 }
 
 type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
@@ -81,7 +86,13 @@ export class Execution {
     private readonly host: ExecutionHost,
     private readonly deps: ExecutionDeps,
   ) {
-    this.budget = new OutputBudget(claims.limits.outputBytes);
+    this.budget = new OutputBudget(
+      {
+        inlineBytes: Math.min(deps.output.inlineBytes, claims.limits.outputBytes),
+        spillMaxBytes: deps.output.spillMaxBytes,
+      },
+      { emit: (p) => this.emit(p), createBlob: (stream) => host.createBlob(claims, stream) },
+    );
   }
 
   private emit(partial: Omit<NewJournalEvent, 'cell' | 'jti'>): JournalEvent | null {
@@ -94,28 +105,12 @@ export class Execution {
     return ev;
   }
 
-  private notice(): void {
-    this.emit({
-      type: 'stream',
-      data: {
-        output_type: 'stream',
-        name: 'stderr',
-        text: `\n[output truncated at ${this.budget.limit} bytes]\n`,
-      },
-    });
-  }
-
   private stream(name: 'stdout' | 'stderr', text: string): void {
-    const taken = this.budget.takeText(text);
-    if (taken.text)
-      this.emit({ type: 'stream', data: { output_type: 'stream', name, text: taken.text } });
-    if (taken.justExhausted) this.notice();
+    this.budget.stream(name, text);
   }
 
   private rich(partial: Omit<NewJournalEvent, 'cell' | 'jti'>, bytes: number): void {
-    const taken = this.budget.takeRich(bytes);
-    if (taken.keep) this.emit(partial);
-    if (taken.justExhausted) this.notice();
+    this.budget.rich(partial, bytes);
   }
 
   private readonly onKernelOutput = (o: KernelOutput): void => {
@@ -160,8 +155,7 @@ export class Execution {
         return;
       }
       case 'clear_output':
-        if (!this.budget.truncated)
-          this.emit({ type: 'clear_output', data: { wait: c.wait === true } });
+        this.budget.clear(c.wait === true);
         return;
       case 'update_display_data': {
         const id = (c.transient as { display_id?: string } | undefined)?.display_id;
@@ -265,6 +259,11 @@ export class Execution {
       clearTimeout(timer);
       clearTimeout(this.killTimer);
       clearInterval(this.repeatTimer);
+    }
+    try {
+      this.budget.finish();
+    } catch (err) {
+      deps.logger.error({ err, cell: claims.cell, jti: claims.jti }, 'spilled output failed');
     }
     let status = outcome.status;
     if (this.timedOut) status = 'timeout';
