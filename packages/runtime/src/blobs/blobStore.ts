@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ensurePrivateDir, writePrivateFile } from '../security/secureFiles.js';
 
+/** Text is encoded and written in pieces of this many UTF-16 units (≤ 3 bytes each). */
+const PIECE_CHARS = 256 * 1024;
+const scratch = Buffer.allocUnsafe(3 * PIECE_CHARS);
 /** A line-start checkpoint is recorded at least every this many bytes of blob. */
 const INDEX_STEP_BYTES = 64 * 1024;
 const BLOB_ID = /^b_[A-Za-z0-9_-]{16,64}$/;
@@ -58,11 +61,24 @@ export class BlobWriter {
     return this.state.id;
   }
 
-  /** Append text. */
+  /**
+   * Append text, encoded piece by piece into one scratch buffer: a 50 MB chunk from the kernel
+   * is never copied whole.
+   */
   write(text: string): void {
     if (this.fd === null || text.length === 0) return;
-    const buf = Buffer.from(text, 'utf8');
-    writeSync(this.fd, buf);
+    for (let i = 0; i < text.length;) {
+      let end = Math.min(text.length, i + PIECE_CHARS);
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--; // keep a pair whole
+      const n = scratch.write(text.slice(i, end), 0, 'utf8');
+      this.writeBytes(scratch.subarray(0, n));
+      i = end;
+    }
+  }
+
+  private writeBytes(buf: Buffer): void {
+    writeSync(this.fd!, buf);
     this.hash.update(buf);
     const base = this.state.bytes;
     let newlines = 0;

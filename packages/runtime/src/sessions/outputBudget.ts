@@ -113,7 +113,7 @@ export class OutputBudget {
     if (text.length === 0) return;
     const s = this.state(name);
     const plain = !hasTerminalControls(text) && !s.open.includes('\r');
-    const combined = plain ? s.open + text : appendTerminalText(s.open, text);
+    const combined = plain ? (s.open ? s.open + text : text) : appendTerminalText(s.open, text);
     const nl = combined.lastIndexOf('\n');
     let committed = combined.slice(0, nl + 1);
     let open = combined.slice(nl + 1);
@@ -135,8 +135,9 @@ export class OutputBudget {
     // Crossing the limit: emit the whole lines that still fit, spill from there on. A \n byte
     // is never inside a multi-byte character, so cutting after one is always safe.
     const room = this.headLimit - this.used;
-    const buf = Buffer.from(committed, 'utf8');
     const openBytes = byteLength(s.open);
+    // a character is at least one byte: the cut lies within this many characters
+    const buf = Buffer.from(committed.slice(0, Math.max(0, room + openBytes)), 'utf8');
     const cut = room + openBytes > 0 ? buf.lastIndexOf(0x0a, room + openBytes - 1) : -1;
     const head = cut >= 0 ? buf.subarray(0, cut + 1).toString('utf8') : '';
     if (head) {
@@ -185,8 +186,9 @@ export class OutputBudget {
     } else {
       blob.write(committed);
       if (committed.length > 4 * this.tailLimit) {
-        // only the end of a big chunk can be in the tail: keep that much, not the chunk
-        const end = suffix(committed, 4 * this.tailLimit);
+        // only the end of a big chunk can be in the tail: keep a copy of that much (a slice
+        // would keep the whole chunk alive)
+        const end = Buffer.from(suffix(committed, 4 * this.tailLimit), 'utf8').toString('utf8');
         s.tail = [end];
         s.tailBytes = byteLength(end);
       } else {
