@@ -17,7 +17,8 @@ import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
 import type { BlobWriter } from '../blobs/blobStore.js';
 import type { NewJournalEvent } from './journal.js';
-import { OutputBudget, type OutputLimits } from './outputBudget.js';
+import { OutputBudget, type OutputEvent, type OutputLimits } from './outputBudget.js';
+import { StreamCoalescer } from './streamCoalescer.js';
 
 /** How long a timed-out kernel gets to honour the interrupt before it is killed. */
 const INTERRUPT_GRACE_MS = 5000;
@@ -74,6 +75,7 @@ function userError(err: unknown): { ename: string; evalue: string } {
 export class Execution {
   private readonly events: JournalEvent[] = [];
   private readonly budget: OutputBudget;
+  private readonly coalescer = new StreamCoalescer((p) => this.emit(p));
   private readonly abort = new AbortController();
   private kernel: KernelClient | null = null;
   private timedOut = false;
@@ -91,11 +93,15 @@ export class Execution {
         inlineBytes: Math.min(deps.output.inlineBytes, claims.limits.outputBytes),
         spillMaxBytes: deps.output.spillMaxBytes,
       },
-      { emit: (p) => this.emit(p), createBlob: (stream) => host.createBlob(claims, stream) },
+      {
+        emit: (p) => this.coalescer.emit(p),
+        createBlob: (stream) => host.createBlob(claims, stream),
+      },
     );
   }
 
   private emit(partial: Omit<NewJournalEvent, 'cell' | 'jti'>): JournalEvent | null {
+    this.coalescer.flush(); // stream text still pending goes first
     const ev = this.host.emit({
       ...partial,
       cell: this.claims.cell,
@@ -109,7 +115,7 @@ export class Execution {
     this.budget.stream(name, text);
   }
 
-  private rich(partial: Omit<NewJournalEvent, 'cell' | 'jti'>, bytes: number): void {
+  private rich(partial: OutputEvent, bytes: number): void {
     this.budget.rich(partial, bytes);
   }
 

@@ -9,7 +9,11 @@ import type { BlobWriter } from '../blobs/blobStore.js';
 import type { NewJournalEvent } from './journal.js';
 
 /** An output event without the fields the execution adds (cell, jti). */
-export type OutputEvent = Omit<NewJournalEvent, 'cell' | 'jti'>;
+export type OutputEvent = NewJournalEvent extends infer E
+  ? E extends NewJournalEvent
+    ? Omit<E, 'cell' | 'jti'>
+    : never
+  : never;
 type StreamName = 'stdout' | 'stderr';
 
 /** Where a budget sends what it lets through, and where it spills the rest. */

@@ -8,7 +8,8 @@ import { replayJournal } from './replay.js';
 
 /** Something attached to a session that receives its journal events live (a WebSocket). */
 export interface SessionSubscriber {
-  deliver(event: JournalEvent): void;
+  /** `frame`, when given, is the event's wire message, serialised once for all subscribers. */
+  deliver(event: JournalEvent, frame?: string): void;
   /** Bytes sent but not yet written out; a replay from disk waits while this is high. */
   backlog?(): number;
 }
@@ -53,7 +54,10 @@ export class Session {
   emit(partial: NewJournalEvent): JournalEvent | null {
     if (this.closed) return null;
     const ev = this.journal.append(partial);
-    for (const s of this.subscribers) s.deliver(ev);
+    if (this.subscribers.size > 0) {
+      const frame = JSON.stringify({ type: 'event', event: ev });
+      for (const s of this.subscribers) s.deliver(ev, frame);
+    }
     return ev;
   }
 
