@@ -6,6 +6,7 @@ import {
   BlobLinePageSchema,
   BlobRefSchema,
   outputsFromEvents,
+  verifyReceipt,
   type BlobRef,
   type Output,
 } from '@spin/protocol';
@@ -25,6 +26,7 @@ describe('spilled output blobs (GET /v1/blobs/:id)', () => {
   let token: string;
   let outputs: Output[];
   let ref: BlobRef;
+  let receipt: string;
   const get = (query = '', headers: Record<string, string> = {}, t = token) =>
     fetch(`${h.rt.url}${ref.path}${query}`, {
       headers: { authorization: `Bearer ${t}`, ...headers },
@@ -34,8 +36,11 @@ describe('spilled output blobs (GET /v1/blobs/:id)', () => {
     h = await startPaired({ outputInlineBytes: 8192 });
     token = await h.server.token();
     const c = await TestClient.session(h.rt.url, token);
-    outputs = outputsFromEvents(await c.run(await h.server.python(CODE)));
+    const events = await c.run(await h.server.python(CODE));
+    outputs = outputsFromEvents(events);
     c.close();
+    const ended = events.at(-1);
+    receipt = ended?.type === 'cell_ended' ? ended.data.receipt : '';
     const display = outputs.find((o) => o.output_type === 'display_data');
     ref = BlobRefSchema.parse(
       display?.output_type === 'display_data' && display.data[BLOB_REF_MIME],
@@ -45,7 +50,9 @@ describe('spilled output blobs (GET /v1/blobs/:id)', () => {
     await h.close();
   });
 
-  it('sends head, reference and tail inline; the reference commits to the whole output', () => {
+  it('sends head, reference and tail inline; the reference commits to the whole output', async () => {
+    // the receipt digests exactly these outputs, blob reference (with its sha256) included
+    await verifyReceipt(receipt, h.rt.identity.keys.signing, outputs);
     expect(outputs.map((o) => o.output_type)).toEqual(['stream', 'display_data', 'stream']);
     expect(ref).toMatchObject({ state: 'complete', lines: 5000, bytes: Buffer.byteLength(ALL) });
     expect(ref.sha256).toBe(createHash('sha256').update(ALL).digest('hex'));

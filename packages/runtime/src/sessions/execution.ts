@@ -268,6 +268,7 @@ export class Execution {
     }
     try {
       this.budget.finish();
+      this.coalescer.flush(); // the receipt below digests every output
     } catch (err) {
       deps.logger.error({ err, cell: claims.cell, jti: claims.jti }, 'spilled output failed');
     }
