@@ -11,11 +11,9 @@
  * and the form renders as `line` on a terminal and in JupyterLab alike.
  */
 
-const CONTROL = /[\r\b]/;
-
-/** True when `text` holds characters this module collapses. */
+/** True when `text` holds characters this module collapses (two native scans: fast on MBs). */
 export function hasTerminalControls(text: string): boolean {
-  return CONTROL.test(text);
+  return text.indexOf('\r') >= 0 || text.indexOf('\b') >= 0;
 }
 
 /**
@@ -23,7 +21,7 @@ export function hasTerminalControls(text: string): boolean {
  * normalised `line[\rprefix]` shape; a finished one needs no cursor.
  */
 function collapseLine(line: string, open: boolean): string {
-  if (!CONTROL.test(line)) return line;
+  if (!hasTerminalControls(line)) return line;
   const cells: string[] = [];
   let col = 0;
   for (const ch of line) {
@@ -41,7 +39,7 @@ function collapseLine(line: string, open: boolean): string {
 
 /** Collapse a whole text (every line of it). */
 export function collapseTerminalText(text: string): string {
-  if (!CONTROL.test(text)) return text;
+  if (!hasTerminalControls(text)) return text;
   const lines = text.split('\n');
   return lines.map((l, i) => collapseLine(l, i === lines.length - 1)).join('\n');
 }
@@ -53,6 +51,6 @@ export function collapseTerminalText(text: string): string {
 export function appendTerminalText(prev: string, next: string): string {
   const start = prev.lastIndexOf('\n') + 1;
   const openLine = prev.slice(start);
-  if (!CONTROL.test(next) && !openLine.includes('\r')) return prev + next;
+  if (!hasTerminalControls(next) && !openLine.includes('\r')) return prev + next;
   return prev.slice(0, start) + collapseTerminalText(openLine + next);
 }

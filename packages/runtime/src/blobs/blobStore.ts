@@ -1,8 +1,8 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ensurePrivateDir, writePrivateFile } from '../security/secureFiles.js';
+import { ensurePrivateDir } from '../security/secureFiles.js';
 
 /** Text is encoded and written in pieces of this many UTF-16 units (≤ 3 bytes each). */
 const PIECE_CHARS = 256 * 1024;
@@ -10,6 +10,22 @@ const scratch = Buffer.allocUnsafe(3 * PIECE_CHARS);
 /** A line-start checkpoint is recorded at least every this many bytes of blob. */
 const INDEX_STEP_BYTES = 64 * 1024;
 const BLOB_ID = /^b_[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * Write a blob's metadata atomically (temp file, rename), mode 0600 — without fsync, like the
+ * journal and the blob itself: they survive the runtime being killed, not a power loss. An
+ * fsync right after a big blob would wait for the blob's data too (tens of ms to seconds).
+ */
+function writeMeta(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
 
 /** What the runtime knows of a blob: finished ones from their `.json`, live ones in memory. */
 export const BlobMetaSchema = z.object({
@@ -117,7 +133,7 @@ export class BlobWriter {
       this.state.sha256 = this.hash.digest('hex');
       this.state.complete = true;
       this.state.lines = this.lines;
-      writePrivateFile(this.metaFile, JSON.stringify(this.state));
+      writeMeta(this.metaFile, JSON.stringify(this.state));
       this.onDone();
     }
     return this.meta();
