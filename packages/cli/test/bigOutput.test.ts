@@ -66,7 +66,12 @@ describe('a cell printing 200 MB (issue 8, acceptance 4)', () => {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     runtimeUrl = `http://127.0.0.1:${port}`;
-    server = await startServer({ port: 0, host: '127.0.0.1', dataDir: path.join(home, 'server') });
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: path.join(home, 'server'),
+      logLevel: 'warn',
+    });
     for (let i = 0; ; i++) {
       try {
         if ((await fetch(`${runtimeUrl}/healthz`)).ok) break;

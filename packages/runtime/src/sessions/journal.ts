@@ -198,14 +198,13 @@ export class Journal {
     return this.head;
   }
 
-  /** Seq of the oldest event still on disk (headSeq + 1 when there is none). */
-  get firstSeq(): number {
-    const first = listSegments(this.dir)[0];
-    return first ? first.firstSeq : this.head + 1;
-  }
-
   /** Number, timestamp, persist; returns the event to broadcast. */
   append(partial: NewJournalEvent): JournalEvent {
+    return this.appendSerialized(partial).event;
+  }
+
+  /** {@link append}, also returning the event's JSON (so broadcasting need not serialise it again). */
+  appendSerialized(partial: NewJournalEvent): { event: JournalEvent; json: string } {
     if (this.fd === null) throw new Error('journal is closed');
     if (this.activeBytes >= this.limits.segmentBytes) this.rotate();
     const ev = {
@@ -214,7 +213,8 @@ export class Journal {
       ts: new Date().toISOString(),
       ...partial,
     } as JournalEvent;
-    const line = JSON.stringify(ev) + '\n';
+    const json = JSON.stringify(ev);
+    const line = json + '\n';
     const bytes = Buffer.byteLength(line);
     writeSync(this.fd, line);
     this.head = ev.seq;
@@ -227,7 +227,7 @@ export class Journal {
     ) {
       this.windowBytes -= this.window.shift()!.bytes;
     }
-    return ev;
+    return { event: ev, json };
   }
 
   private rotate(): void {

@@ -53,9 +53,9 @@ export class Session {
   /** Persist an event, then deliver it to every attached subscriber. */
   emit(partial: NewJournalEvent): JournalEvent | null {
     if (this.closed) return null;
-    const ev = this.journal.append(partial);
+    const { event: ev, json } = this.journal.appendSerialized(partial);
     if (this.subscribers.size > 0) {
-      const frame = JSON.stringify({ type: 'event', event: ev });
+      const frame = `{"type":"event","event":${json}}`; // the journal line, wrapped once for all
       for (const s of this.subscribers) s.deliver(ev, frame);
     }
     return ev;
