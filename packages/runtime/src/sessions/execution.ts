@@ -112,11 +112,20 @@ export class Execution {
   }
 
   private stream(name: 'stdout' | 'stderr', text: string): void {
-    this.budget.stream(name, text);
+    this.guard(() => this.budget.stream(name, text));
   }
 
   private rich(partial: OutputEvent, bytes: number): void {
-    this.budget.rich(partial, bytes);
+    this.guard(() => this.budget.rich(partial, bytes));
+  }
+
+  /** A failing disk (a blob that cannot be written) must not stop the kernel's output pump. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.logger.error({ err, cell: this.claims.cell, jti: this.claims.jti }, 'output lost');
+    }
   }
 
   private readonly onKernelOutput = (o: KernelOutput): void => {
