@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BLOB_HEADERS,
@@ -116,6 +118,26 @@ describe('spilled output blobs (GET /v1/blobs/:id)', () => {
     const none = await fetch(`${h.rt.url}${ref.path}`);
     expect(none.status).toBe(401);
     expect(await none.json()).toMatchObject({ error: { code: 'auth.token_missing' } });
+  });
+
+  it('ends the cell when its blob cannot be written: the spilled part is lost, not the run', async () => {
+    mkdirSync(join(h.home, 'sessions', 'ses_disk'), { recursive: true });
+    writeFileSync(join(h.home, 'sessions', 'ses_disk', 'blobs'), 'not a directory');
+    const c = await TestClient.session(h.rt.url, await h.server.token({ sid: 'ses_disk' }));
+    const events = await c.run(await h.server.python(CODE, { sid: 'ses_disk' }));
+    c.close();
+    const ended = events.at(-1);
+    expect(ended).toMatchObject({ type: 'cell_ended', data: { status: 'ok' } });
+    const outs = outputsFromEvents(events);
+    expect(outs.map((o) => o.output_type)).toEqual(['stream']);
+    const head = outs[0]?.output_type === 'stream' ? outs[0].text : '';
+    expect(ALL.startsWith(head)).toBe(true);
+    await verifyReceipt(
+      ended?.type === 'cell_ended' ? ended.data.receipt : '',
+      h.rt.identity.keys.signing,
+      outs,
+    );
+    expect(h.logs.text).toContain('output lost');
   });
 
   it('collapses a progress bar before budgeting: 10,000 updates cost one line', async () => {
