@@ -34,6 +34,28 @@ const expectedLast = {
   lines_100B: String(TOTAL / 100).padStart(10, '0') + 'x'.repeat(89),
   lines_1MB: 'x'.repeat(MB - 1),
 };
+/**
+ * Diagnostic (BENCH_KERNEL_BOUNDED_FLUSH=1, result keys get a `_bounded_flush` suffix): make
+ * ipykernel flush a stream once 1 MiB is buffered, in both kernels, to show what bounding iopub
+ * message size at the kernel would change (ipykernel 6 sends everything written between two
+ * flushes as one message: 50–200 MB here).
+ */
+const BOUNDED = Boolean(process.env.BENCH_KERNEL_BOUNDED_FLUSH);
+const BOUNDED_FLUSH = [
+  'import sys',
+  'def _bound(stream, limit=1 << 20):',
+  '    write = stream.write',
+  '    def bounded(s):',
+  '        n = 0',
+  '        for i in range(0, len(s), limit):',
+  '            n += write(s[i:i + limit]) or 0',
+  '            if stream._buffer.tell() >= limit:',
+  '                stream.flush()',
+  '        return n',
+  '    stream.write = bounded',
+  '_bound(sys.stdout); _bound(sys.stderr); del _bound',
+].join('\n');
+
 const latencyCode = (spaced) =>
   [
     'import time',
@@ -356,6 +378,11 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
     try {
       const warm = await session.run({ id: 'out', type: 'python', source: 'print(1)' });
       if (warm.status !== 'ok') throw new Error('warm-up failed');
+      if (BOUNDED) {
+        await raw.execute(BOUNDED_FLUSH, () => {});
+        const r = await session.run({ id: 'patch', type: 'python', source: BOUNDED_FLUSH });
+        if (r.status !== 'ok') throw new Error('bounded flush patch failed');
+      }
       const parts = (process.env.BENCH_OUTPUT_PARTS ?? 'throughput,latency,rss').split(',');
       const results = {};
       const common = () => ({
@@ -383,7 +410,11 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
         };
         Object.assign(results.output_latency_clients, common());
       }
-      if (!parts.includes('rss')) return results;
+      if (!parts.includes('rss')) {
+        return BOUNDED
+          ? Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}_bounded_flush`, v]))
+          : results;
+      }
       console.log('runtime RSS during a 200 MB cell');
       const rssLines = await rssDuring(
         ctx,
@@ -405,7 +436,9 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
         lines_100B: rssLines,
         lines_1MB: rss1MB,
       };
-      return results;
+      return BOUNDED
+        ? Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}_bounded_flush`, v]))
+        : results;
     } finally {
       session.close();
     }
