@@ -202,4 +202,18 @@ describe('retention', () => {
     const aLeft = listSegments(a).reduce((n, s) => n + statSync(s.file).size, 0);
     expect(aLeft + bBytes).toBeLessThanOrEqual(bBytes + 2000);
   });
+  it('applies the same retention to spilled blobs, never to one being written', () => {
+    const home = tempDir();
+    const blobs = path.join(home, 'sessions', 'ses_b', 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    const t = (Date.now() - 10 * day) / 1000;
+    for (const id of ['b_old', 'b_live']) {
+      writeFileSync(path.join(blobs, `${id}.txt`), 'x'.repeat(1000));
+      writeFileSync(path.join(blobs, `${id}.json`), '{}');
+      utimesSync(path.join(blobs, `${id}.txt`), t, t);
+    }
+    const live = path.join(blobs, 'b_live.txt');
+    sweepRetention(home, { maxAgeMs: 7 * day, maxBytes: 1e12 }, (f) => f === live);
+    expect(readdirSync(blobs).sort()).toEqual(['b_live.json', 'b_live.txt']);
+  });
 });
