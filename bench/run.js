@@ -10,10 +10,13 @@
 //                            by the client; the benchmark process is the client.
 //   kernel_execute_spin_path_outputs  the same, timed until the outputs are complete
 //   envelope_seal / envelope_open  sealProgram / openProgram operations per second
+//   output_throughput / output_latency_clients / output_rss_200mb  see bench/output.js
+//
+// BENCH_ONLY=output runs only the output benchmarks and merges their keys into results.json.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +31,7 @@ import {
   openProgram,
   sealProgram,
 } from '@spin/protocol';
+import { runOutputBenchmarks } from './output.js';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const WARMUP = 20;
@@ -114,7 +118,10 @@ async function startDeployment(dir) {
   const [serverPort, runtimePort] = [await freePort(), await freePort()];
   const spinToken = randomBytes(32).toString('base64url');
   const base = { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
-  const runtime = spawn(process.execPath, [path.join(root, 'packages/runtime/dist/bin.js')], {
+  // BENCH_RUNTIME_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the runtime
+  const nodeArgs = (process.env.BENCH_RUNTIME_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const runtimeBin = path.join(root, 'packages/runtime/dist/bin.js');
+  const runtime = spawn(process.execPath, [...nodeArgs, runtimeBin], {
     env: {
       ...base,
       PORT: String(runtimePort),
@@ -143,7 +150,7 @@ async function startDeployment(dir) {
     await stop();
     throw err;
   }
-  return { url, runtimeUrl, spinToken, stop };
+  return { url, runtimeUrl, spinToken, stop, runtimePid: runtime.pid };
 }
 
 async function benchSpinPath(dir) {
@@ -262,7 +269,16 @@ async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'spin-bench-'));
   const meta = { machine: machine(), date: new Date().toISOString() };
   const results = {};
+  const only = process.env.BENCH_ONLY;
   try {
+    if (only === 'output') {
+      Object.assign(results, await runOutputBenchmarks({ dir, meta, startDeployment }));
+      const file = path.join(here, 'results.json');
+      const previous = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
+      await writeFile(file, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
+      console.log(`merged ${Object.keys(results).join(', ')} into ${file}`);
+      return;
+    }
     console.log(`benchmarks: ${N} sequential executions of "${CODE}" each`);
     results.kernel_execute_zeromq = {
       ...meta,
@@ -309,6 +325,7 @@ async function main() {
       ...env.open,
     };
     console.log('envelope seal/open ops/s', env.seal.ops_per_s, env.open.ops_per_s);
+    Object.assign(results, await runOutputBenchmarks({ dir, meta, startDeployment }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -10,3 +10,4 @@ export * from './serverApi.js';
 export * from './runtimeSocket.js';
 export * from './notebookSession.js';
 export * from './pairing.js';
+export * from './blobPager.js';

@@ -56,6 +56,9 @@ export const ERROR_STATUS = {
   'notebook.not_found': 404,
   'compile.unsupported_cell': 400,
   'session.not_found': 404,
+  // spilled output blobs (runtime GET /v1/blobs/:id)
+  'blob.not_found': 404,
+  'blob.range_not_satisfiable': 416,
 } as const;
 
 /** Every stable error code. */

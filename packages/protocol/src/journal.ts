@@ -8,6 +8,7 @@ import {
   StreamOutputSchema,
   type Output,
 } from './outputs.js';
+import { appendTerminalText, collapseTerminalText } from './terminalText.js';
 
 /**
  * Journal events (DESIGN.md §3): everything a runtime streams for a session, persisted before
@@ -67,7 +68,8 @@ export function emptyOutputState(): OutputState {
 
 /**
  * Apply one journal event to a cell's outputs, as Jupyter front ends do: consecutive stream
- * chunks with the same name coalesce, `clear_output` clears (now or on next output),
+ * chunks with the same name coalesce (carriage returns and backspaces collapsed as a terminal
+ * shows them, see terminalText.ts), `clear_output` clears (now or on next output),
  * `update_display_data` replaces outputs with the same display_id. The runtime digests the
  * result of this reducer for its receipt, so every tier must use this one implementation.
  */
@@ -98,7 +100,9 @@ export function applyJournalEvent(state: OutputState, ev: JournalEvent): OutputS
         last?.output_type === 'stream' &&
         last.name === out.name
       ) {
-        outputs[outputs.length - 1] = { ...last, text: last.text + out.text };
+        outputs[outputs.length - 1] = { ...last, text: appendTerminalText(last.text, out.text) };
+      } else if (out.output_type === 'stream') {
+        outputs.push({ ...out, text: collapseTerminalText(out.text) });
       } else {
         outputs.push(out);
       }

@@ -45,4 +45,40 @@ describe('loadConfig', () => {
     expect(cfg.allowedOrigins).toEqual(['https://a.test', 'http://b.test:8080']);
     rmSync(home, { recursive: true });
   });
+
+  it('reads journal retention and output limits, with units', () => {
+    const home = mkdtempSync(join(tmpdir(), 'spin-cfg-'));
+    const cfg = loadConfig(
+      { home },
+      {
+        SPIN_JOURNAL_MAX_AGE: '12h',
+        SPIN_JOURNAL_MAX_BYTES: '2GiB',
+        SPIN_JOURNAL_SEGMENT_BYTES: '1MB',
+        SPIN_OUTPUT_INLINE_BYTES: '65536',
+        SPIN_OUTPUT_SPILL_MAX_BYTES: '1.5GB',
+      },
+    );
+    expect(cfg.journalMaxAgeMs).toBe(12 * 3_600_000);
+    expect(cfg.journalMaxBytes).toBe(2 * 2 ** 30);
+    expect(cfg.journalSegmentBytes).toBe(1_000_000);
+    expect(cfg.outputInlineBytes).toBe(65_536);
+    expect(cfg.outputSpillMaxBytes).toBe(1_500_000_000);
+    const defaults = loadConfig({ home }, {});
+    expect(defaults.journalMaxAgeMs).toBe(30 * 86_400_000);
+    expect(defaults.outputInlineBytes).toBe(4 * 2 ** 20);
+    expect(loadConfig({ home }, { SPIN_JOURNAL_MAX_AGE: '3600' }).journalMaxAgeMs).toBe(3_600_000);
+    rmSync(home, { recursive: true });
+  });
+
+  it('names the journal or output variable that is wrong', () => {
+    expect(() => loadConfig({}, { SPIN_JOURNAL_MAX_AGE: 'a week' })).toThrow(
+      /SPIN_JOURNAL_MAX_AGE: "a week" is not a duration/,
+    );
+    expect(() => loadConfig({}, { SPIN_JOURNAL_MAX_BYTES: '10 parsecs' })).toThrow(
+      /SPIN_JOURNAL_MAX_BYTES/,
+    );
+    expect(() => loadConfig({}, { SPIN_OUTPUT_INLINE_BYTES: '0' })).toThrow(
+      /SPIN_OUTPUT_INLINE_BYTES/,
+    );
+  });
 });

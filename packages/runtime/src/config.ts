@@ -4,6 +4,57 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { writePrivateFile } from './security/secureFiles.js';
 
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  kib: 2 ** 10,
+  mb: 1e6,
+  mib: 2 ** 20,
+  gb: 1e9,
+  gib: 2 ** 30,
+  tb: 1e12,
+  tib: 2 ** 40,
+};
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 };
+
+/** A size: bytes, or a number with a unit (`512KiB`, `10GB`, `4MiB`). */
+const SizeSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const m = typeof v === 'number' ? null : /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v);
+  const n =
+    typeof v === 'number'
+      ? v
+      : m && m[1]
+        ? Number(m[1]) * (SIZE_UNITS[(m[2] || 'b').toLowerCase()] ?? NaN)
+        : NaN;
+  if (!Number.isFinite(n) || n < 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${String(v)}" is not a size (e.g. 4MiB, 10GB, 65536)`,
+    });
+    return z.NEVER;
+  }
+  return Math.floor(n);
+});
+
+/** A duration: seconds, or a number with a unit (`500ms`, `90s`, `12h`, `30d`). Milliseconds out. */
+const DurationSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const m = typeof v === 'number' ? null : /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v);
+  const n =
+    typeof v === 'number'
+      ? v
+      : m && m[1]
+        ? Number(m[1]) * (DURATION_UNITS[(m[2] || 's').toLowerCase()] ?? NaN)
+        : NaN;
+  if (!Number.isFinite(n) || n < 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${String(v)}" is not a duration (e.g. 30d, 12h, 90s)`,
+    });
+    return z.NEVER;
+  }
+  return Math.floor(n);
+});
+
 /**
  * Runtime configuration (DESIGN.md §5), parsed and validated once at start. Every error names
  * the environment variable that is wrong.
@@ -16,6 +67,18 @@ export const RuntimeConfigSchema = z.object({
   sandbox: z.enum(['none', 'bwrap']).default('none'),
   allowedOrigins: z.array(z.string()).default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Journals and blobs older than this are deleted (ms). */
+  journalMaxAgeMs: DurationSchema.default(30 * 8.64e7),
+  /** Journals and blobs together are kept under this size, oldest deleted first. */
+  journalMaxBytes: SizeSchema.default(10 * 2 ** 30),
+  /** A journal segment file is rotated at this size. */
+  journalSegmentBytes: SizeSchema.default(16 * 2 ** 20),
+  /** Recent journal events each session keeps in memory. */
+  journalWindowBytes: SizeSchema.default(2 ** 20),
+  /** Per-cell inline output limit (the program's `limits.outputBytes` may lower it). */
+  outputInlineBytes: SizeSchema.default(4 * 2 ** 20),
+  /** Most one spilled stream keeps in its blob. */
+  outputSpillMaxBytes: SizeSchema.default(2 * 2 ** 30),
 });
 /** Validated runtime configuration. `spinToken` is always set after {@link loadConfig}. */
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema> & { spinToken: string };
@@ -28,6 +91,12 @@ const ENV_NAMES: Record<string, string> = {
   sandbox: 'SPIN_SANDBOX',
   allowedOrigins: 'SPIN_ALLOWED_ORIGINS',
   logLevel: 'LOG_LEVEL',
+  journalMaxAgeMs: 'SPIN_JOURNAL_MAX_AGE',
+  journalMaxBytes: 'SPIN_JOURNAL_MAX_BYTES',
+  journalSegmentBytes: 'SPIN_JOURNAL_SEGMENT_BYTES',
+  journalWindowBytes: 'SPIN_JOURNAL_WINDOW_BYTES',
+  outputInlineBytes: 'SPIN_OUTPUT_INLINE_BYTES',
+  outputSpillMaxBytes: 'SPIN_OUTPUT_SPILL_MAX_BYTES',
 };
 
 /** Origins are compared in their serialised form (`scheme://host[:port]`, no path). */
@@ -51,6 +120,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('home', env.SPIN_HOME);
   set('sandbox', env.SPIN_SANDBOX);
   set('logLevel', env.LOG_LEVEL);
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    if (key.startsWith('journal') || key.startsWith('output')) set(key, env[name]);
+  }
   if (env.SPIN_ALLOWED_ORIGINS) {
     raw.allowedOrigins = env.SPIN_ALLOWED_ORIGINS.split(',')
       .map((s) => s.trim())

@@ -91,15 +91,28 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     env: kernelEnv(),
     ...(sandbox ? { sandbox } : {}),
   });
-  const sessions = new SessionManager(config.home, {
-    runtimeId: keys.runtimeId,
-    signingKey: keys.signingKey,
-    signingKid: keys.signing.publicJwk.kid,
-    processors,
-    metrics,
-    logger,
-    kernels,
-  });
+  const sessions = new SessionManager(
+    config.home,
+    {
+      runtimeId: keys.runtimeId,
+      signingKey: keys.signingKey,
+      signingKid: keys.signing.publicJwk.kid,
+      processors,
+      metrics,
+      logger,
+      kernels,
+      output: {
+        inlineBytes: config.outputInlineBytes,
+        spillMaxBytes: config.outputSpillMaxBytes,
+      },
+      journal: {
+        segmentBytes: config.journalSegmentBytes,
+        windowBytes: config.journalWindowBytes,
+        windowEvents: 2000,
+      },
+    },
+    { maxAgeMs: config.journalMaxAgeMs, maxBytes: config.journalMaxBytes },
+  );
   const ctx = { config, keys, pairing, replay, sessions, kernels, metrics, logger, helloTimeoutMs };
   const { server, wss } = createRuntimeServer(ctx);
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outputsFromEvents, verifyReceipt, type JournalEvent } from '@spin/protocol';
+import {
+  BLOB_REF_MIME,
+  BlobRefSchema,
+  outputsFromEvents,
+  verifyReceipt,
+  type JournalEvent,
+} from '@spin/protocol';
 import { TestClient, startPaired, type Harness } from './fixtures.js';
 
 function ended(events: JournalEvent[]) {
@@ -102,16 +109,23 @@ describe('executing programs (real ipykernel)', () => {
     expect(order).toEqual(['a:cell_started', 'a:cell_ended', 'b:cell_started', 'b:cell_ended']);
   });
 
-  it('truncates output past the budget with one notice on stderr', async () => {
+  it('spills output past the budget: a blob reference and the tail instead of the rest', async () => {
     const env = await h.server.python('print("x" * 5000)', {
       limits: { timeoutMs: 60_000, outputBytes: 100 },
     });
     const events = await client.run(env);
     const outs = outputsFromEvents(events);
-    expect(outs).toEqual([
-      { output_type: 'stream', name: 'stdout', text: 'x'.repeat(100) },
-      { output_type: 'stream', name: 'stderr', text: '\n[output truncated at 100 bytes]\n' },
-    ]);
+    expect(outs).toHaveLength(2);
+    const ref = BlobRefSchema.parse(
+      outs[0]?.output_type === 'display_data' ? outs[0].data[BLOB_REF_MIME] : null,
+    );
+    expect(ref).toMatchObject({ state: 'complete', bytes: 5001, lines: 1, head: { lines: 0 } });
+    expect(ref.sha256).toBe(
+      createHash('sha256')
+        .update('x'.repeat(5000) + '\n')
+        .digest('hex'),
+    );
+    expect(outs[1]).toEqual({ output_type: 'stream', name: 'stdout', text: 'x'.repeat(11) + '\n' });
   });
 
   it('ends a cell that runs too long with status timeout', async () => {

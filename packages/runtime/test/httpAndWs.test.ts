@@ -107,7 +107,7 @@ describe('runtime HTTP and WebSocket boundary', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(ok.status).toBe(404);
-    expect(await ok.json()).toMatchObject({ error: { code: 'request.not_found' } });
+    expect(await ok.json()).toMatchObject({ error: { code: 'blob.not_found' } });
     const bad = await fetch(`${h.rt.url}/v1/blobs/b1`, {
       headers: { authorization: 'Bearer abc' },
     });

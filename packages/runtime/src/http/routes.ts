@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PairRequestSchema, SpinError } from '@spin/protocol';
+import { serveBlob } from '../blobs/blobRoute.js';
 import type { RuntimeContext } from '../runtimeContext.js';
-import { verifySessionToken } from '../security/accessTokens.js';
 import { publicIdentity } from '../security/identity.js';
 import { allowOrigin, answerPreflight, applyCors } from './cors.js';
 import { bearerToken, readJson, sendError, sendJson } from './httpIo.js';
@@ -36,8 +36,7 @@ async function pair(ctx: RuntimeContext, req: IncomingMessage, res: ServerRespon
 }
 
 async function blob(ctx: RuntimeContext, req: IncomingMessage, res: ServerResponse, id: string) {
-  await verifySessionToken(bearerToken(req), ctx.pairing, ctx.keys.runtimeId);
-  sendError(res, new SpinError('request.not_found', `no blob "${id.slice(0, 64)}"`));
+  await serveBlob(ctx, req, res, id);
 }
 
 /**

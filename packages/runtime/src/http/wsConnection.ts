@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import {
   ClientMessageSchema,
@@ -28,6 +29,7 @@ export class WsConnection implements SessionSubscriber {
   private claims: AccessTokenClaims | null = null;
   private session: Session | null = null;
   private chain: Promise<void> = Promise.resolve();
+  private corked = false;
   private readonly helloTimer: NodeJS.Timeout;
 
   constructor(
@@ -53,14 +55,35 @@ export class WsConnection implements SessionSubscriber {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
-  /** Live journal event for this socket's session. */
-  deliver(event: JournalEvent): void {
+  /** What this socket has queued but not yet written (replays from disk pace themselves by it). */
+  backlog(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Live journal event for this socket's session (`frame`: already serialised). */
+  deliver(event: JournalEvent, frame?: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ws.close(1013, 'client too slow; reattach with lastSeq');
       return;
     }
-    this.ws.send(JSON.stringify({ type: 'event', event }));
+    this.batch();
+    this.ws.send(frame ?? JSON.stringify({ type: 'event', event }));
+  }
+
+  /**
+   * Events of one burst leave in one TCP write (FACTS.md: batch small frames): the socket is
+   * corked until the event loop turns, so a single event waits microseconds, not a timer.
+   */
+  private batch(): void {
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (this.corked || !socket) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   private error(code: string, message: string, requestId?: string): void {
@@ -170,7 +193,7 @@ export class WsConnection implements SessionSubscriber {
         return;
       case 'attach': {
         session.detach(this);
-        const { fromSeq, headSeq } = session.attach(this, msg.lastSeq);
+        const { fromSeq, headSeq } = await session.attach(this, msg.lastSeq);
         this.send({ type: 'attached', fromSeq, headSeq });
         return;
       }

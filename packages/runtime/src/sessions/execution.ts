@@ -15,8 +15,10 @@ import type { RuntimeMetrics } from '../metrics.js';
 import type { ProcessorRegistry } from '../processors/registry.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
+import type { BlobWriter } from '../blobs/blobStore.js';
 import type { NewJournalEvent } from './journal.js';
-import { OutputBudget } from './outputBudget.js';
+import { OutputBudget, type OutputEvent, type OutputLimits } from './outputBudget.js';
+import { StreamCoalescer } from './streamCoalescer.js';
 
 /** How long a timed-out kernel gets to honour the interrupt before it is killed. */
 const INTERRUPT_GRACE_MS = 5000;
@@ -31,6 +33,8 @@ export interface ExecutionDeps {
   processors: ProcessorRegistry;
   metrics: RuntimeMetrics;
   logger: Logger;
+  /** Runtime-wide output limits; a program's `limits.outputBytes` can only lower the inline one. */
+  output: OutputLimits;
 }
 
 /** What an execution needs from its session. */
@@ -39,6 +43,8 @@ export interface ExecutionHost {
   emit(partial: NewJournalEvent): JournalEvent | null;
   headSeq(): number;
   kernelFor(name: string): Promise<KernelClient>;
+  /** A blob in the session's directory for a stream of this cell that spills. */
+  createBlob(claims: ProgramClaims, stream: 'stdout' | 'stderr'): BlobWriter;
 }
 
 type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
@@ -69,6 +75,7 @@ function userError(err: unknown): { ename: string; evalue: string } {
 export class Execution {
   private readonly events: JournalEvent[] = [];
   private readonly budget: OutputBudget;
+  private readonly coalescer = new StreamCoalescer((p) => this.emit(p));
   private readonly abort = new AbortController();
   private kernel: KernelClient | null = null;
   private timedOut = false;
@@ -81,10 +88,20 @@ export class Execution {
     private readonly host: ExecutionHost,
     private readonly deps: ExecutionDeps,
   ) {
-    this.budget = new OutputBudget(claims.limits.outputBytes);
+    this.budget = new OutputBudget(
+      {
+        inlineBytes: Math.min(deps.output.inlineBytes, claims.limits.outputBytes),
+        spillMaxBytes: deps.output.spillMaxBytes,
+      },
+      {
+        emit: (p) => this.coalescer.emit(p),
+        createBlob: (stream) => host.createBlob(claims, stream),
+      },
+    );
   }
 
   private emit(partial: Omit<NewJournalEvent, 'cell' | 'jti'>): JournalEvent | null {
+    this.coalescer.flush(); // stream text still pending goes first
     const ev = this.host.emit({
       ...partial,
       cell: this.claims.cell,
@@ -94,28 +111,21 @@ export class Execution {
     return ev;
   }
 
-  private notice(): void {
-    this.emit({
-      type: 'stream',
-      data: {
-        output_type: 'stream',
-        name: 'stderr',
-        text: `\n[output truncated at ${this.budget.limit} bytes]\n`,
-      },
-    });
-  }
-
   private stream(name: 'stdout' | 'stderr', text: string): void {
-    const taken = this.budget.takeText(text);
-    if (taken.text)
-      this.emit({ type: 'stream', data: { output_type: 'stream', name, text: taken.text } });
-    if (taken.justExhausted) this.notice();
+    this.guard(() => this.budget.stream(name, text));
   }
 
-  private rich(partial: Omit<NewJournalEvent, 'cell' | 'jti'>, bytes: number): void {
-    const taken = this.budget.takeRich(bytes);
-    if (taken.keep) this.emit(partial);
-    if (taken.justExhausted) this.notice();
+  private rich(partial: OutputEvent, bytes: number): void {
+    this.guard(() => this.budget.rich(partial, bytes));
+  }
+
+  /** A failing disk (a blob that cannot be written) must not stop the kernel's output pump. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.logger.error({ err, cell: this.claims.cell, jti: this.claims.jti }, 'output lost');
+    }
   }
 
   private readonly onKernelOutput = (o: KernelOutput): void => {
@@ -160,8 +170,7 @@ export class Execution {
         return;
       }
       case 'clear_output':
-        if (!this.budget.truncated)
-          this.emit({ type: 'clear_output', data: { wait: c.wait === true } });
+        this.budget.clear(c.wait === true);
         return;
       case 'update_display_data': {
         const id = (c.transient as { display_id?: string } | undefined)?.display_id;
@@ -265,6 +274,12 @@ export class Execution {
       clearTimeout(timer);
       clearTimeout(this.killTimer);
       clearInterval(this.repeatTimer);
+    }
+    try {
+      this.budget.finish();
+      this.coalescer.flush(); // the receipt below digests every output
+    } catch (err) {
+      deps.logger.error({ err, cell: claims.cell, jti: claims.jti }, 'spilled output failed');
     }
     let status = outcome.status;
     if (this.timedOut) status = 'timeout';

@@ -1,16 +1,23 @@
 import type { JournalEvent, ProgramClaims } from '@spin/protocol';
 import type { KernelClient } from '../kernels/kernelClient.js';
 import type { KernelManager } from '../kernels/kernelManager.js';
+import type { BlobStore } from '../blobs/blobStore.js';
 import { Execution, type ExecutionDeps } from './execution.js';
-import { Journal, type NewJournalEvent } from './journal.js';
+import { Journal, type JournalLimits, type NewJournalEvent } from './journal.js';
+import { replayJournal } from './replay.js';
 
 /** Something attached to a session that receives its journal events live (a WebSocket). */
 export interface SessionSubscriber {
-  deliver(event: JournalEvent): void;
+  /** `frame`, when given, is the event's wire message, serialised once for all subscribers. */
+  deliver(event: JournalEvent, frame?: string): void;
+  /** Bytes sent but not yet written out; a replay from disk waits while this is high. */
+  backlog?(): number;
 }
 
 export interface SessionDeps extends ExecutionDeps {
   kernels: KernelManager;
+  blobs: BlobStore;
+  journal: JournalLimits;
 }
 
 /**
@@ -21,6 +28,8 @@ export interface SessionDeps extends ExecutionDeps {
 export class Session {
   readonly journal: Journal;
   private readonly subscribers = new Set<SessionSubscriber>();
+  /** Subscribers still replaying from disk, with the flag that stops their replay. */
+  private readonly replaying = new Map<SessionSubscriber, { cancelled: boolean }>();
   private readonly queue: ProgramClaims[] = [];
   private current: Execution | null = null;
   private running: Promise<void> | null = null;
@@ -30,11 +39,11 @@ export class Session {
 
   constructor(
     readonly sid: string,
-    journalFile: string,
+    journalDir: string,
     readonly workDir: string,
     private readonly deps: SessionDeps,
   ) {
-    this.journal = new Journal(journalFile, sid);
+    this.journal = new Journal(journalDir, sid, deps.journal);
   }
 
   get headSeq(): number {
@@ -44,24 +53,42 @@ export class Session {
   /** Persist an event, then deliver it to every attached subscriber. */
   emit(partial: NewJournalEvent): JournalEvent | null {
     if (this.closed) return null;
-    const ev = this.journal.append(partial);
-    for (const s of this.subscribers) s.deliver(ev);
+    const { event: ev, json } = this.journal.appendSerialized(partial);
+    if (this.subscribers.size > 0) {
+      const frame = `{"type":"event","event":${json}}`; // the journal line, wrapped once for all
+      for (const s of this.subscribers) s.deliver(ev, frame);
+    }
     return ev;
   }
 
   /**
-   * Replay events after `lastSeq` to `sub`, then subscribe it to live events. Both happen in
-   * one synchronous step, so no event can fall between replay and live delivery.
+   * Replay events after `lastSeq` to `sub`, then subscribe it to live events. Old events come
+   * from disk (asynchronously, streaming); the last step — the events still in memory plus the
+   * subscription — is synchronous, so no event can fall between replay and live delivery.
+   * `fromSeq` is the first seq replayed (later than `lastSeq + 1` when retention removed the
+   * events in between).
    */
-  attach(sub: SessionSubscriber, lastSeq: number): { fromSeq: number; headSeq: number } {
-    const from = Math.min(lastSeq, this.headSeq);
-    for (const ev of this.journal.since(from)) sub.deliver(ev);
-    this.subscribers.add(sub);
-    return { fromSeq: from + 1, headSeq: this.headSeq };
+  async attach(
+    sub: SessionSubscriber,
+    lastSeq: number,
+  ): Promise<{ fromSeq: number; headSeq: number }> {
+    const flag = { cancelled: false };
+    this.replaying.set(sub, flag);
+    try {
+      const fromSeq = await replayJournal(this.journal, sub, Math.min(lastSeq, this.headSeq), {
+        cancelled: () => flag.cancelled || this.closed,
+        subscribe: () => this.subscribers.add(sub),
+      });
+      return { fromSeq, headSeq: this.headSeq };
+    } finally {
+      if (this.replaying.get(sub) === flag) this.replaying.delete(sub);
+    }
   }
 
   detach(sub: SessionSubscriber): void {
     this.subscribers.delete(sub);
+    const flag = this.replaying.get(sub);
+    if (flag) flag.cancelled = true;
   }
 
   /** Queue an accepted program; it runs after everything queued before it. */
@@ -81,6 +108,8 @@ export class Session {
           emit: (p) => this.emit(p),
           headSeq: () => this.headSeq,
           kernelFor: (name) => this.kernelFor(name),
+          createBlob: (c, stream) =>
+            this.deps.blobs.create({ sid: this.sid, cell: c.cell, jti: c.jti, stream }),
         },
         this.deps,
       );

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { BlobStore } from '../blobs/blobStore.js';
 import { ensurePrivateDir } from '../security/secureFiles.js';
+import { sweepRetention, type RetentionLimits } from './retention.js';
 import { Session, type SessionDeps } from './session.js';
 
 const SAFE_SID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -8,28 +10,47 @@ const SAFE_SID = /^[A-Za-z0-9_-]{1,100}$/;
 /**
  * All sessions of the runtime, by sid. A session is created (or reloaded from its journal) on
  * the first authorised hello for its sid; its files live in `$SPIN_HOME/sessions/<sid>/`
- * (`journal.jsonl`, and `work/` — the only directory user code may write).
+ * (`journal/` segments, `blobs/` of spilled output, and `work/` — the only directory user code
+ * may write). Journals and blobs are swept by age and total size (retention) at start and then
+ * periodically.
  */
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
+  /** Spilled output of every session (the blob route reads through it). */
+  readonly blobs: BlobStore;
+  private readonly sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly home: string,
-    private readonly deps: SessionDeps,
-  ) {}
+    private readonly deps: Omit<SessionDeps, 'blobs'>,
+    private readonly retention?: RetentionLimits,
+  ) {
+    this.blobs = new BlobStore((sid) => this.sessionDir(sid));
+    if (retention) {
+      this.sweep();
+      const every = Math.max(1000, Math.min(retention.maxAgeMs / 4, 10 * 60_000));
+      this.sweepTimer = setInterval(() => this.sweep(), every);
+      this.sweepTimer.unref();
+    }
+  }
 
   /** Directory name for a sid; sids that are not filename-safe are hashed. */
   static dirName(sid: string): string {
     return SAFE_SID.test(sid) ? sid : 'h_' + createHash('sha256').update(sid).digest('hex');
   }
 
+  /** `$SPIN_HOME/sessions/<sid>`. */
+  sessionDir(sid: string): string {
+    return join(this.home, 'sessions', SessionManager.dirName(sid));
+  }
+
   get(sid: string): Session {
     let s = this.sessions.get(sid);
     if (!s) {
-      const dir = join(this.home, 'sessions', SessionManager.dirName(sid));
+      const dir = this.sessionDir(sid);
       const workDir = join(dir, 'work');
       ensurePrivateDir(workDir);
-      s = new Session(sid, join(dir, 'journal.jsonl'), workDir, this.deps);
+      s = new Session(sid, join(dir, 'journal'), workDir, { ...this.deps, blobs: this.blobs });
       this.sessions.set(sid, s);
     }
     return s;
@@ -39,7 +60,29 @@ export class SessionManager {
     return [...this.sessions.values()];
   }
 
+  /** Apply retention now; returns what it freed. */
+  sweep(now = Date.now()): { freedBytes: number; deletedFiles: number } {
+    if (!this.retention) return { freedBytes: 0, deletedFiles: 0 };
+    const active = new Set([...this.sessions.values()].map((s) => s.journal.activeSegment));
+    try {
+      const result = sweepRetention(
+        this.home,
+        this.retention,
+        (file) => active.has(file) || this.blobs.isLive(file),
+        now,
+      );
+      if (result.deletedFiles > 0) {
+        this.deps.logger.info(result, 'retention removed old journal segments and blobs');
+      }
+      return result;
+    } catch (err) {
+      this.deps.logger.error({ err }, 'retention sweep failed');
+      return { freedBytes: 0, deletedFiles: 0 };
+    }
+  }
+
   async closeAll(): Promise<void> {
+    clearInterval(this.sweepTimer);
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(all.map((s) => s.close()));
