@@ -1,10 +1,18 @@
+import { rm } from 'node:fs/promises';
 import { ZodError } from 'zod';
 import {
+  DEFAULT_TIME_RANGE,
+  FRAME_MIME,
   SpinError,
+  defaultResultVar,
+  framePlainText,
   outputsDigest,
   outputsFromEvents,
+  refuseTemplates,
+  resolveTimeRange,
   signReceipt,
   type CellStatus,
+  type DataFrame,
   type JournalEvent,
   type ProgramClaims,
 } from '@spin/protocol';
@@ -13,7 +21,10 @@ import { KernelDiedError } from '../errors.js';
 import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { ProcessorRegistry } from '../processors/registry.js';
-import type { ProcessorFrame } from '../processors/types.js';
+import { ResultCollector } from '../processors/resultCollector.js';
+import type { SessionResults } from '../processors/sessionResults.js';
+import { createTemplateBinder } from '../processors/templateBinder.js';
+import type { ProcessorConnection, ProcessorFrame, ProcessorRequest } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
 import type { NewJournalEvent } from './journal.js';
 import { OutputBudget } from './outputBudget.js';
@@ -22,6 +33,13 @@ import { OutputBudget } from './outputBudget.js';
 const INTERRUPT_GRACE_MS = 5000;
 /** How often the interrupt is repeated until the kernel reacts. */
 const INTERRUPT_REPEAT_MS = 250;
+/** Size limit of a stored cell result when the program sets none. */
+export const DEFAULT_RESULT_BYTES = 256 * 1024 * 1024;
+
+/** Connections the runtime holds, by name (DESIGN.md §1 "Credentials"). */
+export interface ConnectionSource {
+  get(name: string, processor: string): ProcessorConnection | undefined;
+}
 
 /** What an execution needs from the runtime. */
 export interface ExecutionDeps {
@@ -29,6 +47,8 @@ export interface ExecutionDeps {
   signingKey: RuntimeCryptoKey;
   signingKid: string;
   processors: ProcessorRegistry;
+  /** Resolves a cell's connection by name (issue 9 fills it from the credential bundle). */
+  connections?: ConnectionSource;
   metrics: RuntimeMetrics;
   logger: Logger;
 }
@@ -39,6 +59,8 @@ export interface ExecutionHost {
   emit(partial: NewJournalEvent): JournalEvent | null;
   headSeq(): number;
   kernelFor(name: string): Promise<KernelClient>;
+  /** The session's variables set by integration cells (results as data). */
+  results: SessionResults;
 }
 
 type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
@@ -54,11 +76,21 @@ function userError(err: unknown): { ename: string; evalue: string } {
     const names: Record<string, string> = {
       'runtime.kernel_not_found': 'KernelNotFound',
       'runtime.kernel_failed': 'KernelStartFailed',
-      'request.not_found': 'ProcessorNotFound',
+      'processor.not_found': 'ProcessorNotFound',
     };
-    return { ename: names[err.code] ?? 'RuntimeError', evalue: `${err.code}: ${err.message}` };
+    return {
+      ename: names[err.code] ?? errorName(err.code),
+      evalue: `${err.code}: ${err.message}`,
+    };
   }
   return { ename: 'RuntimeError', evalue: 'internal.error: the runtime failed to run this cell' };
+}
+
+/** `processor.rate_limited` → `RateLimited`: processor, template and cell errors by reason. */
+function errorName(code: string): string {
+  const [area, reason] = code.split('.');
+  if (!reason || !['processor', 'template', 'cell'].includes(area!)) return 'RuntimeError';
+  return reason.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
 }
 
 /**
@@ -186,35 +218,116 @@ export class Execution {
     return { status, executionCount: reply.executionCount, exitCode: null };
   }
 
-  private async runProcessor(
-    program: Extract<ProgramClaims['program'], { kind: 'processor' }>,
-  ): Promise<Outcome> {
-    const factory = this.deps.processors.factory(program.processor);
-    const params = factory.manifest.paramsSchema.parse(program.params);
-    if (factory.manifest.needsConnection) {
-      throw new SpinError(
-        'request.not_found',
-        `connection "${program.connection ?? ''}" is not available on this runtime`,
-      );
-    }
-    const instance = this.deps.processors.get(program.processor, null);
-    const request = { params, cwd: this.host.workDir, limits: this.claims.limits };
-    const result = instance.query(request, this.abort.signal);
-    let exitCode: number | null = null;
-    const handle = (f: ProcessorFrame) => {
-      if (f.type === 'stream') this.stream(f.name, f.text);
-      else if (f.type === 'display_data') {
-        const out = {
+  /** Show one processor frame as an output (typed frames become SPIN MIME outputs). */
+  private showFrame(f: ProcessorFrame): void {
+    switch (f.type) {
+      case 'stream':
+        this.stream(f.name, f.text);
+        return;
+      case 'display_data': {
+        const data = {
           output_type: 'display_data' as const,
           data: f.data,
           metadata: f.metadata ?? {},
         };
-        this.rich({ type: 'display_data', data: out }, JSON.stringify(f.data).length);
-      } else exitCode = f.exitCode;
+        this.rich({ type: 'display_data', data }, JSON.stringify(f.data).length);
+        return;
+      }
+      case 'table':
+      case 'timeseries':
+      case 'logs': {
+        const bundle = {
+          [FRAME_MIME[f.type]]: f.frame,
+          'text/plain': framePlainText({ kind: f.type, frame: f.frame } as DataFrame),
+        };
+        const data = { output_type: 'display_data' as const, data: bundle, metadata: {} };
+        this.rich({ type: 'display_data', data }, JSON.stringify(bundle).length);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Run a processor program (DESIGN.md §3): validate its parameters with the manifest, bind
+   * template references in one pass (notebook values, session variables, secrets), stream the
+   * frames as outputs and into the cell's `CellResult`, which becomes the session variable
+   * `resultVar` when the cell succeeds.
+   */
+  private async runProcessor(
+    program: Extract<ProgramClaims['program'], { kind: 'processor' }>,
+  ): Promise<Outcome> {
+    const { claims } = this;
+    const factory = this.deps.processors.factory(program.processor);
+    const { manifest } = factory;
+    const parsed = manifest.programSchema.safeParse(program.params);
+    if (!parsed.success) {
+      throw new SpinError(
+        'processor.invalid_params',
+        parsed.error.issues.map((i) => i.message).join('; '),
+      );
+    }
+    const connection = program.connection
+      ? (this.deps.connections?.get(program.connection, manifest.id) ?? null)
+      : null;
+    if (program.connection && !connection) {
+      throw new SpinError(
+        'processor.connection_required',
+        `connection "${program.connection}" is not available on this runtime`,
+      );
+    }
+    if (manifest.needsConnection && !connection) {
+      throw new SpinError(
+        'processor.connection_required',
+        `a ${manifest.name} cell needs a connection; choose one in the cell's settings`,
+      );
+    }
+    const binder = createTemplateBinder({ vars: program.vars, results: this.host.results });
+    const params = manifest.bindTemplates
+      ? manifest.programSchema.parse(manifest.bindTemplates(parsed.data, binder))
+      : refuseTemplates(parsed.data, manifest.id);
+    const timeRange = program.timeRange ?? resolveTimeRange(DEFAULT_TIME_RANGE);
+    const request: ProcessorRequest = {
+      params,
+      cwd: this.host.workDir,
+      limits: claims.limits,
+      timeRange,
+      cell: claims.cell,
+      jti: claims.jti,
     };
-    if (Symbol.asyncIterator in result) for await (const f of result) handle(f);
-    else for (const f of await result) handle(f);
-    return { status: exitCode === 0 ? 'ok' : 'error', executionCount: null, exitCode };
+    const collector = new ResultCollector(
+      this.host.results.dirFor(claims.jti),
+      claims.limits.resultBytes ?? DEFAULT_RESULT_BYTES,
+      { cell: claims.cell, processor: manifest.id, timeRange },
+    );
+    let exitCode: number | null = null;
+    const handle = async (f: ProcessorFrame) => {
+      if (f.type === 'exit') exitCode = f.exitCode;
+      else this.showFrame(f);
+      await collector.add(f);
+    };
+    let ok = false;
+    try {
+      const result = this.deps.processors
+        .get(program.processor, connection)
+        .query(request, this.abort.signal);
+      if (Symbol.asyncIterator in result) for await (const f of result) await handle(f);
+      else for (const f of await result) await handle(f);
+      ok = (exitCode === null || exitCode === 0) && !this.abort.signal.aborted;
+      if (ok) {
+        this.host.results.set(
+          program.resultVar ?? defaultResultVar(claims.cell),
+          await collector.finish(),
+        );
+      }
+    } finally {
+      if (!ok) {
+        collector.discard();
+        await rm(collector.dir, { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
+    return { status: ok ? 'ok' : 'error', executionCount: null, exitCode };
   }
 
   private onTimeout(): void {

@@ -1,6 +1,7 @@
 import type { JournalEvent, ProgramClaims } from '@spin/protocol';
 import type { KernelClient } from '../kernels/kernelClient.js';
 import type { KernelManager } from '../kernels/kernelManager.js';
+import { SessionResults } from '../processors/sessionResults.js';
 import { Execution, type ExecutionDeps } from './execution.js';
 import { Journal, type NewJournalEvent } from './journal.js';
 
@@ -20,6 +21,8 @@ export interface SessionDeps extends ExecutionDeps {
  */
 export class Session {
   readonly journal: Journal;
+  /** Variables set by integration cells; bound into the kernel before it runs code. */
+  readonly results: SessionResults;
   private readonly subscribers = new Set<SessionSubscriber>();
   private readonly queue: ProgramClaims[] = [];
   private current: Execution | null = null;
@@ -35,6 +38,7 @@ export class Session {
     private readonly deps: SessionDeps,
   ) {
     this.journal = new Journal(journalFile, sid);
+    this.results = new SessionResults(workDir, deps.logger);
   }
 
   get headSeq(): number {
@@ -80,7 +84,12 @@ export class Session {
           workDir: this.workDir,
           emit: (p) => this.emit(p),
           headSeq: () => this.headSeq,
-          kernelFor: (name) => this.kernelFor(name),
+          kernelFor: async (name) => {
+            const kernel = await this.kernelFor(name);
+            await this.results.syncTo(kernel);
+            return kernel;
+          },
+          results: this.results,
         },
         this.deps,
       );
