@@ -223,4 +223,27 @@ describe('results as data (real bash, real ipykernel with pandas)', () => {
     expect(errorText(py)).toBe('');
     expect(stdout(py)).toBe("1 20000 {'line': 'b'}\n");
   });
+
+  it('refuses programs for unknown processors or with parameters the manifest rejects', async () => {
+    const unknown = await client.run(
+      await h.server.seal(
+        h.server.claims(
+          { kind: 'processor', processor: 'nosuch', connection: null, params: {} },
+          { cell: 'u1' },
+        ),
+      ),
+    );
+    expect(ended(unknown).status).toBe('error');
+    expect(errorText(unknown)).toContain('ProcessorNotFound: processor.not_found');
+    const manifestId = 'shell';
+    const invalid = await client.run(
+      await h.server.seal(
+        h.server.claims(
+          { kind: 'processor', processor: manifestId, connection: null, params: { script: 42 } },
+          { cell: 'u2' },
+        ),
+      ),
+    );
+    expect(errorText(invalid)).toContain('InvalidParams: processor.invalid_params');
+  });
 });

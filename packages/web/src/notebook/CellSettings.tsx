@@ -126,7 +126,7 @@ export function CellSettings({ cell, info, index, onPatch }: Props) {
         </label>
       )}
       {info.usesTimeRange && (
-        <div className="form-row">
+        <div className="form-row form-row-time">
           <label className="form-label">
             <input
               type="checkbox"
