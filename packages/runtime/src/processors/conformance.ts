@@ -84,8 +84,8 @@ export interface FixtureContext {
   };
   /** A connection whose health check fails (wrong host, wrong password). */
   unhealthy?: ProcessorConnection;
-  /** A query that does its best to reveal secrets. */
-  leakProbe?: FixtureCell;
+  /** A query that does its best to reveal secrets (with the connection holding them). */
+  leakProbe?: { cell: FixtureCell; connection?: ProcessorConnection };
   teardown?(): Promise<void>;
 }
 
@@ -497,7 +497,12 @@ export function describeConformance(fixture: ProcessorFixture): void {
     });
 
     it('never shows a secret value in outputs, errors or logs', async () => {
-      if (ctx.leakProbe) await run(ctx.leakProbe);
+      if (ctx.leakProbe) {
+        await run(
+          ctx.leakProbe.cell,
+          ctx.leakProbe.connection ? { connection: ctx.leakProbe.connection } : {},
+        );
+      }
       expect(runs.length).toBeGreaterThan(0);
       const seen = JSON.stringify(runs.map((r) => r.events)) + logs.text;
       for (const secret of ctx.secrets) {

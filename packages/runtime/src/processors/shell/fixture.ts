@@ -63,7 +63,9 @@ export const fixture: ProcessorFixture = {
         rateLimited: { notApplicable: 'shell calls no rate-limited service' },
         badQuery: { cell: { source: 'echo (' }, message: /syntax error/ },
       },
-      leakProbe: { source: 'env; tr "\\0" "\\n" < /proc/self/environ; echo "$SPIN_TOKEN"' },
+      leakProbe: {
+        cell: { source: 'env; tr "\\0" "\\n" < /proc/self/environ; echo "$SPIN_TOKEN"' },
+      },
     };
   },
 };
