@@ -39,8 +39,10 @@ function cellAt(index: number): Locator {
   return page.getByTestId('cell').nth(index);
 }
 
+/** Replace the cell's source (a new cell may start with its type's default source). */
 async function typeInCell(cell: Locator, text: string) {
   await cell.locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.insertText(text);
 }
 

@@ -40,11 +40,17 @@ describe('cell types from the registry', () => {
   });
 
   it('carries only the template values a program refers to', () => {
-    const m = Object.values(PROCESSOR_MANIFESTS)[0]!;
-    const program = compileCell(
-      { id: 'c', type: m.cellType, source: 'x {{used}} {{secret:S}}', params: m.defaults.params },
-      { limits, now, templateValues: { used: 'u', unused: 'x' } },
-    );
-    expect(program.kind === 'processor' && program.vars).toEqual({ used: 'u' });
+    for (const m of Object.values(PROCESSOR_MANIFESTS)) {
+      const program = compileCell(
+        {
+          id: 'c',
+          type: m.cellType,
+          source: `${m.defaults.source}{{used}}{{secret:S}}`,
+          params: m.defaults.params,
+        },
+        { limits, now, templateValues: { used: 'u', unused: 'x' } },
+      );
+      expect(program.kind === 'processor' && program.vars, m.id).toEqual({ used: 'u' });
+    }
   });
 });

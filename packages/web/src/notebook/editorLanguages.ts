@@ -1,6 +1,5 @@
 import { python } from '@codemirror/lang-python';
 import { StreamLanguage } from '@codemirror/language';
-import { http } from '@codemirror/legacy-modes/mode/http';
 import { json } from '@codemirror/legacy-modes/mode/javascript';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
 import { mySQL, pgSQL, sqlite, standardSQL } from '@codemirror/legacy-modes/mode/sql';
@@ -22,7 +21,6 @@ const LANGUAGES: Record<string, () => Extension> = {
   'text/x-sqlite': () => StreamLanguage.define(sqlite),
   'application/json': () => StreamLanguage.define(json),
   'text/x-yaml': () => StreamLanguage.define(yaml),
-  'message/http': () => StreamLanguage.define(http),
   'text/markdown': () => EditorView.lineWrapping,
 };
 
