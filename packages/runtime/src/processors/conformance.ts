@@ -22,7 +22,8 @@ import {
   type ProgramLimits,
 } from '@spin/protocol';
 import { RuntimeMetrics } from '../metrics.js';
-import { Execution, type ConnectionSource } from '../sessions/execution.js';
+import { Execution } from '../sessions/execution.js';
+import type { ConnectionSource } from './processorRun.js';
 import type { NewJournalEvent } from '../sessions/journal.js';
 import { createProcessorHost } from './host.js';
 import { PROCESSOR_FACTORIES, ProcessorRegistry } from './registry.js';

@@ -1,18 +1,10 @@
-import { rm } from 'node:fs/promises';
 import { ZodError } from 'zod';
 import {
-  DEFAULT_TIME_RANGE,
-  FRAME_MIME,
   SpinError,
-  defaultResultVar,
-  framePlainText,
   outputsDigest,
   outputsFromEvents,
-  refuseTemplates,
-  resolveTimeRange,
   signReceipt,
   type CellStatus,
-  type DataFrame,
   type JournalEvent,
   type ProgramClaims,
 } from '@spin/protocol';
@@ -21,10 +13,13 @@ import { KernelDiedError } from '../errors.js';
 import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { ProcessorRegistry } from '../processors/registry.js';
-import { ResultCollector } from '../processors/resultCollector.js';
+import {
+  frameBundle,
+  startProcessorRun,
+  type ConnectionSource,
+} from '../processors/processorRun.js';
 import type { SessionResults } from '../processors/sessionResults.js';
-import { createTemplateBinder } from '../processors/templateBinder.js';
-import type { ProcessorConnection, ProcessorFrame, ProcessorRequest } from '../processors/types.js';
+import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
 import type { NewJournalEvent } from './journal.js';
 import { OutputBudget } from './outputBudget.js';
@@ -33,13 +28,6 @@ import { OutputBudget } from './outputBudget.js';
 const INTERRUPT_GRACE_MS = 5000;
 /** How often the interrupt is repeated until the kernel reacts. */
 const INTERRUPT_REPEAT_MS = 250;
-/** Size limit of a stored cell result when the program sets none. */
-export const DEFAULT_RESULT_BYTES = 256 * 1024 * 1024;
-
-/** Connections the runtime holds, by name (DESIGN.md §1 "Credentials"). */
-export interface ConnectionSource {
-  get(name: string, processor: string): ProcessorConnection | undefined;
-}
 
 /** What an execution needs from the runtime. */
 export interface ExecutionDeps {
@@ -220,112 +208,38 @@ export class Execution {
 
   /** Show one processor frame as an output (typed frames become SPIN MIME outputs). */
   private showFrame(f: ProcessorFrame): void {
-    switch (f.type) {
-      case 'stream':
-        this.stream(f.name, f.text);
-        return;
-      case 'display_data': {
-        const data = {
-          output_type: 'display_data' as const,
-          data: f.data,
-          metadata: f.metadata ?? {},
-        };
-        this.rich({ type: 'display_data', data }, JSON.stringify(f.data).length);
-        return;
-      }
-      case 'table':
-      case 'timeseries':
-      case 'logs': {
-        const bundle = {
-          [FRAME_MIME[f.type]]: f.frame,
-          'text/plain': framePlainText({ kind: f.type, frame: f.frame } as DataFrame),
-        };
-        const data = { output_type: 'display_data' as const, data: bundle, metadata: {} };
-        this.rich({ type: 'display_data', data }, JSON.stringify(bundle).length);
-        return;
-      }
-      default:
-        return;
-    }
+    if (f.type === 'stream') return this.stream(f.name, f.text);
+    const bundle = frameBundle(f);
+    if (!bundle) return;
+    const data = { output_type: 'display_data' as const, ...bundle };
+    this.rich({ type: 'display_data', data }, JSON.stringify(bundle.data).length);
   }
 
-  /**
-   * Run a processor program (DESIGN.md §3): validate its parameters with the manifest, bind
-   * template references in one pass (notebook values, session variables, secrets), stream the
-   * frames as outputs and into the cell's `CellResult`, which becomes the session variable
-   * `resultVar` when the cell succeeds.
-   */
+  /** Run a processor program; its result becomes a session variable when it ends well. */
   private async runProcessor(
     program: Extract<ProgramClaims['program'], { kind: 'processor' }>,
   ): Promise<Outcome> {
-    const { claims } = this;
-    const factory = this.deps.processors.factory(program.processor);
-    const { manifest } = factory;
-    const parsed = manifest.programSchema.safeParse(program.params);
-    if (!parsed.success) {
-      throw new SpinError(
-        'processor.invalid_params',
-        parsed.error.issues.map((i) => i.message).join('; '),
-      );
-    }
-    const connection = program.connection
-      ? (this.deps.connections?.get(program.connection, manifest.id) ?? null)
-      : null;
-    if (program.connection && !connection) {
-      throw new SpinError(
-        'processor.connection_required',
-        `connection "${program.connection}" is not available on this runtime`,
-      );
-    }
-    if (manifest.needsConnection && !connection) {
-      throw new SpinError(
-        'processor.connection_required',
-        `a ${manifest.name} cell needs a connection; choose one in the cell's settings`,
-      );
-    }
-    const binder = createTemplateBinder({ vars: program.vars, results: this.host.results });
-    const params = manifest.bindTemplates
-      ? manifest.programSchema.parse(manifest.bindTemplates(parsed.data, binder))
-      : refuseTemplates(parsed.data, manifest.id);
-    const timeRange = program.timeRange ?? resolveTimeRange(DEFAULT_TIME_RANGE);
-    const request: ProcessorRequest = {
-      params,
-      cwd: this.host.workDir,
-      limits: claims.limits,
-      timeRange,
-      cell: claims.cell,
-      jti: claims.jti,
-    };
-    const collector = new ResultCollector(
-      this.host.results.dirFor(claims.jti),
-      claims.limits.resultBytes ?? DEFAULT_RESULT_BYTES,
-      { cell: claims.cell, processor: manifest.id, timeRange },
+    const run = startProcessorRun(
+      program,
+      {
+        claims: this.claims,
+        workDir: this.host.workDir,
+        results: this.host.results,
+        processors: this.deps.processors,
+        connections: this.deps.connections,
+      },
+      this.abort.signal,
     );
     let exitCode: number | null = null;
-    const handle = async (f: ProcessorFrame) => {
-      if (f.type === 'exit') exitCode = f.exitCode;
-      else this.showFrame(f);
-      await collector.add(f);
-    };
     let ok = false;
     try {
-      const result = this.deps.processors
-        .get(program.processor, connection)
-        .query(request, this.abort.signal);
-      if (Symbol.asyncIterator in result) for await (const f of result) await handle(f);
-      else for (const f of await result) await handle(f);
+      for await (const f of run.frames) {
+        if (f.type === 'exit') exitCode = f.exitCode;
+        else this.showFrame(f);
+      }
       ok = (exitCode === null || exitCode === 0) && !this.abort.signal.aborted;
-      if (ok) {
-        this.host.results.set(
-          program.resultVar ?? defaultResultVar(claims.cell),
-          await collector.finish(),
-        );
-      }
     } finally {
-      if (!ok) {
-        collector.discard();
-        await rm(collector.dir, { recursive: true, force: true }).catch(() => undefined);
-      }
+      await run.end(ok);
     }
     return { status: ok ? 'ok' : 'error', executionCount: null, exitCode };
   }
