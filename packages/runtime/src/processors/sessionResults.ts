@@ -37,11 +37,6 @@ export class SessionResults {
     return join(this.workDir, '.spin', 'results', jti.replace(/[^A-Za-z0-9_-]/g, '_'));
   }
 
-  /** Names currently set. */
-  names(): string[] {
-    return [...this.vars.keys()];
-  }
-
   /** The stored result of `name`, if set. */
   get(name: string): StoredResult | undefined {
     return this.vars.get(name)?.result;
