@@ -42,6 +42,22 @@ function forbid(pkgs, extra = []) {
     },
   ];
 }
+/** What a runtime processor folder may not import: the runtime outside ../sdk.js, other processors. */
+function processorImports(alsoAllowed) {
+  return {
+    group: [
+      '../../*',
+      '../../**',
+      '../*',
+      '../*/**',
+      '!../sdk.js',
+      ...alsoAllowed.map((p) => `!${p}`),
+    ],
+    message:
+      'DESIGN.md §3: a processor imports only @spin/protocol, npm packages, Node built-ins and ../sdk.js.',
+  };
+}
+
 const browserSafe = {
   group: nodeBuiltins,
   message: 'browser-safe package: Node built-ins only inside a node/ folder (STYLE.md).',
@@ -98,4 +114,37 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': forbid(['server', 'runtime', 'cli'], [browserSafe]) },
   },
   { files: ['packages/cli/**'], rules: { 'no-restricted-imports': forbid(['web']) } },
+  // DESIGN.md §3: a processor lives in its two folders. Its runtime half imports only
+  // @spin/protocol, npm packages, Node built-ins and ../sdk.js; neither half imports another
+  // processor. (test/processorBoundaries.test.ts checks that nothing else names a processor.)
+  {
+    files: ['packages/runtime/src/processors/*/**'],
+    rules: {
+      'no-restricted-imports': forbid(['client', 'server', 'web', 'cli'], [processorImports([])]),
+    },
+  },
+  {
+    files: ['packages/runtime/src/processors/*/fixture.ts'],
+    rules: {
+      'no-restricted-imports': forbid(
+        ['client', 'server', 'web', 'cli'],
+        [processorImports(['../conformance.js'])],
+      ),
+    },
+  },
+  {
+    files: ['packages/protocol/src/processors/*/**'],
+    rules: {
+      'no-restricted-imports': forbid(
+        ['client', 'server', 'runtime', 'web', 'cli'],
+        [
+          browserSafe,
+          {
+            group: ['../*/**', '!../../**'],
+            message: 'DESIGN.md §3: a processor never imports another one.',
+          },
+        ],
+      ),
+    },
+  },
 );

@@ -26,6 +26,16 @@ describe('package dependency rule', () => {
     ['packages/protocol/src/x.ts', "import { readFileSync } from 'node:fs';"],
     ['packages/client/src/x.ts', "import { createHash } from 'node:crypto';"],
     ['packages/web/src/x.ts', "import path from 'node:path';"],
+    [
+      'packages/runtime/src/processors/demo/x.ts',
+      "import { Execution } from '../../sessions/execution.js';",
+    ],
+    [
+      'packages/runtime/src/processors/demo/x.ts',
+      "import { ProcessorRegistry } from '../registry.js';",
+    ],
+    ['packages/runtime/src/processors/demo/x.ts', "import { factory } from '../shell/index.js';"],
+    ['packages/protocol/src/processors/demo/x.ts', "import { manifest } from '../shell/index.js';"],
   ])('%s may not: %s', async (file, code) => {
     expect(await ruleHits(file, code)).not.toEqual([]);
   });
@@ -36,6 +46,20 @@ describe('package dependency rule', () => {
     ['packages/web/src/x.ts', "import { ServerApi } from '@spin/client';"],
     ['packages/cli/src/x.ts', "import { startServer } from '@spin/server';"],
     ['packages/runtime/src/x.ts', "import { readFileSync } from 'node:fs';"],
+    ['packages/runtime/src/processors/demo/x.ts', "import { TablePager } from '../sdk.js';"],
+    ['packages/runtime/src/processors/demo/x.ts', "import { spawn } from 'node:child_process';"],
+    [
+      'packages/runtime/src/processors/demo/x.ts',
+      "import { manifest } from '@spin/protocol/processors/demo';",
+    ],
+    [
+      'packages/runtime/src/processors/demo/fixture.ts',
+      "import type { ProcessorFixture } from '../conformance.js';",
+    ],
+    [
+      'packages/protocol/src/processors/demo/x.ts',
+      "import { defineProcessor } from '../manifest.js';",
+    ],
   ])('%s may: %s', async (file, code) => {
     expect(await ruleHits(file, code)).toEqual([]);
   });

@@ -2,6 +2,7 @@ import {
   applyJournalEvent,
   emptyOutputState,
   type CellInput,
+  type TimeRange,
   type CellStatus,
   type JournalEvent,
   type Output,
@@ -133,10 +134,15 @@ export class NotebookSession {
   /**
    * Run a cell through the full path. Resolves as soon as the cell ended (all outputs are in);
    * the receipt is relayed to the server in the background — await `result.audited` for it —
-   * so the next cell's compile overlaps with this cell's audit write.
+   * so the next cell's compile overlaps with this cell's audit write. `timeRange` is the
+   * notebook's time range (integration cells use it unless they set their own).
    */
-  async run(cell: CellInput): Promise<CellRunResult> {
-    const compiled = await this.opts.api.compile(this.opts.notebookId, { sid: this.sid, cell });
+  async run(cell: CellInput, context: { timeRange?: TimeRange } = {}): Promise<CellRunResult> {
+    const compiled = await this.opts.api.compile(this.opts.notebookId, {
+      sid: this.sid,
+      cell,
+      ...(context.timeRange ? { timeRange: context.timeRange } : {}),
+    });
     const tracked = this.track(compiled.jti, cell.id);
     tracked.state.running = true;
     this.onDidChangeCellEmitter.fire({ ...tracked.state });

@@ -16,6 +16,8 @@ import {
   SubmitReceiptResponseSchema,
   WorkspaceSchema,
   type CellInput,
+  type NotebookSettings,
+  type TimeRange,
   type Output,
   type RuntimeIdentity,
 } from '@spin/protocol';
@@ -73,7 +75,10 @@ export class ServerApi {
   getNotebook(id: string) {
     return this.http.request('GET', `/api/v1/notebooks/${encodeURIComponent(id)}`, NotebookSchema);
   }
-  updateNotebook(id: string, body: { title?: string; cells?: CellInput[]; version?: number }) {
+  updateNotebook(
+    id: string,
+    body: { title?: string; cells?: CellInput[]; settings?: NotebookSettings; version?: number },
+  ) {
     return this.http.request(
       'PUT',
       `/api/v1/notebooks/${encodeURIComponent(id)}`,
@@ -108,7 +113,7 @@ export class ServerApi {
       {},
     );
   }
-  compile(notebookId: string, body: { sid: string; cell: CellInput }) {
+  compile(notebookId: string, body: { sid: string; cell: CellInput; timeRange?: TimeRange }) {
     return this.http.request(
       'POST',
       `/api/v1/notebooks/${encodeURIComponent(notebookId)}/compile`,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CellInputSchema, CellSchema } from './cells.js';
+import { NotebookSettingsSchema } from './notebookSettings.js';
+import { DEFAULT_TIME_RANGE, TimeRangeSchema } from './timeRange.js';
 import { OutputSchema } from './outputs.js';
 import { RuntimeIdentitySchema } from './runtimeWs.js';
 
@@ -61,6 +63,7 @@ export type NotebookSummary = z.infer<typeof NotebookSummarySchema>;
 
 export const NotebookSchema = NotebookSummarySchema.extend({
   cells: z.array(CellSchema),
+  settings: NotebookSettingsSchema.default({ timeRange: DEFAULT_TIME_RANGE }),
   /** Optimistic-concurrency version, incremented by every save. */
   version: z.number().int().nonnegative(),
 });
@@ -72,10 +75,12 @@ export const CreateNotebookRequestSchema = z.object({
   title: NotebookTitleSchema,
   workspaceId: z.string().optional(),
   cells: z.array(CellInputSchema).max(2000).optional(),
+  settings: NotebookSettingsSchema.optional(),
 });
 export const UpdateNotebookRequestSchema = z.object({
   title: NotebookTitleSchema.optional(),
   cells: z.array(CellInputSchema).max(2000).optional(),
+  settings: NotebookSettingsSchema.optional(),
   /** When given, the save fails with `request.conflict` unless it matches. */
   version: z.number().int().nonnegative().optional(),
 });
@@ -122,6 +127,8 @@ export type AccessTokenResponse = z.infer<typeof AccessTokenResponseSchema>;
 export const CompileRequestSchema = z.object({
   sid: z.string(),
   cell: CellInputSchema,
+  /** The notebook's time range as the client has it (default: the last hour). */
+  timeRange: TimeRangeSchema.optional(),
 });
 export const CompileResponseSchema = z.object({
   envelope: z.string(),

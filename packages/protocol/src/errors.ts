@@ -59,6 +59,26 @@ export const ERROR_STATUS = {
   // spilled output blobs (runtime GET /v1/blobs/:id)
   'blob.not_found': 404,
   'blob.range_not_satisfiable': 416,
+  // cells, templates and processors (DESIGN.md §3). Processor errors end a cell; they carry
+  // the status an HTTP answer about the same failure would have.
+  'cell.unknown_type': 400,
+  'cell.invalid_params': 400,
+  'template.invalid': 400,
+  'template.unknown_variable': 400,
+  'template.unsupported': 400,
+  'template.secret_unavailable': 400,
+  'template.result_too_large': 413,
+  'processor.not_found': 404,
+  'processor.connection_required': 400,
+  'processor.invalid_params': 400,
+  'processor.auth_failed': 401,
+  'processor.forbidden': 403,
+  'processor.resource_not_found': 404,
+  'processor.rate_limited': 429,
+  'processor.bad_query': 400,
+  'processor.timeout': 504,
+  'processor.unavailable': 503,
+  'processor.upstream_error': 502,
 } as const;
 
 /** Every stable error code. */

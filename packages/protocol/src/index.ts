@@ -2,6 +2,10 @@
 export * from './errors.js';
 export * from './canonicalJson.js';
 export * from './outputs.js';
+export * from './frames.js';
+export * from './timeRange.js';
+export * from './templates.js';
+export * from './cellResult.js';
 export * from './cells.js';
 export * from './program.js';
 export * from './keys.js';
@@ -14,6 +18,7 @@ export * from './api.js';
 export * from './processors/index.js';
 export * from './terminalText.js';
 export * from './blobs.js';
+export * from './notebookSettings.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ResultVarSchema } from './cellResult.js';
+import { TemplateValueSchema } from './templates.js';
+import { ResolvedTimeRangeSchema } from './timeRange.js';
 
 /** Limits applied by the runtime to one program. */
 export const ProgramLimitsSchema = z.object({
@@ -10,6 +13,8 @@ export const ProgramLimitsSchema = z.object({
     .max(24 * 3600_000),
   /** Output budget in bytes before the runtime truncates/spills. */
   outputBytes: z.number().int().positive(),
+  /** Size limit of the stored `CellResult` of an integration cell (runtime default: 256 MiB). */
+  resultBytes: z.number().int().positive().optional(),
 });
 export type ProgramLimits = z.infer<typeof ProgramLimitsSchema>;
 
@@ -20,12 +25,21 @@ export const KernelProgramSchema = z.object({
   code: z.string(),
 });
 
-/** Call a processor (integration) with parameters validated by its manifest. */
+/**
+ * Call a processor (integration) with parameters validated by its manifest's `programSchema`.
+ * Template references stay in `params`; `vars` holds the notebook template values they name,
+ * and the runtime binds everything (with session variables and secrets) in one pass.
+ */
 export const ProcessorProgramSchema = z.object({
   kind: z.literal('processor'),
   processor: z.string().min(1).max(64),
   connection: z.string().max(128).nullable().default(null),
   params: z.record(z.string(), z.unknown()),
+  /** The time range the query covers (the cell's, else the notebook's), resolved. */
+  timeRange: ResolvedTimeRangeSchema.optional(),
+  /** Session variable that receives the cell's `CellResult`. */
+  resultVar: ResultVarSchema.optional(),
+  vars: z.record(z.string(), TemplateValueSchema).optional(),
 });
 
 /** What to execute: the body of a program. */

@@ -4,11 +4,10 @@ import { WS_CLOSE, type RuntimeIdentity } from '@spin/protocol';
 import { loadConfig, spinTokenPath, type RuntimeConfig } from './config.js';
 import { createRuntimeServer } from './http/server.js';
 import { KernelManager } from './kernels/kernelManager.js';
-import { kernelEnv } from './kernels/kernelClient.js';
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
+import { createProcessorHost } from './processors/host.js';
 import { ProcessorRegistry } from './processors/registry.js';
-import { processSandbox } from './sandbox/bwrap.js';
 import { loadIdentity, publicIdentity } from './security/identity.js';
 import { PairingStore } from './security/pairing.js';
 import { ReplayCache } from './security/replayCache.js';
@@ -84,13 +83,9 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     logger,
     metrics,
   });
-  const sandbox = processSandbox(config.sandbox, [config.home]);
-  const processors = new ProcessorRegistry({
-    logger: logger.child({ component: 'processor' }),
-    fetch: globalThis.fetch,
-    env: kernelEnv(),
-    ...(sandbox ? { sandbox } : {}),
-  });
+  const processors = new ProcessorRegistry(
+    createProcessorHost({ logger, sandbox: config.sandbox, home: config.home }),
+  );
   const sessions = new SessionManager(
     config.home,
     {

@@ -6,12 +6,14 @@ import WebSocket from 'ws';
 import type { JWK } from 'jose';
 import {
   RUNTIME_SUBPROTOCOL,
+  compileCell,
   generateSigningKey,
   importKey,
   sealProgram,
   signAccessToken,
   type JournalEvent,
   type KeyPairJwk,
+  type CellInput,
   type ProgramClaims,
   type RuntimeIdentity,
   type RuntimeMessage,
@@ -103,6 +105,15 @@ export class FakeServer {
 
   python(code: string, over: Partial<ProgramClaims> = {}) {
     return this.seal(this.claims({ kind: 'kernel', kernel: 'python3', code }, over));
+  }
+
+  /** Compile a cell the way the server does (the manifest registry) and seal it. */
+  cell(cell: CellInput, over: Partial<ProgramClaims> = {}) {
+    const claims = this.claims(
+      { kind: 'kernel', kernel: 'python3', code: '' },
+      { cell: cell.id, ...over },
+    );
+    return this.seal({ ...claims, program: compileCell(cell, { limits: claims.limits }) });
   }
 
   shell(script: string, over: Partial<ProgramClaims> = {}) {

@@ -130,12 +130,18 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
   it('compiles a shell cell into a shell processor call; markdown is unsupported', async () => {
     const shell = await compile(admin, { id: 'c2', type: 'shell', source: 'echo hi' });
     expect(shell.statusCode).toBe(200);
-    expect((await open(shell.json().envelope)).program).toEqual({
+    const { program } = await open(shell.json().envelope);
+    expect(program).toMatchObject({
       kind: 'processor',
       processor: 'shell',
       connection: null,
-      params: { script: 'echo hi', env: {} },
+      params: { script: 'echo hi', env: {}, output: 'text' },
+      resultVar: 'cell_c2',
     });
+    // No time range given: the last hour, resolved to instants when compiled.
+    const range = program.kind === 'processor' ? program.timeRange! : null;
+    expect(Date.parse(range!.to) - Date.parse(range!.from)).toBe(3600_000);
+    expect(Math.abs(Date.parse(range!.to) - Date.now())).toBeLessThan(60_000);
     const md = await compile(admin, { id: 'c3', type: 'markdown', source: '# x' });
     expect(md.statusCode).toBe(400);
     expect(md.json().error.code).toBe('compile.unsupported_cell');

@@ -62,3 +62,26 @@ describe('migration 0001 (cell_runs)', () => {
     }
   });
 });
+
+describe('migration 0002 (notebook settings)', () => {
+  it('gives existing notebooks empty settings (the defaults) and keeps their cells', async () => {
+    const db = new PGlite();
+    try {
+      await apply(db, '0000_init.sql');
+      await apply(db, '0001_cell_runs.sql');
+      await db.exec(`insert into workspaces (id, name) values ('w', 'W')`);
+      const cells = [{ id: 'b', type: 'shell', source: 'ls' }];
+      await db.query(
+        `insert into notebooks (id, workspace_id, title, cells) values ('n', 'w', 't', $1)`,
+        [JSON.stringify(cells)],
+      );
+      await apply(db, '0002_notebook_settings.sql');
+      const nb = await db.query<{ cells: unknown; settings: unknown }>(
+        'select cells, settings from notebooks',
+      );
+      expect(nb.rows).toEqual([{ cells, settings: {} }]);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -302,23 +302,28 @@ export class KernelClient {
   /**
    * Run code; `onOutput` receives every output message of this request in order. Resolves
    * when both `execute_reply` and iopub `status: idle` arrived; rejects with
-   * {@link KernelDiedError} if the kernel exits first.
+   * {@link KernelDiedError} if the kernel exits first. `silent` requests (the runtime's own
+   * bookkeeping, e.g. binding session variables) neither count nor enter the history.
    */
-  execute(code: string, onOutput: (out: KernelOutput) => void): Promise<ExecuteReply> {
+  execute(
+    code: string,
+    onOutput: (out: KernelOutput) => void,
+    opts: { silent?: boolean; storeHistory?: boolean } = {},
+  ): Promise<ExecuteReply> {
     if (!this.alive || !this.codec || !this.shell) {
       return Promise.reject(new KernelDiedError('the kernel is not running'));
     }
     const msg = this.codec.create('execute_request', {
       code,
-      silent: false,
-      store_history: true,
+      silent: opts.silent ?? false,
+      store_history: opts.storeHistory ?? !opts.silent,
       user_expressions: {},
       allow_stdin: false,
       stop_on_error: false,
     });
     return new Promise<ExecuteReply>((resolve, reject) => {
       this.pending.set(msg.header.msg_id, { onOutput, reply: null, idle: false, resolve, reject });
-      this.executeRequests++;
+      if (!opts.silent) this.executeRequests++;
       this.send(this.shell!, msg).catch((err: unknown) => {
         this.pending.delete(msg.header.msg_id);
         reject(err instanceof Error ? err : new Error(String(err)));

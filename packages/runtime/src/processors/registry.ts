@@ -1,5 +1,5 @@
 import { SpinError } from '@spin/protocol';
-import { shellProcessor } from './shell/shellProcessor.js';
+import { GENERATED_FACTORIES } from './registry.generated.js';
 import type {
   ProcessorConnection,
   ProcessorFactory,
@@ -7,10 +7,10 @@ import type {
   ProcessorInstance,
 } from './types.js';
 
-/** Every built-in processor implementation, by manifest id. */
-export const PROCESSOR_FACTORIES: Readonly<Record<string, ProcessorFactory>> = {
-  [shellProcessor.manifest.id]: shellProcessor,
-};
+/** Every processor implementation of this build, by manifest id (from the processor folders). */
+export const PROCESSOR_FACTORIES: Readonly<Record<string, ProcessorFactory>> = Object.freeze(
+  Object.fromEntries(GENERATED_FACTORIES.map((f) => [f.manifest.id, f])),
+);
 
 /**
  * Maps manifest ids to factories and caches one instance per (processor, connection); an
@@ -27,10 +27,10 @@ export class ProcessorRegistry {
     private readonly factories: Readonly<Record<string, ProcessorFactory>> = PROCESSOR_FACTORIES,
   ) {}
 
-  /** The factory for `id`, or a `request.not_found` SpinError. */
+  /** The factory for `id`, or a `processor.not_found` SpinError. */
   factory(id: string): ProcessorFactory {
     const f = Object.hasOwn(this.factories, id) ? this.factories[id] : undefined;
-    if (!f) throw new SpinError('request.not_found', `no processor "${id}" on this runtime`);
+    if (!f) throw new SpinError('processor.not_found', `no processor "${id}" on this runtime`);
     return f;
   }
 

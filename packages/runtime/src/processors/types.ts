@@ -1,27 +1,50 @@
-import type { MimeBundle, ProcessorManifest, ProgramLimits } from '@spin/protocol';
+import type {
+  AnyProcessorManifest,
+  LogsFrame,
+  MimeBundle,
+  ProgramLimits,
+  ResolvedTimeRange,
+  TableFrame,
+  TimeSeriesFrame,
+} from '@spin/protocol';
 
 /**
- * The runtime half of a processor (DESIGN.md §3). Processors import only `@spin/protocol` and
- * what their {@link ProcessorHost} hands them — never the rest of the runtime.
+ * The runtime half of a processor (DESIGN.md §3), in `packages/runtime/src/processors/<id>/`.
+ * Processors import only `@spin/protocol`, npm packages, Node built-ins and `../sdk.js` — never
+ * the rest of the runtime; what they need from it comes through {@link ProcessorHost}.
  */
 export type ProcessorFrame =
   | { type: 'stream'; name: 'stdout' | 'stderr'; text: string }
   | { type: 'display_data'; data: MimeBundle; metadata?: Record<string, unknown> }
-  /** Always last: how the query ended (`exitCode` 0 = success for command processors). */
+  /** Typed data (DESIGN.md §3): shown as a SPIN MIME output and collected into the CellResult. */
+  | { type: 'table'; frame: TableFrame }
+  | { type: 'timeseries'; frame: TimeSeriesFrame }
+  | { type: 'logs'; frame: LogsFrame }
+  /** The source's own answer, kept as `CellResult.raw` (e.g. the vendor's JSON). */
+  | { type: 'raw'; value: unknown }
+  /** How a command ended; a non-zero code makes the cell fail. Query processors omit it. */
   | { type: 'exit'; exitCode: number | null };
+
+/** Logging for processors: structured, and never given secret values. */
+export interface ProcessorLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
 
 /** Services the runtime lends a processor. */
 export interface ProcessorHost {
-  logger: {
-    debug(obj: object, msg?: string): void;
-    info(obj: object, msg?: string): void;
-    warn(obj: object, msg?: string): void;
-  };
+  logger: ProcessorLogger;
+  /** HTTP client for the processor's upstream (undici's fetch). */
   fetch: typeof fetch;
-  /** Environment for child processes; never contains SPIN_* variables. */
+  /** Environment for child processes; never contains SPIN_* variables of the runtime. */
   env: NodeJS.ProcessEnv;
   /** Wraps a command line in the configured sandbox; `writable` are the only writable dirs. */
   sandbox?: (argv: string[], writable: string[]) => string[];
+  limits: {
+    /** Rows (points, entries) per frame when a result streams in pages. */
+    pageRows: number;
+  };
 }
 
 /** A named connection with its plain config and (already decrypted) secrets. */
@@ -31,11 +54,16 @@ export interface ProcessorConnection {
   secrets: Record<string, unknown>;
 }
 
-/** One query: parameters validated by the manifest, the session's working dir and limits. */
-export interface ProcessorRequest {
-  params: unknown;
+/** One query: bound program parameters, the session's working dir, limits and time range. */
+export interface ProcessorRequest<Params = unknown> {
+  /** Validated by the manifest's `programSchema`, template references already bound. */
+  params: Params;
   cwd: string;
   limits: ProgramLimits;
+  timeRange: ResolvedTimeRange;
+  /** Cell id and program id, for logs and frame ids. */
+  cell: string;
+  jti: string;
 }
 
 export interface ProcessorHealth {
@@ -43,10 +71,14 @@ export interface ProcessorHealth {
   message?: string;
 }
 
-export interface ProcessorInstance {
-  /** Run a query; frames stream in order and end with an `exit` frame. Abort via `signal`. */
+export interface ProcessorInstance<Params = unknown> {
+  /**
+   * Run a query; frames stream in order. Stop promptly when `signal` aborts, and make the
+   * upstream stop too (kill the process, cancel the server-side query). Failures throw a
+   * `SpinError` with a `processor.*` code.
+   */
   query(
-    request: ProcessorRequest,
+    request: ProcessorRequest<Params>,
     signal: AbortSignal,
   ): AsyncIterable<ProcessorFrame> | Promise<ProcessorFrame[]>;
   checkHealth(): Promise<ProcessorHealth>;
@@ -55,7 +87,8 @@ export interface ProcessorInstance {
   dispose(): Promise<void> | void;
 }
 
+/** What a processor folder's `index.ts` exports as `factory`. */
 export interface ProcessorFactory {
-  manifest: ProcessorManifest;
+  manifest: AnyProcessorManifest;
   create(connection: ProcessorConnection | null, host: ProcessorHost): ProcessorInstance;
 }

@@ -13,6 +13,12 @@ import { KernelDiedError } from '../errors.js';
 import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { ProcessorRegistry } from '../processors/registry.js';
+import {
+  frameBundle,
+  startProcessorRun,
+  type ConnectionSource,
+} from '../processors/processorRun.js';
+import type { SessionResults } from '../processors/sessionResults.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
 import type { BlobWriter } from '../blobs/blobStore.js';
@@ -31,6 +37,8 @@ export interface ExecutionDeps {
   signingKey: RuntimeCryptoKey;
   signingKid: string;
   processors: ProcessorRegistry;
+  /** Resolves a cell's connection by name (issue 9 fills it from the credential bundle). */
+  connections?: ConnectionSource;
   metrics: RuntimeMetrics;
   logger: Logger;
   /** Runtime-wide output limits; a program's `limits.outputBytes` can only lower the inline one. */
@@ -45,6 +53,8 @@ export interface ExecutionHost {
   kernelFor(name: string): Promise<KernelClient>;
   /** A blob in the session's directory for a stream of this cell that spills. */
   createBlob(claims: ProgramClaims, stream: 'stdout' | 'stderr'): BlobWriter;
+  /** The session's variables set by integration cells (results as data). */
+  results: SessionResults;
 }
 
 type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
@@ -60,11 +70,21 @@ function userError(err: unknown): { ename: string; evalue: string } {
     const names: Record<string, string> = {
       'runtime.kernel_not_found': 'KernelNotFound',
       'runtime.kernel_failed': 'KernelStartFailed',
-      'request.not_found': 'ProcessorNotFound',
+      'processor.not_found': 'ProcessorNotFound',
     };
-    return { ename: names[err.code] ?? 'RuntimeError', evalue: `${err.code}: ${err.message}` };
+    return {
+      ename: names[err.code] ?? errorName(err.code),
+      evalue: `${err.code}: ${err.message}`,
+    };
   }
   return { ename: 'RuntimeError', evalue: 'internal.error: the runtime failed to run this cell' };
+}
+
+/** `processor.rate_limited` → `RateLimited`: processor, template and cell errors by reason. */
+function errorName(code: string): string {
+  const [area, reason] = code.split('.');
+  if (!reason || !['processor', 'template', 'cell'].includes(area!)) return 'RuntimeError';
+  return reason.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
 }
 
 /**
@@ -195,35 +215,42 @@ export class Execution {
     return { status, executionCount: reply.executionCount, exitCode: null };
   }
 
+  /** Show one processor frame as an output (typed frames become SPIN MIME outputs). */
+  private showFrame(f: ProcessorFrame): void {
+    if (f.type === 'stream') return this.stream(f.name, f.text);
+    const bundle = frameBundle(f);
+    if (!bundle) return;
+    const data = { output_type: 'display_data' as const, ...bundle };
+    this.rich({ type: 'display_data', data }, JSON.stringify(bundle.data).length);
+  }
+
+  /** Run a processor program; its result becomes a session variable when it ends well. */
   private async runProcessor(
     program: Extract<ProgramClaims['program'], { kind: 'processor' }>,
   ): Promise<Outcome> {
-    const factory = this.deps.processors.factory(program.processor);
-    const params = factory.manifest.paramsSchema.parse(program.params);
-    if (factory.manifest.needsConnection) {
-      throw new SpinError(
-        'request.not_found',
-        `connection "${program.connection ?? ''}" is not available on this runtime`,
-      );
-    }
-    const instance = this.deps.processors.get(program.processor, null);
-    const request = { params, cwd: this.host.workDir, limits: this.claims.limits };
-    const result = instance.query(request, this.abort.signal);
+    const run = startProcessorRun(
+      program,
+      {
+        claims: this.claims,
+        workDir: this.host.workDir,
+        results: this.host.results,
+        processors: this.deps.processors,
+        connections: this.deps.connections,
+      },
+      this.abort.signal,
+    );
     let exitCode: number | null = null;
-    const handle = (f: ProcessorFrame) => {
-      if (f.type === 'stream') this.stream(f.name, f.text);
-      else if (f.type === 'display_data') {
-        const out = {
-          output_type: 'display_data' as const,
-          data: f.data,
-          metadata: f.metadata ?? {},
-        };
-        this.rich({ type: 'display_data', data: out }, JSON.stringify(f.data).length);
-      } else exitCode = f.exitCode;
-    };
-    if (Symbol.asyncIterator in result) for await (const f of result) handle(f);
-    else for (const f of await result) handle(f);
-    return { status: exitCode === 0 ? 'ok' : 'error', executionCount: null, exitCode };
+    let ok = false;
+    try {
+      for await (const f of run.frames) {
+        if (f.type === 'exit') exitCode = f.exitCode;
+        else this.showFrame(f);
+      }
+      ok = (exitCode === null || exitCode === 0) && !this.abort.signal.aborted;
+    } finally {
+      await run.end(ok);
+    }
+    return { status: ok ? 'ok' : 'error', executionCount: null, exitCode };
   }
 
   private onTimeout(): void {

@@ -2,6 +2,7 @@ import type { JournalEvent, ProgramClaims } from '@spin/protocol';
 import type { KernelClient } from '../kernels/kernelClient.js';
 import type { KernelManager } from '../kernels/kernelManager.js';
 import type { BlobStore } from '../blobs/blobStore.js';
+import { SessionResults } from '../processors/sessionResults.js';
 import { Execution, type ExecutionDeps } from './execution.js';
 import { Journal, type JournalLimits, type NewJournalEvent } from './journal.js';
 import { replayJournal } from './replay.js';
@@ -27,6 +28,8 @@ export interface SessionDeps extends ExecutionDeps {
  */
 export class Session {
   readonly journal: Journal;
+  /** Variables set by integration cells; bound into the kernel before it runs code. */
+  readonly results: SessionResults;
   private readonly subscribers = new Set<SessionSubscriber>();
   /** Subscribers still replaying from disk, with the flag that stops their replay. */
   private readonly replaying = new Map<SessionSubscriber, { cancelled: boolean }>();
@@ -44,6 +47,7 @@ export class Session {
     private readonly deps: SessionDeps,
   ) {
     this.journal = new Journal(journalDir, sid, deps.journal);
+    this.results = new SessionResults(workDir, deps.logger);
   }
 
   get headSeq(): number {
@@ -107,7 +111,12 @@ export class Session {
           workDir: this.workDir,
           emit: (p) => this.emit(p),
           headSeq: () => this.headSeq,
-          kernelFor: (name) => this.kernelFor(name),
+          kernelFor: async (name) => {
+            const kernel = await this.kernelFor(name);
+            await this.results.syncTo(kernel);
+            return kernel;
+          },
+          results: this.results,
           createBlob: (c, stream) =>
             this.deps.blobs.create({ sid: this.sid, cell: c.cell, jti: c.jti, stream }),
         },

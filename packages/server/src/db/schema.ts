@@ -10,7 +10,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { CellInput, Output } from '@spin/protocol';
+import type { CellInput, NotebookSettings, Output } from '@spin/protocol';
 
 /**
  * Control-plane tables (drizzle schema). Migrations in `packages/server/drizzle/` are generated
@@ -73,6 +73,8 @@ export const notebooks = pgTable(
     title: text('title').notNull(),
     /** Cell inputs only; outputs live in cell_runs so edits and runs never rewrite each other. */
     cells: jsonb('cells').$type<CellInput[]>().notNull(),
+    /** Notebook-wide settings (time range); `{}` means the defaults. */
+    settings: jsonb('settings').$type<Partial<NotebookSettings>>().notNull().default({}),
     version: integer('version').notNull().default(0),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),

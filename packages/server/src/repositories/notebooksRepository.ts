@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { CellInput } from '@spin/protocol';
+import type { CellInput, NotebookSettings } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { notebooks } from '../db/schema.js';
 import { prepared } from './preparedStatements.js';
@@ -50,12 +50,12 @@ export const notebooksRepository = {
       .where(eq(notebooks.workspaceId, workspaceId))
       .orderBy(desc(notebooks.updatedAt));
   },
-  /** Save title/cells if the version still matches; returns null when it moved on. */
+  /** Save title/cells/settings if the version still matches; returns null when it moved on. */
   async update(
     db: Db,
     id: string,
     expectedVersion: number,
-    patch: { title: string; cells: CellInput[] },
+    patch: { title: string; cells: CellInput[]; settings: Partial<NotebookSettings> },
   ): Promise<NotebookRow | null> {
     const [row] = await db
       .update(notebooks)

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import {
   canonicalJson,
+  compileCell,
   importKey,
   KEY_MANAGEMENT_ALG,
   MAX_PROGRAM_TTL_S,
   sealProgram,
   sha256Hex,
-  shellManifest,
   SpinError,
   type CellInput,
   type CompileResponse,
-  type ProgramBody,
   type ProgramClaims,
   type ProgramLimits,
+  type TimeRange,
 } from '@spin/protocol';
 import type { JWK } from 'jose';
 import type { Db } from '../db/connection.js';
@@ -25,24 +25,11 @@ import type { ServerKeyService } from './serverKeyService.js';
 import type { SessionService } from './sessionService.js';
 
 /** Default limits of a compiled program. */
-export const DEFAULT_LIMITS: ProgramLimits = { timeoutMs: 600_000, outputBytes: 10 * 1024 * 1024 };
-
-/** Compile one cell into a program body (DESIGN.md §1 step 2). */
-export function compileCell(cell: CellInput): ProgramBody {
-  switch (cell.type) {
-    case 'python':
-      return { kind: 'kernel', kernel: 'python3', code: cell.source };
-    case 'shell':
-      return {
-        kind: 'processor',
-        processor: shellManifest.id,
-        connection: null,
-        params: shellManifest.paramsSchema.parse({ script: cell.source, env: {} }),
-      };
-    case 'markdown':
-      throw new SpinError('compile.unsupported_cell', 'markdown cells are not executed');
-  }
-}
+export const DEFAULT_LIMITS: ProgramLimits = {
+  timeoutMs: 600_000,
+  outputBytes: 10 * 1024 * 1024,
+  resultBytes: 256 * 1024 * 1024,
+};
 
 /** Turns a cell into a signed, runtime-encrypted program and records it. */
 export class CompileService {
@@ -63,7 +50,7 @@ export class CompileService {
   async compile(
     grant: Grant,
     notebookId: string,
-    input: { sid: string; cell: CellInput },
+    input: { sid: string; cell: CellInput; timeRange?: TimeRange | undefined },
   ): Promise<CompileResponse> {
     const session = await this.sessions.getRow(input.sid);
     if (session.notebookId !== notebookId) {
@@ -73,7 +60,12 @@ export class CompileService {
       );
     }
     const runtime = await this.runtimes.getRow(session.runtimeId);
-    const program = compileCell(input.cell);
+    // Driven by the cell-type registry (protocol): kernel code, or a processor call built by
+    // the processor's manifest. Template references stay references; the runtime binds them.
+    const program = compileCell(input.cell, {
+      notebookTimeRange: input.timeRange,
+      limits: DEFAULT_LIMITS,
+    });
     const iat = Math.floor(Date.now() / 1000);
     const claims: ProgramClaims = {
       iss: this.issuer,

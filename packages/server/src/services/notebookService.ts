@@ -1,9 +1,11 @@
 import {
+  NotebookSettingsSchema,
   SpinError,
   type Cell,
   type CellStatus,
   type CellInput,
   type Notebook,
+  type NotebookSettings,
   type NotebookSummary,
   type Workspace,
 } from '@spin/protocol';
@@ -25,9 +27,7 @@ export function presentNotebook(row: NotebookRow, runs: readonly CellRunRow[]): 
   const cells: Cell[] = row.cells.map((c) => {
     const run = byCell.get(c.id);
     return {
-      id: c.id,
-      type: c.type,
-      source: c.source,
+      ...cellInput(c),
       outputs: run?.outputs ?? [],
       lastRun: run
         ? {
@@ -47,6 +47,7 @@ export function presentNotebook(row: NotebookRow, runs: readonly CellRunRow[]): 
     title: row.title,
     updatedAt: row.updatedAt.toISOString(),
     cells,
+    settings: NotebookSettingsSchema.parse(row.settings ?? {}),
     version: row.version,
   };
 }
@@ -61,6 +62,19 @@ export function presentNotebookSummary(row: NotebookSummaryRow): NotebookSummary
   };
 }
 
+/** The stored fields of a cell: optional ones only when set, so old notebooks read the same. */
+function cellInput(c: CellInput): CellInput {
+  return {
+    id: c.id,
+    type: c.type,
+    source: c.source,
+    ...(c.params !== undefined ? { params: c.params } : {}),
+    ...(c.connection !== undefined && c.connection !== null ? { connection: c.connection } : {}),
+    ...(c.resultVar !== undefined ? { resultVar: c.resultVar } : {}),
+    ...(c.timeRange !== undefined ? { timeRange: c.timeRange } : {}),
+  };
+}
+
 /**
  * The cell inputs to store: ids must be unique. Outputs are not part of a save — they come only
  * from verified receipts (cell_runs) and stay attached to a cell id across edits.
@@ -72,7 +86,7 @@ export function normaliseCells(inputs: readonly CellInput[]): CellInput[] {
       throw new SpinError('request.invalid', `duplicate cell id "${input.id}"`);
     }
     seen.add(input.id);
-    return { id: input.id, type: input.type, source: input.source };
+    return cellInput(input);
   });
 }
 
@@ -115,7 +129,12 @@ export class NotebookService {
 
   async create(
     actor: UserActor,
-    input: { workspaceId: string; title: string; cells?: CellInput[] | undefined },
+    input: {
+      workspaceId: string;
+      title: string;
+      cells?: CellInput[] | undefined;
+      settings?: NotebookSettings | undefined;
+    },
   ): Promise<Notebook> {
     const row = await this.db.transaction(async (t) => {
       const tx = t as unknown as Db;
@@ -124,6 +143,7 @@ export class NotebookService {
         workspaceId: input.workspaceId,
         title: input.title,
         cells: normaliseCells(input.cells ?? []),
+        settings: input.settings ?? {},
         version: 0,
         createdBy: actor.userId,
       });
@@ -150,6 +170,7 @@ export class NotebookService {
     input: {
       title?: string | undefined;
       cells?: CellInput[] | undefined;
+      settings?: NotebookSettings | undefined;
       version?: number | undefined;
     },
   ): Promise<Notebook> {
@@ -168,6 +189,7 @@ export class NotebookService {
       const saved = await notebooksRepository.update(tx, id, current.version, {
         title: input.title ?? current.title,
         cells,
+        settings: input.settings ?? current.settings,
       });
       if (!saved) throw new SpinError('request.conflict', 'notebook was changed elsewhere');
       return saved;

@@ -5,8 +5,16 @@ import { LoginForm, SignupForm } from '../auth/AuthForms';
 import { NotebookList } from '../notebooks/NotebookList';
 import { NotebookPage } from '../notebook/NotebookPage';
 import { RuntimesPage } from '../runtimes/RuntimesPage';
+import { IntegrationsPage } from '../integrations/IntegrationsPage';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
-import { RUNTIMES_PATH, linkClick, navigate, parseRoute, usePathname } from './routing';
+import {
+  INTEGRATIONS_PATH,
+  RUNTIMES_PATH,
+  linkClick,
+  navigate,
+  parseRoute,
+  usePathname,
+} from './routing';
 import { useRuntimeStatus } from './runtimeStatus';
 
 type AuthView =
@@ -116,6 +124,15 @@ function Shell({
           >
             Runtimes
           </a>
+          <a
+            className="nav-link"
+            href={INTEGRATIONS_PATH}
+            onClick={linkClick(INTEGRATIONS_PATH)}
+            data-testid="nav-integrations"
+            aria-current={route.name === 'integrations' ? 'page' : undefined}
+          >
+            Integrations
+          </a>
         </nav>
         <RuntimeIndicator />
         <span className="spacer" />
@@ -137,6 +154,8 @@ function Shell({
         <NotebookPage id={route.id} onUnauthenticated={onUnauthenticated} />
       ) : route.name === 'runtimes' ? (
         <RuntimesPage user={user} onUnauthenticated={onUnauthenticated} />
+      ) : route.name === 'integrations' ? (
+        <IntegrationsPage />
       ) : (
         <NotebookList onUnauthenticated={onUnauthenticated} />
       )}

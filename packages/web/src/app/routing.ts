@@ -1,14 +1,21 @@
 import { useSyncExternalStore, type MouseEvent } from 'react';
 
 /** Pages of the app; History API routing, no router dependency. */
-export type Route = { name: 'list' } | { name: 'notebook'; id: string } | { name: 'runtimes' };
+export type Route =
+  | { name: 'list' }
+  | { name: 'notebook'; id: string }
+  | { name: 'runtimes' }
+  | { name: 'integrations' };
 
 /** The page that lists paired runtimes and pairs new ones. */
 export const RUNTIMES_PATH = '/runtimes';
+/** The page that lists the integrations (processors) of this build. */
+export const INTEGRATIONS_PATH = '/integrations';
 
 /** Map a pathname to a route; anything unknown is the notebook list. */
 export function parseRoute(pathname: string): Route {
   if (/^\/runtimes\/?$/.test(pathname)) return { name: 'runtimes' };
+  if (/^\/integrations\/?$/.test(pathname)) return { name: 'integrations' };
   const m = /^\/notebooks\/([^/]+)\/?$/.exec(pathname);
   if (m) {
     try {

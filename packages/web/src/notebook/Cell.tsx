@@ -7,13 +7,20 @@ import {
   useSyncExternalStore,
   type KeyboardEvent,
 } from 'react';
-import type { Cell, CellType } from '@spin/protocol';
+import {
+  CELL_TYPES,
+  cellTypeInfo,
+  defaultResultVar,
+  type Cell,
+  type CellType,
+} from '@spin/protocol';
 import { Markdown } from '../markdown/Markdown';
 import { OutputErrorBoundary } from '../outputs/OutputErrorBoundary';
 import { OutputList } from '../outputs/OutputArea';
 import { CellEditor, type CellEditorHandle } from './CellEditor';
+import { CellSettings } from './CellSettings';
 import type { CellRunStore } from './cellRunStore';
-import type { RunMode } from './notebookModel';
+import type { CellPatch, RunMode } from './notebookModel';
 import { cellRunView, statusLabel } from './runView';
 
 /** Something the notebook can move keyboard focus to. */
@@ -25,6 +32,8 @@ export interface CellFocusHandle {
 export interface CellActions {
   setSource(id: string, source: string): void;
   setType(id: string, type: CellType): void;
+  /** Change a cell's parameters, connection, result variable or time range. */
+  patch(id: string, patch: CellPatch): void;
   run(id: string, mode: RunMode): void;
   interrupt(id: string): void;
   remove(id: string): void;
@@ -37,8 +46,6 @@ interface Props {
   store: CellRunStore;
   actions: CellActions;
 }
-
-const TYPES: CellType[] = ['python', 'shell', 'markdown'];
 
 /** Re-render every `ms` while active (the running timer). */
 function useTicker(active: boolean, ms: number): number {
@@ -54,6 +61,8 @@ function useTicker(active: boolean, ms: number): number {
 /** One notebook cell: toolbar, editor (or rendered markdown), status and outputs. */
 export const CellView = memo(function CellView({ cell, index, store, actions }: Props) {
   const { id, type, source } = cell;
+  // Everything type-specific (menu, editor language, parameter form) comes from the registry.
+  const info = cellTypeInfo(type);
   const live = useSyncExternalStore(
     useCallback((l: () => void) => store.subscribe(id, l), [store, id]),
     () => store.get(id),
@@ -61,7 +70,9 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
   const view = cellRunView(cell, live.run);
   const running = live.pending || view.status === 'running';
   const now = useTicker(running, 200);
-  const isMarkdown = type === 'markdown';
+  const isMarkdown = info?.kind === 'markdown';
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const hasSettings = info !== undefined && !isMarkdown;
 
   const [editing, setEditing] = useState(() => source.trim() === '');
   const showEditor = !isMarkdown || editing || source.trim() === '';
@@ -134,12 +145,35 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             value={type}
             onChange={(e) => actions.setType(id, e.target.value as CellType)}
           >
-            {TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
+            {!info && <option value={type}>{type} (not available)</option>}
+            {CELL_TYPES.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.name}
               </option>
             ))}
           </select>
+          {hasSettings && (
+            <button
+              type="button"
+              className={`btn btn-icon${settingsOpen ? ' active' : ''}`}
+              data-testid="cell-settings-toggle"
+              title="Cell settings"
+              aria-label={`Cell ${index + 1} settings`}
+              aria-expanded={settingsOpen}
+              onClick={() => setSettingsOpen((o) => !o)}
+            >
+              ⚙
+            </button>
+          )}
+          {info?.kind === 'processor' && (
+            <code
+              className="cell-result-var"
+              data-testid="cell-result-var-name"
+              title="Session variable of this cell's result"
+            >
+              → {cell.resultVar || defaultResultVar(id)}
+            </code>
+          )}
           <button
             type="button"
             className="btn btn-run"
@@ -202,11 +236,26 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             ✕
           </button>
         </div>
+        {hasSettings && settingsOpen && (
+          <CellSettings
+            key={`${id}:${type}`}
+            cell={cell}
+            info={info}
+            index={index}
+            onPatch={(patch) => actions.patch(id, patch)}
+          />
+        )}
+        {!info && (
+          <div className="notice notice-warn" data-testid="cell-unknown-type">
+            This server has no &ldquo;{type}&rdquo; cell type; the cell is kept but cannot run.
+          </div>
+        )}
         {showEditor ? (
           <CellEditor
             ref={editorRef}
             value={source}
-            language={type}
+            language={info?.language ?? 'text/plain'}
+            placeholder={info?.placeholder ?? ''}
             autoFocus={focusEditor}
             ariaLabel={`Cell ${index + 1} (${type}) source`}
             onChange={(s) => actions.setSource(id, s)}

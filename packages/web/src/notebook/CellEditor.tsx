@@ -1,5 +1,5 @@
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
-import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
+import { Compartment, EditorState, Prec } from '@codemirror/state';
 import {
   drawSelection,
   EditorView,
@@ -12,12 +12,9 @@ import {
   bracketMatching,
   defaultHighlightStyle,
   indentOnInput,
-  StreamLanguage,
   syntaxHighlighting,
 } from '@codemirror/language';
-import { python } from '@codemirror/lang-python';
-import { shell } from '@codemirror/legacy-modes/mode/shell';
-import type { CellType } from '@spin/protocol';
+import { languageExtension } from './editorLanguages';
 import type { RunMode } from './notebookModel';
 
 export interface CellEditorHandle {
@@ -26,7 +23,9 @@ export interface CellEditorHandle {
 
 interface Props {
   value: string;
-  language: CellType;
+  /** Editor language as a MIME type (from the cell type's registry entry). */
+  language: string;
+  placeholder: string;
   onChange: (value: string) => void;
   onRun: (mode: RunMode) => void;
   onEscape?: () => void;
@@ -35,25 +34,6 @@ interface Props {
   ref?: Ref<CellEditorHandle>;
 }
 
-const shellLanguage = StreamLanguage.define(shell);
-
-function languageFor(type: CellType): Extension {
-  switch (type) {
-    case 'python':
-      return python();
-    case 'shell':
-      return shellLanguage;
-    case 'markdown':
-      return EditorView.lineWrapping;
-  }
-}
-
-const placeholders: Record<CellType, string> = {
-  python: 'Python — Shift+Enter to run',
-  shell: 'Shell — Shift+Enter to run',
-  markdown: 'Markdown — Shift+Enter to render',
-};
-
 /**
  * A CodeMirror 6 editor for one cell. Uncontrolled for speed: it owns its document and reports
  * edits; a different `value` from outside (a reload) replaces the document.
@@ -61,6 +41,7 @@ const placeholders: Record<CellType, string> = {
 export function CellEditor({
   value,
   language,
+  placeholder,
   onChange,
   onRun,
   onEscape,
@@ -111,8 +92,8 @@ export function CellEditor({
           bracketMatching(),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-          lang.current.of(languageFor(language)),
-          hint.current.of(placeholderExt(placeholders[language])),
+          lang.current.of(languageExtension(language)),
+          hint.current.of(placeholderExt(placeholder)),
           EditorView.contentAttributes.of({ 'aria-label': ariaLabel }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged && !applyingExternal.current)
@@ -133,11 +114,11 @@ export function CellEditor({
   useEffect(() => {
     view.current?.dispatch({
       effects: [
-        lang.current.reconfigure(languageFor(language)),
-        hint.current.reconfigure(placeholderExt(placeholders[language])),
+        lang.current.reconfigure(languageExtension(language)),
+        hint.current.reconfigure(placeholderExt(placeholder)),
       ],
     });
-  }, [language]);
+  }, [language, placeholder]);
 
   useEffect(() => {
     const v = view.current;

@@ -1,20 +1,32 @@
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError } from '@spin/client';
-import type { Cell, CellInput, CellType, Notebook, Runtime } from '@spin/protocol';
+import {
+  cellTypeInfo,
+  type Cell,
+  type CellInput,
+  type CellType,
+  type Notebook,
+  type NotebookSettings,
+  type Runtime,
+} from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick } from '../app/routing';
 import { Autosaver, type SaveState } from './autosaver';
+import { AddCellBar } from './AddCellBar';
 import { CellView, type CellActions, type CellFocusHandle } from './Cell';
 import { CellRunStore } from './cellRunStore';
 import {
+  cellInput,
   cellInputs,
   emptyCell,
   insertCell,
   planAfterRun,
   removeCell,
+  retypeCell,
   sameContent,
   updateCell,
 } from './notebookModel';
+import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookSession } from './useNotebookSession';
 
 const SAVE_DELAY_MS = 600;
@@ -26,7 +38,7 @@ interface Props {
   runtimesError: ErrorInfo | null;
 }
 
-type Snapshot = { title: string; cells: CellInput[] };
+type Snapshot = { title: string; settings: NotebookSettings; cells: CellInput[] };
 
 /**
  * The notebook editor. It owns the document (title, cells, version), its autosave, the live
@@ -36,6 +48,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   const id = initial.id;
   const [cells, setCellsState] = useState<Cell[]>(initial.cells);
   const [title, setTitleState] = useState(initial.title);
+  const [settings, setSettingsState] = useState(initial.settings);
   const [titleDraft, setTitleDraft] = useState(initial.title);
   const [save, setSave] = useState<{ state: SaveState; error: ErrorInfo | null }>({
     state: 'saved',
@@ -46,8 +59,13 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   // Refs are the source of truth for handlers (no stale closures); state drives rendering.
   const cellsRef = useRef(cells);
   const titleRef = useRef(title);
+  const settingsRef = useRef(settings);
   const versionRef = useRef(initial.version);
-  const baseRef = useRef<Snapshot>({ title: initial.title, cells: cellInputs(initial.cells) });
+  const baseRef = useRef<Snapshot>({
+    title: initial.title,
+    settings: initial.settings,
+    cells: cellInputs(initial.cells),
+  });
   const focusHandles = useRef(new Map<string, CellFocusHandle>());
   const pendingFocus = useRef<string | null>(null);
   const store = useMemo(() => new CellRunStore(), []);
@@ -69,14 +87,20 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   const loadFrom = (nb: Notebook) => {
     cellsRef.current = nb.cells;
     titleRef.current = nb.title;
+    settingsRef.current = nb.settings;
     versionRef.current = nb.version;
-    baseRef.current = { title: nb.title, cells: cellInputs(nb.cells) };
+    baseRef.current = { title: nb.title, settings: nb.settings, cells: cellInputs(nb.cells) };
     setCellsState(nb.cells);
     setTitleState(nb.title);
+    setSettingsState(nb.settings);
     setTitleDraft(nb.title);
   };
   const saveNow = async (): Promise<void> => {
-    const snapshot: Snapshot = { title: titleRef.current, cells: cellInputs(cellsRef.current) };
+    const snapshot: Snapshot = {
+      title: titleRef.current,
+      settings: settingsRef.current,
+      cells: cellInputs(cellsRef.current),
+    };
     const put = async (version: number) => {
       const nb = await api.updateNotebook(id, { ...snapshot, version });
       versionRef.current = nb.version;
@@ -87,7 +111,11 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 'request.conflict')) throw err;
       const latest = await api.getNotebook(id);
-      const remote = { title: latest.title, cells: cellInputs(latest.cells) };
+      const remote = {
+        title: latest.title,
+        settings: latest.settings,
+        cells: cellInputs(latest.cells),
+      };
       if (sameContent(baseRef.current, remote)) {
         // Only the version moved (e.g. run results saved meanwhile): our edits still apply.
         await put(latest.version);
@@ -136,6 +164,12 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     saver.markDirty();
   };
 
+  const setTimeRange = (timeRange: NotebookSettings['timeRange']) => {
+    settingsRef.current = { ...settingsRef.current, timeRange };
+    setSettingsState(settingsRef.current);
+    saver.markDirty();
+  };
+
   const commitTitle = () => {
     const t = titleDraft.trim();
     if (!t) {
@@ -156,7 +190,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     await saver.flush(); // a failed save does not stop the run: compile takes the source itself
     try {
       const s = await session.ready();
-      await s.run(input);
+      await s.run(input, { timeRange: settingsRef.current.timeRange });
       store.setPending(input.id, false);
     } catch (err) {
       store.setError(input.id, toErrorInfo(err));
@@ -173,7 +207,11 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   const actions = useMemo<CellActions>(
     () => ({
       setSource: (cellId, source) => setCells(updateCell(cellsRef.current, cellId, { source })),
-      setType: (cellId, type) => setCells(updateCell(cellsRef.current, cellId, { type })),
+      setType: (cellId, type) => {
+        const cell = cellsRef.current.find((c) => c.id === cellId);
+        if (cell) setCells(updateCell(cellsRef.current, cellId, retypeCell(cell, type)));
+      },
+      patch: (cellId, patch) => setCells(updateCell(cellsRef.current, cellId, patch)),
       remove: (cellId) => setCells(removeCell(cellsRef.current, cellId)),
       interrupt: () => {
         session.ready().then(
@@ -202,8 +240,8 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         } else if (plan.focusId) {
           focusHandles.current.get(plan.focusId)?.focus();
         }
-        if (cell.type !== 'markdown')
-          void execute({ id: cell.id, type: cell.type, source: cell.source });
+        const kind = cellTypeInfo(cell.type)?.kind;
+        if (kind === 'kernel' || kind === 'processor') void execute(cellInput(cell));
       },
     }),
     // Empty deps on purpose: setCells/execute only read refs and objects stable for the page.
@@ -236,6 +274,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           }}
         />
         <SaveIndicator state={save.state} error={save.error} />
+        <TimeRangePicker value={settings.timeRange} onChange={setTimeRange} />
         {runtimes && runtimes.length > 1 && (
           <label className="runtime-picker">
             Runtime{' '}
@@ -347,29 +386,5 @@ function SaveIndicator({ state, error }: { state: SaveState; error: ErrorInfo | 
     >
       {text}
     </span>
-  );
-}
-
-function AddCellBar({ onAdd, subtle }: { onAdd: (type: CellType) => void; subtle?: boolean }) {
-  const types: Array<[CellType, string]> = [
-    ['python', 'Python'],
-    ['shell', 'Shell'],
-    ['markdown', 'Markdown'],
-  ];
-  return (
-    <div className={`add-cell-bar${subtle ? ' subtle' : ''}`}>
-      {types.map(([type, label]) => (
-        <button
-          key={type}
-          type="button"
-          className="btn btn-add"
-          data-testid={`add-cell-${type}`}
-          title={`Add a ${label} cell here`}
-          onClick={() => onAdd(type)}
-        >
-          + {label}
-        </button>
-      ))}
-    </div>
   );
 }

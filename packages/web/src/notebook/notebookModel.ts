@@ -1,4 +1,10 @@
-import type { Cell, CellInput, CellType } from '@spin/protocol';
+import {
+  canonicalJson,
+  cellTypeInfo,
+  type Cell,
+  type CellInput,
+  type CellType,
+} from '@spin/protocol';
 
 /**
  * Pure edits of a notebook's cell list and the Jupyter keyboard rules for moving on after a
@@ -14,13 +20,41 @@ export function newCellId(): string {
   return 'c' + s.slice(0, 16);
 }
 
+/** A new cell of `type`, with the source and parameters its cell type starts with. */
 export function emptyCell(type: CellType, id: string = newCellId()): Cell {
-  return { id, type, source: '', outputs: [], lastRun: null };
+  const defaults = cellTypeInfo(type)?.defaults;
+  const params =
+    defaults && Object.keys(defaults.params).length ? { params: { ...defaults.params } } : {};
+  return { id, type, source: defaults?.source ?? '', ...params, outputs: [], lastRun: null };
+}
+
+/** The editable part of one cell: optional fields only when set. */
+export function cellInput(c: Cell): CellInput {
+  return {
+    id: c.id,
+    type: c.type,
+    source: c.source,
+    ...(c.params !== undefined ? { params: c.params } : {}),
+    ...(c.connection ? { connection: c.connection } : {}),
+    ...(c.resultVar ? { resultVar: c.resultVar } : {}),
+    ...(c.timeRange ? { timeRange: c.timeRange } : {}),
+  };
 }
 
 /** The editable part of cells, as sent to `updateNotebook`. */
 export function cellInputs(cells: readonly Cell[]): CellInput[] {
-  return cells.map(({ id, type, source }) => ({ id, type, source }));
+  return cells.map(cellInput);
+}
+
+/** The fields of a cell the editor changes. */
+export type CellPatch = Partial<
+  Pick<Cell, 'source' | 'type' | 'params' | 'connection' | 'resultVar' | 'timeRange'>
+>;
+
+/** Switch a cell to another type: its parameters start over from the new type's defaults. */
+export function retypeCell(cell: Cell, type: CellType): CellPatch {
+  const defaults = cellTypeInfo(type)?.defaults.params ?? {};
+  return { type, params: Object.keys(defaults).length ? { ...defaults } : undefined };
 }
 
 export function insertCell(cells: readonly Cell[], index: number, cell: Cell): Cell[] {
@@ -33,12 +67,15 @@ export function removeCell(cells: readonly Cell[], id: string): Cell[] {
 }
 
 /** Apply a patch to one cell, keeping the identity of every other cell (cheap re-renders). */
-export function updateCell(
-  cells: readonly Cell[],
-  id: string,
-  patch: Partial<Pick<Cell, 'source' | 'type'>>,
-): Cell[] {
-  return cells.map((c) => (c.id === id ? { ...c, ...patch } : c));
+export function updateCell(cells: readonly Cell[], id: string, patch: CellPatch): Cell[] {
+  return cells.map((c) => {
+    if (c.id !== id) return c;
+    const next: Cell = { ...c, ...patch };
+    // A patch that clears an optional field removes it (undefined never reaches a save).
+    for (const [k, v] of Object.entries(patch))
+      if (v === undefined) delete next[k as keyof CellPatch];
+    return next;
+  });
 }
 
 /** Keyboard run modes: Shift+Enter, Ctrl/Cmd+Enter, Alt+Enter (Jupyter semantics). */
@@ -71,14 +108,13 @@ export function planAfterRun(
   return { insert: { index: index + 1, cell }, focusId: cell.id };
 }
 
-/** Whether two sets of cell inputs (and titles) are the same document content. */
+/** Whether two documents (title, settings, cell inputs) have the same content. */
 export function sameContent(
-  a: { title: string; cells: readonly CellInput[] },
-  b: { title: string; cells: readonly CellInput[] },
+  a: { title: string; settings?: unknown; cells: readonly CellInput[] },
+  b: { title: string; settings?: unknown; cells: readonly CellInput[] },
 ): boolean {
   if (a.title !== b.title || a.cells.length !== b.cells.length) return false;
-  return a.cells.every((c, i) => {
-    const d = b.cells[i]!;
-    return c.id === d.id && c.type === d.type && c.source === d.source;
-  });
+  // Canonical JSON: the server's jsonb does not keep object key order.
+  if (canonicalJson(a.settings ?? null) !== canonicalJson(b.settings ?? null)) return false;
+  return a.cells.every((c, i) => canonicalJson(c) === canonicalJson(b.cells[i]));
 }

@@ -1,16 +1,23 @@
 import { memo, useMemo } from 'react';
 import type { MimeBundle, Output } from '@spin/protocol';
 import { AnsiText } from './AnsiText';
+import { FrameView } from './FrameView';
+import { groupOutputs } from './frames';
 import { selectMime } from './mime';
 import { estimateHtmlHeight, frameDocument } from './htmlFrame';
 
-/** Renders one cell's outputs (nbformat output types). */
+/** Renders one cell's outputs (nbformat output types; SPIN frames grouped by result). */
 export const OutputList = memo(function OutputList({ outputs }: { outputs: readonly Output[] }) {
+  const groups = useMemo(() => groupOutputs(outputs), [outputs]);
   return (
     <>
-      {outputs.map((o, i) => (
-        <OutputItem key={i} output={o} />
-      ))}
+      {groups.map((g) =>
+        g.kind === 'frames' ? (
+          <FrameView key={g.index} frames={g.frames} />
+        ) : (
+          <OutputItem key={g.index} output={g.output} />
+        ),
+      )}
     </>
   );
 });

@@ -1,6 +1,6 @@
 /**
- * A minimal push → async-iterate queue: the shell's pipes push frames as they arrive, the
- * runtime pulls them with `for await`.
+ * A minimal push → async-iterate queue for processors that stream: event sources (a child's
+ * pipes, a socket) push frames as they arrive, the runtime pulls them with `for await`.
  */
 export class FrameQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import { kernelEnv } from '../kernels/kernelClient.js';
+import { processSandbox, type SandboxMode } from '../sandbox/bwrap.js';
+import type { ProcessorHost } from './types.js';
+
+/** Rows per frame when processors page large results. */
+export const DEFAULT_PAGE_ROWS = 5000;
+
+/**
+ * The {@link ProcessorHost} the runtime lends every processor: a child logger, fetch, the
+ * environment for child processes without the runtime's SPIN_* secrets, the sandbox wrapper
+ * (which hides SPIN_HOME: keys, pairing, other sessions) and paging limits.
+ */
+export function createProcessorHost(opts: {
+  logger: Logger;
+  sandbox: SandboxMode;
+  home: string;
+  env?: NodeJS.ProcessEnv;
+  pageRows?: number;
+}): ProcessorHost {
+  const sandbox = processSandbox(opts.sandbox, [opts.home]);
+  return {
+    logger: opts.logger.child({ component: 'processor' }),
+    fetch: globalThis.fetch,
+    env: kernelEnv(opts.env ?? process.env),
+    ...(sandbox ? { sandbox } : {}),
+    limits: { pageRows: opts.pageRows ?? DEFAULT_PAGE_ROWS },
+  };
+}
