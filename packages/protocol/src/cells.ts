@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CellStatusSchema, OutputSchema } from './outputs.js';
+import { StorableStringSchema } from './strings.js';
 
 /** Cell types the walking skeleton supports. Integration cells arrive as processors. */
 export const CellTypeSchema = z.enum(['markdown', 'python', 'shell']);
@@ -33,10 +34,13 @@ export const CellSchema = z.object({
 });
 export type Cell = z.infer<typeof CellSchema>;
 
-/** The editable part of a cell (what a client sends when saving). */
+/**
+ * The editable part of a cell (what a client sends when saving). Sources never hold NUL or
+ * unpaired surrogates: no kernel accepts them and the database could not store them.
+ */
 export const CellInputSchema = z.object({
   id: CellIdSchema,
   type: CellTypeSchema,
-  source: z.string().max(1_000_000),
+  source: StorableStringSchema.max(1_000_000),
 });
 export type CellInput = z.infer<typeof CellInputSchema>;

@@ -12,6 +12,9 @@ export * from './receipt.js';
 export * from './runtimeWs.js';
 export * from './api.js';
 export * from './processors/index.js';
+export * from './strings.js';
+export * from './jsonDepth.js';
+export * from './pairingGrant.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

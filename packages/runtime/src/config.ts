@@ -15,6 +15,8 @@ export const RuntimeConfigSchema = z.object({
   home: z.string().min(1).default('./.spin/runtime'),
   sandbox: z.enum(['none', 'bwrap']).default('none'),
   allowedOrigins: z.array(z.string()).default([]),
+  /** Bearer token `GET /metrics` requires; unset → /metrics answers 404 `metrics.disabled`. */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 /** Validated runtime configuration. `spinToken` is always set after {@link loadConfig}. */
@@ -27,6 +29,7 @@ const ENV_NAMES: Record<string, string> = {
   home: 'SPIN_HOME',
   sandbox: 'SPIN_SANDBOX',
   allowedOrigins: 'SPIN_ALLOWED_ORIGINS',
+  metricsToken: 'SPIN_METRICS_TOKEN',
   logLevel: 'LOG_LEVEL',
 };
 
@@ -51,6 +54,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('home', env.SPIN_HOME);
   set('sandbox', env.SPIN_SANDBOX);
   set('logLevel', env.LOG_LEVEL);
+  set('metricsToken', env.SPIN_METRICS_TOKEN);
   if (env.SPIN_ALLOWED_ORIGINS) {
     raw.allowedOrigins = env.SPIN_ALLOWED_ORIGINS.split(',')
       .map((s) => s.trim())

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import {
   generateEncryptionKey,
@@ -23,16 +26,22 @@ export { dbKinds, type DbKind } from './testDatabase.js';
 export interface TestServer {
   server: SpinServer;
   db: TestDatabase;
+  /** Folder holding the master key file (outside the data directory). */
+  configDir: string;
   logs: string[];
   close(): Promise<void>;
 }
 
+/** Token `/metrics` requires on servers started by {@link startTestServer}. */
+export const METRICS_TOKEN = 'metrics-token-0123456789';
+
 /** Build the app on a fresh database of `kind` (not listening; use inject). */
 export async function startTestServer(
   kind: DbKind,
-  overrides: { publicUrl?: string; webDir?: string } = {},
+  overrides: { publicUrl?: string; webDir?: string; metricsToken?: string | null } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase(kind);
+  const configDir = await mkdtemp(join(tmpdir(), 'spin-server-config-'));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -47,6 +56,9 @@ export async function startTestServer(
       databaseUrl: db.databaseUrl,
       logLevel: 'debug',
       webDir: overrides.webDir ?? `${db.dataDir}/no-web-ui`,
+      masterKeyFile: join(configDir, 'master.key'),
+      metricsToken:
+        overrides.metricsToken === null ? undefined : (overrides.metricsToken ?? METRICS_TOKEN),
       ...(overrides.publicUrl ? { publicUrl: overrides.publicUrl } : {}),
     },
   );
@@ -54,10 +66,12 @@ export async function startTestServer(
   return {
     server,
     db,
+    configDir,
     logs,
     async close() {
       await server.close();
       await db.drop();
+      await rm(configDir, { recursive: true, force: true });
     },
   };
 }

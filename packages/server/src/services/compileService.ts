@@ -72,7 +72,7 @@ export class CompileService {
         `session ${input.sid} is not a session of this notebook`,
       );
     }
-    const runtime = await this.runtimes.getRow(session.runtimeId);
+    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.workspaceId);
     const program = compileCell(input.cell);
     const iat = Math.floor(Date.now() / 1000);
     const claims: ProgramClaims = {
@@ -112,6 +112,7 @@ export class CompileService {
       await this.audit.append(
         {
           actor: actorId(grant.actor),
+          workspaceId: grant.workspaceId,
           action: 'program.compiled',
           subject: claims.jti,
           data: {
