@@ -51,10 +51,12 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes a browser reaches before it has a CSRF token; JSON-only, so forms cannot post them. */
 const CSRF_EXEMPT = new Set(['/api/v1/auth/signup', '/api/v1/auth/login']);
 
-/** A registered route: method(s) and URL pattern, as Fastify's `onRoute` reports it. */
+/** A registered route, as Fastify's `onRoute` reports it: method, URL pattern and schemas. */
 export interface RouteInfo {
   method: string;
   url: string;
+  /** The route's zod schemas (`body`, `params`, `querystring`, `response`), if any. */
+  schema: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -120,11 +122,15 @@ export async function buildApp(
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     clientErrorHandler: answerClientError,
+    // FST_ERR_BAD_URL (bad percent-encoding) and constraint errors skip the error handler
+    // unless routed here.
+    frameworkErrors: (err, request, reply) => handleError(err, request, reply),
   }) as unknown as FastifyInstance;
 
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    const schema = route.schema as Record<string, unknown> | undefined;
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema });
   });
 
   app.setValidatorCompiler(validatorCompiler);

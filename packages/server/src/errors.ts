@@ -66,7 +66,10 @@ export function normalizeError(err: unknown): SpinError {
   const fe = err as Partial<FastifyError> | undefined;
   if (fe && hasZodFastifySchemaValidationErrors(fe)) {
     const issues = fe.validation.map((v) => ({
-      path: `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+      path: `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`.replace(
+        /\.$/,
+        '',
+      ),
       message: v.message,
     }));
     const first = issues[0];

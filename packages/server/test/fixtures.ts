@@ -17,7 +17,9 @@ import {
   type WorkspaceRole,
 } from '@spin/protocol';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { sql } from 'drizzle-orm';
 import { createServer, loadConfig, type SpinServer } from '../src/index.js';
+import { workspacesRepository } from '../src/repositories/workspacesRepository.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from './testDatabase.js';
 
 export { dbKinds, type DbKind } from './testDatabase.js';
@@ -150,16 +152,36 @@ export async function addMember(
   return logIn(t, email, password);
 }
 
+/** Create another workspace directly in the database (no API for it yet: issue 7). */
+export async function createWorkspace(t: TestServer, name: string): Promise<string> {
+  const id = `ws_${name.toLowerCase().replace(/[^a-z0-9]/g, '')}_${Math.random().toString(36).slice(2, 8)}`;
+  await workspacesRepository.insert(t.server.services.database.db, { id, name });
+  return id;
+}
+
+/** The runtimes row of `id` exactly as stored (keys included), for "unchanged" assertions. */
+export async function runtimeRow(t: TestServer, id: string): Promise<unknown> {
+  const { rows } = (await t.server.services.database.db.execute(
+    sql`select * from runtimes where id = ${id}`,
+  )) as unknown as { rows: unknown[] };
+  return rows[0] ?? null;
+}
+
 /** The id of the admin's default workspace. */
 export async function defaultWorkspaceId(admin: TestClient): Promise<string> {
   const res = await admin.request('GET', '/api/v1/workspaces');
   return (res.json() as { id: string }[])[0]!.id;
 }
 
-/** Create a notebook with one python and one shell cell. */
-export async function createNotebook(client: TestClient, title = 'Incident 42') {
+/** Create a notebook with one python and one shell cell (default: in the first workspace). */
+export async function createNotebook(
+  client: TestClient,
+  title = 'Incident 42',
+  workspaceId?: string,
+) {
   const res = await client.request('POST', '/api/v1/notebooks', {
     title,
+    ...(workspaceId ? { workspaceId } : {}),
     cells: [
       { id: 'c1', type: 'python', source: 'print(1 + 1)' },
       { id: 'c2', type: 'shell', source: 'echo hi' },
@@ -191,13 +213,17 @@ export async function fakeRuntime(id = `rt_${Math.random().toString(36).slice(2,
   return { id, signing, encryption, identity } satisfies FakeRuntime;
 }
 
-/** Fake a runtime and register it as the admin. */
-export async function registerRuntime(admin: TestClient): Promise<FakeRuntime> {
+/** Fake a runtime and register it (default: in the caller's first workspace). */
+export async function registerRuntime(
+  client: TestClient,
+  workspaceId?: string,
+): Promise<FakeRuntime> {
   const rt = await fakeRuntime();
-  const res = await admin.request('POST', '/api/v1/runtimes', {
+  const res = await client.request('POST', '/api/v1/runtimes', {
     name: 'local',
     url: 'http://127.0.0.1:8888',
     identity: rt.identity,
+    ...(workspaceId ? { workspaceId } : {}),
   });
   if (res.statusCode !== 201) throw new Error(`register runtime failed: ${res.body}`);
   return rt;

@@ -72,8 +72,12 @@ function safeDbError(err: Error): Record<string, unknown> | null {
       ...(typeof pg.routine === 'string' ? { routine: pg.routine } : {}),
     };
   }
-  // The stack's first line repeats the message (parameters included): keep only the frames.
-  out.stack = (err.stack ?? '').split('\n').slice(1).join('\n');
+  // The stack starts with the message (parameters included, over several lines): keep only
+  // the frames.
+  out.stack = (err.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .join('\n');
   return out;
 }
 
