@@ -113,7 +113,7 @@ describe('pairing a runtime again', () => {
     });
     expect(h.logs.text).toContain('runtime re-paired');
     // the old UI origin is no longer allowed; the new one is
-    const old = await fetch(`${h.rt.url}/v1/identity`, { headers: { origin: ORIGIN } });
+    const old = await fetch(`${h.rt.url}/healthz`, { headers: { origin: ORIGIN } });
     expect(old.headers.get('access-control-allow-origin')).toBeNull();
 
     // the same grant again (now also signed by a key the runtime no longer trusts) is refused

@@ -94,7 +94,9 @@ export async function handleRequest(
     }
     // /v1/pair answers any origin, refusals included: the token is the protection, not the
     // origin, and a browser must be able to read why pairing failed (wrong token, bad body).
-    if (path === '/v1/pair') allowOrigin(req, res);
+    // /v1/identity too: it is public keys only, and a UI compares the fingerprint *before* it
+    // sends a pairing request, when its origin is not allowed yet.
+    if (path === '/v1/pair' || path === '/v1/identity') allowOrigin(req, res);
     else applyCors(req, res, ctx.pairing);
     const route = `${req.method ?? ''} ${path}`;
     if (route === 'GET /healthz') {
