@@ -182,6 +182,12 @@ describe('pairing a runtime from the web UI', () => {
     expect(await page.getByTestId('repair-confirm').textContent()).toContain(oldUrl);
     // nothing changed before the confirmation
     expect(await edgeRow.textContent()).toContain(oldFingerprint);
+    if (process.env.SPIN_SCREENSHOT_DIR) {
+      await page.screenshot({
+        path: path.join(process.env.SPIN_SCREENSHOT_DIR, 'runtimes-repair.png'),
+        fullPage: true,
+      });
+    }
     await page.getByTestId('repair-confirm-button').click();
     await expect
       .poll(() => page.getByTestId('pair-result').textContent())
