@@ -131,7 +131,12 @@ async function startDeployment(dir) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const server = spawn(process.execPath, [path.join(root, 'packages/server/dist/bin.js')], {
-    env: { ...base, PORT: String(serverPort), SPIN_DATA_DIR: path.join(dir, 'server') },
+    env: {
+      ...base,
+      PORT: String(serverPort),
+      SPIN_DATA_DIR: path.join(dir, 'server'),
+      SPIN_MASTER_KEY_FILE: path.join(dir, 'server-config', 'master.key'),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${serverPort}`;

@@ -8,7 +8,9 @@ Usage:
   spin start [--port 8080] [--runtime-port 8888] [--home .spin]
       Server, web UI and a local runtime paired to it, in one process.
   spin server      Only the control plane (env: PORT, DATABASE_URL, SPIN_DATA_DIR, …).
-  spin runtime     Only a runtime (env: PORT, SPIN_TOKEN, SPIN_HOME, …).
+  spin runtime [--unpair]
+      Only a runtime (env: PORT, SPIN_TOKEN, SPIN_HOME, …). --unpair first forgets the server
+      it was paired with, so it can be paired again with SPIN_TOKEN alone.
   spin help        This text.
 `;
 
@@ -24,7 +26,16 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'runtime': {
-      const { startRuntime } = await import('@spin/runtime');
+      const { loadConfig, resetPairing, startRuntime } = await import('@spin/runtime');
+      if (args.options.unpair === true) {
+        const { home } = loadConfig();
+        const had = resetPairing(home);
+        console.log(
+          had
+            ? `SPIN runtime in ${home}: pairing reset; pair it again with its SPIN_TOKEN`
+            : `SPIN runtime in ${home} was not paired`,
+        );
+      }
       const r = await startRuntime();
       console.log(`SPIN runtime listening on ${r.url} (fingerprint ${r.identity.fingerprint})`);
       return;

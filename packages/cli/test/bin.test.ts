@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,15 +36,10 @@ describe('the spin command', () => {
     const busy = (blocker.address() as net.AddressInfo).port;
     const home = await mkdtemp(path.join(os.tmpdir(), 'spin-bin-'));
     try {
-      const res = await spin([
-        'start',
-        '--port',
-        String(busy),
-        '--runtime-port',
-        '0',
-        '--home',
-        home,
-      ]);
+      const res = await spin(
+        ['start', '--port', String(busy), '--runtime-port', '0', '--home', home],
+        { SPIN_MASTER_KEY_FILE: path.join(home, 'config', 'master.key') },
+      );
       expect(res.code).toBe(1);
       expect(res.stderr).toContain(`port ${busy}`);
       expect(res.stderr).toContain('already in use');
@@ -57,5 +53,29 @@ describe('the spin command', () => {
     const res = await spin(['start', '--port', 'eighty']);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('must be a port number');
+  });
+
+  it('spin runtime --unpair forgets the server the runtime was paired with', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'spin-unpair-'));
+    const pairing = path.join(home, 'pairing.json');
+    await writeFile(pairing, '{"issuer":"http://old.test","jwks":{"keys":[]}}', { mode: 0o600 });
+    const child = spawn(process.execPath, [bin, 'runtime', '--unpair'], {
+      env: { ...process.env, SPIN_HOME: home, PORT: '0', LOG_LEVEL: 'warn' },
+    });
+    try {
+      let stdout = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          if (stdout.includes('listening on')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${stdout}`)));
+      });
+      expect(stdout).toContain('pairing reset');
+      expect(existsSync(pairing)).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

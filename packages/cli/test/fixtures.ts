@@ -12,15 +12,34 @@ export interface StackFixture {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<StackFixture> {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'spin-stack-'));
-  const spin = await startAll({ port: 0, runtimePort: 0, home, quiet: true });
+/** Token both tiers' `/metrics` require in stacks started here. */
+export const METRICS_TOKEN = 'stack-metrics-token-0123456789';
+
+/**
+ * Options every test stack uses: the master key in the stack's temp folder (never the user's
+ * ~/.config), metrics on with {@link METRICS_TOKEN}.
+ */
+export function stackOptions(home: string) {
+  return {
+    port: 0,
+    runtimePort: 0,
+    home,
+    quiet: true,
+    masterKeyFile: path.join(home, 'config', 'master.key'),
+    metricsToken: METRICS_TOKEN,
+  };
+}
+
+/** Start a stack in `home` (default: a new temp folder, removed by `close()`). */
+export async function startStack(existingHome?: string): Promise<StackFixture> {
+  const home = existingHome ?? (await mkdtemp(path.join(os.tmpdir(), 'spin-stack-')));
+  const spin = await startAll(stackOptions(home));
   return {
     spin,
     home,
     async close() {
       await spin.close();
-      await rm(home, { recursive: true, force: true });
+      if (!existingHome) await rm(home, { recursive: true, force: true });
     },
   };
 }

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError } from '@spin/client';
 import { type NotebookSession, type ServerApi } from '@spin/client';
 import { createNodeApi } from '@spin/client/node';
-import { openSession, signedUpApi, startStack, type StackFixture } from './fixtures.js';
+import {
+  METRICS_TOKEN,
+  openSession,
+  signedUpApi,
+  startStack,
+  type StackFixture,
+} from './fixtures.js';
 
 let stack: StackFixture;
 let api: ServerApi;
@@ -81,7 +87,11 @@ describe('the execution path through @spin/client (DESIGN.md §1)', () => {
       ]);
       // replaying the history asked the server once which receipts were missing (none were),
       // instead of re-posting every receipt
-      const metrics = await (await fetch(`${stack.spin.url}/metrics`)).text();
+      const metrics = await (
+        await fetch(`${stack.spin.url}/metrics`, {
+          headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        })
+      ).text();
       expect(metrics).not.toMatch(/spin_receipts_total\{result="receipt.duplicate"\}/);
       expect(metrics).toMatch(/spin_receipts_total\{result="accepted"\} 3/);
     } finally {

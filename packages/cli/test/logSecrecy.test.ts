@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotebookSession } from '@spin/client';
 import { NodeWebSocket, createNodeApi } from '@spin/client/node';
 import { startAll, type SpinInstance } from '../src/index.js';
-import { ADMIN } from './fixtures.js';
+import { ADMIN, METRICS_TOKEN, stackOptions } from './fixtures.js';
 
 // DESIGN.md / brief: SPIN_TOKEN, passwords, cookies and access tokens never appear in logs.
 // This drives both tiers at `trace` level through sign-up, login, a cell run and a receipt,
@@ -17,10 +17,7 @@ const lines: string[] = [];
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'spin-logs-'));
   spin = await startAll({
-    port: 0,
-    runtimePort: 0,
-    home,
-    quiet: true,
+    ...stackOptions(home),
     logLevel: 'trace',
     logDestination: { write: (line: string) => lines.push(line) },
   });
@@ -79,6 +76,11 @@ describe('logs of a whole SPIN', () => {
       headers: { cookie: `spin_session=${sessionCookie}` },
     });
 
+    for (const url of [`${spin.url}/metrics`, `${spin.runtime.url}/metrics`]) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(res.status).toBe(200);
+    }
+
     const log = lines.join('');
     expect(lines.length).toBeGreaterThan(20); // the capture works: requests were logged
     expect(log).toContain('/api/v1/auth/me');
@@ -94,6 +96,7 @@ describe('logs of a whole SPIN', () => {
       'access token': token,
       'access token signature': token.split('.')[2]!,
       'envelope ciphertext': compiled.envelope.split('.')[3]!,
+      'metrics token': METRICS_TOKEN,
     };
     for (const [name, value] of Object.entries(secrets)) {
       expect(value.length, name).toBeGreaterThan(10);

@@ -9,7 +9,9 @@ import {
   JwksSchema,
   NotebookSchema,
   NotebookSummarySchema,
+  PairGrantResponseSchema,
   PendingReceiptsResponseSchema,
+  RepairRuntimeResponseSchema,
   RuntimeSchema,
   ServerInfoSchema,
   SessionInfoSchema,
@@ -18,6 +20,7 @@ import {
   type CellInput,
   type NotebookSettings,
   type TimeRange,
+  type Jwks,
   type Output,
   type RuntimeIdentity,
 } from '@spin/protocol';
@@ -88,11 +91,42 @@ export class ServerApi {
   }
 
   // ---- runtimes
-  listRuntimes() {
-    return this.http.request('GET', '/api/v1/runtimes', z.array(RuntimeSchema));
+  /** Runtimes the caller may see; with `workspaceId`, those a notebook there can run on. */
+  listRuntimes(workspaceId?: string) {
+    const q = workspaceId ? `?workspaceId=${encodeURIComponent(workspaceId)}` : '';
+    return this.http.request('GET', `/api/v1/runtimes${q}`, z.array(RuntimeSchema));
   }
-  registerRuntime(body: { name: string; url: string; identity: RuntimeIdentity }) {
+  registerRuntime(body: {
+    name: string;
+    url: string;
+    identity: RuntimeIdentity;
+    workspaceId?: string;
+  }) {
     return this.http.request('POST', '/api/v1/runtimes', RuntimeSchema, body);
+  }
+  /** Replace a registered runtime's keys/URL; `expectedFingerprint` is the one shown to the user. */
+  repairRuntime(
+    id: string,
+    body: { expectedFingerprint: string; identity: RuntimeIdentity; url?: string; name?: string },
+  ) {
+    return this.http.request(
+      'POST',
+      `/api/v1/runtimes/${encodeURIComponent(id)}/repair`,
+      RepairRuntimeResponseSchema,
+      body,
+    );
+  }
+  /** A short-lived grant that lets an already paired runtime be paired again. */
+  pairGrant(
+    id: string,
+    body: { allowedOrigins: string[]; server?: { issuer: string; jwks: Jwks } },
+  ) {
+    return this.http.request(
+      'POST',
+      `/api/v1/runtimes/${encodeURIComponent(id)}/pair-grant`,
+      PairGrantResponseSchema,
+      body,
+    );
   }
   serverInfo() {
     return this.http.request('GET', '/api/v1/server', ServerInfoSchema);

@@ -3,7 +3,9 @@ import { CellInputSchema, CellSchema } from './cells.js';
 import { NotebookSettingsSchema } from './notebookSettings.js';
 import { DEFAULT_TIME_RANGE, TimeRangeSchema } from './timeRange.js';
 import { OutputSchema } from './outputs.js';
-import { RuntimeIdentitySchema } from './runtimeWs.js';
+import { JwksSchema } from './keys.js';
+import { FingerprintSchema, RuntimeIdentitySchema } from './runtimeWs.js';
+import { ResourceIdSchema, StorableStringSchema } from './strings.js';
 
 /**
  * REST API v1 request/response schemas shared by server (validation, OpenAPI) and client.
@@ -17,7 +19,7 @@ export const PasswordSchema = z.string().min(8, 'passwords have at least 8 chara
 export const SignupRequestSchema = z.object({
   email: EmailSchema,
   password: PasswordSchema,
-  name: z.string().trim().min(1).max(200),
+  name: StorableStringSchema.trim().min(1).max(200),
 });
 export const LoginRequestSchema = z.object({
   email: EmailSchema,
@@ -69,11 +71,11 @@ export const NotebookSchema = NotebookSummarySchema.extend({
 });
 export type Notebook = z.infer<typeof NotebookSchema>;
 
-export const NotebookTitleSchema = z.string().trim().min(1).max(300);
+export const NotebookTitleSchema = StorableStringSchema.trim().min(1).max(300);
 
 export const CreateNotebookRequestSchema = z.object({
   title: NotebookTitleSchema,
-  workspaceId: z.string().optional(),
+  workspaceId: ResourceIdSchema.optional(),
   cells: z.array(CellInputSchema).max(2000).optional(),
   settings: NotebookSettingsSchema.optional(),
 });
@@ -88,6 +90,8 @@ export const UpdateNotebookRequestSchema = z.object({
 // ---- runtimes ----------------------------------------------------------------------------
 export const RuntimeSchema = z.object({
   id: z.string(),
+  /** The workspace the runtime belongs to; only its members (and org admins) may use it. */
+  workspaceId: z.string(),
   name: z.string(),
   url: z.string(),
   fingerprint: z.string(),
@@ -95,19 +99,58 @@ export const RuntimeSchema = z.object({
 });
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
+const RuntimeNameSchema = StorableStringSchema.trim().min(1).max(200);
+const RuntimeUrlSchema = StorableStringSchema.url().max(512);
+const OriginsSchema = z.array(StorableStringSchema.url().max(512)).max(32);
+
+/**
+ * `POST /runtimes`: register a newly paired runtime in a workspace (default: the caller's
+ * first). A runtime id that is already registered is `409 runtime.already_registered`: keys
+ * and URL change only through an explicit re-pair.
+ */
 export const RegisterRuntimeRequestSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  url: z.string().url().max(512),
+  name: RuntimeNameSchema,
+  url: RuntimeUrlSchema,
+  workspaceId: ResourceIdSchema.optional(),
   identity: RuntimeIdentitySchema,
 });
+
+/**
+ * `POST /runtimes/:id/repair`: replace a registered runtime's keys and/or URL. The caller
+ * states the fingerprint it expects the server to hold now; a different one is
+ * `409 runtime.fingerprint_mismatch` and changes nothing.
+ */
+export const RepairRuntimeRequestSchema = z.object({
+  expectedFingerprint: FingerprintSchema,
+  identity: RuntimeIdentitySchema,
+  url: RuntimeUrlSchema.optional(),
+  name: RuntimeNameSchema.optional(),
+});
+export const RepairRuntimeResponseSchema = z.object({
+  runtime: RuntimeSchema,
+  previousFingerprint: z.string(),
+  previousUrl: z.string(),
+});
+export type RepairRuntimeResponse = z.infer<typeof RepairRuntimeResponseSchema>;
+
+/**
+ * `POST /runtimes/:id/pair-grant`: a short-lived pairing grant for pairing the (already paired)
+ * runtime again — with this server (default) or with the server named in `server`.
+ */
+export const PairGrantRequestSchema = z.object({
+  allowedOrigins: OriginsSchema.default([]),
+  server: z.object({ issuer: StorableStringSchema.min(1).max(512), jwks: JwksSchema }).optional(),
+});
+export const PairGrantResponseSchema = z.object({ grant: z.string(), expiresAt: z.string() });
+export type PairGrantResponse = z.infer<typeof PairGrantResponseSchema>;
 
 /** The server's identity as a runtime needs it for pairing. */
 export const ServerInfoSchema = z.object({ issuer: z.string(), version: z.string() });
 
 // ---- sessions, compile, receipts --------------------------------------------------------
 export const CreateSessionRequestSchema = z.object({
-  notebookId: z.string(),
-  runtimeId: z.string(),
+  notebookId: ResourceIdSchema,
+  runtimeId: ResourceIdSchema,
 });
 export const ExecSessionSchema = z.object({
   sid: z.string(),
@@ -125,7 +168,7 @@ export const AccessTokenResponseSchema = z.object({
 export type AccessTokenResponse = z.infer<typeof AccessTokenResponseSchema>;
 
 export const CompileRequestSchema = z.object({
-  sid: z.string(),
+  sid: ResourceIdSchema,
   cell: CellInputSchema,
   /** The notebook's time range as the client has it (default: the last hour). */
   timeRange: TimeRangeSchema.optional(),
@@ -150,7 +193,7 @@ export const SubmitReceiptResponseSchema = z.object({
 
 /** Which of these programs of a session still lack a recorded receipt (one call per reload). */
 export const PendingReceiptsRequestSchema = z.object({
-  jtis: z.array(z.string().min(1).max(128)).max(1000),
+  jtis: z.array(ResourceIdSchema).max(1000),
 });
 export const PendingReceiptsResponseSchema = z.object({ pending: z.array(z.string()) });
 
@@ -158,6 +201,8 @@ export const AuditEntrySchema = z.object({
   seq: z.number().int(),
   at: z.string(),
   actor: z.string().nullable(),
+  /** Workspace the entry belongs to; null for org-level entries (logins), admin-only. */
+  workspaceId: z.string().nullable(),
   action: z.string(),
   subject: z.string().nullable(),
   data: z.record(z.string(), z.unknown()),

@@ -3,6 +3,7 @@ import { ResultVarSchema } from './cellResult.js';
 import { CellStatusSchema, OutputSchema } from './outputs.js';
 import { cellTypeInfo } from './processors/cellTypes.js';
 import { TimeRangeSchema } from './timeRange.js';
+import { isStorableString, StorableStringSchema, UNSTORABLE_MESSAGE } from './strings.js';
 
 /**
  * A cell's type: a built-in (`markdown`, `python` — any Jupyter kernel) or the cell type of a
@@ -64,26 +65,36 @@ export type Cell = z.infer<typeof CellSchema>;
  * The editable part of a cell (what a client sends when saving or compiling): the type must be
  * known and `params` must satisfy the type's parameter schema.
  */
-export const CellInputSchema = z.object(cellFields).superRefine((cell, ctx) => {
-  const info = cellTypeInfo(cell.type);
-  if (!info) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['type'],
-      message: `unknown cell type "${cell.type}" (this server has no such processor)`,
-    });
-    return;
-  }
-  if (cell.params === undefined) return;
-  const parsed = info.paramsSchema.safeParse(cell.params);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+export const CellInputSchema = z
+  .object({
+    ...cellFields,
+    // Sources are stored as text: no NUL or unpaired surrogates (no kernel accepts them either).
+    source: StorableStringSchema.max(1_000_000),
+  })
+  .superRefine((cell, ctx) => {
+    if (cell.params !== undefined && !isStorableString(JSON.stringify(cell.params))) {
+      ctx.addIssue({ code: 'custom', path: ['params'], message: UNSTORABLE_MESSAGE });
+      return;
+    }
+    const info = cellTypeInfo(cell.type);
+    if (!info) {
       ctx.addIssue({
         code: 'custom',
-        path: ['params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-        message: issue.message,
+        path: ['type'],
+        message: `unknown cell type "${cell.type}" (this server has no such processor)`,
       });
+      return;
     }
-  }
-});
+    if (cell.params === undefined) return;
+    const parsed = info.paramsSchema.safeParse(cell.params);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+          message: issue.message,
+        });
+      }
+    }
+  });
 export type CellInput = z.infer<typeof CellInputSchema>;

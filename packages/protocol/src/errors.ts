@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   'request.too_large': 413,
   'request.unsupported_media_type': 415,
   'request.rate_limited': 429,
+  'request.too_deep': 400,
+  'request.bad_url': 400,
   'internal.error': 500,
   // authentication / authorization
   'auth.unauthenticated': 401,
@@ -45,6 +47,10 @@ export const ERROR_STATUS = {
   'runtime.kernel_failed': 500,
   'runtime.kernel_not_found': 404,
   'runtime.unknown_runtime': 404,
+  'runtime.already_registered': 409,
+  'runtime.fingerprint_mismatch': 409,
+  'runtime.already_paired': 409,
+  'runtime.pairing_grant_invalid': 403,
   // receipts and audit
   'receipt.malformed': 400,
   'receipt.signature_invalid': 400,
@@ -79,6 +85,8 @@ export const ERROR_STATUS = {
   'processor.timeout': 504,
   'processor.unavailable': 503,
   'processor.upstream_error': 502,
+  // operations
+  'metrics.disabled': 404,
 } as const;
 
 /** Every stable error code. */

@@ -19,6 +19,9 @@ export * from './processors/index.js';
 export * from './terminalText.js';
 export * from './blobs.js';
 export * from './notebookSettings.js';
+export * from './strings.js';
+export * from './jsonDepth.js';
+export * from './pairingGrant.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { z } from 'zod';
 import { sha256Hex } from './canonicalJson.js';
+import { StorableStringSchema } from './strings.js';
 
 /** Algorithms SPIN accepts anywhere; nothing else is ever negotiated (no `none`, no HMAC). */
 export const SIGNING_ALG = 'EdDSA';
@@ -12,10 +13,14 @@ export const PublicJwkSchema = z
   .object({
     kty: z.literal('OKP'),
     crv: z.enum(['Ed25519', 'X25519']),
-    x: z.string().min(40).max(50),
-    kid: z.string().min(1).max(128),
-    alg: z.string().optional(),
-    use: z.string().optional(),
+    x: z
+      .string()
+      .min(40)
+      .max(50)
+      .regex(/^[A-Za-z0-9_-]+$/, 'x is base64url'),
+    kid: StorableStringSchema.min(1).max(128),
+    alg: StorableStringSchema.max(64).optional(),
+    use: StorableStringSchema.max(64).optional(),
   })
   .loose()
   .refine((k) => !('d' in k), 'a public key must not contain private material ("d")');
@@ -64,13 +69,19 @@ export async function importKey(jwk: JWK, alg: string): Promise<CryptoKey> {
 }
 
 /**
- * Human-comparable fingerprint of a runtime's identity: SHA-256 over both public key
- * thumbprints, shown as `SHA256:` + 16 colon-separated hex pairs (first 128 bits).
+ * Human-comparable fingerprint of a runtime's identity: SHA-256 over both public keys' RFC 7638
+ * thumbprints, shown as `SHA256:` + 16 colon-separated hex pairs (first 128 bits). The
+ * thumbprints are computed from the key material, never taken from `kid`, so a relayed identity
+ * cannot pair other keys with a known fingerprint.
  */
 export async function runtimeFingerprint(
   signing: PublicJwk,
   encryption: PublicJwk,
 ): Promise<string> {
-  const hex = await sha256Hex(`${signing.kid}.${encryption.kid}`);
+  const [s, e] = await Promise.all([
+    calculateJwkThumbprint(signing as JWK, 'sha256'),
+    calculateJwkThumbprint(encryption as JWK, 'sha256'),
+  ]);
+  const hex = await sha256Hex(`${s}.${e}`);
   return 'SHA256:' + (hex.slice(0, 32).match(/../g) ?? []).join(':');
 }

@@ -4,6 +4,7 @@ import { canonicalJson, sha256Hex } from './canonicalJson.js';
 import { SpinError } from './errors.js';
 import { SIGNING_ALG, importKey, type PublicJwk } from './keys.js';
 import { CellStatusSchema, type Output } from './outputs.js';
+import { ResourceIdSchema } from './strings.js';
 
 /**
  * Execution receipts (DESIGN.md §1 step 7): signed by the runtime's Ed25519 key, relayed by
@@ -11,17 +12,22 @@ import { CellStatusSchema, type Output } from './outputs.js';
  */
 export const RECEIPT_TYP = 'spin-receipt+jwt';
 
+/**
+ * Claims of a receipt. Ids are {@link ResourceIdSchema}s and times ISO 8601: a receipt is read
+ * (peeked) before its signature can be checked, so nothing in it may reach a query or a Date
+ * unvalidated.
+ */
 export const ReceiptClaimsSchema = z.object({
   /** Runtime id. */
-  iss: z.string(),
-  jti: z.string(),
-  cell: z.string(),
-  sid: z.string(),
-  sub: z.string(),
-  notebook: z.string(),
+  iss: ResourceIdSchema,
+  jti: ResourceIdSchema,
+  cell: ResourceIdSchema,
+  sid: ResourceIdSchema,
+  sub: ResourceIdSchema,
+  notebook: ResourceIdSchema,
   status: CellStatusSchema,
-  startedAt: z.string(),
-  endedAt: z.string(),
+  startedAt: z.iso.datetime({ offset: true }),
+  endedAt: z.iso.datetime({ offset: true }),
   seqFirst: z.number().int().nonnegative(),
   seqLast: z.number().int().nonnegative(),
   outputCount: z.number().int().nonnegative(),

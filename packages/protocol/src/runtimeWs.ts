@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JwksSchema, PublicJwkSchema } from './keys.js';
 import { JournalEventSchema } from './journal.js';
 import { SessionPermissionSchema } from './accessToken.js';
+import { ResourceIdSchema, StorableStringSchema } from './strings.js';
 
 /** WebSocket subprotocol of the runtime (`GET /v1/ws`). */
 export const RUNTIME_SUBPROTOCOL = 'spin.runtime.v1';
@@ -60,19 +61,29 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type RuntimeMessage = z.infer<typeof RuntimeMessageSchema>;
 
+/** A runtime key fingerprint as runtimes print it: `SHA256:` + 16 hex pairs. */
+export const FingerprintSchema = z
+  .string()
+  .regex(/^SHA256:([0-9a-f]{2}:){15}[0-9a-f]{2}$/, 'fingerprints look like SHA256:1f:2e:…');
+
 /** `GET /v1/identity` — public, unauthenticated. */
 export const RuntimeIdentitySchema = z.object({
-  runtimeId: z.string().min(1).max(128),
-  version: z.string(),
-  fingerprint: z.string(),
+  runtimeId: ResourceIdSchema,
+  version: StorableStringSchema.max(64),
+  fingerprint: FingerprintSchema,
   keys: z.object({ signing: PublicJwkSchema, encryption: PublicJwkSchema }),
   paired: z.boolean(),
 });
 export type RuntimeIdentity = z.infer<typeof RuntimeIdentitySchema>;
 
-/** `POST /v1/pair` body (authorised by `Authorization: Bearer <SPIN_TOKEN>`). */
+/**
+ * `POST /v1/pair` body (authorised by `Authorization: Bearer <SPIN_TOKEN>`). A runtime that is
+ * already paired also needs `grant`: a pairing grant from the server it is paired with (see
+ * pairingGrant.ts).
+ */
 export const PairRequestSchema = z.object({
-  server: z.object({ issuer: z.string().min(1).max(512), jwks: JwksSchema }),
-  allowedOrigins: z.array(z.string().url().max(512)).max(32).default([]),
+  server: z.object({ issuer: StorableStringSchema.min(1).max(512), jwks: JwksSchema }),
+  allowedOrigins: z.array(StorableStringSchema.url().max(512)).max(32).default([]),
+  grant: z.string().min(1).max(8192).optional(),
 });
 export type PairRequest = z.infer<typeof PairRequestSchema>;

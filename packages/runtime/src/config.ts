@@ -66,6 +66,8 @@ export const RuntimeConfigSchema = z.object({
   home: z.string().min(1).default('./.spin/runtime'),
   sandbox: z.enum(['none', 'bwrap']).default('none'),
   allowedOrigins: z.array(z.string()).default([]),
+  /** Bearer token `GET /metrics` requires; unset → /metrics answers 404 `metrics.disabled`. */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Journals and blobs older than this are deleted (ms). */
   journalMaxAgeMs: DurationSchema.default(30 * 8.64e7),
@@ -90,6 +92,7 @@ const ENV_NAMES: Record<string, string> = {
   home: 'SPIN_HOME',
   sandbox: 'SPIN_SANDBOX',
   allowedOrigins: 'SPIN_ALLOWED_ORIGINS',
+  metricsToken: 'SPIN_METRICS_TOKEN',
   logLevel: 'LOG_LEVEL',
   journalMaxAgeMs: 'SPIN_JOURNAL_MAX_AGE',
   journalMaxBytes: 'SPIN_JOURNAL_MAX_BYTES',
@@ -123,6 +126,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     if (key.startsWith('journal') || key.startsWith('output')) set(key, env[name]);
   }
+  set('metricsToken', env.SPIN_METRICS_TOKEN);
   if (env.SPIN_ALLOWED_ORIGINS) {
     raw.allowedOrigins = env.SPIN_ALLOWED_ORIGINS.split(',')
       .map((s) => s.trim())

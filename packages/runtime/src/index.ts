@@ -9,7 +9,7 @@ import { RuntimeMetrics } from './metrics.js';
 import { createProcessorHost } from './processors/host.js';
 import { ProcessorRegistry } from './processors/registry.js';
 import { loadIdentity, publicIdentity } from './security/identity.js';
-import { PairingStore } from './security/pairing.js';
+import { PairingStore, type Pairing } from './security/pairing.js';
 import { ReplayCache } from './security/replayCache.js';
 import { SessionManager } from './sessions/sessionManager.js';
 
@@ -23,6 +23,7 @@ export {
 export { findKernelSpec, type KernelSpec } from './kernels/kernelspec.js';
 export { KernelManager, type KernelInfo } from './kernels/kernelManager.js';
 export { SessionManager } from './sessions/sessionManager.js';
+export { pairingFile, resetPairing, type Pairing } from './security/pairing.js';
 export type {
   ProcessorFactory,
   ProcessorFrame,
@@ -51,6 +52,13 @@ export interface RuntimeHandle {
   readonly identity: RuntimeIdentity;
   /** The pairing secret (from SPIN_TOKEN or `$SPIN_HOME/spin-token`). */
   spinToken: string;
+  /** The server this runtime is paired with (public keys, issuer, origins), or null. */
+  readonly pairing: Pairing | null;
+  /**
+   * Forget the pairing in-process — for the operator of this process only (`spin start` when
+   * its server's state was wiped): the next pairing then needs only SPIN_TOKEN.
+   */
+  resetPairing(): void;
   /** Kernels ever started, with per-kernel execute_request counts. */
   kernels: KernelManager;
   sessions: SessionManager;
@@ -135,6 +143,13 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       return publicIdentity(keys, pairing.paired);
     },
     spinToken: config.spinToken,
+    get pairing() {
+      return pairing.pairing;
+    },
+    resetPairing() {
+      pairing.unpair();
+      logger.warn('pairing reset by the operator; the next pairing needs only SPIN_TOKEN');
+    },
     kernels,
     sessions,
     logger,

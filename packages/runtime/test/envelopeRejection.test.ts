@@ -8,7 +8,7 @@ import {
   importKey,
   type ProgramClaims,
 } from '@spin/protocol';
-import { TestClient, startPaired, type Harness } from './fixtures.js';
+import { METRICS_TOKEN, TestClient, startPaired, type Harness } from './fixtures.js';
 
 describe('programs the runtime must refuse (and never run)', () => {
   let h: Harness;
@@ -34,7 +34,7 @@ describe('programs the runtime must refuse (and never run)', () => {
   }
 
   beforeAll(async () => {
-    h = await startPaired();
+    h = await startPaired({ metricsToken: METRICS_TOKEN });
     client = await TestClient.session(h.rt.url, await h.server.token());
     // one legitimate run, so a kernel is live and would receive anything that slipped through
     await client.run(await h.server.python('x = 1'));
@@ -166,7 +166,9 @@ describe('programs the runtime must refuse (and never run)', () => {
   });
 
   it('counts rejections by code in /metrics', async () => {
-    const text = await (await fetch(`${h.rt.url}/metrics`)).text();
+    const text = await (
+      await fetch(`${h.rt.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     expect(text).toMatch(/spin_runtime_envelope_rejections_total\{code="envelope.replayed"\} 1/);
     expect(text).toMatch(/spin_runtime_executions_total\{status="ok"\} 2/);
     expect(text).toMatch(/spin_runtime_active_kernels 1/);

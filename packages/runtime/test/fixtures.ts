@@ -37,6 +37,8 @@ export class LogCapture extends Writable {
 }
 
 export const ISSUER = 'http://server.test';
+/** A metrics token for runtimes that serve `/metrics` in tests. */
+export const METRICS_TOKEN = 'runtime-metrics-token-0123';
 export const ORIGIN = 'http://ui.test';
 
 /** A fake control plane built from protocol functions: signs tokens and seals programs. */

@@ -67,12 +67,18 @@ describe('runtime HTTP and WebSocket boundary', () => {
   });
 
   it('answers CORS only for allowed origins, and pairing preflights for any', async () => {
-    const ok = await fetch(`${h.rt.url}/v1/identity`, { headers: { origin: ORIGIN } });
+    const ok = await fetch(`${h.rt.url}/healthz`, { headers: { origin: ORIGIN } });
     expect(ok.headers.get('access-control-allow-origin')).toBe(ORIGIN);
-    const evil = await fetch(`${h.rt.url}/v1/identity`, {
+    const evil = await fetch(`${h.rt.url}/healthz`, {
       headers: { origin: 'http://evil.test' },
     });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    // the public identity is readable from any page: a UI compares the fingerprint before it
+    // sends the pairing request (it holds only public keys)
+    const identity = await fetch(`${h.rt.url}/v1/identity`, {
+      headers: { origin: 'http://new-ui.test' },
+    });
+    expect(identity.headers.get('access-control-allow-origin')).toBe('http://new-ui.test');
     const pre = await fetch(`${h.rt.url}/v1/pair`, {
       method: 'OPTIONS',
       headers: {
@@ -91,7 +97,7 @@ describe('runtime HTTP and WebSocket boundary', () => {
     expect(bad.headers.get('access-control-allow-origin')).toBe('http://new-ui.test');
     expect(await bad.json()).toMatchObject({ error: { code: 'auth.token_invalid' } });
     expect(h.rt.identity.paired).toBe(true);
-    const stillRefused = await fetch(`${h.rt.url}/v1/identity`, {
+    const stillRefused = await fetch(`${h.rt.url}/healthz`, {
       headers: { origin: 'http://new-ui.test' },
     });
     expect(stillRefused.headers.get('access-control-allow-origin')).toBeNull();

@@ -1,7 +1,15 @@
-import { timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
-import { CSRF_HEADER, SESSION_COOKIE, SPIN_VERSION, SpinError } from '@spin/protocol';
+import {
+  CSRF_HEADER,
+  jsonTextDepth,
+  MAX_BODY_DEPTH,
+  SESSION_COOKIE,
+  SPIN_VERSION,
+  SpinError,
+} from '@spin/protocol';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -13,6 +21,7 @@ import type { ServerConfig } from './config.js';
 import { handleError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { UserActor } from './policies/actor.js';
+import { sameSecret } from './security/sameSecret.js';
 import { authRoutes } from './routes/authRoutes.js';
 import { auditRoutes } from './routes/auditRoutes.js';
 import { notebookRoutes } from './routes/notebookRoutes.js';
@@ -42,10 +51,53 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes a browser reaches before it has a CSRF token; JSON-only, so forms cannot post them. */
 const CSRF_EXEMPT = new Set(['/api/v1/auth/signup', '/api/v1/auth/login']);
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/** A registered route, as Fastify's `onRoute` reports it: method, URL pattern and schemas. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  /** The route's zod schemas (`body`, `params`, `querystring`, `response`), if any. */
+  schema: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * Parse a JSON body. Its nesting depth is checked first, by a linear scan, so a 10,000-deep
+ * body is a 400 `request.too_deep` before anything recursive (validation, canonical JSON,
+ * serialisation) touches it.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  if (jsonTextDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+    throw new SpinError(
+      'request.too_deep',
+      `request body is nested deeper than ${MAX_BODY_DEPTH} levels`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new SpinError('request.malformed_json', 'request body is not valid JSON');
+  }
+}
+
+/**
+ * Answer a request Node's HTTP parser refused (bad request line, NUL in a header, headers too
+ * large) in the one error shape, then close the connection.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy(err);
+    return;
+  }
+  const spin =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new SpinError('request.too_large', 'request headers are too large')
+      : new SpinError('request.invalid', 'the HTTP request is malformed');
+  const body = JSON.stringify(spin.toJSON());
+  socket.end(
+    `HTTP/1.1 ${spin.status} ${STATUS_CODES[spin.status] ?? ''}\r\n` +
+      'connection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /** Everything an app instance needs. */
@@ -56,15 +108,30 @@ export interface AppContext {
   logger: Logger;
 }
 
-/** Build the Fastify app (routes, hooks, error handling) without listening. */
-export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+/**
+ * Build the Fastify app (routes, hooks, error handling) without listening. `routes` lists
+ * every route as it is registered (tests walk it: a new route is covered automatically).
+ */
+export async function buildApp(
+  ctx: AppContext,
+): Promise<{ app: FastifyInstance; routes: readonly RouteInfo[] }> {
   const { services, metrics } = ctx;
   const app = Fastify({
     loggerInstance: ctx.logger,
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    clientErrorHandler: answerClientError,
+    // FST_ERR_BAD_URL (bad percent-encoding) and constraint errors skip the error handler
+    // unless routed here.
+    frameworkErrors: (err, request, reply) => handleError(err, request, reply),
   }) as unknown as FastifyInstance;
+
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as Record<string, unknown> | undefined;
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema });
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -73,12 +140,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   // JSON only: no text/plain or form parsers, so a cross-site form post cannot reach a route.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new SpinError('request.malformed_json', 'request body is not valid JSON'));
+      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+    } catch (err) {
+      done(err as Error);
     }
   });
 
@@ -104,7 +169,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     if (!request.session || !STATE_CHANGING.has(request.method)) return;
     if (CSRF_EXEMPT.has(request.url.split('?')[0] ?? '')) return;
     const sent = request.headers[CSRF_HEADER];
-    if (typeof sent !== 'string' || !sameToken(sent, request.session.csrfToken)) {
+    if (typeof sent !== 'string' || !sameSecret(sent, request.session.csrfToken)) {
       throw new SpinError('auth.csrf_failed', `missing or wrong ${CSRF_HEADER} header`);
     }
   });
@@ -149,5 +214,5 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(sessionRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });
   await registerWebUi(app, ctx.config.webDir);
-  return app;
+  return { app, routes };
 }

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WEB_DIR, loadConfig } from './config.js';
 
@@ -14,6 +16,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
     });
     expect(c.dataDir).toMatch(/\.spin\/server$/);
+    expect(c.masterKeyFile).toBe(join(homedir(), '.config', 'spin', 'master.key'));
+    expect(c.metricsToken).toBeUndefined();
     expect(DEFAULT_WEB_DIR).toMatch(/packages\/web\/dist$/);
   });
 
@@ -22,6 +26,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ SPIN_PUBLIC_URL: 'https://spin.example.com/' }).publicUrl).toBe(
       'https://spin.example.com',
     );
+  });
+
+  it('keeps the master key file outside the data directory', () => {
+    const env = { SPIN_DATA_DIR: '/var/lib/spin', XDG_CONFIG_HOME: '/etc/xdg' };
+    expect(loadConfig(env).masterKeyFile).toBe('/etc/xdg/spin/master.key');
+    expect(
+      loadConfig({ ...env, SPIN_MASTER_KEY_FILE: '/run/secrets/spin.key' }).masterKeyFile,
+    ).toBe('/run/secrets/spin.key');
   });
 
   it('names the variable that is wrong', () => {
@@ -33,5 +45,6 @@ describe('loadConfig', () => {
       /SPIN_MASTER_KEY: must be 32 bytes/,
     );
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ SPIN_METRICS_TOKEN: 'short' })).toThrow(/SPIN_METRICS_TOKEN/);
   });
 });

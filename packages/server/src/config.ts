@@ -1,5 +1,6 @@
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Default location of the built web UI: `packages/web/dist` next to this package. */
@@ -20,6 +21,10 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  SPIN_MASTER_KEY_FILE: z.string().min(1).optional(),
+  XDG_CONFIG_HOME: z.string().min(1).optional(),
+  /** Bearer token `GET /metrics` requires; unset → /metrics answers 404 `metrics.disabled`. */
+  SPIN_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SPIN_PUBLIC_URL: z
     .string()
     .url()
@@ -38,8 +43,16 @@ export interface ServerConfig {
   /** `null` → embedded PGlite in `<dataDir>/db`. */
   databaseUrl: string | null;
   dataDir: string;
-  /** Base64 master key; undefined → `<dataDir>/master.key` (generated on first start). */
+  /** Base64 master key; undefined → the key in {@link masterKeyFile}. */
   masterKey: string | undefined;
+  /**
+   * Key file used when `masterKey` is unset (generated on first start): `SPIN_MASTER_KEY_FILE`,
+   * default `$XDG_CONFIG_HOME/spin/master.key` (`~/.config/spin/master.key`) — outside the data
+   * directory, so one read of the data directory never yields the database and its key.
+   */
+  masterKeyFile: string;
+  /** Token `GET /metrics` requires (`Authorization: Bearer …`); undefined → /metrics is off. */
+  metricsToken: string | undefined;
   /** Public URL of the server; the JWT issuer. */
   publicUrl: string;
   webDir: string;
@@ -73,6 +86,12 @@ export function loadConfig(
       overrides.databaseUrl !== undefined ? overrides.databaseUrl : (e.DATABASE_URL ?? null),
     dataDir: resolve(overrides.dataDir ?? e.SPIN_DATA_DIR),
     masterKey: overrides.masterKey ?? e.SPIN_MASTER_KEY,
+    masterKeyFile: resolve(
+      overrides.masterKeyFile ??
+        e.SPIN_MASTER_KEY_FILE ??
+        join(e.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'spin', 'master.key'),
+    ),
+    metricsToken: overrides.metricsToken ?? e.SPIN_METRICS_TOKEN,
     publicUrl: (overrides.publicUrl ?? e.SPIN_PUBLIC_URL ?? `http://localhost:${port}`).replace(
       /\/+$/,
       '',

@@ -5,6 +5,7 @@ import {
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
+import { dbErrorToSpin } from './db/dbErrors.js';
 
 /** Fastify's own error codes (FST_ERR_*) mapped to SPIN codes. */
 const FASTIFY_CODES: Record<string, () => SpinError> = {
@@ -18,8 +19,31 @@ const FASTIFY_CODES: Record<string, () => SpinError> = {
     new SpinError('request.unsupported_media_type', 'send the request body as application/json'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     new SpinError('request.invalid', 'content-length does not match the body'),
+  FST_ERR_CTP_EMPTY_TYPE: () =>
+    new SpinError('request.unsupported_media_type', 'the content-type header is empty'),
+  FST_ERR_CTP_INVALID_TYPE: () =>
+    new SpinError('request.unsupported_media_type', 'the content-type header is not valid'),
+  FST_ERR_BAD_URL: () =>
+    new SpinError('request.bad_url', 'the request URL is not valid (bad percent-encoding?)'),
   FST_ERR_NOT_FOUND: () => new SpinError('request.not_found', 'no such route'),
 };
+
+/**
+ * Any other client error Fastify raises (FST_ERR_* with a 4xx status), by status — so a code
+ * Fastify adds later still answers in the one shape with a stable code.
+ */
+function fastifyClientError(fe: Partial<FastifyError>): SpinError | null {
+  const status = fe.statusCode ?? 0;
+  if (typeof fe.code !== 'string' || !fe.code.startsWith('FST_') || status < 400 || status > 499) {
+    return null;
+  }
+  if (status === 404) return new SpinError('request.not_found', 'no such route');
+  if (status === 413) return new SpinError('request.too_large', 'request is too large');
+  if (status === 415) {
+    return new SpinError('request.unsupported_media_type', 'send the body as application/json');
+  }
+  return new SpinError('request.invalid', 'request is invalid');
+}
 
 interface Issue {
   path: string;
@@ -42,7 +66,10 @@ export function normalizeError(err: unknown): SpinError {
   const fe = err as Partial<FastifyError> | undefined;
   if (fe && hasZodFastifySchemaValidationErrors(fe)) {
     const issues = fe.validation.map((v) => ({
-      path: `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+      path: `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`.replace(
+        /\.$/,
+        '',
+      ),
       message: v.message,
     }));
     const first = issues[0];
@@ -59,7 +86,7 @@ export function normalizeError(err: unknown): SpinError {
   if (err instanceof SyntaxError && fe?.statusCode === 400) {
     return new SpinError('request.malformed_json', 'request body is not valid JSON');
   }
-  return toSpinError(err);
+  return (fe && fastifyClientError(fe)) ?? dbErrorToSpin(err) ?? toSpinError(err);
 }
 
 /** Fastify error handler: every error response is `{ error: { code, message } }`. */
@@ -68,6 +95,9 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
   if (spin.code === 'internal.error') {
     const detail = isResponseSerializationError(err) ? 'response failed its schema' : undefined;
     request.log.error({ err, detail }, 'unhandled error');
+  } else if (!(err instanceof SpinError) && dbErrorToSpin(err)) {
+    // a schema should have refused this before the query: worth a look, not an outage
+    request.log.warn({ err, code: spin.code }, 'database refused a value');
   } else {
     request.log.info({ code: spin.code }, spin.message);
   }

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
-import { buildApp } from './app.js';
+import { buildApp, type RouteInfo } from './app.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { createLogger } from './logger.js';
@@ -16,7 +16,12 @@ import { createServices, type Services } from './services/container.js';
 
 export { loadConfig, type ServerConfig } from './config.js';
 export type { Services } from './services/container.js';
-export type { RegisterRuntimeInput } from './services/runtimeService.js';
+export type {
+  PairGrantInput,
+  RegisterRuntimeInput,
+  RepairRuntimeInput,
+} from './services/runtimeService.js';
+export type { RouteInfo } from './app.js';
 export { SYSTEM_ACTOR, type Actor, type UserActor, type SystemActor } from './policies/actor.js';
 
 /** Options of {@link createServer}. */
@@ -32,6 +37,13 @@ export interface SpinServer {
   services: Services;
   config: ServerConfig;
   logger: Logger;
+  /**
+   * The master key file in use (null when the key comes from `SPIN_MASTER_KEY`): `spin start`
+   * hides it, with the data directory, from user code.
+   */
+  masterKeyFile: string | null;
+  /** Every registered route (method + URL pattern), in registration order. */
+  routes: readonly RouteInfo[];
   /** Close the HTTP server and the database. */
   close(): Promise<void>;
 }
@@ -44,7 +56,23 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
   const { config } = opts;
   const logger = createLogger(config.logLevel, opts.logger);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const masterKey = loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir });
+  const master = loadMasterKey({
+    masterKey: config.masterKey,
+    file: config.masterKeyFile,
+    dataDir: config.dataDir,
+  });
+  if (master.movedFrom) {
+    logger.warn(
+      { from: master.movedFrom, to: master.file },
+      'moved the master key out of the data directory',
+    );
+  }
+  if (master.strayFile) {
+    logger.warn(
+      { file: master.strayFile },
+      'SPIN_MASTER_KEY is set but a master.key file is in the data directory; remove it',
+    );
+  }
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'db'),
@@ -55,12 +83,12 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
     const metrics = createMetrics();
     const services = await createServices({
       database,
-      masterKey,
+      masterKey: master.key,
       issuer: config.publicUrl,
       accessTokenTtlS: config.accessTokenTtlS,
       metrics,
     });
-    const app = await buildApp({ config, services, metrics, logger });
+    const { app, routes } = await buildApp({ config, services, metrics, logger });
     await app.ready();
     let closed = false;
     return {
@@ -68,6 +96,8 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
       services,
       config,
       logger,
+      masterKeyFile: master.file,
+      routes,
       async close() {
         if (closed) return;
         closed = true;
@@ -96,12 +126,15 @@ export interface StartedServer {
   app: FastifyInstance;
   services: Services;
   config: ServerConfig;
+  /** See {@link SpinServer.masterKeyFile}. */
+  masterKeyFile: string | null;
   close(): Promise<void>;
 }
 
 /**
  * Start the server from the environment (overridable per field) and listen. `spin start` uses
- * `services.auth.hasAnyUser()` and `services.runtimes.register(input, SYSTEM_ACTOR)` in-process.
+ * the services in-process with `SYSTEM_ACTOR` (register, re-pair and pairing grants of its
+ * local runtime).
  */
 export async function startServer(
   opts: Partial<ServerConfig> & { logger?: DestinationStream } = {},
@@ -123,6 +156,7 @@ export async function startServer(
     app: server.app,
     services: server.services,
     config,
+    masterKeyFile: server.masterKeyFile,
     close: server.close,
   };
 }

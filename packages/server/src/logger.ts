@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { errSerializer } from './db/dbErrors.js';
 
 /**
  * Paths pino redacts (STYLE.md: never log secrets, tokens or cookies). Request/response
@@ -23,8 +24,15 @@ export const REDACT_PATHS = [
   '*.cookieToken',
 ];
 
-/** The server's pino logger. */
+/**
+ * The server's pino logger. Errors are serialised without database parameters (cell sources,
+ * titles) — see db/dbErrors.ts.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const options = {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: errSerializer(pino.stdSerializers.err) },
+  };
   return destination ? pino(options, destination) : pino(options);
 }

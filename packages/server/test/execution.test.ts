@@ -14,6 +14,7 @@ import {
   defaultWorkspaceId,
   fakeRuntime,
   makeReceipt,
+  METRICS_TOKEN,
   openSession,
   registerRuntime,
   SAMPLE_OUTPUTS,
@@ -76,7 +77,7 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
     expect(unknown.json().error.code).toBe('runtime.unknown_runtime');
   });
 
-  it('rejects a runtime whose fingerprint does not match its keys; re-registering updates it', async () => {
+  it('rejects a runtime whose fingerprint does not match its keys; re-registering is a 409 that changes nothing', async () => {
     const other = await fakeRuntime();
     const res = await admin.request('POST', '/api/v1/runtimes', {
       name: 'evil',
@@ -90,18 +91,31 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
     expect(res.json().error.code).toBe('request.invalid');
     expect(res.json().error.message).toContain('fingerprint');
 
+    // a kid that is not the key's thumbprint is refused too
+    const renamed = await admin.request('POST', '/api/v1/runtimes', {
+      name: 'evil',
+      url: 'http://127.0.0.1:9999',
+      identity: {
+        ...other.identity,
+        keys: { ...other.identity.keys, signing: { ...other.signing.publicJwk, kid: 'mine' } },
+      },
+    });
+    expect(renamed.statusCode).toBe(400);
+    expect(renamed.json().error.message).toContain('thumbprint');
+
+    const before = (await admin.request('GET', '/api/v1/runtimes')).json();
     const again = await admin.request('POST', '/api/v1/runtimes', {
       name: 'local',
       url: 'http://127.0.0.1:8899',
-      identity: rt.identity,
+      identity: (await fakeRuntime(rt.id)).identity,
     });
-    expect(again.statusCode).toBe(201);
-    const list = (await admin.request('GET', '/api/v1/runtimes')).json();
-    expect(list).toEqual([expect.objectContaining({ id: rt.id, url: 'http://127.0.0.1:8899' })]);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('runtime.already_registered');
+    expect((await admin.request('GET', '/api/v1/runtimes')).json()).toEqual(before);
     const entries = (await admin.request('GET', '/api/v1/audit?limit=1000')).json().entries;
     expect(
       entries.filter((e: { action: string }) => e.action === 'runtime.registered'),
-    ).toHaveLength(2);
+    ).toHaveLength(1);
   });
 
   it('compiles a python cell into a program only the runtime can open', async () => {
@@ -380,7 +394,12 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
   });
 
   it('counts compiles and receipts in /metrics', async () => {
-    const text = (await t.server.app.inject({ url: '/metrics' })).body;
+    const text = (
+      await t.server.app.inject({
+        url: '/metrics',
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      })
+    ).body;
     expect(text).toMatch(/spin_compiles_total\{cell_type="python"\} [1-9]/);
     // one receipt in the acceptance test, two in the out-of-order test, one in the pending test
     expect(text).toMatch(/spin_receipts_total\{result="accepted"\} 4/);

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import {
   generateEncryptionKey,
@@ -14,7 +17,9 @@ import {
   type WorkspaceRole,
 } from '@spin/protocol';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { sql } from 'drizzle-orm';
 import { createServer, loadConfig, type SpinServer } from '../src/index.js';
+import { workspacesRepository } from '../src/repositories/workspacesRepository.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from './testDatabase.js';
 
 export { dbKinds, type DbKind } from './testDatabase.js';
@@ -23,16 +28,22 @@ export { dbKinds, type DbKind } from './testDatabase.js';
 export interface TestServer {
   server: SpinServer;
   db: TestDatabase;
+  /** Folder holding the master key file (outside the data directory). */
+  configDir: string;
   logs: string[];
   close(): Promise<void>;
 }
 
+/** Token `/metrics` requires on servers started by {@link startTestServer}. */
+export const METRICS_TOKEN = 'metrics-token-0123456789';
+
 /** Build the app on a fresh database of `kind` (not listening; use inject). */
 export async function startTestServer(
   kind: DbKind,
-  overrides: { publicUrl?: string; webDir?: string } = {},
+  overrides: { publicUrl?: string; webDir?: string; metricsToken?: string | null } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase(kind);
+  const configDir = await mkdtemp(join(tmpdir(), 'spin-server-config-'));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -47,6 +58,9 @@ export async function startTestServer(
       databaseUrl: db.databaseUrl,
       logLevel: 'debug',
       webDir: overrides.webDir ?? `${db.dataDir}/no-web-ui`,
+      masterKeyFile: join(configDir, 'master.key'),
+      metricsToken:
+        overrides.metricsToken === null ? undefined : (overrides.metricsToken ?? METRICS_TOKEN),
       ...(overrides.publicUrl ? { publicUrl: overrides.publicUrl } : {}),
     },
   );
@@ -54,10 +68,12 @@ export async function startTestServer(
   return {
     server,
     db,
+    configDir,
     logs,
     async close() {
       await server.close();
       await db.drop();
+      await rm(configDir, { recursive: true, force: true });
     },
   };
 }
@@ -136,16 +152,36 @@ export async function addMember(
   return logIn(t, email, password);
 }
 
+/** Create another workspace directly in the database (no API for it yet: issue 7). */
+export async function createWorkspace(t: TestServer, name: string): Promise<string> {
+  const id = `ws_${name.toLowerCase().replace(/[^a-z0-9]/g, '')}_${Math.random().toString(36).slice(2, 8)}`;
+  await workspacesRepository.insert(t.server.services.database.db, { id, name });
+  return id;
+}
+
+/** The runtimes row of `id` exactly as stored (keys included), for "unchanged" assertions. */
+export async function runtimeRow(t: TestServer, id: string): Promise<unknown> {
+  const { rows } = (await t.server.services.database.db.execute(
+    sql`select * from runtimes where id = ${id}`,
+  )) as unknown as { rows: unknown[] };
+  return rows[0] ?? null;
+}
+
 /** The id of the admin's default workspace. */
 export async function defaultWorkspaceId(admin: TestClient): Promise<string> {
   const res = await admin.request('GET', '/api/v1/workspaces');
   return (res.json() as { id: string }[])[0]!.id;
 }
 
-/** Create a notebook with one python and one shell cell. */
-export async function createNotebook(client: TestClient, title = 'Incident 42') {
+/** Create a notebook with one python and one shell cell (default: in the first workspace). */
+export async function createNotebook(
+  client: TestClient,
+  title = 'Incident 42',
+  workspaceId?: string,
+) {
   const res = await client.request('POST', '/api/v1/notebooks', {
     title,
+    ...(workspaceId ? { workspaceId } : {}),
     cells: [
       { id: 'c1', type: 'python', source: 'print(1 + 1)' },
       { id: 'c2', type: 'shell', source: 'echo hi' },
@@ -177,13 +213,17 @@ export async function fakeRuntime(id = `rt_${Math.random().toString(36).slice(2,
   return { id, signing, encryption, identity } satisfies FakeRuntime;
 }
 
-/** Fake a runtime and register it as the admin. */
-export async function registerRuntime(admin: TestClient): Promise<FakeRuntime> {
+/** Fake a runtime and register it (default: in the caller's first workspace). */
+export async function registerRuntime(
+  client: TestClient,
+  workspaceId?: string,
+): Promise<FakeRuntime> {
   const rt = await fakeRuntime();
-  const res = await admin.request('POST', '/api/v1/runtimes', {
+  const res = await client.request('POST', '/api/v1/runtimes', {
     name: 'local',
     url: 'http://127.0.0.1:8888',
     identity: rt.identity,
+    ...(workspaceId ? { workspaceId } : {}),
   });
   if (res.statusCode !== 201) throw new Error(`register runtime failed: ${res.body}`);
   return rt;

@@ -98,6 +98,23 @@ const ROUTES: RouteCase[] = [
       }),
   },
   {
+    name: 'POST /runtimes/:id/repair',
+    allowed: ['owner'],
+    okStatus: 200,
+    send: (c, as) =>
+      as('POST', `/api/v1/runtimes/${c.rt.id}/repair`, {
+        expectedFingerprint: c.rt.identity.fingerprint,
+        identity: c.rt.identity,
+        url: 'http://127.0.0.1:8888',
+      }),
+  },
+  {
+    name: 'POST /runtimes/:id/pair-grant',
+    allowed: ['owner'],
+    okStatus: 200,
+    send: (c, as) => as('POST', `/api/v1/runtimes/${c.rt.id}/pair-grant`, { allowedOrigins: [] }),
+  },
+  {
     name: 'POST /sessions',
     allowed: RUNNERS,
     okStatus: 200,
@@ -154,8 +171,9 @@ const ROUTES: RouteCase[] = [
     send: (_c, as) => as('GET', '/api/v1/audit'),
   },
   {
+    // the chain spans every workspace: org admins only
     name: 'GET /audit/verify',
-    allowed: ['owner'],
+    allowed: [],
     okStatus: 200,
     send: (_c, as) => as('GET', '/api/v1/audit/verify'),
   },

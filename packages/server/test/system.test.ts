@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import {
   dbKinds,
   logIn,
   makeReceipt,
+  METRICS_TOKEN,
   openSession,
   registerRuntime,
   SAMPLE_OUTPUTS,
@@ -82,9 +84,23 @@ describe.each(dbKinds)('fixed endpoints and hygiene (%s)', (kind) => {
     });
   });
 
-  it('serves Prometheus metrics', async () => {
+  it('serves Prometheus metrics only with the metrics token', async () => {
     await anon(t, 'GET', '/healthz');
-    const res = await anon(t, 'GET', '/metrics');
+    const missing = await anon(t, 'GET', '/metrics');
+    expect(missing.statusCode).toBe(401);
+    expect(missing.json().error.code).toBe('auth.token_missing');
+    const wrong = await t.server.app.inject({
+      url: '/metrics',
+      headers: { authorization: 'Bearer not-the-metrics-token' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('auth.token_invalid');
+    expect(wrong.body).not.toContain('spin_http_requests_total');
+    const res = await t.server.app.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(
       /spin_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/,
@@ -113,9 +129,16 @@ describe.each(dbKinds)('fixed endpoints and hygiene (%s)', (kind) => {
     expect(api.json().error.code).toBe('request.not_found');
   });
 
-  it('explains when the web UI was not built', async () => {
-    const bare = await startTestServer(kind);
+  it('explains when the web UI was not built; metrics are off without SPIN_METRICS_TOKEN', async () => {
+    const bare = await startTestServer(kind, { metricsToken: null });
     try {
+      const metrics = await bare.server.app.inject({
+        url: '/metrics',
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      expect(metrics.statusCode).toBe(404);
+      expect(metrics.json().error.code).toBe('metrics.disabled');
+      expect(metrics.json().error.message).toContain('SPIN_METRICS_TOKEN');
       const res = await anon(bare, 'GET', '/');
       expect(res.statusCode).toBe(200);
       expect(res.body).toContain('web UI was not built');
@@ -125,10 +148,12 @@ describe.each(dbKinds)('fixed endpoints and hygiene (%s)', (kind) => {
     }
   });
 
-  it('keeps the master key file at mode 0600 and refuses a different master key', async () => {
-    const file = await stat(join(t.db.dataDir, 'master.key'));
+  it('keeps the master key at mode 0600 outside the data directory and refuses a different one', async () => {
+    expect(t.server.masterKeyFile).toBe(join(t.configDir, 'master.key'));
+    const file = await stat(join(t.configDir, 'master.key'));
     expect(file.mode & 0o777).toBe(0o600);
     expect((await stat(t.db.dataDir)).mode & 0o077).toBe(0);
+    expect(existsSync(join(t.db.dataDir, 'master.key'))).toBe(false);
     if (kind === 'postgres') {
       const config = loadConfig(
         {},
@@ -136,6 +161,7 @@ describe.each(dbKinds)('fixed endpoints and hygiene (%s)', (kind) => {
           dataDir: t.db.dataDir,
           databaseUrl: t.db.databaseUrl,
           masterKey: Buffer.alloc(32, 7).toString('base64'),
+          masterKeyFile: join(t.configDir, 'unused.key'),
           logLevel: 'silent',
         },
       );

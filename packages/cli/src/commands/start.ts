@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { pairWithRuntime } from '@spin/client';
 import { createNodeApi } from '@spin/client/node';
 import { startRuntime, type RuntimeHandle } from '@spin/runtime';
-import { SYSTEM_ACTOR, startServer } from '@spin/server';
+import { startServer } from '@spin/server';
 import { portFrom, type ParsedArgs } from '../args.js';
+import { pairLocalRuntime } from './localPairing.js';
 
 /** A running all-in-one SPIN (server + web UI + local runtime). */
 export interface SpinInstance {
@@ -27,6 +27,10 @@ export interface StartOptions {
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where both tiers write their JSON log lines (default stdout). */
   logDestination?: { write(line: string): unknown };
+  /** The server's master key file (default SPIN_MASTER_KEY_FILE or ~/.config/spin/master.key). */
+  masterKeyFile?: string;
+  /** Token both tiers' `/metrics` require (default SPIN_METRICS_TOKEN; unset: metrics off). */
+  metricsToken?: string;
 }
 
 /** A free TCP port on `host` (for `port: 0`, so the public URL can name the real port). */
@@ -42,10 +46,9 @@ function freePort(host: string): Promise<number> {
 }
 
 /**
- * Start server and runtime in one process and pair them (DESIGN.md §1 "Pairing"), the same
- * way an admin would: the runtime learns the server's public keys over its pairing endpoint,
- * and the server registers the runtime's keys. Pairing is repeated on every start, so a moved
- * port or a rotated key never leaves a stale registration.
+ * Start server and runtime in one process and pair them (DESIGN.md §1 "Pairing"): the runtime
+ * learns the server's public keys over its pairing endpoint, and the server registers the
+ * runtime's keys — repeated on every start (see {@link pairLocalRuntime}).
  */
 export async function startAll(opts: StartOptions): Promise<SpinInstance> {
   const host = opts.host ?? '127.0.0.1';
@@ -54,10 +57,12 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
     ...(logLevel ? { logLevel } : {}),
     ...(opts.logDestination ? { logger: opts.logDestination } : {}),
   };
+  const metrics = opts.metricsToken ? { metricsToken: opts.metricsToken } : {};
   const runtime = await startRuntime({
     port: opts.runtimePort,
     host,
     home: path.join(opts.home, 'runtime'),
+    ...metrics,
     ...logging,
     ...(opts.quiet ? { banner: false } : {}),
   });
@@ -68,6 +73,8 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
       port,
       host,
       dataDir: path.join(opts.home, 'server'),
+      ...(opts.masterKeyFile ? { masterKeyFile: opts.masterKeyFile } : {}),
+      ...metrics,
       ...logging,
       ...(process.env.SPIN_PUBLIC_URL ? {} : { publicUrl: `http://localhost:${port}` }),
     });
@@ -81,20 +88,20 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
     const runtimeUrl = `http://localhost:${runtime.port}`;
     const [info, jwks] = await Promise.all([serverApi.serverInfo(), serverApi.jwks()]);
     const serverPort = new URL(serverUrl).port;
-    const identity = await pairWithRuntime({
-      runtimeUrl: runtime.url,
-      spinToken: runtime.spinToken,
-      server: { issuer: info.issuer, jwks },
+    await pairLocalRuntime({
+      server,
+      runtime,
+      issuer: info.issuer,
+      jwks,
       allowedOrigins: [
-        `http://localhost:${serverPort}`,
-        `http://127.0.0.1:${serverPort}`,
-        info.issuer,
+        ...new Set([
+          `http://localhost:${serverPort}`,
+          `http://127.0.0.1:${serverPort}`,
+          info.issuer,
+        ]),
       ],
+      runtimeUrl,
     });
-    await server.services.runtimes.register(
-      { name: 'local', url: runtimeUrl, identity },
-      SYSTEM_ACTOR,
-    );
     return {
       url: info.issuer,
       runtimeUrl,

@@ -92,7 +92,8 @@ describe('pairing a runtime from the web UI', () => {
     expect(second.identity.paired).toBe(false);
     expect(await page.getByTestId('runtime-row').count()).toBe(1);
 
-    // 3. right token, wrong expected fingerprint: the server does not register it
+    // 3. right token, wrong expected fingerprint: compared before pairing, so the runtime is
+    //    never paired and the server does not register it
     await fillPairForm(page, {
       name: 'edge',
       url: second.url,
@@ -102,6 +103,7 @@ describe('pairing a runtime from the web UI', () => {
     await expect
       .poll(() => page.getByTestId('pair-error').textContent())
       .toContain('client.fingerprint_mismatch');
+    expect(second.identity.paired).toBe(false);
     await page.reload();
     await expect.poll(() => page.getByTestId('runtime-row').count()).toBe(1);
 
@@ -150,6 +152,51 @@ describe('pairing a runtime from the web UI', () => {
     await expect.poll(() => cell(page, 0).getAttribute('data-status')).toBe('ok');
     expect(second.kernels.totalExecuteRequests).toBeGreaterThan(0);
     expect(stack.spin.runtime.kernels.totalExecuteRequests).toBe(localRunsBefore);
+
+    // 6. re-pair: the runtime comes back on another port with new keys (same id, still paired
+    //    with this server). The page shows old and new fingerprints and waits for confirmation.
+    const oldFingerprint = second.identity.fingerprint;
+    const oldUrl = second.url;
+    await second.close();
+    await rm(path.join(secondHome, 'keys'), { recursive: true, force: true });
+    second = await startRuntime({
+      port: 0,
+      host: '127.0.0.1',
+      home: secondHome,
+      logLevel: 'warn',
+      banner: false,
+    });
+    expect(second.identity.fingerprint).not.toBe(oldFingerprint);
+    await page.getByTestId('nav-runtimes').click();
+    await fillPairForm(page, {
+      name: 'edge',
+      url: second.url,
+      token: second.spinToken,
+      fingerprint: second.identity.fingerprint,
+    });
+    await expect.poll(() => page.getByTestId('repair-confirm').count()).toBe(1);
+    expect(await page.getByTestId('repair-old-fingerprint').textContent()).toBe(oldFingerprint);
+    expect(await page.getByTestId('repair-new-fingerprint').textContent()).toBe(
+      second.identity.fingerprint,
+    );
+    expect(await page.getByTestId('repair-confirm').textContent()).toContain(oldUrl);
+    // nothing changed before the confirmation
+    expect(await edgeRow.textContent()).toContain(oldFingerprint);
+    if (process.env.SPIN_SCREENSHOT_DIR) {
+      await page.screenshot({
+        path: path.join(process.env.SPIN_SCREENSHOT_DIR, 'runtimes-repair.png'),
+        fullPage: true,
+      });
+    }
+    await page.getByTestId('repair-confirm-button').click();
+    await expect
+      .poll(() => page.getByTestId('pair-result').textContent())
+      .toContain(second.identity.fingerprint);
+    expect(await page.getByTestId('pair-result').textContent()).toContain(oldFingerprint);
+    await expect.poll(() => edgeRow.textContent()).toContain(second.identity.fingerprint);
+    expect(await edgeRow.textContent()).toContain(second.url);
+    expect(await page.getByTestId('runtime-row').count()).toBe(2);
+    expect(await page.getByTestId('pair-error').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@ import type { PairingStore } from '../security/pairing.js';
 /**
  * CORS for browsers that reach the runtime cross-origin from the server's web UI
  * (DESIGN.md §5). Only paired or configured origins get `Access-Control-Allow-Origin`; the
- * one exception is `/v1/pair`, which happens before origins are known and is protected by
- * SPIN_TOKEN instead.
+ * exceptions are `/v1/pair`, which happens before origins are known and is protected by
+ * SPIN_TOKEN instead, and the public `/v1/identity` (see routes.ts).
  */
 const ALLOW_HEADERS = 'authorization, content-type';
 

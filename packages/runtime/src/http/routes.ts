@@ -14,6 +14,11 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/**
+ * `POST /v1/pair`. The token is checked before the body is read or validated, so a caller
+ * without SPIN_TOKEN learns nothing (401, never 400). A paired runtime also needs a pairing
+ * grant from its server (see PairingStore.authorizeRepair).
+ */
 async function pair(ctx: RuntimeContext, req: IncomingMessage, res: ServerResponse) {
   const token = bearerToken(req);
   if (token === undefined) throw new SpinError('auth.token_missing', 'pairing needs SPIN_TOKEN');
@@ -30,9 +35,41 @@ async function pair(ctx: RuntimeContext, req: IncomingMessage, res: ServerRespon
       `invalid pairing request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
     );
   }
-  const p = ctx.pairing.pair(parsed.data);
-  ctx.logger.info({ issuer: p.issuer, allowedOrigins: p.allowedOrigins }, 'runtime paired');
+  const repairing = ctx.pairing.paired;
+  let p;
+  try {
+    p = await ctx.pairing.pairChecked(parsed.data, ctx.keys.runtimeId, ctx.replay);
+  } catch (err) {
+    if (err instanceof SpinError) {
+      ctx.logger.warn({ code: err.code, reason: err.message }, 'pairing refused');
+    }
+    throw err;
+  }
+  ctx.logger.info(
+    { issuer: p.issuer, allowedOrigins: p.allowedOrigins, repaired: repairing },
+    repairing ? 'runtime re-paired (pairing grant accepted)' : 'runtime paired',
+  );
   sendJson(res, 200, publicIdentity(ctx.keys, true));
+}
+
+/**
+ * `GET /metrics`: off unless SPIN_METRICS_TOKEN is set (404 `metrics.disabled`); then the
+ * token is required as a bearer token (401).
+ */
+async function metrics(ctx: RuntimeContext, req: IncomingMessage, res: ServerResponse) {
+  const expected = ctx.config.metricsToken;
+  if (!expected) {
+    throw new SpinError('metrics.disabled', 'metrics are off; set SPIN_METRICS_TOKEN to enable');
+  }
+  const sent = bearerToken(req);
+  if (sent === undefined) {
+    throw new SpinError('auth.token_missing', 'send Authorization: Bearer $SPIN_METRICS_TOKEN');
+  }
+  if (!secretsEqual(sent, expected)) {
+    throw new SpinError('auth.token_invalid', 'the metrics token is wrong');
+  }
+  const text = await ctx.metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType }).end(text);
 }
 
 async function blob(ctx: RuntimeContext, req: IncomingMessage, res: ServerResponse, id: string) {
@@ -56,7 +93,9 @@ export async function handleRequest(
     }
     // /v1/pair answers any origin, refusals included: the token is the protection, not the
     // origin, and a browser must be able to read why pairing failed (wrong token, bad body).
-    if (path === '/v1/pair') allowOrigin(req, res);
+    // /v1/identity too: it is public keys only, and a UI compares the fingerprint *before* it
+    // sends a pairing request, when its origin is not allowed yet.
+    if (path === '/v1/pair' || path === '/v1/identity') allowOrigin(req, res);
     else applyCors(req, res, ctx.pairing);
     const route = `${req.method ?? ''} ${path}`;
     if (route === 'GET /healthz') {
@@ -66,8 +105,7 @@ export async function handleRequest(
         paired: ctx.pairing.paired,
       });
     } else if (route === 'GET /metrics') {
-      const text = await ctx.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType }).end(text);
+      await metrics(ctx, req, res);
     } else if (route === 'GET /v1/identity') {
       sendJson(res, 200, publicIdentity(ctx.keys, ctx.pairing.paired));
     } else if (route === 'POST /v1/pair') {

@@ -3,6 +3,7 @@ import {
   boolean,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -15,6 +16,11 @@ import type { CellInput, NotebookSettings, Output } from '@spin/protocol';
 /**
  * Control-plane tables (drizzle schema). Migrations in `packages/server/drizzle/` are generated
  * from this file with `npx drizzle-kit generate` (see drizzle.config.ts).
+ *
+ * What comes from execution (outputs, audit data, programs) is `json`, not `jsonb`: `json`
+ * keeps the JSON text as sent, so `\u0000` and unpaired surrogates (which `jsonb` refuses) are
+ * stored faithfully and every run that executed can be recorded. Inputs that land in `text` or
+ * `jsonb` columns are refused at the protocol schemas instead (StorableStringSchema).
  */
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -101,23 +107,33 @@ export const cellRuns = pgTable(
     endedAt: ts('ended_at').notNull(),
     executionCount: integer('execution_count'),
     exitCode: integer('exit_code'),
-    outputs: jsonb('outputs').$type<Output[]>().notNull(),
+    outputs: json('outputs').$type<Output[]>().notNull(),
     recordedAt: ts('recorded_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.notebookId, t.cellId] })],
 );
 
-/** Paired runtimes; `id` is the runtime's own runtimeId. */
-export const runtimes = pgTable('runtimes', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  url: text('url').notNull(),
-  signingJwk: jsonb('signing_jwk').$type<Record<string, unknown>>().notNull(),
-  encryptionJwk: jsonb('encryption_jwk').$type<Record<string, unknown>>().notNull(),
-  fingerprint: text('fingerprint').notNull(),
-  pairedAt: ts('paired_at').notNull().defaultNow(),
-  registeredBy: text('registered_by'),
-});
+/**
+ * Paired runtimes; `id` is the runtime's own runtimeId. A runtime belongs to one workspace: only
+ * its members (and org admins) see and use it, only its owners re-pair it.
+ */
+export const runtimes = pgTable(
+  'runtimes',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    url: text('url').notNull(),
+    signingJwk: jsonb('signing_jwk').$type<Record<string, unknown>>().notNull(),
+    encryptionJwk: jsonb('encryption_jwk').$type<Record<string, unknown>>().notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    pairedAt: ts('paired_at').notNull().defaultNow(),
+    registeredBy: text('registered_by'),
+  },
+  (t) => [index('runtimes_workspace_idx').on(t.workspaceId)],
+);
 
 export const execSessions = pgTable(
   'exec_sessions',
@@ -146,7 +162,7 @@ export const programs = pgTable(
     cellId: text('cell_id').notNull(),
     sub: text('sub').notNull(),
     runtimeId: text('runtime_id').notNull(),
-    program: jsonb('program').$type<Record<string, unknown>>().notNull(),
+    program: json('program').$type<Record<string, unknown>>().notNull(),
     issuedAt: ts('issued_at').notNull(),
     expiresAt: ts('expires_at').notNull(),
     receiptStatus: text('receipt_status'),
@@ -155,17 +171,26 @@ export const programs = pgTable(
   (t) => [index('programs_sid_idx').on(t.sid)],
 );
 
-/** Append-only, hash-chained audit log. `at` is kept as the exact ISO text that was hashed. */
-export const auditLog = pgTable('audit_log', {
-  seq: bigint('seq', { mode: 'number' }).primaryKey(),
-  at: text('at').notNull(),
-  actor: text('actor'),
-  action: text('action').notNull(),
-  subject: text('subject'),
-  data: jsonb('data').$type<Record<string, unknown>>().notNull(),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-});
+/**
+ * Append-only, hash-chained audit log. `at` is kept as the exact ISO text that was hashed.
+ * `workspace_id` scopes who may read an entry (owners of that workspace; null: org admins only)
+ * and is part of the hash when set. No foreign key: the trail outlives a deleted workspace.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: text('at').notNull(),
+    actor: text('actor'),
+    workspaceId: text('workspace_id'),
+    action: text('action').notNull(),
+    subject: text('subject'),
+    data: json('data').$type<Record<string, unknown>>().notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_log_workspace_seq_idx').on(t.workspaceId, t.seq)],
+);
 
 /** Server signing keys; the private JWK is AES-256-GCM encrypted with the master key. */
 export const serverKeys = pgTable('server_keys', {

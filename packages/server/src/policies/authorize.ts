@@ -3,82 +3,152 @@ import type { Db } from '../db/connection.js';
 import { execSessionsRepository } from '../repositories/execSessionsRepository.js';
 import { notebooksRepository } from '../repositories/notebooksRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
+import { runtimesRepository, type RuntimeRow } from '../repositories/runtimesRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { UserActor } from './actor.js';
-import { ORG_ADMIN_ROLE, ROLE_RANK, roleAllows, type Action } from './rolePolicy.js';
+import {
+  ORG_ADMIN_ROLE,
+  orgRoleAllows,
+  roleAllows,
+  type Action,
+  type OrgAction,
+} from './rolePolicy.js';
 
-/** What an action is about; the authorizer resolves the workspace it belongs to. */
-export type Resource =
-  | { type: 'org' }
+/** Something inside a workspace; the authorizer loads it and resolves its workspace. */
+export type WorkspaceResource =
   | { type: 'workspace'; id: string }
   | { type: 'notebook'; id: string }
   | { type: 'session'; sid: string }
-  | { type: 'program'; jti: string };
+  | { type: 'program'; jti: string }
+  | { type: 'runtime'; id: string };
 
-/** The result of a successful check: the caller's effective role and where it applies. */
+/** What an action is about: the organisation, or something inside a workspace. */
+export type Resource = { type: 'org' } | WorkspaceResource;
+
+/**
+ * A successful check on a workspace resource: the caller's role in the resource's workspace,
+ * and the rows the check loaded (so the service does not read them again).
+ */
 export interface Grant {
   actor: UserActor;
   role: WorkspaceRole;
-  workspaceId: string | null;
+  workspaceId: string;
+  /** The runtime row, for `{ type: 'runtime' }` resources. */
+  runtime: RuntimeRow | null;
 }
 
+/** A successful org-level check: decided by the organisation role alone. */
+export interface OrgGrant {
+  actor: UserActor;
+  orgRole: UserActor['orgRole'];
+}
+
+/**
+ * Where an action may be performed: every workspace (org admins) or the listed ones (where the
+ * caller's role allows it). Lists and the audit log are filtered by it.
+ */
+export type Scope = { all: true } | { all: false; workspaceIds: readonly string[] };
+
 /** Checks `actor` may perform `action` on `resource`; throws a SpinError otherwise. */
-export type Authorize = (
-  actor: UserActor | null,
-  action: Action,
-  resource: Resource,
-) => Promise<Grant>;
+export interface Authorize {
+  (actor: UserActor | null, action: OrgAction, resource: { type: 'org' }): Promise<OrgGrant>;
+  (actor: UserActor | null, action: Action, resource: WorkspaceResource): Promise<Grant>;
+}
+
+/** The workspaces where `actor` may perform `action`; 403 when there are none. */
+export type ScopeOf = (actor: UserActor | null, action: Action) => Promise<Scope>;
+
+const signIn = () => new SpinError('auth.unauthenticated', 'sign in first');
+const denied = (action: string) =>
+  new SpinError('auth.permission_required', `your role does not allow ${action}`);
 
 /**
  * Build the authorizer. Anonymous → 401 `auth.unauthenticated`; a resource that does not exist
  * or that the caller cannot see → 404 (not leaking existence); a visible resource the role may
  * not act on → 403 `auth.permission_required`.
  */
-export function createAuthorizer(db: Db): Authorize {
-  async function workspaceOf(resource: Resource): Promise<[string | null, ErrorCode]> {
+export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf } {
+  async function load(
+    resource: WorkspaceResource,
+  ): Promise<{ workspaceId: string | null; runtime: RuntimeRow | null; notFound: ErrorCode }> {
+    const none = { runtime: null };
     switch (resource.type) {
-      case 'org':
-        return [null, 'request.not_found'];
       case 'workspace':
-        return [
-          (await workspacesRepository.exists(db, resource.id)) ? resource.id : null,
-          'request.not_found',
-        ];
+        return {
+          ...none,
+          workspaceId: (await workspacesRepository.exists(db, resource.id)) ? resource.id : null,
+          notFound: 'request.not_found',
+        };
       case 'notebook':
-        return [await notebooksRepository.workspaceOf(db, resource.id), 'notebook.not_found'];
+        return {
+          ...none,
+          workspaceId: await notebooksRepository.workspaceOf(db, resource.id),
+          notFound: 'notebook.not_found',
+        };
       case 'session': {
         const session = await execSessionsRepository.get(db, resource.sid);
         const ws = session && (await notebooksRepository.workspaceOf(db, session.notebookId));
-        return [ws ?? null, 'session.not_found'];
+        return { ...none, workspaceId: ws ?? null, notFound: 'session.not_found' };
       }
       case 'program': {
         const program = await programsRepository.get(db, resource.jti);
         const ws = program && (await notebooksRepository.workspaceOf(db, program.notebookId));
-        return [ws ?? null, 'receipt.unknown_program'];
+        return { ...none, workspaceId: ws ?? null, notFound: 'receipt.unknown_program' };
+      }
+      case 'runtime': {
+        const runtime = await runtimesRepository.get(db, resource.id);
+        return {
+          runtime,
+          workspaceId: runtime?.workspaceId ?? null,
+          notFound: 'runtime.unknown_runtime',
+        };
       }
     }
   }
 
-  return async (actor, action, resource) => {
-    if (!actor) throw new SpinError('auth.unauthenticated', 'sign in first');
-    const denied = () =>
-      new SpinError('auth.permission_required', `your role does not allow ${action}`);
+  async function authorizeOrg(actor: UserActor | null, action: OrgAction): Promise<OrgGrant> {
+    if (!actor) throw signIn();
+    if (!orgRoleAllows(actor.orgRole, action)) throw denied(action);
+    return { actor, orgRole: actor.orgRole };
+  }
 
-    if (resource.type === 'org') {
-      // Org-wide actions use the caller's strongest workspace role.
-      const roles = (await workspacesRepository.listForUser(db, actor.userId)).map((w) => w.role);
-      if (actor.orgRole === 'admin') roles.push(ORG_ADMIN_ROLE);
-      const role = ROLE_RANK.find((r) => roles.includes(r));
-      if (!role || !roleAllows(role, action)) throw denied();
-      return { actor, role, workspaceId: null };
-    }
-
-    const [workspaceId, notFound] = await workspaceOf(resource);
+  async function authorizeWorkspace(
+    actor: UserActor | null,
+    action: Action,
+    resource: WorkspaceResource,
+  ): Promise<Grant> {
+    if (!actor) throw signIn();
+    const { workspaceId, runtime, notFound } = await load(resource);
     if (!workspaceId) throw new SpinError(notFound, `${resource.type} not found`);
-    const member = await workspacesRepository.roleOf(db, workspaceId, actor.userId);
-    const role = actor.orgRole === 'admin' ? ORG_ADMIN_ROLE : member;
+    const role =
+      actor.orgRole === 'admin'
+        ? ORG_ADMIN_ROLE
+        : await workspacesRepository.roleOf(db, workspaceId, actor.userId);
     if (!role) throw new SpinError(notFound, `${resource.type} not found`);
-    if (!roleAllows(role, action)) throw denied();
-    return { actor, role, workspaceId };
+    if (!roleAllows(role, action)) throw denied(action);
+    return { actor, role, workspaceId, runtime };
+  }
+
+  const authorize = ((actor: UserActor | null, action: Action | OrgAction, resource: Resource) =>
+    resource.type === 'org'
+      ? authorizeOrg(actor, action as OrgAction)
+      : authorizeWorkspace(actor, action as Action, resource)) as Authorize;
+
+  const scope: ScopeOf = async (actor, action) => {
+    if (!actor) throw signIn();
+    if (actor.orgRole === 'admin') return { all: true };
+    const workspaceIds = (await workspacesRepository.listForUser(db, actor.userId))
+      .filter((w) => roleAllows(w.role, action))
+      .map((w) => w.id);
+    if (workspaceIds.length === 0) throw denied(action);
+    return { all: false, workspaceIds };
   };
+
+  return { authorize, scope };
+}
+
+/** Whether a scope includes `workspaceId`. */
+export function scopeIncludes(scope: Scope, workspaceId: string | null): boolean {
+  if (scope.all) return true;
+  return workspaceId !== null && scope.workspaceIds.includes(workspaceId);
 }

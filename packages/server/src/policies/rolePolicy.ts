@@ -1,8 +1,13 @@
 import type { WorkspaceRole } from '@spin/protocol';
 
 /**
- * The role → action table of DESIGN.md §4, in one place. Handlers never test roles; they call
- * `authorize(actor, action, resource)`, which resolves the caller's role and looks it up here.
+ * The role → action tables of DESIGN.md §4, in one place. Handlers never test roles; they call
+ * `authorize(actor, action, resource)`, which resolves the caller's role on the resource and
+ * looks it up here.
+ *
+ * Workspace actions are decided by the caller's role in the workspace the resource belongs to
+ * (org admins act as owners everywhere). Org actions are decided by the organisation role
+ * alone: owning some workspace never grants anything org-wide.
  */
 export const ROLE_POLICY = {
   'workspace.view': ['owner', 'editor', 'agent', 'viewer'],
@@ -16,16 +21,32 @@ export const ROLE_POLICY = {
   'audit.read': ['owner'],
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 
-/** Something a caller may be allowed to do. */
+/** Organisation roles. */
+export type OrgRole = 'admin' | 'member';
+
+/** Org-level actions and the organisation roles that may perform them. */
+export const ORG_POLICY = {
+  /** List the workspaces one belongs to (admins: all). */
+  'workspace.list': ['admin', 'member'],
+  /** Verify the whole audit chain: it spans every workspace. */
+  'audit.verify': ['admin'],
+} as const satisfies Record<string, readonly OrgRole[]>;
+
+/** Something a caller may be allowed to do inside a workspace. */
 export type Action = keyof typeof ROLE_POLICY;
+
+/** Something a caller may be allowed to do organisation-wide. */
+export type OrgAction = keyof typeof ORG_POLICY;
 
 /** Whether `role` may perform `action`. */
 export function roleAllows(role: WorkspaceRole, action: Action): boolean {
   return (ROLE_POLICY[action] as readonly WorkspaceRole[]).includes(role);
 }
 
-/** Workspace roles from most to least powerful. */
-export const ROLE_RANK: readonly WorkspaceRole[] = ['owner', 'editor', 'agent', 'viewer'];
+/** Whether organisation role `role` may perform org action `action`. */
+export function orgRoleAllows(role: OrgRole, action: OrgAction): boolean {
+  return (ORG_POLICY[action] as readonly OrgRole[]).includes(role);
+}
 
 /** Permissions an access token carries for each role (DESIGN.md §1 "Access tokens"). */
 export const SESSION_PERMS = {

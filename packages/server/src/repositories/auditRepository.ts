@@ -1,4 +1,4 @@
-import { asc, desc, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { auditLog } from '../db/schema.js';
 
@@ -21,12 +21,26 @@ export const auditRepository = {
   async insert(db: Db, row: AuditRow): Promise<void> {
     await db.insert(auditLog).values(row);
   },
-  /** Rows with seq > after, ascending. */
-  async page(db: Db, after: number, limit: number): Promise<AuditRow[]> {
+  /**
+   * Rows with seq > after, ascending; only those of `workspaceIds` unless it is `'all'` (rows
+   * without a workspace are in `'all'` only).
+   */
+  async page(
+    db: Db,
+    after: number,
+    limit: number,
+    workspaceIds: readonly string[] | 'all' = 'all',
+  ): Promise<AuditRow[]> {
+    if (workspaceIds !== 'all' && workspaceIds.length === 0) return [];
+    const newer = gt(auditLog.seq, after);
     return db
       .select()
       .from(auditLog)
-      .where(gt(auditLog.seq, after))
+      .where(
+        workspaceIds === 'all'
+          ? newer
+          : and(newer, inArray(auditLog.workspaceId, [...workspaceIds])),
+      )
       .orderBy(asc(auditLog.seq))
       .limit(limit);
   },

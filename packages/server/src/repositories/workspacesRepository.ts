@@ -57,6 +57,15 @@ export const workspacesRepository = {
       .where(eq(workspaceMembers.userId, userId))
       .orderBy(asc(workspaces.createdAt), asc(workspaces.id));
   },
+  /** The oldest workspace (the default one), or null before any exists. */
+  async oldest(db: Db): Promise<{ id: string; name: string } | null> {
+    const [row] = await db
+      .select({ id: workspaces.id, name: workspaces.name })
+      .from(workspaces)
+      .orderBy(asc(workspaces.createdAt), asc(workspaces.id))
+      .limit(1);
+    return row ?? null;
+  },
   async listAll(db: Db): Promise<{ id: string; name: string }[]> {
     return db
       .select({ id: workspaces.id, name: workspaces.name })

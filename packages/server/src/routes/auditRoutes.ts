@@ -4,9 +4,13 @@ import { z } from 'zod';
 import { actorOf } from '../app.js';
 import type { RouteContext } from './routeContext.js';
 
-/** The audit log (org admins and workspace owners). */
+/**
+ * The audit log: org admins read every entry; a workspace owner reads the entries of the
+ * workspaces they own (org-level entries such as logins are admins' only). Verifying the chain
+ * spans every workspace, so it is an org admin action.
+ */
 export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
-  const { authorize, audit } = services;
+  const { authorize, scope, audit } = services;
   const tags = ['audit'];
 
   app.get(
@@ -22,8 +26,8 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
       },
     },
     async (request) => {
-      await authorize(actorOf(request), 'audit.read', { type: 'org' });
-      return { entries: await audit.list(request.query) };
+      const readable = await scope(actorOf(request), 'audit.read');
+      return { entries: await audit.list(readable, request.query) };
     },
   );
 
@@ -31,7 +35,7 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
     '/audit/verify',
     { schema: { tags, response: { 200: AuditVerifyResponseSchema } } },
     async (request) => {
-      await authorize(actorOf(request), 'audit.read', { type: 'org' });
+      await authorize(actorOf(request), 'audit.verify', { type: 'org' });
       return audit.verify();
     },
   );

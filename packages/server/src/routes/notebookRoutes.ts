@@ -4,6 +4,7 @@ import {
   CreateNotebookRequestSchema,
   NotebookSchema,
   NotebookSummarySchema,
+  ResourceIdSchema,
   UpdateNotebookRequestSchema,
   WorkspaceSchema,
 } from '@spin/protocol';
@@ -12,7 +13,7 @@ import { z } from 'zod';
 import { actorOf } from '../app.js';
 import type { RouteContext } from './routeContext.js';
 
-const IdParams = z.object({ id: z.string().min(1).max(128) });
+const IdParams = z.object({ id: ResourceIdSchema });
 
 /** Workspaces, notebooks and cell compilation. */
 export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
@@ -22,7 +23,7 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     '/workspaces',
     { schema: { tags: ['workspaces'], response: { 200: z.array(WorkspaceSchema) } } },
     async (request) => {
-      const grant = await authorize(actorOf(request), 'workspace.view', { type: 'org' });
+      const grant = await authorize(actorOf(request), 'workspace.list', { type: 'org' });
       return notebooks.listWorkspaces(grant.actor);
     },
   );
@@ -32,7 +33,7 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     {
       schema: {
         tags: ['notebooks'],
-        querystring: z.object({ workspaceId: z.string().min(1).max(128).optional() }),
+        querystring: z.object({ workspaceId: ResourceIdSchema.optional() }),
         response: { 200: z.array(NotebookSummarySchema) },
       },
     },
@@ -41,7 +42,7 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       const workspaceId =
         request.query.workspaceId ??
         (await notebooks.defaultWorkspaceId(
-          (await authorize(actor, 'workspace.view', { type: 'org' })).actor,
+          (await authorize(actor, 'workspace.list', { type: 'org' })).actor,
         ));
       await authorize(actor, 'notebook.view', { type: 'workspace', id: workspaceId });
       return notebooks.list(workspaceId);
@@ -62,7 +63,7 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       const workspaceId =
         request.body.workspaceId ??
         (await notebooks.defaultWorkspaceId(
-          (await authorize(actor, 'workspace.view', { type: 'org' })).actor,
+          (await authorize(actor, 'workspace.list', { type: 'org' })).actor,
         ));
       const grant = await authorize(actor, 'notebook.create', {
         type: 'workspace',

@@ -1,34 +1,100 @@
-import { RegisterRuntimeRequestSchema, RuntimeSchema } from '@spin/protocol';
+import {
+  PairGrantRequestSchema,
+  PairGrantResponseSchema,
+  RegisterRuntimeRequestSchema,
+  RepairRuntimeRequestSchema,
+  RepairRuntimeResponseSchema,
+  ResourceIdSchema,
+  RuntimeSchema,
+} from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../app.js';
 import type { RouteContext } from './routeContext.js';
 
-/** Paired runtimes: list (any member), register (owners and org admins). */
+const IdParams = z.object({ id: ResourceIdSchema });
+
+/**
+ * Paired runtimes: list (members of their workspace), register (owners of the workspace),
+ * re-pair and pairing grants (owners of the runtime's workspace); org admins everywhere.
+ */
 export const runtimeRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
-  const { authorize, runtimes } = services;
+  const { authorize, scope, runtimes, notebooks } = services;
+  const tags = ['runtimes'];
 
   app.get(
     '/runtimes',
-    { schema: { tags: ['runtimes'], response: { 200: z.array(RuntimeSchema) } } },
+    {
+      schema: {
+        tags,
+        querystring: z.object({ workspaceId: ResourceIdSchema.optional() }),
+        response: { 200: z.array(RuntimeSchema) },
+      },
+    },
     async (request) => {
-      await authorize(actorOf(request), 'runtime.view', { type: 'org' });
-      return runtimes.list();
+      const { workspaceId } = request.query;
+      if (workspaceId === undefined) {
+        return runtimes.list(await scope(actorOf(request), 'runtime.view'));
+      }
+      await authorize(actorOf(request), 'runtime.view', { type: 'workspace', id: workspaceId });
+      return runtimes.listUsableIn(workspaceId);
     },
   );
 
   app.post(
     '/runtimes',
+    { schema: { tags, body: RegisterRuntimeRequestSchema, response: { 201: RuntimeSchema } } },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const workspaceId =
+        request.body.workspaceId ??
+        (await notebooks.defaultWorkspaceId(
+          (await authorize(actor, 'workspace.list', { type: 'org' })).actor,
+        ));
+      const grant = await authorize(actor, 'runtime.manage', {
+        type: 'workspace',
+        id: workspaceId,
+      });
+      const created = await runtimes.register(grant.actor, { ...request.body, workspaceId });
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.post(
+    '/runtimes/:id/repair',
     {
       schema: {
-        tags: ['runtimes'],
-        body: RegisterRuntimeRequestSchema,
-        response: { 201: RuntimeSchema },
+        tags,
+        params: IdParams,
+        body: RepairRuntimeRequestSchema,
+        response: { 200: RepairRuntimeResponseSchema },
       },
     },
-    async (request, reply) => {
-      const grant = await authorize(actorOf(request), 'runtime.manage', { type: 'org' });
-      return reply.code(201).send(await runtimes.register(request.body, grant.actor));
+    async (request) => {
+      const grant = await authorize(actorOf(request), 'runtime.manage', {
+        type: 'runtime',
+        id: request.params.id,
+      });
+      return runtimes.repair(grant.actor, grant.runtime!, request.body);
+    },
+  );
+
+  app.post(
+    '/runtimes/:id/pair-grant',
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        body: PairGrantRequestSchema,
+        response: { 200: PairGrantResponseSchema },
+      },
+    },
+    async (request) => {
+      const grant = await authorize(actorOf(request), 'runtime.manage', {
+        type: 'runtime',
+        id: request.params.id,
+      });
+      return runtimes.issuePairGrant(grant.actor, grant.runtime!, request.body);
     },
   );
 };

@@ -4,6 +4,7 @@ import {
   ExecSessionSchema,
   PendingReceiptsRequestSchema,
   PendingReceiptsResponseSchema,
+  ResourceIdSchema,
   SubmitReceiptRequestSchema,
   SubmitReceiptResponseSchema,
   peekReceipt,
@@ -12,6 +13,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../app.js';
 import type { RouteContext } from './routeContext.js';
+
+const SidParams = z.object({ sid: ResourceIdSchema });
 
 /** Execution sessions, access tokens and runtime receipts (DESIGN.md §1 steps 1 and 7). */
 export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
@@ -37,7 +40,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     {
       schema: {
         tags,
-        params: z.object({ sid: z.string().min(1).max(128) }),
+        params: SidParams,
         response: { 200: AccessTokenResponseSchema },
       },
     },
@@ -55,7 +58,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     {
       schema: {
         tags,
-        params: z.object({ sid: z.string().min(1).max(128) }),
+        params: SidParams,
         body: PendingReceiptsRequestSchema,
         response: { 200: PendingReceiptsResponseSchema },
       },
@@ -83,7 +86,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
         type: 'program',
         jti: peekReceipt(request.body.receipt).jti,
       });
-      return receipts.submit(grant.actor, request.body);
+      return receipts.submit(grant, request.body);
     },
   );
 };

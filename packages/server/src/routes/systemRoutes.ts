@@ -1,6 +1,7 @@
 import { JwksSchema, SPIN_VERSION, ServerInfoSchema, SpinError } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { sameSecret } from '../security/sameSecret.js';
 import { ErrorResponseSchema, type RouteContext } from './routeContext.js';
 
 /** Fixed endpoints (DESIGN.md §5): health, OpenAPI, metrics, JWKS, server info. */
@@ -33,7 +34,19 @@ export const systemRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  // Not public: metrics name routes, counts and error codes. Off unless SPIN_METRICS_TOKEN is
+  // set; then Prometheus sends it as a bearer token.
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!config.metricsToken) {
+      throw new SpinError('metrics.disabled', 'metrics are off; set SPIN_METRICS_TOKEN to enable');
+    }
+    const sent = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (sent === undefined) {
+      throw new SpinError('auth.token_missing', 'send Authorization: Bearer $SPIN_METRICS_TOKEN');
+    }
+    if (!sameSecret(sent, config.metricsToken)) {
+      throw new SpinError('auth.token_invalid', 'the metrics token is wrong');
+    }
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

@@ -1,6 +1,15 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * The master key encrypts secrets at rest (server signing key, later connection secrets) with
@@ -14,8 +23,8 @@ export interface MasterKey {
   decrypt(sealed: string): string;
 }
 
-/** Name of the generated key file inside SPIN_DATA_DIR. */
-export const MASTER_KEY_FILE = 'master.key';
+/** Name of the key file that older versions generated inside SPIN_DATA_DIR. */
+export const LEGACY_MASTER_KEY_FILE = 'master.key';
 
 function decodeKey(b64: string, source: string): Buffer {
   const key = Buffer.from(b64.trim(), 'base64');
@@ -66,22 +75,79 @@ export function masterKeyFromBytes(key: Buffer): MasterKey {
   };
 }
 
-/**
- * Load the master key from `SPIN_MASTER_KEY` (base64) or `<dataDir>/master.key`, generating the
- * file (mode 0600) on first start. A key file readable by others is tightened to 0600.
- */
-export function loadMasterKey(opts: { masterKey: string | undefined; dataDir: string }): MasterKey {
-  if (opts.masterKey) return masterKeyFromBytes(decodeKey(opts.masterKey, 'SPIN_MASTER_KEY'));
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const file = join(opts.dataDir, MASTER_KEY_FILE);
-  let text: string;
+/** Where the master key came from, for logs and for hiding it from user code. */
+export interface LoadedMasterKey {
+  key: MasterKey;
+  /** The key file in use; null when the key came from `SPIN_MASTER_KEY`. */
+  file: string | null;
+  /** A key file found in the data directory and moved to `file` on this start. */
+  movedFrom: string | null;
+  /** A key file left in the data directory although `SPIN_MASTER_KEY` is set. */
+  strayFile: string | null;
+}
+
+function readKeyFile(file: string): Buffer {
+  const key = decodeKey(readFileSync(file, 'utf8'), file);
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  return key;
+}
+
+/** Move `from` to `to` (0600), across file systems too, without overwriting `to`. */
+function moveKeyFile(from: string, to: string): void {
   try {
-    text = readFileSync(file, 'utf8');
-    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    writeFileSync(to, readFileSync(from), { mode: 0o600, flag: 'wx' });
+    unlinkSync(from);
+  }
+  chmodSync(to, 0o600);
+}
+
+/**
+ * Load the master key from `SPIN_MASTER_KEY` (base64) or from `file`, generating the file
+ * (mode 0600, folder 0700) on first start. The file lives outside the data directory; a
+ * `master.key` that an older version left in `dataDir` is moved to `file` (or removed when
+ * `file` already holds the same key; a different key there is an error naming both files).
+ */
+export function loadMasterKey(opts: {
+  masterKey: string | undefined;
+  file: string;
+  dataDir: string;
+}): LoadedMasterKey {
+  const legacy = join(opts.dataDir, LEGACY_MASTER_KEY_FILE);
+  const file = resolve(opts.file);
+  if (opts.masterKey) {
+    return {
+      key: masterKeyFromBytes(decodeKey(opts.masterKey, 'SPIN_MASTER_KEY')),
+      file: null,
+      movedFrom: null,
+      strayFile: existsSync(legacy) ? legacy : null,
+    };
+  }
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let movedFrom: string | null = null;
+  if (resolve(legacy) !== file && existsSync(legacy)) {
+    if (!existsSync(file)) {
+      moveKeyFile(legacy, file);
+    } else if (readKeyFile(file).equals(readKeyFile(legacy))) {
+      unlinkSync(legacy);
+    } else {
+      throw new Error(
+        `two different master keys: ${legacy} (in the data directory) and ${file}. ` +
+          `Move ${legacy} outside the data directory and set SPIN_MASTER_KEY_FILE to its new path.`,
+      );
+    }
+    movedFrom = legacy;
+  }
+  let key: Buffer;
+  try {
+    key = readKeyFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    text = randomBytes(32).toString('base64') + '\n';
+    const text = randomBytes(32).toString('base64') + '\n';
     writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+    key = decodeKey(text, file);
   }
-  return masterKeyFromBytes(decodeKey(text, file));
+  return { key: masterKeyFromBytes(key), file, movedFrom, strayFile: null };
 }

@@ -1,5 +1,6 @@
 import { canonicalJson, sha256Hex, type AuditEntry, type AuditVerifyResult } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
+import type { Scope } from '../policies/authorize.js';
 import { auditRepository, type AuditRow } from '../repositories/auditRepository.js';
 
 /** prevHash of the first entry. */
@@ -8,18 +9,27 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** One event to append. */
 export interface AuditEvent {
   actor: string | null;
+  /** The workspace the event happened in; omit for org-level events (admins only read them). */
+  workspaceId?: string | null;
   action: string;
   subject: string | null;
   data: Record<string, unknown>;
 }
 
-/** `hash = sha256hex(prevHash + canonicalJson({seq, at, actor, action, subject, data}))`. */
+/**
+ * `hash = sha256hex(prevHash + canonicalJson({seq, at, actor, action, subject, data,
+ * workspaceId}))`, `workspaceId` only when set — so entries written before workspaces were
+ * recorded (null) keep their hashes, and moving an entry to another workspace breaks it.
+ */
 export function auditHash(
   prevHash: string,
   row: Omit<AuditRow, 'prevHash' | 'hash'>,
 ): Promise<string> {
   const { seq, at, actor, action, subject, data } = row;
-  return sha256Hex(prevHash + canonicalJson({ seq, at, actor, action, subject, data }));
+  const workspaceId = row.workspaceId ?? undefined;
+  return sha256Hex(
+    prevHash + canonicalJson({ seq, at, actor, action, subject, data, workspaceId }),
+  );
 }
 
 /** Plain wire form of an audit row. */
@@ -46,6 +56,7 @@ export class AuditService {
       seq: (last?.seq ?? 0) + 1,
       at: new Date().toISOString(),
       actor: event.actor,
+      workspaceId: event.workspaceId ?? null,
       action: event.action,
       subject: event.subject,
       data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
@@ -56,9 +67,15 @@ export class AuditService {
     return row;
   }
 
-  /** Entries with seq > after, oldest first. */
-  async list(opts: { after: number; limit: number }): Promise<AuditEntry[]> {
-    return (await auditRepository.page(this.db, opts.after, opts.limit)).map(presentAuditEntry);
+  /**
+   * Entries with seq > after, oldest first, of the workspaces in `scope` (org admins: all,
+   * including org-level entries such as logins).
+   */
+  async list(scope: Scope, opts: { after: number; limit: number }): Promise<AuditEntry[]> {
+    const workspaces = scope.all ? 'all' : scope.workspaceIds;
+    return (await auditRepository.page(this.db, opts.after, opts.limit, workspaces)).map(
+      presentAuditEntry,
+    );
   }
 
   /**

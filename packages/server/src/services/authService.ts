@@ -49,8 +49,9 @@ export class AuthService {
   }
 
   /**
-   * Create the first user: org admin and owner of a new "Default" workspace. Afterwards
-   * 403 `auth.signup_closed`.
+   * Create the first user: org admin and owner of the default workspace (the oldest one — e.g.
+   * where `spin start` registered its runtime — or a new "Default"). Afterwards 403
+   * `auth.signup_closed`.
    */
   async signup(input: { email: string; password: string; name: string }): Promise<NewSession> {
     if (await this.hasAnyUser()) {
@@ -71,8 +72,9 @@ export class AuthService {
         passwordHash,
         orgRole: 'admin',
       });
-      const workspaceId = newId('ws');
-      await workspacesRepository.insert(tx, { id: workspaceId, name: 'Default' });
+      const existing = await workspacesRepository.oldest(tx);
+      const workspaceId = existing?.id ?? newId('ws');
+      if (!existing) await workspacesRepository.insert(tx, { id: workspaceId, name: 'Default' });
       await workspacesRepository.setMember(tx, workspaceId, created.id, 'owner');
       await this.audit.append(
         {

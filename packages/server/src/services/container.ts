@@ -1,5 +1,5 @@
 import type { Database } from '../db/connection.js';
-import { createAuthorizer, type Authorize } from '../policies/authorize.js';
+import { createAuthorizer, type Authorize, type ScopeOf } from '../policies/authorize.js';
 import type { MasterKey } from '../security/masterKey.js';
 import type { Metrics } from '../metrics.js';
 import { AuditService } from './auditService.js';
@@ -15,6 +15,8 @@ import { SessionService } from './sessionService.js';
 export interface Services {
   database: Database;
   authorize: Authorize;
+  /** The workspaces where a caller may perform an action (lists, the audit log). */
+  scope: ScopeOf;
   audit: AuditService;
   auth: AuthService;
   keys: ServerKeyService;
@@ -38,11 +40,13 @@ export async function createServices(opts: {
   const audit = new AuditService(db);
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
-  const runtimes = new RuntimeService(db, audit);
+  const runtimes = new RuntimeService(db, audit, keys, issuer);
+  const { authorize, scope } = createAuthorizer(db);
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS);
   return {
     database,
-    authorize: createAuthorizer(db),
+    authorize,
+    scope,
     audit,
     auth: new AuthService(db, audit),
     keys,

@@ -18,6 +18,7 @@ import {
   type NotebookRow,
   type NotebookSummaryRow,
 } from '../repositories/notebooksRepository.js';
+import { auditRepository } from '../repositories/auditRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { AuditService } from './auditService.js';
 
@@ -108,6 +109,23 @@ export class NotebookService {
     return [...mine, ...others];
   }
 
+  /**
+   * The id of the default workspace (the oldest), created as "Default" when none exists yet —
+   * `spin start` registers its local runtime there before anyone has signed up, and the first
+   * user becomes its owner.
+   */
+  async ensureDefaultWorkspace(): Promise<string> {
+    return this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      await auditRepository.lockForAppend(tx);
+      const existing = await workspacesRepository.oldest(tx);
+      if (existing) return existing.id;
+      const id = newId('ws');
+      await workspacesRepository.insert(tx, { id, name: 'Default' });
+      return id;
+    });
+  }
+
   /** The caller's first workspace (the default target for new notebooks). */
   async defaultWorkspaceId(actor: UserActor): Promise<string> {
     const [first] = await this.listWorkspaces(actor);
@@ -150,6 +168,7 @@ export class NotebookService {
       await this.audit.append(
         {
           actor: actorId(actor),
+          workspaceId: created.workspaceId,
           action: 'notebook.created',
           subject: created.id,
           data: { workspaceId: created.workspaceId, title: created.title },

@@ -7,7 +7,8 @@ import {
   type ReceiptClaims,
 } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
-import { actorId, type UserActor } from '../policies/actor.js';
+import { actorId } from '../policies/actor.js';
+import type { Grant } from '../policies/authorize.js';
 import { cellRunsRepository } from '../repositories/cellRunsRepository.js';
 import { notebooksRepository } from '../repositories/notebooksRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
@@ -19,6 +20,8 @@ export interface ReceiptAccepted {
   auditSeq: number;
   status: string;
 }
+
+const duplicate = () => new SpinError('receipt.duplicate', 'this receipt was already recorded');
 
 /** The execution count Jupyter reported, if any output carries one. */
 function executionCountOf(outputs: readonly Output[]): number | null {
@@ -47,12 +50,17 @@ export class ReceiptService {
     return programsRepository.pendingIn(this.db, sid, jtis);
   }
 
+  /**
+   * Verify and record a receipt (`grant` is for its program's notebook). Cheap refusals come
+   * first — unknown program, already recorded — so replaying a receipt costs no signature or
+   * digest work; a refused receipt changes nothing (cell_runs, last run, audit).
+   */
   async submit(
-    actor: UserActor,
+    grant: Grant,
     input: { receipt: string; outputs: Output[] },
   ): Promise<ReceiptAccepted> {
     try {
-      const accepted = await this.accept(actor, input);
+      const accepted = await this.accept(grant, input);
       this.onResult('accepted');
       return accepted;
     } catch (err) {
@@ -62,7 +70,7 @@ export class ReceiptService {
   }
 
   private async accept(
-    actor: UserActor,
+    grant: Grant,
     input: { receipt: string; outputs: Output[] },
   ): Promise<ReceiptAccepted> {
     const peeked = peekReceipt(input.receipt);
@@ -70,6 +78,7 @@ export class ReceiptService {
     if (!program) {
       throw new SpinError('receipt.unknown_program', `no program ${peeked.jti} was compiled here`);
     }
+    if (program.receiptStatus !== null) throw duplicate();
     const runtime = await this.runtimes.getRow(program.runtimeId);
     const claims = await verifyReceipt(
       input.receipt,
@@ -97,9 +106,7 @@ export class ReceiptService {
     const entry = await this.db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const locked = await programsRepository.getForUpdate(tx, program.jti);
-      if (!locked || locked.receiptStatus !== null) {
-        throw new SpinError('receipt.duplicate', 'this receipt was already recorded');
-      }
+      if (!locked || locked.receiptStatus !== null) throw duplicate();
       const now = new Date();
       await programsRepository.markReceipt(tx, program.jti, claims.status, now);
       // The notebook may have been deleted meanwhile: the run is still audited.
@@ -118,7 +125,8 @@ export class ReceiptService {
       }
       return this.audit.append(
         {
-          actor: actorId(actor),
+          actor: actorId(grant.actor),
+          workspaceId: grant.workspaceId,
           action: 'cell.executed',
           subject: claims.jti,
           data: {

@@ -36,9 +36,12 @@ export class SessionService {
     private readonly accessTokenTtlS: number = ACCESS_TOKEN_TTL_S,
   ) {}
 
-  /** Open the session for notebook+runtime, reusing an existing one. */
+  /**
+   * Open the session for notebook+runtime, reusing an existing one. The runtime must be usable
+   * in the notebook's workspace (404 `runtime.unknown_runtime` otherwise).
+   */
   async open(grant: Grant, input: { notebookId: string; runtimeId: string }): Promise<ExecSession> {
-    await this.runtimes.getRow(input.runtimeId);
+    await this.runtimes.getUsableRow(input.runtimeId, grant.workspaceId);
     const row = await execSessionsRepository.getOrCreate(this.db, {
       sid: newId('ses'),
       notebookId: input.notebookId,
@@ -61,7 +64,7 @@ export class SessionService {
    */
   async issueToken(grant: Grant, sid: string): Promise<AccessTokenResponse> {
     const session = await this.getRow(sid);
-    const runtime = await this.runtimes.getRow(session.runtimeId);
+    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.workspaceId);
     const key = this.keys.signingKey();
     const now = Math.floor(Date.now() / 1000);
     const token = await signAccessToken(

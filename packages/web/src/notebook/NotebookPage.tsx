@@ -33,7 +33,13 @@ export function NotebookPage({
     };
   }, [id, onUnauthenticated]);
 
-  const runtimes = useQuery({ queryKey: ['runtimes'], queryFn: () => api.listRuntimes() });
+  // Only the runtimes a notebook of this workspace may run on.
+  const workspaceId = state.notebook?.workspaceId;
+  const runtimes = useQuery({
+    queryKey: ['runtimes', workspaceId],
+    queryFn: () => api.listRuntimes(workspaceId),
+    enabled: workspaceId !== undefined,
+  });
 
   if (state.error) {
     return (

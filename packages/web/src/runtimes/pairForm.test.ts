@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canPairRuntimes, checkFingerprint, checkPairForm, checkRuntimeUrl } from './pairForm';
+import {
+  canPairRuntimes,
+  checkFingerprint,
+  checkPairForm,
+  checkRuntimeUrl,
+  pairableWorkspaces,
+} from './pairForm';
 
 const FP = 'SHA256:0a:1b:2c:3d:4e:5f:60:71:82:93:a4:b5:c6:d7:e8:f9';
 
@@ -99,5 +105,16 @@ describe('canPairRuntimes', () => {
       false,
     );
     expect(canPairRuntimes({ orgRole: 'member' }, [])).toBe(false);
+  });
+});
+
+describe('pairableWorkspaces', () => {
+  const ws = [
+    { id: 'a', role: 'owner' as const },
+    { id: 'b', role: 'editor' as const },
+  ];
+  it('offers owned workspaces to members and every workspace to org admins', () => {
+    expect(pairableWorkspaces({ orgRole: 'member' }, ws).map((w) => w.id)).toEqual(['a']);
+    expect(pairableWorkspaces({ orgRole: 'admin' }, ws).map((w) => w.id)).toEqual(['a', 'b']);
   });
 });

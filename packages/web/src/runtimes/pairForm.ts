@@ -134,3 +134,14 @@ export function canPairRuntimes(
 ): boolean {
   return user.orgRole === 'admin' || workspaces.some((w) => w.role === 'owner');
 }
+
+/**
+ * The workspaces a runtime may be paired into by this user: those they own (org admins: all).
+ * Like {@link canPairRuntimes}, this only shapes the form; the server decides.
+ */
+export function pairableWorkspaces<W extends Pick<Workspace, 'role'>>(
+  user: Pick<User, 'orgRole'>,
+  workspaces: readonly W[],
+): W[] {
+  return user.orgRole === 'admin' ? [...workspaces] : workspaces.filter((w) => w.role === 'owner');
+}
