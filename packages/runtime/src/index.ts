@@ -8,7 +8,7 @@ import { kernelEnv } from './kernels/kernelClient.js';
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { ProcessorRegistry } from './processors/registry.js';
-import { processSandbox } from './sandbox/bwrap.js';
+import { Sandbox } from './sandbox/sandbox.js';
 import { loadIdentity, publicIdentity } from './security/identity.js';
 import { PairingStore } from './security/pairing.js';
 import { ReplayCache } from './security/replayCache.js';
@@ -43,6 +43,8 @@ export interface StartRuntimeOptions extends Partial<RuntimeConfig> {
   helloTimeoutMs?: number;
 }
 
+export type { SandboxSetting } from './sandbox/sandbox.js';
+
 /** A running runtime. */
 export interface RuntimeHandle {
   /** Base URL, e.g. `http://127.0.0.1:8888`. */
@@ -75,31 +77,45 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       'SPIN_TOKEN not set; using the token in this file',
     );
   }
+  // Before anything else writes under SPIN_HOME: user mode sets a private umask.
+  const sandbox = await Sandbox.create({
+    setting: config.sandbox,
+    home: config.home,
+    hide: config.sandboxHide,
+    network: config.sandboxNetwork,
+    limits: {
+      memoryBytes: config.sandboxMemoryBytes,
+      cpuSeconds: config.sandboxCpuSeconds,
+      processes: config.sandboxProcesses,
+    },
+    uidBase: config.sandboxUidBase,
+    bwrapPath: config.sandboxBwrap,
+    logger: logger.child({ component: 'sandbox' }),
+  });
+  keys.sandbox = sandbox.status;
   const metrics = new RuntimeMetrics();
   const pairing = new PairingStore(config.home, config.allowedOrigins);
   const replay = new ReplayCache(config.home);
-  const kernels = new KernelManager({
-    home: config.home,
-    sandbox: config.sandbox,
-    logger,
-    metrics,
-  });
-  const sandbox = processSandbox(config.sandbox, [config.home]);
+  const kernels = new KernelManager({ home: config.home, sandbox, logger, metrics });
   const processors = new ProcessorRegistry({
     logger: logger.child({ component: 'processor' }),
     fetch: globalThis.fetch,
     env: kernelEnv(),
-    ...(sandbox ? { sandbox } : {}),
+    sandbox: (argv, writable) => sandbox.wrapProcess(argv, writable[0] ?? ''),
   });
-  const sessions = new SessionManager(config.home, {
-    runtimeId: keys.runtimeId,
-    signingKey: keys.signingKey,
-    signingKid: keys.signing.publicJwk.kid,
-    processors,
-    metrics,
-    logger,
-    kernels,
-  });
+  const sessions = new SessionManager(
+    config.home,
+    {
+      runtimeId: keys.runtimeId,
+      signingKey: keys.signingKey,
+      signingKid: keys.signing.publicJwk.kid,
+      processors,
+      metrics,
+      logger,
+      kernels,
+    },
+    sandbox,
+  );
   const ctx = { config, keys, pairing, replay, sessions, kernels, metrics, logger, helloTimeoutMs };
   const { server, wss } = createRuntimeServer(ctx);
   await new Promise<void>((resolve, reject) => {
@@ -115,8 +131,10 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
   );
   if (banner) {
     process.stdout.write(
-      `SPIN runtime ${keys.runtimeId} listening on ${url}\nkey fingerprint: ${keys.fingerprint}\n`,
+      `SPIN runtime ${keys.runtimeId} listening on ${url}\nkey fingerprint: ${keys.fingerprint}\n` +
+        `sandbox: ${sandbox.mode}\n`,
     );
+    if (sandbox.status.warning) process.stderr.write(`WARNING: ${sandbox.status.warning}\n`);
   }
 
   let closing: Promise<void> | null = null;

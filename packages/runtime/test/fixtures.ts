@@ -142,7 +142,9 @@ export async function startPaired(
   opts: StartRuntimeOptions = {},
   homeBase?: string,
 ): Promise<Harness> {
-  const { home, cleanup } = tempHome(homeBase);
+  const { home, cleanup } = opts.home
+    ? { home: opts.home, cleanup: () => undefined }
+    : tempHome(homeBase);
   const logs = new LogCapture();
   const start = () =>
     startRuntime({ port: 0, home, banner: false, logger: logs, logLevel: 'debug', ...opts });

@@ -11,6 +11,7 @@ import {
 import type { Logger } from 'pino';
 import { KernelDiedError } from '../errors.js';
 import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
+import { MAX_OUTPUT_DEPTH, nestsDeeperThan } from '../kernels/outputDepth.js';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { ProcessorRegistry } from '../processors/registry.js';
 import type { ProcessorFrame } from '../processors/types.js';
@@ -55,6 +56,7 @@ function userError(err: unknown): { ename: string; evalue: string } {
       'runtime.kernel_not_found': 'KernelNotFound',
       'runtime.kernel_failed': 'KernelStartFailed',
       'request.not_found': 'ProcessorNotFound',
+      'runtime.sandbox_unavailable': 'SandboxUnavailable',
     };
     return { ename: names[err.code] ?? 'RuntimeError', evalue: `${err.code}: ${err.message}` };
   }
@@ -203,7 +205,16 @@ export class Execution {
     let exitCode: number | null = null;
     const handle = (f: ProcessorFrame) => {
       if (f.type === 'stream') this.stream(f.name, f.text);
-      else if (f.type === 'display_data') {
+      else if (f.type === 'display_data' && nestsDeeperThan(f, MAX_OUTPUT_DEPTH + 2)) {
+        const evalue = `runtime.output_too_deep: output nested more than ${MAX_OUTPUT_DEPTH} levels`;
+        const err = {
+          output_type: 'error' as const,
+          ename: 'OutputTooDeep',
+          evalue,
+          traceback: [],
+        };
+        this.rich({ type: 'error', data: err }, evalue.length);
+      } else if (f.type === 'display_data') {
         const out = {
           output_type: 'display_data' as const,
           data: f.data,

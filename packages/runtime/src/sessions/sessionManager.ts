@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import { ensurePrivateDir } from '../security/secureFiles.js';
 import { Session, type SessionDeps } from './session.js';
 
@@ -16,6 +17,8 @@ export class SessionManager {
   constructor(
     private readonly home: string,
     private readonly deps: SessionDeps,
+    /** Sets up each session's directories and user for its sandbox. */
+    private readonly sandbox?: Sandbox,
   ) {}
 
   /** Directory name for a sid; sids that are not filename-safe are hashed. */
@@ -29,6 +32,7 @@ export class SessionManager {
       const dir = join(this.home, 'sessions', SessionManager.dirName(sid));
       const workDir = join(dir, 'work');
       ensurePrivateDir(workDir);
+      this.sandbox?.session(sid, workDir);
       s = new Session(sid, join(dir, 'journal.jsonl'), workDir, this.deps);
       this.sessions.set(sid, s);
     }
