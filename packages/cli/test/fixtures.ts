@@ -12,8 +12,9 @@ export interface StackFixture {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<StackFixture> {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'spin-stack-'));
+/** `base`: where the stack's folder goes (default the OS temp dir). */
+export async function startStack(base = os.tmpdir()): Promise<StackFixture> {
+  const home = await mkdtemp(path.join(base, 'spin-stack-'));
   const spin = await startAll({ port: 0, runtimePort: 0, home, quiet: true });
   return {
     spin,

@@ -54,10 +54,14 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
     ...(logLevel ? { logLevel } : {}),
     ...(opts.logDestination ? { logger: opts.logDestination } : {}),
   };
+  const serverDataDir = path.join(opts.home, 'server');
   const runtime = await startRuntime({
     port: opts.runtimePort,
     host,
     home: path.join(opts.home, 'runtime'),
+    // Both tiers share one OS user here: user code must not see the server's database and
+    // master key either. Hiding the whole SPIN root covers wherever under it they live.
+    sandboxHide: [opts.home, serverDataDir],
     ...logging,
     ...(opts.quiet ? { banner: false } : {}),
   });
@@ -67,7 +71,7 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
     server = await startServer({
       port,
       host,
-      dataDir: path.join(opts.home, 'server'),
+      dataDir: serverDataDir,
       ...logging,
       ...(process.env.SPIN_PUBLIC_URL ? {} : { publicUrl: `http://localhost:${port}` }),
     });
