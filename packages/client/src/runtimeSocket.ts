@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   RUNTIME_SUBPROTOCOL,
   RuntimeMessageSchema,
@@ -8,53 +7,15 @@ import {
 } from '@spin/protocol';
 import { ApiError } from './errors.js';
 import { Emitter, type Disposable } from './events.js';
-
-/** Backoff between attempts (token fetches, reconnects): 250 ms doubling up to 5 s. */
-const BACKOFF_FIRST_MS = 250;
-const BACKOFF_MAX_MS = 5000;
-/** How often a program is relayed at most (after a dropped connection or an expired token). */
-const EXECUTE_ATTEMPTS = 6;
-/** Failures after which relaying a program again is safe (its jti makes a repeat harmless). */
-const RETRY_EXECUTE_ON = new Set([
-  'auth.token_expired',
-  'client.disconnected',
-  'client.not_connected',
-  'client.network_error',
-]);
-
-/**
- * A token fetch that failed for a reason that may pass (no network, the server overloaded or
- * restarting, rate limited). Anything else — 401, 403, 404, … — is the server's answer.
- */
-export function isTransientTokenError(err: unknown): boolean {
-  if (!(err instanceof ApiError)) return true; // a thrown TypeError from fetch, etc.
-  if (err.status === null) return err.code !== 'client.closed';
-  return err.status >= 500 || err.status === 429;
-}
-
-const TokenTimesSchema = z.object({ iat: z.number(), exp: z.number() });
-
-/** Lifetime of a JWT from its own `iat`/`exp` (not verified: only to schedule a refresh). */
-function tokenLifetimeMs(token: string): number | null {
-  const payload = token.split('.')[1];
-  if (!payload) return null;
-  try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const times = TokenTimesSchema.safeParse(JSON.parse(json));
-    return times.success ? (times.data.exp - times.data.iat) * 1000 : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * When to refresh a token of `lifetimeMs`, counted from when it was fetched: at 80 % of its
- * lifetime or 30 s before it ends, whichever is earlier — but never before half of it, so a
- * very short-lived token does not turn into a refresh loop.
- */
-export function refreshDelayMs(lifetimeMs: number): number {
-  return Math.max(0.5 * lifetimeMs, Math.min(0.8 * lifetimeMs, lifetimeMs - 30_000));
-}
+import {
+  BACKOFF_FIRST_MS,
+  BACKOFF_MAX_MS,
+  EXECUTE_ATTEMPTS,
+  RETRY_EXECUTE_ON,
+  isTransientTokenError,
+  refreshDelayMs,
+  tokenLifetimeMs,
+} from './tokenPolicy.js';
 
 /** The subset of the WHATWG WebSocket API the client uses (browser WebSocket or `ws`). */
 export interface WebSocketLike {
@@ -345,16 +306,18 @@ export class RuntimeSocket {
       ws.onerror = () =>
         settle(new ApiError('client.network_error', `cannot connect to runtime at ${url}`));
       ws.onclose = (ev) => {
-        if (this.ws !== ws) return;
+        const dropped = new ApiError(
+          'client.disconnected',
+          `runtime closed the connection (${ev.code} ${ev.reason})`,
+        );
+        if (this.ws !== ws) {
+          settle(dropped); // dropped on purpose (close, stop) while connecting: end connect()
+          return;
+        }
         this.ws = null;
         clearTimeout(this.refreshTimer);
         this.failPending(new ApiError('client.disconnected', 'runtime connection dropped'));
-        settle(
-          new ApiError(
-            'client.disconnected',
-            `runtime closed the connection (${ev.code} ${ev.reason})`,
-          ),
-        );
+        settle(dropped);
         // 44xx: the runtime refused us (auth/protocol) — reconnecting would not help.
         if (
           !this.closedByUser &&

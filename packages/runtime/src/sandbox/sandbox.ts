@@ -102,7 +102,8 @@ function real(path: string): string {
  *   and Unix permissions keep SPIN_HOME, other sessions and hidden paths out of reach;
  * - `none`: the runtime's own user, no isolation (explicit opt-out, loudly warned);
  * - `unavailable`: `auto` found neither — kernels and shell cells are refused.
- * Network off and rlimits (memory, CPU time, processes) apply in every mode that runs code.
+ * rlimits (memory, CPU time, processes) apply in every mode that runs code; network off in
+ * `bwrap` and `user` (`none` isolates nothing, the network included).
  */
 export class Sandbox {
   private readonly sessions = new Map<string, SessionSandbox>(); // by workDir

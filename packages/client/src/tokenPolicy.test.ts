@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './errors.js';
-import { isTransientTokenError, refreshDelayMs } from './runtimeSocket.js';
+import { isTransientTokenError, refreshDelayMs } from './tokenPolicy.js';
 
 describe('token refresh policy', () => {
   it('refreshes at 80 % of the lifetime or 30 s before exp, whichever is earlier', () => {
