@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotebookSession, ServerApi } from '@spin/client';
@@ -115,7 +116,8 @@ describe.each(MODES)('spin start, sandbox $name', ({ env, mode }) => {
   });
 
   it('cannot write into the server data dir or the runtime home', async () => {
-    const markers = (tag: string) => [
+    const run = randomUUID().slice(0, 8); // leftovers of another run cannot interfere
+    const markers = (kind: string, tag = `${kind}-${run}`) => [
       path.join(stack.home, `marker-${tag}`),
       path.join(stack.home, 'server', `marker-${tag}`),
       path.join(stack.home, 'server', 'db', `marker-${tag}`),

@@ -8,6 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartRuntimeOptions } from '../src/index.js';
@@ -138,7 +139,8 @@ describe.each(MODES)('sandbox $name: user code never sees SPIN state', ({ opts, 
   });
 
   it('writes outside the work dir never reach the disk; inside it they do', async () => {
-    const markers = (tag: string) => [
+    const run = randomUUID().slice(0, 8); // leftovers of another run cannot interfere
+    const markers = (kind: string, tag = `${kind}-${run}`) => [
       join(root, `marker-${tag}`),
       join(home, `marker-${tag}`),
       join(home, 'keys', `marker-${tag}`),
