@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputsFromEvents, type JournalEvent } from '@spin/protocol';
@@ -26,6 +26,9 @@ function ended(events: JournalEvent[]) {
   if (last?.type !== 'cell_ended') throw new Error('no cell_ended');
   return last.data;
 }
+
+/** PostgreSQL's Unix socket (Debian), running on this machine. */
+const PG_SOCKET = '/run/postgresql/.s.PGSQL.5432';
 
 const ISOLATING: { name: string; opts: StartRuntimeOptions }[] = [
   { name: 'bwrap', opts: { sandbox: 'bwrap' } },
@@ -178,6 +181,30 @@ describe.each(ISOLATING)('sandbox $name', ({ opts }) => {
       await h.server.shell('sleep 30', { limits: { timeoutMs: 300, outputBytes: 1000 } }),
     );
     expect(ended(sh).status).toBe('timeout');
+  });
+});
+
+describe('sandbox bwrap with network off', () => {
+  const ctx = sandboxed({ sandbox: 'bwrap', sandboxNetwork: 'off' });
+
+  it("keeps local services' Unix sockets out of reach too (/run is private)", async () => {
+    // the socket is there and answers on the host…
+    await new Promise<void>((resolve, reject) => {
+      const s = connect(PG_SOCKET, () => (s.end(), resolve()));
+      s.once('error', reject);
+    });
+    // …but not from the sandbox: a network namespace does not cover the file system
+    const py = [
+      'import socket',
+      's = socket.socket(socket.AF_UNIX)',
+      'try:',
+      `    s.connect(${JSON.stringify(PG_SOCKET)})`,
+      '    print("connected")',
+      'except OSError as e:',
+      '    print("refused", type(e).__name__)',
+    ].join('\n');
+    const out = streamText(await ctx.client.run(await ctx.h.server.python(py)));
+    expect(out).toBe('refused FileNotFoundError\n');
   });
 });
 

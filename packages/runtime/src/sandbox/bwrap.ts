@@ -89,17 +89,22 @@ export function bwrapArgs(
   args.push('--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try');
   if (!spec.network) args.push('--unshare-net');
   args.push('--die-with-parent');
+  // Without network, /run goes too: the Unix sockets of local services (PostgreSQL, MariaDB,
+  // Docker…) live there and a network namespace does not cover the file system.
+  const privateRun = !spec.network && rootEntries.some((e) => e.name === 'run' && !e.symlink);
   for (const e of rootEntries) {
-    if (hiddenTop.has(e.name)) continue;
+    if (hiddenTop.has(e.name) || (privateRun && e.name === 'run')) continue;
     const p = `/${e.name}`;
     if (e.symlink !== null) args.push('--symlink', e.symlink, p);
     else args.push('--ro-bind-try', p, p);
   }
   args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
+  if (privateRun) args.push('--tmpfs', '/run');
   const bound = new Set(rootEntries.filter((e) => e.symlink === null).map((e) => e.name));
   for (const p of hidden) {
     const top = topOf(p);
     if (!bound.has(top) || hiddenTop.has(top)) continue; // not in the sandbox at all
+    if (privateRun && top === 'run') continue; // /run is an empty tmpfs already
     let dir: boolean;
     try {
       dir = lstatSync(p).isDirectory();
