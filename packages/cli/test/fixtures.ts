@@ -30,16 +30,21 @@ export function stackOptions(home: string) {
   };
 }
 
-/** Start a stack in `home` (default: a new temp folder, removed by `close()`). */
-export async function startStack(existingHome?: string): Promise<StackFixture> {
-  const home = existingHome ?? (await mkdtemp(path.join(os.tmpdir(), 'spin-stack-')));
+/**
+ * Start a stack in `home` (default: a new temp folder under `base`, default the OS temp dir,
+ * removed by `close()`).
+ */
+export async function startStack(
+  opts: { home?: string; base?: string } = {},
+): Promise<StackFixture> {
+  const home = opts.home ?? (await mkdtemp(path.join(opts.base ?? os.tmpdir(), 'spin-stack-')));
   const spin = await startAll(stackOptions(home));
   return {
     spin,
     home,
     async close() {
       await spin.close();
-      if (!existingHome) await rm(home, { recursive: true, force: true });
+      if (!opts.home) await rm(home, { recursive: true, force: true });
     },
   };
 }

@@ -29,7 +29,7 @@ async function runsACell(api: ReturnType<typeof createNodeApi>) {
 
 describe('spin start pairs its own runtime on every start', () => {
   it('registers it once, then re-pairs (audited) when its port changes', async () => {
-    const first = await startStack(home);
+    const first = await startStack({ home });
     let runtimeId: string;
     try {
       const api = await signedUpApi(first);
@@ -44,7 +44,7 @@ describe('spin start pairs its own runtime on every start', () => {
     expect(existsSync(path.join(home, 'server', 'master.key'))).toBe(false);
     expect(existsSync(path.join(home, 'config', 'master.key'))).toBe(true);
 
-    const second = await startStack(home); // new free ports
+    const second = await startStack({ home }); // new free ports
     try {
       const api = createNodeApi(second.spin.url);
       await api.login({ email: ADMIN.email, password: ADMIN.password });
@@ -73,7 +73,7 @@ describe('spin start pairs its own runtime on every start', () => {
     await rm(path.join(home, 'server'), { recursive: true, force: true });
     await rm(path.join(home, 'config'), { recursive: true, force: true });
 
-    const stack = await startStack(home);
+    const stack = await startStack({ home });
     try {
       expect(stack.spin.runtime.identity.runtimeId).toBe(runtimeId);
       const pairingAfter = await readFile(path.join(home, 'runtime', 'pairing.json'), 'utf8');

@@ -8,13 +8,20 @@ export interface TcpProxy {
   url: string;
   /** Destroy every open connection (the client sees the socket drop, not a clean close). */
   cut(): void;
+  /** While paused, cut everything and reset each new connection at once (network down). */
+  pause(paused: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<net.Socket>();
+  let paused = false;
   const server = net.createServer((client) => {
+    if (paused) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = net.connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname);
     for (const s of [client, upstream]) {
       s.setNoDelay(true);
@@ -33,6 +40,10 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     url: `http://127.0.0.1:${proxyPort}`,
     cut() {
       for (const s of sockets) s.destroy();
+    },
+    pause(on) {
+      paused = on;
+      if (on) for (const s of sockets) s.destroy();
     },
     close() {
       for (const s of sockets) s.destroy();

@@ -150,7 +150,7 @@ export class NotebookSession {
       tracked.waiters.push({ resolve, reject }),
     );
     try {
-      await this.socket.execute(compiled.envelope);
+      await this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cell.id });
     } catch (err) {
       // Rejected before it ran: nothing executed, so there is no receipt to wait for.
       if (err instanceof ApiError && err.code === 'client.disconnected') return done;

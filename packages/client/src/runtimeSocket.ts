@@ -7,6 +7,15 @@ import {
 } from '@spin/protocol';
 import { ApiError } from './errors.js';
 import { Emitter, type Disposable } from './events.js';
+import {
+  BACKOFF_FIRST_MS,
+  BACKOFF_MAX_MS,
+  EXECUTE_ATTEMPTS,
+  RETRY_EXECUTE_ON,
+  isTransientTokenError,
+  refreshDelayMs,
+  tokenLifetimeMs,
+} from './tokenPolicy.js';
 
 /** The subset of the WHATWG WebSocket API the client uses (browser WebSocket or `ws`). */
 export interface WebSocketLike {
@@ -35,6 +44,11 @@ export interface RuntimeSocketOptions {
   reconnect?: boolean;
 }
 
+interface RefreshWaiter {
+  resolve: () => void;
+  reject: (e: ApiError) => void;
+}
+
 interface Pending {
   resolve: (v: { jti: string; cell: string }) => void;
   reject: (e: ApiError) => void;
@@ -44,6 +58,12 @@ interface Pending {
  * One client's WebSocket to a runtime session (subprotocol `spin.runtime.v1`): authenticates
  * with `hello`, attaches from `lastSeq`, relays sealed programs, and delivers journal events in
  * seq order exactly once — across reconnects, it resumes from the last seq it saw.
+ *
+ * The runtime stops delivering at the access token's `exp`, so the socket fetches a new token
+ * ahead of time ({@link refreshDelayMs}) and hands it over with `refresh`. Token fetches that
+ * fail transiently are retried with backoff until they succeed; when the server refuses (the
+ * user was removed, logged out, lost access) the socket stops for good: state `closed`,
+ * {@link closeReason} set, `onDidError` fired.
  */
 export class RuntimeSocket {
   private ws: WebSocketLike | null = null;
@@ -51,10 +71,13 @@ export class RuntimeSocket {
   private readonly pending = new Map<string, Pending>();
   private nextRequest = 1;
   private closedByUser = false;
-  private backoffMs = 250;
+  private backoffMs = BACKOFF_FIRST_MS;
   private connectPromise: Promise<void> | null = null;
   private _state: SocketState = 'closed';
   private _lastSeq: number;
+  private _closeReason: ApiError | null = null;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly refreshWaiters = new Map<string, RefreshWaiter>();
 
   private readonly onDidEventEmitter = new Emitter<JournalEvent>();
   private readonly onDidChangeStateEmitter = new Emitter<SocketState>();
@@ -81,10 +104,15 @@ export class RuntimeSocket {
   get lastSeq(): number {
     return this._lastSeq;
   }
+  /** Why the socket stopped on its own (the server refused a token), or null. */
+  get closeReason(): ApiError | null {
+    return this._closeReason;
+  }
 
   /** Connect, authenticate and attach; resolves once the replay is complete. */
   connect(): Promise<void> {
     this.closedByUser = false;
+    this._closeReason = null;
     this.connectPromise ??= this.open().finally(() => {
       this.connectPromise = null;
     });
@@ -92,28 +120,53 @@ export class RuntimeSocket {
   }
 
   /**
-   * Relay a sealed program; resolves when the runtime accepted it. When the access token
-   * expired on a long-lived connection, the runtime refuses before opening the program (its
-   * jti stays unused), so this reconnects with a fresh token and relays it once more.
+   * Relay a sealed program; resolves when the runtime accepted it. When the connection drops
+   * before the answer, or the token expired, this reconnects (fetching a fresh token) and
+   * relays it again: the runtime never runs a program twice (its jti is spent once accepted),
+   * so `envelope.replayed` on a repeat means the first relay got through — then this resolves
+   * with `sent` (the program's own jti and cell) if given, and rejects with
+   * `client.disconnected` (its events arrive through onDidEvent) if not.
    */
-  async execute(envelope: string): Promise<{ jti: string; cell: string }> {
-    try {
-      return await this.executeOnce(envelope);
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 'auth.token_expired') throw err;
-      this.ws?.close(1000, 'token expired');
-      this.ws = null;
-      await this.connect();
-      return this.executeOnce(envelope);
+  async execute(
+    envelope: string,
+    sent?: { jti: string; cell: string },
+  ): Promise<{ jti: string; cell: string }> {
+    let delay = BACKOFF_FIRST_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.executeOnce(envelope);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        if (attempt > 1 && err.code === 'envelope.replayed') {
+          if (sent) return sent;
+          throw new ApiError('client.disconnected', 'the program was accepted before a reconnect');
+        }
+        if (
+          !RETRY_EXECUTE_ON.has(err.code) ||
+          attempt >= EXECUTE_ATTEMPTS ||
+          this.closedByUser ||
+          this._closeReason
+        ) {
+          throw err;
+        }
+        if (err.code === 'auth.token_expired') this.dropSocket();
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, BACKOFF_MAX_MS);
+      }
     }
   }
 
   private async executeOnce(envelope: string): Promise<{ jti: string; cell: string }> {
-    if (this._state !== 'open') await this.connect();
+    if (this._state !== 'open' || !this.ws) await this.connect();
     const requestId = `r${this.nextRequest++}`;
     return new Promise((resolve, reject) => {
       this.pending.set(requestId, { resolve, reject });
-      this.send({ type: 'execute', requestId, envelope });
+      try {
+        this.send({ type: 'execute', requestId, envelope });
+      } catch (err) {
+        this.pending.delete(requestId);
+        reject(err);
+      }
     });
   }
 
@@ -125,9 +178,83 @@ export class RuntimeSocket {
   close(): void {
     this.closedByUser = true;
     this.setState('closed');
-    this.ws?.close(1000, 'client closed');
-    this.ws = null;
     this.failPending(new ApiError('client.closed', 'connection closed'));
+    this.dropSocket();
+  }
+
+  /**
+   * Close the current WebSocket without reconnecting from its close event; what was waiting
+   * for its answers fails with `client.disconnected` (and is relayed again by its caller).
+   */
+  private dropSocket(): void {
+    clearTimeout(this.refreshTimer);
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close(1000, 'client closed');
+    this.failPending(new ApiError('client.disconnected', 'runtime connection dropped'));
+  }
+
+  /** The server refused a token: stop for good and say why. */
+  private stop(reason: ApiError): void {
+    this._closeReason = reason;
+    this.failPending(reason);
+    this.dropSocket();
+    this.setState('closed');
+    this.onDidErrorEmitter.fire(reason);
+  }
+
+  /** A fresh access token, retrying transient failures with backoff until one arrives. */
+  private async fetchToken(): Promise<string> {
+    let delay = BACKOFF_FIRST_MS;
+    for (;;) {
+      if (this.closedByUser) throw new ApiError('client.closed', 'connection closed');
+      try {
+        return await this.opts.getToken();
+      } catch (err) {
+        if (!isTransientTokenError(err)) {
+          const refused =
+            err instanceof ApiError
+              ? err
+              : new ApiError('client.error', 'the access token request failed');
+          this.stop(refused);
+          throw refused;
+        }
+      }
+      // jitter, so many clients behind one restarting server do not retry in lockstep
+      await new Promise((r) => setTimeout(r, delay * (0.75 + Math.random() / 2)));
+      delay = Math.min(delay * 2, BACKOFF_MAX_MS);
+    }
+  }
+
+  /** Refresh `token`'s successor over the open socket before the runtime stops delivering. */
+  private scheduleRefresh(token: string, fetchedAt: number, ws: WebSocketLike): void {
+    clearTimeout(this.refreshTimer);
+    const lifetime = tokenLifetimeMs(token);
+    if (lifetime === null) return; // opaque token: the runtime's close at exp reconnects us
+    const due = fetchedAt + refreshDelayMs(lifetime) - Date.now();
+    this.refreshTimer = setTimeout(() => void this.refresh(ws), Math.max(0, due));
+  }
+
+  private async refresh(ws: WebSocketLike): Promise<void> {
+    let token: string;
+    try {
+      token = await this.fetchToken();
+    } catch {
+      return; // refused (stop() reported it) or closed
+    }
+    const fetchedAt = Date.now();
+    if (this.ws !== ws || ws.readyState !== 1) return; // reconnected meanwhile, with its own
+    const requestId = `f${this.nextRequest++}`;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.refreshWaiters.set(requestId, { resolve, reject });
+        ws.send(JSON.stringify({ type: 'refresh', requestId, token } satisfies ClientMessage));
+      });
+    } catch {
+      // refused or too late: the runtime ends the socket at exp and we reconnect then
+      return;
+    }
+    if (this.ws === ws) this.scheduleRefresh(token, fetchedAt, ws);
   }
 
   dispose(): void {
@@ -154,11 +281,14 @@ export class RuntimeSocket {
   private failPending(err: ApiError): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const w of this.refreshWaiters.values()) w.reject(err);
+    this.refreshWaiters.clear();
   }
 
   private async open(): Promise<void> {
     this.setState(this._state === 'closed' ? 'connecting' : 'reconnecting');
-    const token = await this.opts.getToken();
+    const token = await this.fetchToken();
+    const fetchedAt = Date.now();
     const url = this.opts.runtimeUrl.replace(/^http/, 'ws').replace(/\/+$/, '') + '/v1/ws';
     const ws = new this.Ctor(url, [RUNTIME_SUBPROTOCOL]);
     this.ws = ws;
@@ -176,15 +306,18 @@ export class RuntimeSocket {
       ws.onerror = () =>
         settle(new ApiError('client.network_error', `cannot connect to runtime at ${url}`));
       ws.onclose = (ev) => {
-        if (this.ws !== ws) return;
-        this.ws = null;
-        this.failPending(new ApiError('client.disconnected', 'runtime connection dropped'));
-        settle(
-          new ApiError(
-            'client.disconnected',
-            `runtime closed the connection (${ev.code} ${ev.reason})`,
-          ),
+        const dropped = new ApiError(
+          'client.disconnected',
+          `runtime closed the connection (${ev.code} ${ev.reason})`,
         );
+        if (this.ws !== ws) {
+          settle(dropped); // dropped on purpose (close, stop) while connecting: end connect()
+          return;
+        }
+        this.ws = null;
+        clearTimeout(this.refreshTimer);
+        this.failPending(new ApiError('client.disconnected', 'runtime connection dropped'));
+        settle(dropped);
         // 44xx: the runtime refused us (auth/protocol) — reconnecting would not help.
         if (
           !this.closedByUser &&
@@ -208,7 +341,7 @@ export class RuntimeSocket {
           );
           return;
         }
-        this.handle(msg, settle);
+        this.handle(msg, settle, () => this.scheduleRefresh(token, fetchedAt, ws));
       };
     });
   }
@@ -219,20 +352,26 @@ export class RuntimeSocket {
     this.backoffMs = Math.min(this.backoffMs * 2, 5000);
     setTimeout(() => {
       // someone (execute after an expired token) may have reconnected meanwhile
-      if (this.closedByUser || this._state === 'open' || this.connectPromise) return;
+      if (this.closedByUser || this._closeReason) return;
+      if (this._state === 'open' || this.connectPromise) return;
       this.connect().catch(() => {
         /* onclose schedules the next attempt */
       });
     }, delay);
   }
 
-  private handle(msg: RuntimeMessage, settle: (err?: ApiError) => void): void {
+  private handle(
+    msg: RuntimeMessage,
+    settle: (err?: ApiError) => void,
+    onWelcome: () => void,
+  ): void {
     switch (msg.type) {
       case 'welcome':
+        onWelcome();
         this.send({ type: 'attach', lastSeq: this._lastSeq });
         return;
       case 'attached':
-        this.backoffMs = 250;
+        this.backoffMs = BACKOFF_FIRST_MS;
         this.setState('open');
         this.onDidAttachEmitter.fire({ fromSeq: msg.fromSeq, headSeq: msg.headSeq });
         settle();
@@ -248,12 +387,24 @@ export class RuntimeSocket {
         p?.resolve({ jti: msg.jti, cell: msg.cell });
         return;
       }
+      case 'refreshed': {
+        const w = msg.requestId ? this.refreshWaiters.get(msg.requestId) : undefined;
+        if (msg.requestId) this.refreshWaiters.delete(msg.requestId);
+        w?.resolve();
+        return;
+      }
       case 'error': {
         const err = new ApiError(msg.code, msg.message);
         const p = msg.requestId ? this.pending.get(msg.requestId) : undefined;
+        const w = msg.requestId ? this.refreshWaiters.get(msg.requestId) : undefined;
         if (p && msg.requestId) {
           this.pending.delete(msg.requestId);
           p.reject(err);
+        } else if (w && msg.requestId) {
+          this.refreshWaiters.delete(msg.requestId);
+          w.reject(err);
+        } else if (err.code === 'auth.token_expired' && this._state === 'open') {
+          // the runtime ends the socket at exp (close 4001 follows); we reconnect then
         } else {
           this.onDidErrorEmitter.fire(err);
           settle(err);

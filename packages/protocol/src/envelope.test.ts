@@ -129,3 +129,48 @@ describe('program envelopes', () => {
     expect(await codeOf(open(f, await seal(g, claims())))).toBe('envelope.wrong_recipient');
   });
 });
+
+describe('compressed envelopes', () => {
+  it('refuses a "zip" header before decrypting or inflating anything', async () => {
+    const f = await fixture();
+    const signer = await importKey(f.server.privateJwk, 'EdDSA');
+    const rtPub = await importKey(f.runtime.publicJwk as JWK, 'ECDH-ES+A256KW');
+    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims())))
+      .setProtectedHeader({ alg: 'EdDSA', kid: f.server.publicJwk.kid, typ: PROGRAM_JWS_TYP })
+      .sign(signer);
+    const zipped = await new CompactEncrypt(new TextEncoder().encode(jws))
+      .setProtectedHeader({
+        alg: 'ECDH-ES+A256KW',
+        enc: 'A256GCM',
+        kid: f.runtime.publicJwk.kid,
+        zip: 'DEF',
+      })
+      .encrypt(rtPub);
+    // Count inflations: jose inflates through the global DecompressionStream.
+    const Original = globalThis.DecompressionStream;
+    let inflations = 0;
+    globalThis.DecompressionStream = class extends Original {
+      constructor(format: CompressionFormat) {
+        inflations++;
+        super(format);
+      }
+    };
+    const claimed: string[] = [];
+    try {
+      const err = await openProgram(zipped, {
+        decryptionKey: await importKey(f.runtime.privateJwk, 'ECDH-ES+A256KW'),
+        decryptionKid: f.runtime.publicJwk.kid,
+        serverJwks: { keys: [f.server.publicJwk] },
+        audience: 'rt_A',
+        claimJti: async (jti) => (claimed.push(jti), true),
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SpinError);
+      expect((err as SpinError).code).toBe('envelope.compression_not_allowed');
+      expect((err as SpinError).status).toBe(400);
+    } finally {
+      globalThis.DecompressionStream = Original;
+    }
+    expect(inflations).toBe(0);
+    expect(claimed).toEqual([]);
+  });
+});

@@ -92,7 +92,7 @@ function headerOf(token: string, parts: number): Record<string, unknown> {
  * Decrypt and verify a program. Every failure is a SpinError with its own stable code:
  * `envelope.malformed`, `alg_not_allowed`, `wrong_recipient`, `decrypt_failed`,
  * `unknown_signer`, `signature_invalid`, `claims_invalid`, `audience_mismatch`, `expired`,
- * `not_yet_valid`, `replayed`.
+ * `not_yet_valid`, `replayed`, `compression_not_allowed`.
  */
 export async function openProgram(jwe: string, opts: OpenOptions): Promise<ProgramClaims> {
   const outer = headerOf(jwe, 5);
@@ -100,6 +100,15 @@ export async function openProgram(jwe: string, opts: OpenOptions): Promise<Progr
     throw new SpinError(
       'envelope.alg_not_allowed',
       `envelope algorithm ${String(outer.alg)}/${String(outer.enc)} is not allowed`,
+    );
+  }
+  // RFC 7516 §4.1.3 compression: jose would inflate the plaintext after decrypting (up to
+  // 250 kB by default), so a tiny envelope could cost the runtime CPU and memory before any
+  // signature is checked. SPIN never compresses programs: refuse before touching the key.
+  if (outer.zip !== undefined) {
+    throw new SpinError(
+      'envelope.compression_not_allowed',
+      'compressed envelopes ("zip" header) are not accepted',
     );
   }
   if (outer.kid !== opts.decryptionKid) {
@@ -110,6 +119,7 @@ export async function openProgram(jwe: string, opts: OpenOptions): Promise<Progr
     const { plaintext } = await compactDecrypt(jwe, opts.decryptionKey, {
       keyManagementAlgorithms: [KEY_MANAGEMENT_ALG],
       contentEncryptionAlgorithms: [CONTENT_ENCRYPTION_ALG],
+      maxDecompressedLength: 0, // never inflate, even if the header check above were bypassed
     });
     jws = dec.decode(plaintext);
   } catch {

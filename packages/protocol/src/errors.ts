@@ -39,6 +39,7 @@ export const ERROR_STATUS = {
   'envelope.not_yet_valid': 401,
   'envelope.replayed': 409,
   'envelope.claims_invalid': 400,
+  'envelope.compression_not_allowed': 400,
   // runtime sessions
   'runtime.not_paired': 409,
   'runtime.token_session_mismatch': 403,
@@ -51,6 +52,8 @@ export const ERROR_STATUS = {
   'runtime.fingerprint_mismatch': 409,
   'runtime.already_paired': 409,
   'runtime.pairing_grant_invalid': 403,
+  'runtime.sandbox_unavailable': 503,
+  'runtime.output_too_deep': 422,
   // receipts and audit
   'receipt.malformed': 400,
   'receipt.signature_invalid': 400,

@@ -30,6 +30,15 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('execute'), requestId, envelope: z.string().min(1).max(4_000_000) }),
   z.object({ type: z.literal('interrupt'), requestId }),
   z.object({ type: z.literal('ping'), requestId: requestId.optional() }),
+  /**
+   * Replace the socket's access token before it expires (same `sid` and `sub`, `ownerEpoch`
+   * not lower). Answered by `refreshed` or an `error`; without it, delivery stops at `exp`.
+   */
+  z.object({
+    type: z.literal('refresh'),
+    requestId: requestId.optional(),
+    token: z.string().min(1).max(8192),
+  }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
@@ -42,6 +51,8 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
     sub: z.string(),
     perms: z.array(SessionPermissionSchema),
     headSeq: z.number().int().nonnegative(),
+    /** When the token expires (seconds since epoch): refresh before, or delivery stops. */
+    exp: z.number().int().optional(),
   }),
   z.object({
     type: z.literal('attached'),
@@ -58,6 +69,12 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
     message: z.string(),
   }),
   z.object({ type: z.literal('pong'), requestId: requestId.optional() }),
+  /** The socket now runs on the refreshed token, which expires at `exp` (seconds since epoch). */
+  z.object({
+    type: z.literal('refreshed'),
+    requestId: requestId.optional(),
+    exp: z.number().int(),
+  }),
 ]);
 export type RuntimeMessage = z.infer<typeof RuntimeMessageSchema>;
 
@@ -66,6 +83,18 @@ export const FingerprintSchema = z
   .string()
   .regex(/^SHA256:([0-9a-f]{2}:){15}[0-9a-f]{2}$/, 'fingerprints look like SHA256:1f:2e:…');
 
+/**
+ * How a runtime isolates user code from SPIN's own state: `mode` is what runs (`bwrap`,
+ * `user`, `none`, or `unavailable` when user code is refused), `ok` is true when cells cannot
+ * see the runtime's keys, tokens and other sessions, `warning` says what an operator should do.
+ */
+export const RuntimeSandboxSchema = z.object({
+  mode: z.enum(['bwrap', 'user', 'none', 'unavailable']),
+  ok: z.boolean(),
+  warning: z.string().optional(),
+});
+export type RuntimeSandbox = z.infer<typeof RuntimeSandboxSchema>;
+
 /** `GET /v1/identity` — public, unauthenticated. */
 export const RuntimeIdentitySchema = z.object({
   runtimeId: ResourceIdSchema,
@@ -73,6 +102,7 @@ export const RuntimeIdentitySchema = z.object({
   fingerprint: FingerprintSchema,
   keys: z.object({ signing: PublicJwkSchema, encryption: PublicJwkSchema }),
   paired: z.boolean(),
+  sandbox: RuntimeSandboxSchema.optional(),
 });
 export type RuntimeIdentity = z.infer<typeof RuntimeIdentitySchema>;
 

@@ -13,7 +13,8 @@ describe('loadConfig', () => {
     );
     expect(cfg.port).toBe(0);
     expect(cfg.host).toBe('127.0.0.1');
-    expect(cfg.sandbox).toBe('none');
+    expect(cfg.sandbox).toBe('auto');
+    expect(cfg.sandboxNetwork).toBe('on');
     expect(cfg.spinToken).toBe('t'.repeat(20));
     rmSync(home, { recursive: true });
   });
@@ -80,5 +81,35 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { SPIN_OUTPUT_INLINE_BYTES: '0' })).toThrow(
       /SPIN_OUTPUT_INLINE_BYTES/,
     );
+  });
+
+  it('reads the sandbox settings; hidden paths from env and options add up', () => {
+    const home = mkdtempSync(join(tmpdir(), 'spin-cfg-'));
+    const cfg = loadConfig(
+      { home, sandboxHide: ['/srv/b'] },
+      {
+        SPIN_SANDBOX: 'user',
+        SPIN_SANDBOX_HIDE: '/srv/a:/srv/c/',
+        SPIN_SANDBOX_NETWORK: 'off',
+        SPIN_SANDBOX_MEMORY: '2g',
+        SPIN_SANDBOX_CPU_SECONDS: '30',
+        SPIN_SANDBOX_PROCESSES: '64',
+      },
+    );
+    expect(cfg).toMatchObject({
+      sandbox: 'user',
+      sandboxHide: ['/srv/a', '/srv/c', '/srv/b'],
+      sandboxNetwork: 'off',
+      sandboxMemoryBytes: 2 * 1024 ** 3,
+      sandboxCpuSeconds: 30,
+      sandboxProcesses: 64,
+    });
+    expect(() => loadConfig({ home }, { SPIN_SANDBOX_MEMORY: 'lots' })).toThrow(
+      /SPIN_SANDBOX_MEMORY/,
+    );
+    expect(() => loadConfig({ home }, { SPIN_SANDBOX_NETWORK: 'maybe' })).toThrow(
+      /SPIN_SANDBOX_NETWORK/,
+    );
+    rmSync(home, { recursive: true });
   });
 });

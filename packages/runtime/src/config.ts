@@ -64,7 +64,21 @@ export const RuntimeConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   spinToken: z.string().min(16, 'must be at least 16 characters').optional(),
   home: z.string().min(1).default('./.spin/runtime'),
-  sandbox: z.enum(['none', 'bwrap']).default('none'),
+  sandbox: z.enum(['auto', 'bwrap', 'user', 'none']).default('auto'),
+  /** Extra paths user code must never see (the server's data dir and master key under `spin start`). */
+  sandboxHide: z.array(z.string().min(1)).default([]),
+  /** `off` gives sandboxed processes no network at all (only their own loopback). */
+  sandboxNetwork: z.enum(['on', 'off']).default('on'),
+  /** Address-space limit per sandboxed process, bytes (RLIMIT_AS); unset = none. */
+  sandboxMemoryBytes: z.coerce.number().int().positive().optional(),
+  /** CPU-time limit per sandboxed process, seconds (RLIMIT_CPU); unset = none. */
+  sandboxCpuSeconds: z.coerce.number().int().positive().optional(),
+  /** Process limit per session user (RLIMIT_NPROC, per uid); unset = none. */
+  sandboxProcesses: z.coerce.number().int().positive().optional(),
+  /** bubblewrap's path (Debian: /usr/bin/bwrap). */
+  sandboxBwrap: z.string().min(1).default('/usr/bin/bwrap'),
+  /** First uid/gid of the per-session users (user mode, and bwrap as root). */
+  sandboxUidBase: z.coerce.number().int().min(1000).max(4_000_000_000).optional(),
   allowedOrigins: z.array(z.string()).default([]),
   /** Bearer token `GET /metrics` requires; unset → /metrics answers 404 `metrics.disabled`. */
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -91,6 +105,13 @@ const ENV_NAMES: Record<string, string> = {
   spinToken: 'SPIN_TOKEN',
   home: 'SPIN_HOME',
   sandbox: 'SPIN_SANDBOX',
+  sandboxHide: 'SPIN_SANDBOX_HIDE',
+  sandboxNetwork: 'SPIN_SANDBOX_NETWORK',
+  sandboxMemoryBytes: 'SPIN_SANDBOX_MEMORY',
+  sandboxCpuSeconds: 'SPIN_SANDBOX_CPU_SECONDS',
+  sandboxProcesses: 'SPIN_SANDBOX_PROCESSES',
+  sandboxUidBase: 'SPIN_SANDBOX_UID_BASE',
+  sandboxBwrap: 'SPIN_SANDBOX_BWRAP',
   allowedOrigins: 'SPIN_ALLOWED_ORIGINS',
   metricsToken: 'SPIN_METRICS_TOKEN',
   logLevel: 'LOG_LEVEL',
@@ -112,6 +133,14 @@ export function normaliseOrigin(origin: string): string | null {
   }
 }
 
+/** `2g`, `512m`, `64k` or plain bytes; anything else is passed on for zod to refuse. */
+function parseBytes(value: string | undefined): unknown {
+  const m = value?.trim().match(/^(\d+)\s*([kmg]?)i?b?$/i);
+  if (!m) return value;
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase()] ?? 1;
+  return Number(m[1]) * unit;
+}
+
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   const set = (key: string, value: unknown) => {
@@ -122,6 +151,13 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('spinToken', env.SPIN_TOKEN);
   set('home', env.SPIN_HOME);
   set('sandbox', env.SPIN_SANDBOX);
+  set('sandboxNetwork', env.SPIN_SANDBOX_NETWORK);
+  set('sandboxMemoryBytes', parseBytes(env.SPIN_SANDBOX_MEMORY));
+  set('sandboxCpuSeconds', env.SPIN_SANDBOX_CPU_SECONDS);
+  set('sandboxProcesses', env.SPIN_SANDBOX_PROCESSES);
+  set('sandboxUidBase', env.SPIN_SANDBOX_UID_BASE);
+  set('sandboxBwrap', env.SPIN_SANDBOX_BWRAP);
+  if (env.SPIN_SANDBOX_HIDE) raw.sandboxHide = env.SPIN_SANDBOX_HIDE.split(':').filter(Boolean);
   set('logLevel', env.LOG_LEVEL);
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     if (key.startsWith('journal') || key.startsWith('output')) set(key, env[name]);
@@ -149,7 +185,12 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): RuntimeConfig & { spinTokenGenerated: boolean } {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const result = RuntimeConfigSchema.safeParse({ ...fromEnv(env), ...defined });
+  const fromEnvironment = fromEnv(env);
+  // Paths to hide add up: an operator's SPIN_SANDBOX_HIDE plus what the embedder names.
+  if (Array.isArray(defined.sandboxHide) && Array.isArray(fromEnvironment.sandboxHide)) {
+    defined.sandboxHide = [...(fromEnvironment.sandboxHide as string[]), ...defined.sandboxHide];
+  }
+  const result = RuntimeConfigSchema.safeParse({ ...fromEnvironment, ...defined });
   if (!result.success) {
     const issue = result.error.issues[0];
     const key = String(issue?.path[0] ?? '');
@@ -164,6 +205,7 @@ export function loadConfig(
     origins.push(n);
   }
   const home = resolve(cfg.home);
+  const sandboxHide = [...new Set(cfg.sandboxHide.map((p) => resolve(p)))];
   let spinToken = cfg.spinToken;
   let spinTokenGenerated = false;
   if (!spinToken) {
@@ -176,5 +218,5 @@ export function loadConfig(
     }
     spinTokenGenerated = true;
   }
-  return { ...cfg, home, allowedOrigins: origins, spinToken, spinTokenGenerated };
+  return { ...cfg, home, sandboxHide, allowedOrigins: origins, spinToken, spinTokenGenerated };
 }

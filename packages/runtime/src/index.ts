@@ -8,6 +8,7 @@ import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { createProcessorHost } from './processors/host.js';
 import { ProcessorRegistry } from './processors/registry.js';
+import { Sandbox } from './sandbox/sandbox.js';
 import { loadIdentity, publicIdentity } from './security/identity.js';
 import { PairingStore, type Pairing } from './security/pairing.js';
 import { ReplayCache } from './security/replayCache.js';
@@ -42,6 +43,8 @@ export interface StartRuntimeOptions extends Partial<RuntimeConfig> {
   /** How long a WebSocket may take to say hello (default 10 s). */
   helloTimeoutMs?: number;
 }
+
+export type { SandboxSetting } from './sandbox/sandbox.js';
 
 /** A running runtime. */
 export interface RuntimeHandle {
@@ -82,17 +85,31 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       'SPIN_TOKEN not set; using the token in this file',
     );
   }
+  // Before anything else writes under SPIN_HOME: user mode sets a private umask.
+  const sandbox = await Sandbox.create({
+    setting: config.sandbox,
+    home: config.home,
+    hide: config.sandboxHide,
+    network: config.sandboxNetwork,
+    limits: {
+      memoryBytes: config.sandboxMemoryBytes,
+      cpuSeconds: config.sandboxCpuSeconds,
+      processes: config.sandboxProcesses,
+    },
+    uidBase: config.sandboxUidBase,
+    bwrapPath: config.sandboxBwrap,
+    logger: logger.child({ component: 'sandbox' }),
+  });
+  keys.sandbox = sandbox.status;
   const metrics = new RuntimeMetrics();
   const pairing = new PairingStore(config.home, config.allowedOrigins);
   const replay = new ReplayCache(config.home);
-  const kernels = new KernelManager({
-    home: config.home,
-    sandbox: config.sandbox,
-    logger,
-    metrics,
-  });
+  const kernels = new KernelManager({ home: config.home, sandbox, logger, metrics });
   const processors = new ProcessorRegistry(
-    createProcessorHost({ logger, sandbox: config.sandbox, home: config.home }),
+    createProcessorHost({
+      logger,
+      sandbox: (argv, writable) => sandbox.wrapProcess(argv, writable[0] ?? ''),
+    }),
   );
   const sessions = new SessionManager(
     config.home,
@@ -115,6 +132,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       },
     },
     { maxAgeMs: config.journalMaxAgeMs, maxBytes: config.journalMaxBytes },
+    sandbox,
   );
   const ctx = { config, keys, pairing, replay, sessions, kernels, metrics, logger, helloTimeoutMs };
   const { server, wss } = createRuntimeServer(ctx);
@@ -131,8 +149,10 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
   );
   if (banner) {
     process.stdout.write(
-      `SPIN runtime ${keys.runtimeId} listening on ${url}\nkey fingerprint: ${keys.fingerprint}\n`,
+      `SPIN runtime ${keys.runtimeId} listening on ${url}\nkey fingerprint: ${keys.fingerprint}\n` +
+        `sandbox: ${sandbox.mode}\n`,
     );
+    if (sandbox.status.warning) process.stderr.write(`WARNING: ${sandbox.status.warning}\n`);
   }
 
   let closing: Promise<void> | null = null;

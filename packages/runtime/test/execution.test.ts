@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BLOB_REF_MIME,
@@ -139,14 +138,33 @@ describe('executing programs (real ipykernel)', () => {
   });
 
   it('kills the whole process group of a shell cell that times out', async () => {
-    const env = await h.server.shell('sleep 30 & echo $! > sleep.pid; wait', {
+    // A distinctive command line, found from the host: inside a sandbox `$!` is a PID of the
+    // sandbox's own namespace.
+    const env = await h.server.shell('sleep 31.4159 & echo started; wait', {
       limits: { timeoutMs: 500, outputBytes: 1000 },
     });
     const events = await client.run(env);
     expect(ended(events).status).toBe('timeout');
-    const pid = readFileSync(join(h.home, 'sessions/ses_1/work/sleep.pid'), 'utf8').trim();
-    const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-    expect(stat.split(' ')[2] ?? 'gone').toMatch(/gone|Z/);
+    expect(outputsFromEvents(events)).toContainEqual({
+      output_type: 'stream',
+      name: 'stdout',
+      text: 'started\n',
+    });
+    const sleepers = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((pid) => {
+          try {
+            const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+            const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+            return cmd.startsWith('sleep 31.4159') && state !== 'Z';
+          } catch {
+            return false; // exited while we looked
+          }
+        });
+    for (let i = 0; i < 30 && sleepers().length > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(sleepers()).toEqual([]);
   });
 
   it('interrupts a running cell on request', async () => {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
-import type { JWK } from 'jose';
+import { SignJWT, type JWK } from 'jose';
 import {
+  ACCESS_TOKEN_TYP,
   RUNTIME_SUBPROTOCOL,
   compileCell,
   generateSigningKey,
@@ -59,21 +60,43 @@ export class FakeServer {
       perms?: SessionPermission[];
       aud?: string;
       ttlS?: number;
+      /** Absolute expiry (seconds since epoch), e.g. one in the past. */
+      exp?: number;
+      ownerEpoch?: number;
+      notebook?: string;
     } = {},
   ): Promise<string> {
+    const key = await importKey(this.key.privateJwk, 'EdDSA');
+    if (over.exp !== undefined) {
+      return new SignJWT({
+        sid: over.sid ?? 'ses_1',
+        notebook: over.notebook ?? 'nb_1',
+        role: 'editor',
+        perms: over.perms ?? ['view', 'execute', 'interrupt'],
+        ownerEpoch: over.ownerEpoch ?? 0,
+      })
+        .setProtectedHeader({ alg: 'EdDSA', kid: this.key.publicJwk.kid, typ: ACCESS_TOKEN_TYP })
+        .setIssuer(ISSUER)
+        .setAudience(over.aud ?? this.identity.runtimeId)
+        .setSubject(over.sub ?? 'usr_1')
+        .setJti(crypto.randomUUID())
+        .setIssuedAt(over.exp - 60)
+        .setExpirationTime(over.exp)
+        .sign(key);
+    }
     return signAccessToken(
       {
         iss: ISSUER,
         aud: over.aud ?? this.identity.runtimeId,
         sub: over.sub ?? 'usr_1',
         sid: over.sid ?? 'ses_1',
-        notebook: 'nb_1',
+        notebook: over.notebook ?? 'nb_1',
         role: 'editor',
         perms: over.perms ?? ['view', 'execute', 'interrupt'],
-        ownerEpoch: 0,
+        ownerEpoch: over.ownerEpoch ?? 0,
         ...(over.ttlS !== undefined ? { ttlS: over.ttlS } : {}),
       },
-      await importKey(this.key.privateJwk, 'EdDSA'),
+      key,
       this.key.publicJwk.kid,
     );
   }
@@ -155,7 +178,9 @@ export async function startPaired(
   opts: StartRuntimeOptions = {},
   homeBase?: string,
 ): Promise<Harness> {
-  const { home, cleanup } = tempHome(homeBase);
+  const { home, cleanup } = opts.home
+    ? { home: opts.home, cleanup: () => undefined }
+    : tempHome(homeBase);
   const logs = new LogCapture();
   const start = () =>
     startRuntime({ port: 0, home, banner: false, logger: logs, logLevel: 'debug', ...opts });

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { createNodeApi } from '@spin/client/node';
 import { startRuntime, type RuntimeHandle } from '@spin/runtime';
-import { startServer } from '@spin/server';
+import { loadConfig as loadServerConfig, startServer } from '@spin/server';
 import { portFrom, type ParsedArgs } from '../args.js';
 import { pairLocalRuntime } from './localPairing.js';
 
@@ -58,11 +58,21 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
     ...(opts.logDestination ? { logger: opts.logDestination } : {}),
   };
   const metrics = opts.metricsToken ? { metricsToken: opts.metricsToken } : {};
+  const serverDataDir = path.join(opts.home, 'server');
+  // Where the server will keep its master key (outside its data dir by default): user code must
+  // not see it either.
+  const masterKeyFile = loadServerConfig(process.env, {
+    dataDir: serverDataDir,
+    ...(opts.masterKeyFile ? { masterKeyFile: opts.masterKeyFile } : {}),
+  }).masterKeyFile;
   const runtime = await startRuntime({
     port: opts.runtimePort,
     host,
     home: path.join(opts.home, 'runtime'),
     ...metrics,
+    // Both tiers share one OS user here: user code must not see the server's database and
+    // master key either. Hiding the whole SPIN root covers wherever under it they live.
+    sandboxHide: [opts.home, serverDataDir, path.dirname(masterKeyFile)],
     ...logging,
     ...(opts.quiet ? { banner: false } : {}),
   });
@@ -72,8 +82,8 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
     server = await startServer({
       port,
       host,
-      dataDir: path.join(opts.home, 'server'),
-      ...(opts.masterKeyFile ? { masterKeyFile: opts.masterKeyFile } : {}),
+      dataDir: serverDataDir,
+      masterKeyFile,
       ...metrics,
       ...logging,
       ...(process.env.SPIN_PUBLIC_URL ? {} : { publicUrl: `http://localhost:${port}` }),

@@ -7,6 +7,7 @@ import {
   openProgram,
   type AccessTokenClaims,
   type ClientMessage,
+  type ErrorCode,
   type JournalEvent,
   type RuntimeMessage,
 } from '@spin/protocol';
@@ -31,6 +32,8 @@ export class WsConnection implements SessionSubscriber {
   private chain: Promise<void> = Promise.resolve();
   private corked = false;
   private readonly helloTimer: NodeJS.Timeout;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expired = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -45,6 +48,7 @@ export class WsConnection implements SessionSubscriber {
     });
     ws.on('close', () => {
       clearTimeout(this.helloTimer);
+      clearTimeout(this.expiryTimer);
       this.session?.detach(this);
       ctx.metrics.wsConnections.dec();
     });
@@ -60,9 +64,17 @@ export class WsConnection implements SessionSubscriber {
     return this.ws.bufferedAmount;
   }
 
-  /** Live journal event for this socket's session (`frame`: already serialised). */
+  /**
+   * Live journal event for this socket's session (`frame`: already serialised) — never past the
+   * token's `exp`: a viewer removed from the workspace gets no new token, so it stops watching
+   * when the old one ends.
+   */
   deliver(event: JournalEvent, frame?: string): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.expired || this.ws.readyState !== this.ws.OPEN) return;
+    if (!this.tokenLive()) {
+      this.expire(); // the timer may run late under load; the clock decides
+      return;
+    }
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ws.close(1013, 'client too slow; reattach with lastSeq');
       return;
@@ -140,8 +152,9 @@ export class WsConnection implements SessionSubscriber {
   }
 
   private async hello(token: string): Promise<void> {
+    let claims: AccessTokenClaims;
     try {
-      this.claims = await verifySessionToken(token, this.ctx.pairing, this.ctx.keys.runtimeId);
+      claims = await verifySessionToken(token, this.ctx.pairing, this.ctx.keys.runtimeId);
     } catch (err) {
       const e = normaliseError(err);
       this.ctx.metrics.envelopeRejections.inc({ code: e.code });
@@ -150,39 +163,97 @@ export class WsConnection implements SessionSubscriber {
       return;
     }
     clearTimeout(this.helloTimer);
-    this.session = this.ctx.sessions.get(this.claims.sid);
+    if (claims.exp * 1000 <= Date.now()) {
+      // jose allows 30 s of clock skew; a socket gets no second of grace (retryable)
+      this.fail('auth.token_expired', 'access token has expired', WS_CLOSE.tokenExpired);
+      return;
+    }
+    this.claims = claims;
+    this.armExpiry();
+    this.session = this.ctx.sessions.get(claims.sid);
     this.send({
       type: 'welcome',
       runtimeId: this.ctx.keys.runtimeId,
-      sid: this.claims.sid,
-      sub: this.claims.sub,
-      perms: this.claims.perms,
+      sid: claims.sid,
+      sub: claims.sub,
+      perms: claims.perms,
       headSeq: this.session.headSeq,
+      exp: claims.exp,
     });
   }
 
   /**
-   * Tokens are checked at hello and again before every privileged request, strictly (no clock
-   * tolerance), so a long-lived socket cannot outlive its token. The client reconnects with a
-   * fresh token on WS_CLOSE.tokenExpired and retries.
+   * Tokens are checked strictly (no clock tolerance) at hello, before every message and before
+   * every delivered event, and a timer ends the socket at `exp`: a socket never outlives its
+   * token unless the client sent `refresh` with a new one. The client reconnects with a fresh
+   * token on WS_CLOSE.tokenExpired and resumes from its lastSeq.
    */
-  private ensureTokenFresh(requestId: string): boolean {
-    if (this.claims!.exp * 1000 > Date.now()) return true;
+  private tokenLive(): boolean {
+    return this.claims !== null && this.claims.exp * 1000 > Date.now();
+  }
+
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const ms = Math.max(0, this.claims!.exp * 1000 - Date.now());
+    this.expiryTimer = setTimeout(() => this.expire(), ms);
+  }
+
+  private expire(requestId?: string): void {
+    if (this.expired) return;
+    this.expired = true;
+    clearTimeout(this.expiryTimer);
+    this.session?.detach(this);
     this.error(
       'auth.token_expired',
-      'access token has expired; reconnect with a new one',
+      'access token has expired; refresh it or reconnect with a new one',
       requestId,
     );
     this.ws.close(WS_CLOSE.tokenExpired, 'auth.token_expired');
-    return false;
+  }
+
+  /**
+   * Replace the socket's token (`refresh`): it must verify like a hello token, be live, name
+   * the same session and user, and not come from an older owner epoch (a handoff never goes
+   * back). On refusal the socket keeps its current token until that one expires.
+   */
+  private async refresh(token: string, requestId: string | undefined): Promise<void> {
+    const current = this.claims!;
+    const refuse = (code: ErrorCode, message: string) => {
+      this.ctx.metrics.envelopeRejections.inc({ code });
+      this.ctx.logger.warn({ code, sid: current.sid }, 'token refresh refused');
+      this.error(code, message, requestId);
+    };
+    let next: AccessTokenClaims;
+    try {
+      next = await verifySessionToken(token, this.ctx.pairing, this.ctx.keys.runtimeId);
+    } catch (err) {
+      const e = normaliseError(err);
+      refuse(e.code, e.message);
+      return;
+    }
+    if (this.expired) return; // ended while we verified
+    if (next.exp * 1000 <= Date.now()) {
+      return refuse('auth.token_expired', 'the new access token has expired already');
+    }
+    if (next.sid !== current.sid) {
+      return refuse('runtime.token_session_mismatch', 'the new token is for another session');
+    }
+    if (next.sub !== current.sub) {
+      return refuse('runtime.token_subject_mismatch', 'the new token is for another user');
+    }
+    if (next.ownerEpoch < current.ownerEpoch) {
+      return refuse('auth.token_invalid', 'the new token is from an older session owner');
+    }
+    this.claims = next;
+    this.armExpiry();
+    this.send({ type: 'refreshed', exp: next.exp, ...(requestId ? { requestId } : {}) });
   }
 
   private async handle(msg: ClientMessage): Promise<void> {
     const session = this.session!;
-    if (
-      (msg.type === 'execute' || msg.type === 'interrupt') &&
-      !this.ensureTokenFresh(msg.requestId)
-    ) {
+    if (this.expired) return;
+    if (!this.tokenLive()) {
+      this.expire(msg.type === 'hello' || msg.type === 'attach' ? undefined : msg.requestId);
       return;
     }
     switch (msg.type) {
@@ -207,6 +278,9 @@ export class WsConnection implements SessionSubscriber {
         return;
       case 'execute':
         await this.execute(msg.requestId, msg.envelope);
+        return;
+      case 'refresh':
+        await this.refresh(msg.token, msg.requestId);
         return;
     }
   }

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, fchownSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Dealer, Subscriber, type Socket } from 'zeromq';
 import { KernelDiedError, SpinError } from '../errors.js';
 import type { KernelSpec } from './kernelspec.js';
+import { MAX_OUTPUT_DEPTH, nestsDeeperThan } from './outputDepth.js';
 import { MessageCodec, WireError, type JupyterMessage } from './wire.js';
 
 /** iopub message types that are cell outputs (nbformat output types plus display updates). */
@@ -35,6 +36,10 @@ export interface KernelClientOptions {
   id?: string;
   /** Writable directory for the connection file and IPC sockets (created if missing). */
   dir: string;
+  /** Where `dir` appears to the kernel (a sandbox mounts it elsewhere); default `dir`. */
+  dirInside?: string;
+  /** The uid/gid the kernel runs as: it must own its connection directory and file. */
+  owner?: { uid: number; gid: number } | null;
   /** Working directory of the kernel process. */
   cwd?: string;
   /** Kernel environment (default: this process's, without SPIN_* variables). */
@@ -57,9 +62,38 @@ interface PendingExecute {
   reject: (e: Error) => void;
 }
 
-/** Environment handed to user code: nothing that starts with SPIN_ (the pairing secret). */
+/**
+ * Variables of the runtime process that user code never inherits: SPIN's own (SPIN_TOKEN,
+ * and under `spin start` the server's SPIN_MASTER_KEY), the server's DATABASE_URL, and
+ * anything named like a secret. Secrets reach cells only through `{{secret:…}}`, which the
+ * runtime resolves and masks (DESIGN.md §3).
+ */
+const SECRET_ENV =
+  /^SPIN_|^DATABASE_URL$|SECRET|TOKEN|PASSW(OR)?D|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|MASTER_?KEY|AUTH/i;
+
+/** Environment handed to user code: the runtime's, minus {@link SECRET_ENV}. */
 export function kernelEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(base).filter(([k]) => !k.startsWith('SPIN_')));
+  return Object.fromEntries(Object.entries(base).filter(([k]) => !SECRET_ENV.test(k)));
+}
+
+/**
+ * The output as the kernel sent it, or — when it nests deeper than {@link MAX_OUTPUT_DEPTH} —
+ * an error output saying so: such data would overflow the stack of everything downstream
+ * (journal, receipt digest, the server's canonical JSON), so it is never forwarded.
+ */
+function boundedOutput(msgType: string, content: Record<string, unknown>): KernelOutput {
+  // + 2: content → data (or metadata) → the MIME value itself
+  if (!nestsDeeperThan(content, MAX_OUTPUT_DEPTH + 2)) return { msgType, content };
+  return {
+    msgType: 'error',
+    content: {
+      ename: 'OutputTooDeep',
+      evalue:
+        `runtime.output_too_deep: a ${msgType} output nested more than ${MAX_OUTPUT_DEPTH} ` +
+        'levels deep was dropped',
+      traceback: [],
+    },
+  };
 }
 
 async function freePorts(n: number): Promise<number[]> {
@@ -131,9 +165,12 @@ export class KernelClient {
     if (this.proc) throw new Error('kernel already started');
     this.spec = spec;
     mkdirSync(this.opts.dir, { recursive: true, mode: 0o700 });
+    const owner = this.opts.owner;
+    if (owner) chownSync(this.opts.dir, owner.uid, owner.gid);
     const key = randomBytes(32).toString('hex');
     this.codec = new MessageCodec(key);
     const ipcBase = join(this.opts.dir, 'ipc');
+    const inside = this.opts.dirInside ?? this.opts.dir;
     const transport = this.opts.transport ?? (ipcBase.length < 96 ? 'ipc' : 'tcp');
     const ports = transport === 'ipc' ? [1, 2, 3, 4, 5] : await freePorts(5);
     const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = ports as [
@@ -145,22 +182,26 @@ export class KernelClient {
     ];
     const ip = transport === 'ipc' ? ipcBase : '127.0.0.1';
     const connectionFile = join(this.opts.dir, 'connection.json');
-    writeFileSync(
-      connectionFile,
-      JSON.stringify({
-        shell_port: shellPort,
-        iopub_port: iopubPort,
-        stdin_port: stdinPort,
-        control_port: controlPort,
-        hb_port: hbPort,
-        ip,
-        key,
-        transport,
-        signature_scheme: 'hmac-sha256',
-        kernel_name: spec.name,
-      }),
-      { mode: 0o600 },
-    );
+    const connection = JSON.stringify({
+      shell_port: shellPort,
+      iopub_port: iopubPort,
+      stdin_port: stdinPort,
+      control_port: controlPort,
+      hb_port: hbPort,
+      ip: transport === 'ipc' ? join(inside, 'ipc') : ip,
+      key,
+      transport,
+      signature_scheme: 'hmac-sha256',
+      kernel_name: spec.name,
+    });
+    const fd = openSync(connectionFile, 'w', 0o600);
+    try {
+      // the kernel rewrites it on start, so it is its own (and no one else's) to read
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
+      writeFileSync(fd, connection);
+    } finally {
+      closeSync(fd);
+    }
     const url = (port: number) =>
       transport === 'ipc' ? `ipc://${ip}-${port}` : `tcp://${ip}:${port}`;
 
@@ -176,7 +217,9 @@ export class KernelClient {
     void this.pump(this.iopub);
 
     const argv = spec.argv.map((a) =>
-      a.replace('{connection_file}', connectionFile).replace('{resource_dir}', spec.resourceDir),
+      a
+        .replace('{connection_file}', join(inside, 'connection.json'))
+        .replace('{resource_dir}', spec.resourceDir),
     );
     const finalArgv = this.opts.wrapCommand ? this.opts.wrapCommand(argv) : argv;
     const env = { ...(this.opts.env ?? kernelEnv()), ...spec.env };
@@ -283,7 +326,7 @@ export class KernelClient {
       if (type === 'status') {
         if (msg.content.execution_state === 'idle') p.idle = true;
       } else if (OUTPUT_MSG_TYPES.has(type)) {
-        p.onOutput({ msgType: type, content: msg.content });
+        p.onOutput(boundedOutput(type, msg.content));
       }
     } else if (msg.header.msg_type === 'execute_reply') {
       const status = msg.content.status;

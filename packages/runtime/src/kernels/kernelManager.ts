@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RuntimeMetrics } from '../metrics.js';
-import { sandboxWrapper, type SandboxMode } from '../sandbox/bwrap.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import { KernelClient, kernelEnv } from './kernelClient.js';
 import { findKernelSpec, kernelSearchPath, type KernelSpec } from './kernelspec.js';
 
@@ -19,7 +20,7 @@ export interface KernelInfo {
 
 export interface KernelManagerOptions {
   home: string;
-  sandbox: SandboxMode;
+  sandbox: Sandbox;
   logger: Logger;
   metrics: RuntimeMetrics;
   searchPath?: string[];
@@ -61,29 +62,34 @@ export class KernelManager {
     return findKernelSpec(name, this.opts.searchPath ?? kernelSearchPath());
   }
 
-  /** Start a kernel from its kernelspec for a session, with cwd = the session directory. */
+  /**
+   * Start a kernel from its kernelspec for a session, in the session's sandbox, with cwd = the
+   * session's work directory. Refused (`runtime.sandbox_unavailable`) when there is none.
+   */
   async start(name: string, sid: string, sessionDir: string): Promise<KernelClient> {
     const spec = this.spec(name);
+    const { sandbox } = this.opts;
+    const session = sandbox.session(sid, sessionDir);
     const id = `k_${randomUUID().slice(0, 12)}`;
-    const dir = join(this.opts.home, 'kernels', id);
-    const ipythonDir = join(this.opts.home, 'ipython');
-    mkdirSync(ipythonDir, { recursive: true, mode: 0o700 });
-    const sandboxed = this.opts.sandbox !== 'none';
+    let dir = join(this.opts.home, 'kernels', id);
+    // IPC sockets need a short path (sun_path); TCP would let any local process — another
+    // session's code included — subscribe to this kernel's iopub, so sandboxed kernels
+    // always use IPC, from a short private directory when SPIN_HOME's path is too long.
+    if (sandbox.isolated && join(dir, 'ipc-00000').length > 100) {
+      dir = mkdtempSync(join(tmpdir(), `spin-${id}-`));
+    }
+    const launch = sandbox.kernelLaunch(session, dir);
+    sandbox.prepareKernelDir(dir, session);
     const kc = new KernelClient({
       id,
       dir,
+      dirInside: launch.kernelDirInside,
+      owner: launch.owner,
       cwd: sessionDir,
-      env: { ...kernelEnv(), IPYTHONDIR: ipythonDir, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
-      ...(sandboxed
-        ? {
-            wrapCommand: sandboxWrapper(
-              this.opts.sandbox,
-              [dir, sessionDir, ipythonDir],
-              [this.opts.home],
-            ),
-            interruptMode: 'message' as const,
-          }
-        : {}),
+      env: { ...kernelEnv(), ...launch.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+      wrapCommand: launch.wrapCommand,
+      ...(sandbox.isolated ? { transport: 'ipc' as const } : {}),
+      ...(launch.interruptMode ? { interruptMode: launch.interruptMode } : {}),
     });
     this.kernels.push({ sid, client: kc });
     this.opts.metrics.activeKernels.inc();

@@ -211,8 +211,6 @@ export function describeConformance(fixture: ProcessorFixture): void {
       ctx = await fixture.setup({ workDir });
       const host = createProcessorHost({
         logger,
-        sandbox: 'none',
-        home: workDir,
         env: ctx.hostEnv ?? process.env,
         pageRows: 500,
       });
@@ -331,8 +329,6 @@ export function describeConformance(fixture: ProcessorFixture): void {
         ctx.connection,
         createProcessorHost({
           logger,
-          sandbox: 'none',
-          home: workDir,
           env: ctx.hostEnv ?? process.env,
           pageRows: 500,
         }),
@@ -399,8 +395,6 @@ export function describeConformance(fixture: ProcessorFixture): void {
     it('passes its health check (and fails it, with a message, on a broken connection)', async () => {
       const host = createProcessorHost({
         logger,
-        sandbox: 'none',
-        home: workDir,
         env: ctx.hostEnv ?? process.env,
       });
       const instance = factory!.create(ctx.connection, host);

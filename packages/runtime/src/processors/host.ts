@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { kernelEnv } from '../kernels/kernelClient.js';
-import { processSandbox, type SandboxMode } from '../sandbox/bwrap.js';
 import type { ProcessorHost } from './types.js';
 
 /** Rows per frame when processors page large results. */
@@ -13,12 +12,12 @@ export const DEFAULT_PAGE_ROWS = 5000;
  */
 export function createProcessorHost(opts: {
   logger: Logger;
-  sandbox: SandboxMode;
-  home: string;
+  /** Wraps a command line in the runtime's sandbox (omitted: processes run unwrapped). */
+  sandbox?: ProcessorHost['sandbox'];
   env?: NodeJS.ProcessEnv;
   pageRows?: number;
 }): ProcessorHost {
-  const sandbox = processSandbox(opts.sandbox, [opts.home]);
+  const { sandbox } = opts;
   return {
     logger: opts.logger.child({ component: 'processor' }),
     fetch: globalThis.fetch,

@@ -1,4 +1,13 @@
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  fchmodSync,
+  openSync,
+  mkdirSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import type {
   CellResultKind,
@@ -122,7 +131,14 @@ export class ResultCollector {
   private stream(): WriteStream {
     if (!this.out) {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      this.out = createWriteStream(join(this.dir, RESULT_FILES.rows), { mode: 0o600 });
+      // `<work>/.spin/results/<jti>`: the runtime writes it, the session's sandboxed user (its
+      // own uid) reads it from Python. The work dir itself is that user's, mode 0700, so
+      // opening these three levels to reading lets in that user only (explicit chmod: the
+      // runtime's umask is 077).
+      for (let d = this.dir, i = 0; i < 3; i++, d = dirname(d)) chmodSync(d, 0o755);
+      const fd = openSync(join(this.dir, RESULT_FILES.rows), 'w', 0o644);
+      fchmodSync(fd, 0o644);
+      this.out = createWriteStream('', { fd });
     }
     return this.out;
   }
@@ -193,7 +209,8 @@ export class ResultCollector {
     });
     const raw = this.raw !== undefined ? this.raw : kind === 'text' ? this.stdout : null;
     const rawJson = JSON.stringify(raw) ?? 'null';
-    writeFileSync(join(this.dir, RESULT_FILES.raw), rawJson, { mode: 0o600 });
+    writeFileSync(join(this.dir, RESULT_FILES.raw), rawJson, { mode: 0o644 });
+    chmodSync(join(this.dir, RESULT_FILES.raw), 0o644);
     const meta: ResultMeta = {
       kind,
       columns: [...this.columns.values()],
@@ -201,7 +218,8 @@ export class ResultCollector {
       truncated: this.truncated,
       ...this.info,
     };
-    writeFileSync(join(this.dir, RESULT_FILES.meta), JSON.stringify(meta), { mode: 0o600 });
+    writeFileSync(join(this.dir, RESULT_FILES.meta), JSON.stringify(meta), { mode: 0o644 });
+    chmodSync(join(this.dir, RESULT_FILES.meta), 0o644);
     const rawTooLarge = rawJson.length > PREVIEW_RAW_BYTES;
     return {
       dir: this.dir,

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   SpinError,
   cellResultTemplateValue,
@@ -27,9 +27,15 @@ export class SessionResults {
   private readonly synced = new WeakMap<KernelClient, Map<string, number>>();
   private version = 0;
 
+  /**
+   * @param workDir the session's work dir on the host (results are written under it)
+   * @param kernelWorkDir the same directory as the session's kernels see it (bubblewrap mounts
+   *   it at `/spin/work`); the paths bound into Python are written in those terms
+   */
   constructor(
     private readonly workDir: string,
     private readonly logger: Logger,
+    private readonly kernelWorkDir: string = workDir,
   ) {}
 
   /** Directory for the result of program `jti`. */
@@ -99,7 +105,12 @@ export class SessionResults {
     this.synced.set(kernel, seen);
     const pending = [...this.vars].filter(([name, e]) => seen.get(name) !== e.version);
     if (pending.length === 0) return;
-    const code = bindResultsCode(pending.map(([name, e]) => ({ name, dir: e.result.dir })));
+    const code = bindResultsCode(
+      pending.map(([name, e]) => ({
+        name,
+        dir: join(this.kernelWorkDir, relative(this.workDir, e.result.dir)),
+      })),
+    );
     let failure = '';
     const reply = await kernel.execute(
       code,

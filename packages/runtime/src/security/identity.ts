@@ -13,6 +13,7 @@ import {
   runtimeFingerprint,
   type KeyPairJwk,
   type RuntimeIdentity,
+  type RuntimeSandbox,
 } from '@spin/protocol';
 import { ensurePrivateDir, writePrivateFile } from './secureFiles.js';
 
@@ -31,6 +32,8 @@ export interface RuntimeKeys {
   signingKey: RuntimeCryptoKey;
   decryptionKey: RuntimeCryptoKey;
   fingerprint: string;
+  /** How user code is isolated (set once at start; reported in the public identity). */
+  sandbox?: RuntimeSandbox;
 }
 
 interface StoredPair {
@@ -90,5 +93,6 @@ export function publicIdentity(keys: RuntimeKeys, paired: boolean): RuntimeIdent
     fingerprint: keys.fingerprint,
     keys: { signing: keys.signing.publicJwk, encryption: keys.encryption.publicJwk },
     paired,
+    ...(keys.sandbox ? { sandbox: keys.sandbox } : {}),
   };
 }

@@ -5,14 +5,20 @@ import {
   mkdirSync,
   openSync,
   renameSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** Create a directory (and parents) readable only by the runtime user (0700). */
+/**
+ * Create a directory (and parents) that only the runtime user can list or write (0700). One
+ * the sandbox made search-only (0711: session users pass through on the way to their own work
+ * dir, but list nothing) stays so.
+ */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  const searchOnly = (statSync(dir).mode & 0o777) === 0o711;
+  chmodSync(dir, searchOnly ? 0o711 : 0o700);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 import type { Logger } from 'pino';
 import { KernelDiedError } from '../errors.js';
 import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
+import { MAX_OUTPUT_DEPTH, nestsDeeperThan } from '../kernels/outputDepth.js';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { ProcessorRegistry } from '../processors/registry.js';
 import {
@@ -71,6 +72,7 @@ function userError(err: unknown): { ename: string; evalue: string } {
       'runtime.kernel_not_found': 'KernelNotFound',
       'runtime.kernel_failed': 'KernelStartFailed',
       'processor.not_found': 'ProcessorNotFound',
+      'runtime.sandbox_unavailable': 'SandboxUnavailable',
     };
     return {
       ename: names[err.code] ?? errorName(err.code),
@@ -220,6 +222,12 @@ export class Execution {
     if (f.type === 'stream') return this.stream(f.name, f.text);
     const bundle = frameBundle(f);
     if (!bundle) return;
+    if (nestsDeeperThan(bundle, MAX_OUTPUT_DEPTH + 2)) {
+      const evalue = `runtime.output_too_deep: output nested more than ${MAX_OUTPUT_DEPTH} levels`;
+      const err = { output_type: 'error' as const, ename: 'OutputTooDeep', evalue, traceback: [] };
+      this.rich({ type: 'error', data: err }, evalue.length);
+      return;
+    }
     const data = { output_type: 'display_data' as const, ...bundle };
     this.rich({ type: 'display_data', data }, JSON.stringify(bundle.data).length);
   }

@@ -45,9 +45,11 @@ export class Session {
     journalDir: string,
     readonly workDir: string,
     private readonly deps: SessionDeps,
+    /** The work dir as the session's kernels see it (inside the sandbox). */
+    kernelWorkDir: string = workDir,
   ) {
     this.journal = new Journal(journalDir, sid, deps.journal);
-    this.results = new SessionResults(workDir, deps.logger);
+    this.results = new SessionResults(workDir, deps.logger, kernelWorkDir);
   }
 
   get headSeq(): number {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BlobStore } from '../blobs/blobStore.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import { ensurePrivateDir } from '../security/secureFiles.js';
 import { sweepRetention, type RetentionLimits } from './retention.js';
 import { Session, type SessionDeps } from './session.js';
@@ -24,6 +25,8 @@ export class SessionManager {
     private readonly home: string,
     private readonly deps: Omit<SessionDeps, 'blobs'>,
     private readonly retention?: RetentionLimits,
+    /** Sets up each session's directories and user for its sandbox. */
+    private readonly sandbox?: Sandbox,
   ) {
     this.blobs = new BlobStore((sid) => this.sessionDir(sid));
     if (retention) {
@@ -50,7 +53,14 @@ export class SessionManager {
       const dir = this.sessionDir(sid);
       const workDir = join(dir, 'work');
       ensurePrivateDir(workDir);
-      s = new Session(sid, join(dir, 'journal'), workDir, { ...this.deps, blobs: this.blobs });
+      this.sandbox?.session(sid, workDir);
+      s = new Session(
+        sid,
+        join(dir, 'journal'),
+        workDir,
+        { ...this.deps, blobs: this.blobs },
+        this.sandbox?.workDirSeenByUserCode(workDir) ?? workDir,
+      );
       this.sessions.set(sid, s);
     }
     return s;
