@@ -179,6 +179,11 @@ export const CompileResponseSchema = z.object({
   cell: z.string(),
   runtimeId: z.string(),
   expiresAt: z.string(),
+  /**
+   * Credential bundle version the program needs at the runtime; the client relays a newer bundle
+   * first when the runtime holds an older one (credentials.ts).
+   */
+  credentialsVersion: z.number().int().nonnegative().optional(),
 });
 export type CompileResponse = z.infer<typeof CompileResponseSchema>;
 

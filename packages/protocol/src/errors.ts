@@ -90,6 +90,15 @@ export const ERROR_STATUS = {
   'processor.upstream_error': 502,
   // operations
   'metrics.disabled': 404,
+  // connections, secrets and credential bundles (credentials.ts)
+  'connection.not_found': 404,
+  'connection.name_taken': 409,
+  'secret.not_found': 404,
+  'secret.name_taken': 409,
+  'secret.unavailable': 400,
+  'credentials.bundle_invalid': 400,
+  'credentials.stale_bundle': 409,
+  'credentials.missing': 409,
 } as const;
 
 /** Every stable error code. */

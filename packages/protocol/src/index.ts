@@ -22,6 +22,7 @@ export * from './notebookSettings.js';
 export * from './strings.js';
 export * from './jsonDepth.js';
 export * from './pairingGrant.js';
+export * from './credentials.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ResultVarSchema } from './cellResult.js';
+import { ProgramCredentialsSchema } from './credentials.js';
 import { TemplateValueSchema } from './templates.js';
 import { ResolvedTimeRangeSchema } from './timeRange.js';
 
@@ -65,6 +66,10 @@ export const ProgramClaimsSchema = z.object({
   notebook: z.string().min(1),
   program: ProgramBodySchema,
   limits: ProgramLimitsSchema,
+  /** The workspace the notebook belongs to (credentials are scoped to it and its ancestors). */
+  workspace: z.string().min(1).optional(),
+  /** Connection and secrets this program may use, by id (credentials.ts). */
+  credentials: ProgramCredentialsSchema.optional(),
 });
 export type ProgramClaims = z.infer<typeof ProgramClaimsSchema>;
 

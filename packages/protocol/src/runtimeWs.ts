@@ -31,6 +31,15 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('interrupt'), requestId }),
   z.object({ type: z.literal('ping'), requestId: requestId.optional() }),
   /**
+   * Hand the runtime its sealed credential bundle (credentials.ts), fetched from the server when
+   * the runtime's `credentialsVersion` is older than the one a program needs.
+   */
+  z.object({
+    type: z.literal('credentials'),
+    requestId,
+    bundle: z.string().min(1).max(16_000_000),
+  }),
+  /**
    * Replace the socket's access token before it expires (same `sid` and `sub`, `ownerEpoch`
    * not lower). Answered by `refreshed` or an `error`; without it, delivery stops at `exp`.
    */
@@ -53,6 +62,8 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
     headSeq: z.number().int().nonnegative(),
     /** When the token expires (seconds since epoch): refresh before, or delivery stops. */
     exp: z.number().int().optional(),
+    /** Version of the credential bundle the runtime holds (0: none). */
+    credentialsVersion: z.number().int().nonnegative().optional(),
   }),
   z.object({
     type: z.literal('attached'),
@@ -62,6 +73,12 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: JournalEventSchema }),
   z.object({ type: z.literal('accepted'), requestId, jti: z.string(), cell: z.string() }),
   z.object({ type: z.literal('interrupted'), requestId }),
+  /** The bundle was verified and stored (or an equal or newer one was already held). */
+  z.object({
+    type: z.literal('credentials_ack'),
+    requestId,
+    version: z.number().int().nonnegative(),
+  }),
   z.object({
     type: z.literal('error'),
     requestId: requestId.optional(),
