@@ -5,6 +5,12 @@ import { loadConfig, spinTokenPath, type RuntimeConfig } from './config.js';
 import { createRuntimeServer } from './http/server.js';
 import { KernelManager } from './kernels/kernelManager.js';
 import { kernelEnv } from './kernels/kernelClient.js';
+import {
+  describeKernels,
+  kernelSearchPath,
+  kernelWarnings,
+  type KernelDiscovery,
+} from './kernels/kernelspec.js';
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { ProcessorRegistry } from './processors/registry.js';
@@ -21,7 +27,18 @@ export {
   type KernelOutput,
   type KernelClientOptions,
 } from './kernels/kernelClient.js';
-export { findKernelSpec, type KernelSpec } from './kernels/kernelspec.js';
+export {
+  DEFAULT_PYTHON_KERNEL,
+  PYTHON_KERNEL_PACKAGES,
+  describeKernels,
+  findKernelSpec,
+  kernelSearchPath,
+  kernelWarnings,
+  listKernelSpecs,
+  type KernelDiscovery,
+  type KernelSpec,
+  type KernelSpecSummary,
+} from './kernels/kernelspec.js';
 export { KernelManager, type KernelInfo } from './kernels/kernelManager.js';
 export { SessionManager } from './sessions/sessionManager.js';
 export type {
@@ -41,6 +58,8 @@ export interface StartRuntimeOptions extends Partial<RuntimeConfig> {
   banner?: boolean;
   /** How long a WebSocket may take to say hello (default 10 s). */
   helloTimeoutMs?: number;
+  /** Exact kernels/ folders to search instead of Jupyter's path for `env` (tests, embedding). */
+  kernelSearchPath?: string[];
 }
 
 /** A running runtime. */
@@ -54,6 +73,8 @@ export interface RuntimeHandle {
   spinToken: string;
   /** Kernels ever started, with per-kernel execute_request counts. */
   kernels: KernelManager;
+  /** The installed kernelspecs and where the runtime looked for them (read afresh each call). */
+  availableKernels(): KernelDiscovery;
   sessions: SessionManager;
   logger: Logger;
   /** Close sockets, end running cells, shut kernels down. */
@@ -65,7 +86,14 @@ export interface RuntimeHandle {
  * HTTP + WebSocket on HOST:PORT, run programs in kernels and processors.
  */
 export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<RuntimeHandle> {
-  const { logger: loggerOpt, env, banner = true, helloTimeoutMs = 10_000, ...overrides } = opts;
+  const {
+    logger: loggerOpt,
+    env,
+    banner = true,
+    helloTimeoutMs = 10_000,
+    kernelSearchPath: searchPath,
+    ...overrides
+  } = opts;
   const config = loadConfig(overrides, env);
   const logger = createLogger(config.logLevel, loggerOpt);
   const keys = await loadIdentity(config.home);
@@ -83,6 +111,8 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     sandbox: config.sandbox,
     logger,
     metrics,
+    env: env ?? process.env,
+    searchPath: searchPath ?? kernelSearchPath(env ?? process.env),
   });
   const sandbox = processSandbox(config.sandbox, [config.home]);
   const processors = new ProcessorRegistry({
@@ -113,9 +143,19 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     { url, runtimeId: keys.runtimeId, fingerprint: keys.fingerprint, paired: pairing.paired },
     'runtime started',
   );
+  // Said at start, so a missing Python kernel shows before the first cell fails.
+  const found = kernels.available();
+  const warnings = kernelWarnings(found);
+  for (const w of warnings) logger.warn({ searched: found.searched }, w);
   if (banner) {
     process.stdout.write(
-      `SPIN runtime ${keys.runtimeId} listening on ${url}\nkey fingerprint: ${keys.fingerprint}\n`,
+      [
+        `SPIN runtime ${keys.runtimeId} listening on ${url}`,
+        `key fingerprint: ${keys.fingerprint}`,
+        ...describeKernels(found).map((line) => `kernel: ${line}`),
+        ...warnings.map((w) => `warning: ${w}`),
+        '',
+      ].join('\n'),
     );
   }
 
@@ -124,8 +164,9 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     url,
     port,
     get identity() {
-      return publicIdentity(keys, pairing.paired);
+      return publicIdentity(keys, pairing.paired, kernels.announced());
     },
+    availableKernels: () => kernels.available(),
     spinToken: config.spinToken,
     kernels,
     sessions,

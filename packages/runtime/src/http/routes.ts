@@ -70,7 +70,7 @@ export async function handleRequest(
       const text = await ctx.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType }).end(text);
     } else if (route === 'GET /v1/identity') {
-      sendJson(res, 200, publicIdentity(ctx.keys, ctx.pairing.paired));
+      sendJson(res, 200, publicIdentity(ctx.keys, ctx.pairing.paired, ctx.kernels.announced()));
     } else if (route === 'POST /v1/pair') {
       await pair(ctx, req, res);
     } else if (req.method === 'GET' && path.startsWith('/v1/blobs/')) {

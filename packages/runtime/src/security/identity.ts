@@ -13,6 +13,7 @@ import {
   runtimeFingerprint,
   type KeyPairJwk,
   type RuntimeIdentity,
+  type RuntimeKernel,
 } from '@spin/protocol';
 import { ensurePrivateDir, writePrivateFile } from './secureFiles.js';
 
@@ -82,13 +83,18 @@ export async function loadIdentity(home: string): Promise<RuntimeKeys> {
   };
 }
 
-/** The public identity served at `GET /v1/identity`. */
-export function publicIdentity(keys: RuntimeKeys, paired: boolean): RuntimeIdentity {
+/** The public identity served at `GET /v1/identity`, with the installed kernels when given. */
+export function publicIdentity(
+  keys: RuntimeKeys,
+  paired: boolean,
+  kernels?: RuntimeKernel[],
+): RuntimeIdentity {
   return {
     runtimeId: keys.runtimeId,
     version: SPIN_VERSION,
     fingerprint: keys.fingerprint,
     keys: { signing: keys.signing.publicJwk, encryption: keys.encryption.publicJwk },
     paired,
+    ...(kernels ? { kernels } : {}),
   };
 }
