@@ -9,6 +9,7 @@ import { CellRunStore } from './cellRunStore';
 import {
   cellInputs,
   emptyCell,
+  initialFocus,
   insertCell,
   planAfterRun,
   removeCell,
@@ -49,7 +50,8 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   const versionRef = useRef(initial.version);
   const baseRef = useRef<Snapshot>({ title: initial.title, cells: cellInputs(initial.cells) });
   const focusHandles = useRef(new Map<string, CellFocusHandle>());
-  const pendingFocus = useRef<string | null>(null);
+  // A new notebook opens with its first cell in edit mode (README: type, then Shift+Enter).
+  const pendingFocus = useRef<string | null>(initialFocus(initial.cells));
   const store = useMemo(() => new CellRunStore(), []);
 
   // ---- runtime selection
