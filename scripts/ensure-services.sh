@@ -55,13 +55,18 @@ if ! mariadb_up; then
 fi
 marker=/var/lib/spin-setup/mariadb-root-on-loopback
 if [ -f "$marker" ]; then
-  # Set up by scripts/install-system-deps.sh on a fresh install: root over the unix socket works.
-  mariadb_client -uroot -e "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" ||
-    fail "could not create root@127.0.0.1 in MariaDB"
-  rm -f "$marker"
+  # Set up by scripts/install-system-deps.sh on a fresh install, where root logs in over the unix
+  # socket only. A TCP login from 127.0.0.1 is matched as root@localhost (MariaDB resolves the
+  # client's name) or root@127.0.0.1: both get an empty password, socket login stays as it was.
+  mariadb_client -uroot -e "
+    ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');
+    CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
+    GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" ||
+    fail "could not give MariaDB's root an empty password on loopback"
   echo "MariaDB: root may log in on 127.0.0.1 without a password"
 fi
 if ! out=$(mariadb_client --protocol=tcp -h 127.0.0.1 -P 3306 -uroot -e 'select 1' 2>&1); then
   fail "MariaDB on 127.0.0.1:3306 refuses root without a password ($out). The tests log in as root@127.0.0.1 with an empty password"
 fi
+rm -f "$marker"
 echo "MariaDB: up on 127.0.0.1:3306"
