@@ -1,11 +1,12 @@
 // How long `npm start` takes until SPIN is usable: the web UI answers, the runtime answers and
 // the banner is printed. Prints one JSON line. Used for the README's "a few seconds" claim:
-//   node scripts/measure-start.mjs [--runs 3] [--port 18080 --runtime-port 18888]
-// Starts `npm start` with the given ports and a temp state folder, then stops it (SIGINT).
+//   node scripts/measure-start.mjs [--runs 3] [--port 18080 --runtime-port 18888] [--home .spin]
+// Starts `npm start` with the given ports and state folder (default: a new temporary one, whose
+// first run also creates the database), then stops it with SIGINT as Ctrl+C would.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     port: { type: 'string', default: '18080' },
     'runtime-port': { type: 'string', default: '18888' },
+    home: { type: 'string' },
   },
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +35,7 @@ async function once(home) {
     ['start', '--', '--port', values.port, '--runtime-port', values['runtime-port']],
     {
       cwd: root,
-      env: { ...process.env, SPIN_HOME_DIR: home },
+      env: { ...process.env, SPIN_HOME_DIR: resolve(home) },
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true, // its own process group, so SIGINT reaches it as Ctrl+C would
     },
@@ -57,11 +59,11 @@ async function once(home) {
   }
 }
 
-const home = mkdtempSync(join(tmpdir(), 'spin-measure-'));
+const home = values.home ?? mkdtempSync(join(tmpdir(), 'spin-measure-'));
 try {
   const seconds = [];
   for (let i = 0; i < Number(values.runs); i++) seconds.push(Number((await once(home)).toFixed(2)));
   console.log(JSON.stringify({ npmStartUsableSeconds: seconds }));
 } finally {
-  rmSync(home, { recursive: true, force: true });
+  if (!values.home) rmSync(home, { recursive: true, force: true });
 }

@@ -122,22 +122,38 @@ async function buildTypeScript(root) {
 }
 
 /**
+ * Each unit with its current input stamp and why it must be built: `never built`, `sources
+ * changed`, `output missing`, or null when it is up to date.
+ */
+export function buildPlan(root) {
+  const stamps = readStamps(root);
+  return UNITS.map((unit) => {
+    const stamp = inputStamp(root, unit.inputs);
+    const reason = !stamps[unit.id]
+      ? 'never built'
+      : stamps[unit.id] !== stamp
+        ? 'sources changed'
+        : !unit.outputs.every((o) => existsSync(join(root, o)))
+          ? 'output missing'
+          : null;
+    return { unit, stamp, reason };
+  });
+}
+
+/**
  * Build every unit whose inputs changed since its last successful build (or whose outputs are
  * missing); `force` builds all. Returns the ids of the units it built.
  */
 export async function ensureBuilt(root, { force = false } = {}) {
   const t0 = performance.now();
-  const stamps = readStamps(root);
   const built = [];
-  for (const unit of UNITS) {
-    const stamp = inputStamp(root, unit.inputs);
-    const present = unit.outputs.every((o) => existsSync(join(root, o)));
-    if (!force && present && stamps[unit.id] === stamp) continue;
+  for (const { unit, stamp, reason } of buildPlan(root)) {
+    if (!force && !reason) continue;
     const started = performance.now();
+    if (reason && !force) say(`${unit.label}: ${reason}`);
     await unit.build(root);
     say(`${unit.label} built in ${since(started)}`);
-    stamps[unit.id] = stamp;
-    writeStamps(root, stamps);
+    writeStamps(root, { ...readStamps(root), [unit.id]: stamp });
     built.push(unit.id);
   }
   if (built.length === 0) say(`build up to date (sources checked in ${since(t0)})`);
