@@ -5,12 +5,7 @@ import { loadConfig, spinTokenPath, type RuntimeConfig } from './config.js';
 import { createRuntimeServer } from './http/server.js';
 import { KernelManager } from './kernels/kernelManager.js';
 import { kernelEnv } from './kernels/kernelClient.js';
-import {
-  describeKernels,
-  kernelSearchPath,
-  kernelWarnings,
-  type KernelDiscovery,
-} from './kernels/kernelspec.js';
+import { describeKernels, kernelWarnings, type KernelDiscovery } from './kernels/kernelspec.js';
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { ProcessorRegistry } from './processors/registry.js';
@@ -112,7 +107,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     logger,
     metrics,
     env: env ?? process.env,
-    searchPath: searchPath ?? kernelSearchPath(env ?? process.env),
+    ...(searchPath ? { searchPath } : {}),
   });
   const sandbox = processSandbox(config.sandbox, [config.home]);
   const processors = new ProcessorRegistry({
