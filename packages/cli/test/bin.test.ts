@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,6 +75,48 @@ describe('the spin command', () => {
       expect(existsSync(pairing)).toBe(false);
     } finally {
       child.kill('SIGTERM');
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the URL, the fingerprint and the kernels in plain words, no JSON', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'spin-bin-'));
+    const kernelDir = path.join(home, 'jupyter', 'kernels', 'venv');
+    await mkdir(kernelDir, { recursive: true });
+    await writeFile(
+      path.join(kernelDir, 'kernel.json'),
+      JSON.stringify({
+        argv: ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+        display_name: 'A venv',
+        language: 'python',
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      [bin, 'start', '--port', '0', '--runtime-port', '0', '--home', home],
+      {
+        env: {
+          ...process.env,
+          LOG_LEVEL: '',
+          JUPYTER_PATH: path.join(home, 'jupyter'),
+          SPIN_MASTER_KEY_FILE: path.join(home, 'config', 'master.key'),
+        },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      await expect.poll(() => out, { timeout: 30_000 }).toContain('press Ctrl+C to stop');
+      expect(out).toMatch(/SPIN is running: open http:\/\/localhost:\d+\n/);
+      expect(out).toMatch(/fingerprint {2}SHA256:[0-9a-f:]+\n/);
+      expect(out).toContain(`venv     python  /usr/bin/python3  (A venv)`);
+      expect(out).toContain('python3  python  /usr/bin/python3');
+      expect(out).not.toContain('{"level"');
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
       await rm(home, { recursive: true, force: true });
     }
   });

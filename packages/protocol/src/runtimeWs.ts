@@ -112,6 +112,17 @@ export const RuntimeSandboxSchema = z.object({
 });
 export type RuntimeSandbox = z.infer<typeof RuntimeSandboxSchema>;
 
+/**
+ * A Jupyter kernel a runtime can start, as it announces it. No filesystem paths: the identity is
+ * public, and interpreter paths stay in the runtime's own terminal.
+ */
+export const RuntimeKernelSchema = z.object({
+  name: z.string().min(1).max(128),
+  displayName: z.string().max(256),
+  language: z.string().max(64),
+});
+export type RuntimeKernel = z.infer<typeof RuntimeKernelSchema>;
+
 /** `GET /v1/identity` — public, unauthenticated. */
 export const RuntimeIdentitySchema = z.object({
   runtimeId: ResourceIdSchema,
@@ -120,6 +131,9 @@ export const RuntimeIdentitySchema = z.object({
   keys: z.object({ signing: PublicJwkSchema, encryption: PublicJwkSchema }),
   paired: z.boolean(),
   sandbox: RuntimeSandboxSchema.optional(),
+
+  /** Installed kernelspecs (absent from runtimes that predate kernel discovery). */
+  kernels: z.array(RuntimeKernelSchema).max(256).optional(),
 });
 export type RuntimeIdentity = z.infer<typeof RuntimeIdentitySchema>;
 

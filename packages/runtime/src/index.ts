@@ -4,6 +4,7 @@ import { WS_CLOSE, type RuntimeIdentity } from '@spin/protocol';
 import { loadConfig, spinTokenPath, type RuntimeConfig } from './config.js';
 import { createRuntimeServer } from './http/server.js';
 import { KernelManager } from './kernels/kernelManager.js';
+import { describeKernels, kernelWarnings, type KernelDiscovery } from './kernels/kernelspec.js';
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { createProcessorHost } from './processors/host.js';
@@ -21,7 +22,18 @@ export {
   type KernelOutput,
   type KernelClientOptions,
 } from './kernels/kernelClient.js';
-export { findKernelSpec, type KernelSpec } from './kernels/kernelspec.js';
+export {
+  DEFAULT_PYTHON_KERNEL,
+  PYTHON_KERNEL_PACKAGES,
+  describeKernels,
+  findKernelSpec,
+  kernelSearchPath,
+  kernelWarnings,
+  listKernelSpecs,
+  type KernelDiscovery,
+  type KernelSpec,
+  type KernelSpecSummary,
+} from './kernels/kernelspec.js';
 export { KernelManager, type KernelInfo } from './kernels/kernelManager.js';
 export { SessionManager } from './sessions/sessionManager.js';
 export { pairingFile, resetPairing, type Pairing } from './security/pairing.js';
@@ -42,6 +54,8 @@ export interface StartRuntimeOptions extends Partial<RuntimeConfig> {
   banner?: boolean;
   /** How long a WebSocket may take to say hello (default 10 s). */
   helloTimeoutMs?: number;
+  /** Exact kernels/ folders to search instead of Jupyter's path for `env` (tests, embedding). */
+  kernelSearchPath?: string[];
 }
 
 export type { SandboxSetting } from './sandbox/sandbox.js';
@@ -64,6 +78,8 @@ export interface RuntimeHandle {
   resetPairing(): void;
   /** Kernels ever started, with per-kernel execute_request counts. */
   kernels: KernelManager;
+  /** The installed kernelspecs and where the runtime looked for them (read afresh each call). */
+  availableKernels(): KernelDiscovery;
   sessions: SessionManager;
   logger: Logger;
   /** Close sockets, end running cells, shut kernels down. */
@@ -75,7 +91,14 @@ export interface RuntimeHandle {
  * HTTP + WebSocket on HOST:PORT, run programs in kernels and processors.
  */
 export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<RuntimeHandle> {
-  const { logger: loggerOpt, env, banner = true, helloTimeoutMs = 10_000, ...overrides } = opts;
+  const {
+    logger: loggerOpt,
+    env,
+    banner = true,
+    helloTimeoutMs = 10_000,
+    kernelSearchPath: searchPath,
+    ...overrides
+  } = opts;
   const config = loadConfig(overrides, env);
   const logger = createLogger(config.logLevel, loggerOpt);
   const keys = await loadIdentity(config.home);
@@ -104,7 +127,14 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
   const metrics = new RuntimeMetrics();
   const pairing = new PairingStore(config.home, config.allowedOrigins);
   const replay = new ReplayCache(config.home);
-  const kernels = new KernelManager({ home: config.home, sandbox, logger, metrics });
+  const kernels = new KernelManager({
+    home: config.home,
+    sandbox,
+    logger,
+    metrics,
+    env: env ?? process.env,
+    ...(searchPath ? { searchPath } : {}),
+  });
   const processors = new ProcessorRegistry(
     createProcessorHost({
       logger,
@@ -147,10 +177,20 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     { url, runtimeId: keys.runtimeId, fingerprint: keys.fingerprint, paired: pairing.paired },
     'runtime started',
   );
+  // Said at start, so a missing Python kernel shows before the first cell fails.
+  const found = kernels.available();
+  const warnings = kernelWarnings(found);
+  for (const w of warnings) logger.warn({ searched: found.searched }, w);
   if (banner) {
     process.stdout.write(
-      `SPIN runtime ${keys.runtimeId} listening on ${url}\nkey fingerprint: ${keys.fingerprint}\n` +
-        `sandbox: ${sandbox.mode}\n`,
+      [
+        `SPIN runtime ${keys.runtimeId} listening on ${url}`,
+        `key fingerprint: ${keys.fingerprint}`,
+        `sandbox: ${sandbox.mode}`,
+        ...describeKernels(found).map((line) => `kernel: ${line}`),
+        ...warnings.map((w) => `warning: ${w}`),
+        '',
+      ].join('\n'),
     );
     if (sandbox.status.warning) process.stderr.write(`WARNING: ${sandbox.status.warning}\n`);
   }
@@ -160,8 +200,9 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     url,
     port,
     get identity() {
-      return publicIdentity(keys, pairing.paired);
+      return publicIdentity(keys, pairing.paired, kernels.announced());
     },
+    availableKernels: () => kernels.available(),
     spinToken: config.spinToken,
     get pairing() {
       return pairing.pairing;

@@ -1,7 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import pg from 'pg';
 import { MIGRATIONS_DIR, openDatabase } from '../src/db/connection.js';
 
@@ -20,12 +20,31 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
+ * A key for the migration set: the SHA-256 of every file under the migrations folder (SQL,
+ * journal, snapshots), names included, so editing a migration in place gets a new template.
+ */
+export async function migrationsKey(dir = MIGRATIONS_DIR): Promise<string> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+  const hash = createHash('sha256');
+  for (const file of files) {
+    hash
+      .update(relative(dir, file))
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
  * A migrated PGlite data folder, created once per migration set and cached under the OS temp
  * dir: initdb takes seconds, copying the folder takes milliseconds.
  */
 async function pgliteTemplate(): Promise<string> {
-  const journal = await readFile(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8');
-  const key = createHash('sha256').update(journal).digest('hex').slice(0, 12);
+  const key = await migrationsKey();
   const dir = join(tmpdir(), `spin-pglite-template-${key}`);
   if (await exists(join(dir, 'PG_VERSION'))) return dir;
   const building = `${dir}.building-${randomBytes(4).toString('hex')}`;

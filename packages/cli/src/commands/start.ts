@@ -5,6 +5,8 @@ import { startRuntime, type RuntimeHandle } from '@spin/runtime';
 import { loadConfig as loadServerConfig, startServer } from '@spin/server';
 import { portFrom, type ParsedArgs } from '../args.js';
 import { pairLocalRuntime } from './localPairing.js';
+import { formatBanner } from '../terminal/banner.js';
+import { PlainLog } from '../terminal/plainLog.js';
 
 /** A running all-in-one SPIN (server + web UI + local runtime). */
 export interface SpinInstance {
@@ -21,7 +23,7 @@ export interface StartOptions {
   /** Folder holding `server/` and `runtime/` state (default ./.spin). */
   home: string;
   host?: string;
-  /** Log warnings and errors only, and print no banner (tests, benchmarks). */
+  /** Log warnings and errors only (tests, benchmarks). */
   quiet?: boolean;
   /** pino level for both tiers (overrides `quiet`). */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -74,7 +76,7 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
     // master key either. Hiding the whole SPIN root covers wherever under it they live.
     sandboxHide: [opts.home, serverDataDir, path.dirname(masterKeyFile)],
     ...logging,
-    ...(opts.quiet ? { banner: false } : {}),
+    banner: false, // the caller prints one banner for both tiers
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -137,19 +139,25 @@ export async function startCommand(args: ParsedArgs): Promise<void> {
     typeof args.options.home === 'string'
       ? args.options.home
       : (process.env.SPIN_HOME_DIR ?? '.spin');
-  // Request logs are for operators (LOG_LEVEL=info); by default the terminal shows only the
-  // banner below, warnings and errors.
+  // Without LOG_LEVEL the terminal is for people: the banner, then warnings and errors in plain
+  // words. LOG_LEVEL=info|debug gives the JSON lines operators and log shippers expect.
+  const plain = process.env.LOG_LEVEL ? null : new PlainLog();
   const spin = await startAll({
     port,
     runtimePort,
     home: path.resolve(home),
-    quiet: !process.env.LOG_LEVEL,
+    ...(plain ? { logLevel: 'warn' as const, logDestination: plain } : {}),
   });
-  console.log(`\nSPIN is running: open ${spin.url}`);
   console.log(
-    `  local runtime ${spin.runtimeUrl} (fingerprint ${spin.runtime.identity.fingerprint})`,
+    formatBanner({
+      url: spin.url,
+      runtimeUrl: spin.runtimeUrl,
+      fingerprint: spin.runtime.identity.fingerprint,
+      sandbox: spin.runtime.identity.sandbox,
+      kernels: spin.runtime.availableKernels(),
+      warnings: plain?.release() ?? [],
+    }),
   );
-  console.log('  press Ctrl+C to stop\n');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -107,7 +107,7 @@ export async function handleRequest(
     } else if (route === 'GET /metrics') {
       await metrics(ctx, req, res);
     } else if (route === 'GET /v1/identity') {
-      sendJson(res, 200, publicIdentity(ctx.keys, ctx.pairing.paired));
+      sendJson(res, 200, publicIdentity(ctx.keys, ctx.pairing.paired, ctx.kernels.announced()));
     } else if (route === 'POST /v1/pair') {
       await pair(ctx, req, res);
     } else if (req.method === 'GET' && path.startsWith('/v1/blobs/')) {

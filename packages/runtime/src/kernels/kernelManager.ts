@@ -3,10 +3,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { RuntimeKernel } from '@spin/protocol';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { KernelClient, kernelEnv } from './kernelClient.js';
-import { findKernelSpec, kernelSearchPath, type KernelSpec } from './kernelspec.js';
+import {
+  announcedKernels,
+  findKernelSpec,
+  kernelSearchPath,
+  listKernelSpecs,
+  type KernelDiscovery,
+  type KernelSpec,
+} from './kernelspec.js';
 
 /** What tests and operators can see about a kernel. */
 export interface KernelInfo {
@@ -23,7 +31,10 @@ export interface KernelManagerOptions {
   sandbox: Sandbox;
   logger: Logger;
   metrics: RuntimeMetrics;
+  /** Where kernelspecs are looked up (default: Jupyter's path for `env`). */
   searchPath?: string[];
+  /** Environment for JUPYTER_PATH and resolving interpreters on PATH (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -57,9 +68,24 @@ export class KernelManager {
     }));
   }
 
+  /** The kernels/ folders searched, in precedence order. */
+  get searchPath(): string[] {
+    return this.opts.searchPath ?? kernelSearchPath(this.opts.env);
+  }
+
+  /** Every installed kernelspec (read afresh: kernels installed while running show up). */
+  available(): KernelDiscovery {
+    return listKernelSpecs(this.searchPath, this.opts.env);
+  }
+
+  /** The installed kernels as the public identity lists them. */
+  announced(): RuntimeKernel[] {
+    return announcedKernels(this.available());
+  }
+
   /** The kernelspec for `name`; throws `runtime.kernel_not_found` for unknown kernels. */
   spec(name: string): KernelSpec {
-    return findKernelSpec(name, this.opts.searchPath ?? kernelSearchPath());
+    return findKernelSpec(name, this.searchPath, this.opts.env);
   }
 
   /**

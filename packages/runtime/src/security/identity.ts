@@ -14,6 +14,7 @@ import {
   type KeyPairJwk,
   type RuntimeIdentity,
   type RuntimeSandbox,
+  type RuntimeKernel,
 } from '@spin/protocol';
 import { ensurePrivateDir, writePrivateFile } from './secureFiles.js';
 
@@ -85,8 +86,12 @@ export async function loadIdentity(home: string): Promise<RuntimeKeys> {
   };
 }
 
-/** The public identity served at `GET /v1/identity`. */
-export function publicIdentity(keys: RuntimeKeys, paired: boolean): RuntimeIdentity {
+/** The public identity served at `GET /v1/identity`, with the installed kernels when given. */
+export function publicIdentity(
+  keys: RuntimeKeys,
+  paired: boolean,
+  kernels?: RuntimeKernel[],
+): RuntimeIdentity {
   return {
     runtimeId: keys.runtimeId,
     version: SPIN_VERSION,
@@ -94,5 +99,6 @@ export function publicIdentity(keys: RuntimeKeys, paired: boolean): RuntimeIdent
     keys: { signing: keys.signing.publicJwk, encryption: keys.encryption.publicJwk },
     paired,
     ...(keys.sandbox ? { sandbox: keys.sandbox } : {}),
+    ...(kernels ? { kernels } : {}),
   };
 }

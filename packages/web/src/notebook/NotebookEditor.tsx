@@ -19,6 +19,7 @@ import {
   cellInput,
   cellInputs,
   emptyCell,
+  initialFocus,
   insertCell,
   planAfterRun,
   removeCell,
@@ -67,7 +68,8 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     cells: cellInputs(initial.cells),
   });
   const focusHandles = useRef(new Map<string, CellFocusHandle>());
-  const pendingFocus = useRef<string | null>(null);
+  // A new notebook opens with its first cell in edit mode (README: type, then Shift+Enter).
+  const pendingFocus = useRef<string | null>(initialFocus(initial.cells));
   const store = useMemo(() => new CellRunStore(), []);
 
   // ---- runtime selection

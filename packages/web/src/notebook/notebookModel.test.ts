@@ -3,6 +3,7 @@ import { CellIdSchema, type Cell } from '@spin/protocol';
 import {
   cellInputs,
   emptyCell,
+  initialFocus,
   insertCell,
   newCellId,
   planAfterRun,
@@ -75,5 +76,17 @@ describe('sameContent', () => {
     expect(
       sameContent(a, { title: 't', cells: cellInputs(updateCell(cells, 'b', { source: '#' })) }),
     ).toBe(false);
+  });
+});
+
+describe('initialFocus', () => {
+  it('puts a new (empty) notebook’s first cell in edit mode', () => {
+    expect(initialFocus([emptyCell('python', 'first'), emptyCell('shell', 'x')])).toBe('first');
+  });
+
+  it('does not steal focus in a notebook with content, or without cells', () => {
+    const written = { ...emptyCell('python', 'p'), source: 'print(1)' };
+    expect(initialFocus([emptyCell('python', 'a'), written])).toBeNull();
+    expect(initialFocus([])).toBeNull();
   });
 });

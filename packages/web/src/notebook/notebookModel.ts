@@ -41,6 +41,16 @@ export function cellInput(c: Cell): CellInput {
   };
 }
 
+/**
+ * The cell to put in edit mode when a notebook opens: the first one of a notebook with nothing
+ * written yet (a new notebook), so the user can type straight away, as in Jupyter. A notebook
+ * with content opens without stealing focus.
+ */
+export function initialFocus(cells: readonly Cell[]): string | null {
+  const [first] = cells;
+  return first && cells.every((c) => c.source.trim() === '') ? first.id : null;
+}
+
 /** The editable part of cells, as sent to `updateNotebook`. */
 export function cellInputs(cells: readonly Cell[]): CellInput[] {
   return cells.map(cellInput);
