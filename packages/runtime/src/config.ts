@@ -82,6 +82,8 @@ export const RuntimeConfigSchema = z.object({
   allowedOrigins: z.array(z.string()).default([]),
   /** Bearer token `GET /metrics` requires; unset → /metrics answers 404 `metrics.disabled`. */
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Connections defined at the runtime (JSON); default `$SPIN_HOME/connections.json` if present. */
+  connectionsFile: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Journals and blobs older than this are deleted (ms). */
   journalMaxAgeMs: DurationSchema.default(30 * 8.64e7),
@@ -114,6 +116,7 @@ const ENV_NAMES: Record<string, string> = {
   sandboxBwrap: 'SPIN_SANDBOX_BWRAP',
   allowedOrigins: 'SPIN_ALLOWED_ORIGINS',
   metricsToken: 'SPIN_METRICS_TOKEN',
+  connectionsFile: 'SPIN_CONNECTIONS_FILE',
   logLevel: 'LOG_LEVEL',
   journalMaxAgeMs: 'SPIN_JOURNAL_MAX_AGE',
   journalMaxBytes: 'SPIN_JOURNAL_MAX_BYTES',
@@ -163,6 +166,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (key.startsWith('journal') || key.startsWith('output')) set(key, env[name]);
   }
   set('metricsToken', env.SPIN_METRICS_TOKEN);
+  set('connectionsFile', env.SPIN_CONNECTIONS_FILE);
   if (env.SPIN_ALLOWED_ORIGINS) {
     raw.allowedOrigins = env.SPIN_ALLOWED_ORIGINS.split(',')
       .map((s) => s.trim())

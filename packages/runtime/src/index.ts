@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { WS_CLOSE, type RuntimeIdentity } from '@spin/protocol';
 import { loadConfig, spinTokenPath, type RuntimeConfig } from './config.js';
@@ -8,7 +10,8 @@ import { describeKernels, kernelWarnings, type KernelDiscovery } from './kernels
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { createProcessorHost } from './processors/host.js';
-import { ProcessorRegistry } from './processors/registry.js';
+import { PROCESSOR_FACTORIES, ProcessorRegistry } from './processors/registry.js';
+import { RuntimeConnections } from './connections/runtimeConnections.js';
 import { Sandbox } from './sandbox/sandbox.js';
 import { loadIdentity, publicIdentity } from './security/identity.js';
 import { PairingStore, type Pairing } from './security/pairing.js';
@@ -86,6 +89,13 @@ export interface RuntimeHandle {
   close(): Promise<void>;
 }
 
+/** The runtime's own connections: `SPIN_CONNECTIONS_FILE`, else `$SPIN_HOME/connections.json`. */
+function loadConnections(config: RuntimeConfig, env: NodeJS.ProcessEnv): RuntimeConnections {
+  const file = config.connectionsFile ?? join(config.home, 'connections.json');
+  if (!config.connectionsFile && !existsSync(file)) return RuntimeConnections.empty();
+  return RuntimeConnections.load(file, PROCESSOR_FACTORIES, env);
+}
+
 /**
  * Start a SPIN runtime (DESIGN.md §1, §5): load or create its identity under SPIN_HOME, serve
  * HTTP + WebSocket on HOST:PORT, run programs in kernels and processors.
@@ -141,6 +151,10 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       sandbox: (argv, writable) => sandbox.wrapProcess(argv, writable[0] ?? ''),
     }),
   );
+  const connections = loadConnections(config, env ?? process.env);
+  if (connections.list().length > 0) {
+    logger.info({ connections: connections.list() }, 'connections defined at this runtime');
+  }
   const sessions = new SessionManager(
     config.home,
     {
@@ -148,6 +162,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       signingKey: keys.signingKey,
       signingKid: keys.signing.publicJwk.kid,
       processors,
+      connections,
       metrics,
       logger,
       kernels,
