@@ -13,6 +13,7 @@
 #   prometheus              the Prometheus processor's tests
 #   postgresql              server tests run against PostgreSQL as well as PGlite
 #   mariadb-server          the SQL processor's MySQL tests
+#   openssl                 certificates for the TLS and mutual-TLS tests
 #
 # A PostgreSQL or MariaDB installed here is set up the way the tests connect (loopback only):
 # PostgreSQL trusts the postgres role on 127.0.0.1/::1, MariaDB lets root in on 127.0.0.1
@@ -30,6 +31,7 @@ packages=(
   prometheus
   postgresql
   mariadb-server
+  openssl
 )
 [ $# -gt 0 ] && packages=("$@")
 

@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   'auth.token_invalid': 401,
   'auth.token_expired': 401,
   'auth.origin_not_allowed': 403,
+  'auth.client_certificate_required': 401,
   // program envelopes (DESIGN.md §1 step 5)
   'envelope.malformed': 400,
   'envelope.alg_not_allowed': 400,

@@ -84,6 +84,11 @@ export const RuntimeConfigSchema = z.object({
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Connections defined at the runtime (JSON); default `$SPIN_HOME/connections.json` if present. */
   connectionsFile: z.string().min(1).optional(),
+  /** TLS: certificate chain and key (PEM files); both or neither. */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** Mutual TLS: CA bundle that client certificates must chain to. */
+  tlsClientCa: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Journals and blobs older than this are deleted (ms). */
   journalMaxAgeMs: DurationSchema.default(30 * 8.64e7),
@@ -117,6 +122,9 @@ const ENV_NAMES: Record<string, string> = {
   allowedOrigins: 'SPIN_ALLOWED_ORIGINS',
   metricsToken: 'SPIN_METRICS_TOKEN',
   connectionsFile: 'SPIN_CONNECTIONS_FILE',
+  tlsCert: 'SPIN_TLS_CERT',
+  tlsKey: 'SPIN_TLS_KEY',
+  tlsClientCa: 'SPIN_TLS_CLIENT_CA',
   logLevel: 'LOG_LEVEL',
   journalMaxAgeMs: 'SPIN_JOURNAL_MAX_AGE',
   journalMaxBytes: 'SPIN_JOURNAL_MAX_BYTES',
@@ -167,6 +175,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   }
   set('metricsToken', env.SPIN_METRICS_TOKEN);
   set('connectionsFile', env.SPIN_CONNECTIONS_FILE);
+  set('tlsCert', env.SPIN_TLS_CERT);
+  set('tlsKey', env.SPIN_TLS_KEY);
+  set('tlsClientCa', env.SPIN_TLS_CLIENT_CA);
   if (env.SPIN_ALLOWED_ORIGINS) {
     raw.allowedOrigins = env.SPIN_ALLOWED_ORIGINS.split(',')
       .map((s) => s.trim())

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { WS_CLOSE, type RuntimeIdentity } from '@spin/protocol';
 import { loadConfig, spinTokenPath, type RuntimeConfig } from './config.js';
 import { createRuntimeServer } from './http/server.js';
+import { loadRuntimeTls } from './http/tls.js';
 import { KernelManager } from './kernels/kernelManager.js';
 import { describeKernels, kernelWarnings, type KernelDiscovery } from './kernels/kernelspec.js';
 import { createLogger, type LoggerOption } from './logger.js';
@@ -180,16 +181,27 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     sandbox,
   );
   const ctx = { config, keys, pairing, replay, sessions, kernels, metrics, logger, helloTimeoutMs };
-  const { server, wss } = createRuntimeServer(ctx);
+  const tls = loadRuntimeTls({
+    cert: config.tlsCert,
+    key: config.tlsKey,
+    clientCa: config.tlsClientCa,
+  });
+  const { server, wss } = createRuntimeServer(ctx, tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
   logger.info(
-    { url, runtimeId: keys.runtimeId, fingerprint: keys.fingerprint, paired: pairing.paired },
+    {
+      url,
+      runtimeId: keys.runtimeId,
+      fingerprint: keys.fingerprint,
+      paired: pairing.paired,
+      ...(tls ? { tls: tls.mutual ? 'mutual' : 'on' } : {}),
+    },
     'runtime started',
   );
   // Said at start, so a missing Python kernel shows before the first cell fails.

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
@@ -101,6 +102,17 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
 }
 
 /** Everything an app instance needs. */
+/** A PEM file of the HTTPS listener, or an Error naming it. */
+function readTlsFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(
+      `invalid server configuration: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+}
+
 export interface AppContext {
   config: ServerConfig;
   services: Services;
@@ -117,6 +129,9 @@ export async function buildApp(
 ): Promise<{ app: FastifyInstance; routes: readonly RouteInfo[] }> {
   const { services, metrics } = ctx;
   const app = Fastify({
+    ...(ctx.config.tlsCert && ctx.config.tlsKey
+      ? { https: { cert: readTlsFile(ctx.config.tlsCert), key: readTlsFile(ctx.config.tlsKey) } }
+      : {}),
     loggerInstance: ctx.logger,
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,

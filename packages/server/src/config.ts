@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   XDG_CONFIG_HOME: z.string().min(1).optional(),
   /** Bearer token `GET /metrics` requires; unset → /metrics answers 404 `metrics.disabled`. */
   SPIN_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SPIN_TLS_CERT: z.string().min(1).optional(),
+  SPIN_TLS_KEY: z.string().min(1).optional(),
   SPIN_PUBLIC_URL: z
     .string()
     .url()
@@ -53,6 +55,9 @@ export interface ServerConfig {
   masterKeyFile: string;
   /** Token `GET /metrics` requires (`Authorization: Bearer …`); undefined → /metrics is off. */
   metricsToken: string | undefined;
+  /** HTTPS: certificate chain and private key (PEM files); both or neither. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
   /** Public URL of the server; the JWT issuer. */
   publicUrl: string;
   webDir: string;
@@ -79,6 +84,13 @@ export function loadConfig(
   }
   const e = parsed.data;
   const port = overrides.port ?? e.PORT;
+  const tlsCert = overrides.tlsCert ?? e.SPIN_TLS_CERT;
+  const tlsKey = overrides.tlsKey ?? e.SPIN_TLS_KEY;
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) {
+    throw new Error(
+      'invalid server configuration:\n  SPIN_TLS_CERT and SPIN_TLS_KEY go together: set both or neither',
+    );
+  }
   return {
     port,
     host: overrides.host ?? e.HOST,
@@ -92,10 +104,13 @@ export function loadConfig(
         join(e.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'spin', 'master.key'),
     ),
     metricsToken: overrides.metricsToken ?? e.SPIN_METRICS_TOKEN,
-    publicUrl: (overrides.publicUrl ?? e.SPIN_PUBLIC_URL ?? `http://localhost:${port}`).replace(
-      /\/+$/,
-      '',
-    ),
+    tlsCert: tlsCert ? resolve(tlsCert) : undefined,
+    tlsKey: tlsKey ? resolve(tlsKey) : undefined,
+    publicUrl: (
+      overrides.publicUrl ??
+      e.SPIN_PUBLIC_URL ??
+      `${tlsCert ? 'https' : 'http'}://localhost:${port}`
+    ).replace(/\/+$/, ''),
     webDir: resolve(overrides.webDir ?? e.SPIN_WEB_DIR ?? DEFAULT_WEB_DIR),
     accessTokenTtlS: overrides.accessTokenTtlS ?? e.SPIN_ACCESS_TOKEN_TTL,
     logLevel: overrides.logLevel ?? e.LOG_LEVEL,

@@ -152,7 +152,7 @@ export async function startServer(
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${config.tlsCert ? 'https' : 'http'}://${host}:${port}`,
     app: server.app,
     services: server.services,
     config,

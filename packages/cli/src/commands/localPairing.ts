@@ -25,6 +25,8 @@ export async function pairLocalRuntime(opts: {
   allowedOrigins: string[];
   /** The URL registered for browsers (`http://localhost:<port>`). */
   runtimeUrl: string;
+  /** How to reach the runtime (a fetch that trusts its certificate under TLS). */
+  fetch?: typeof fetch | undefined;
 }): Promise<void> {
   const { server, runtime, issuer, jwks, allowedOrigins, runtimeUrl } = opts;
   const { runtimes, keys, notebooks } = server.services;
@@ -49,6 +51,7 @@ export async function pairLocalRuntime(opts: {
     server: { issuer, jwks },
     allowedOrigins,
     grant,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
   if (!registered) {
     const workspaceId = await notebooks.ensureDefaultWorkspace();

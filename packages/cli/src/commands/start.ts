@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { createNodeApi } from '@spin/client/node';
+import { ServerApi } from '@spin/client';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { startRuntime, type RuntimeHandle } from '@spin/runtime';
 import { loadConfig as loadServerConfig, startServer } from '@spin/server';
 import { portFrom, type ParsedArgs } from '../args.js';
@@ -33,6 +35,28 @@ export interface StartOptions {
   masterKeyFile?: string;
   /** Token both tiers' `/metrics` require (default SPIN_METRICS_TOKEN; unset: metrics off). */
   metricsToken?: string;
+  /** HTTPS and wss:// on both tiers (default SPIN_TLS_CERT and SPIN_TLS_KEY): PEM file paths. */
+  tls?: { cert: string; key: string };
+}
+
+/** HTTPS for both tiers from SPIN_TLS_CERT and SPIN_TLS_KEY (the tiers read the same files). */
+function tlsFromEnv(): StartOptions['tls'] {
+  if (process.env.SPIN_TLS_CLIENT_CA) {
+    throw new Error(
+      'SPIN_TLS_CLIENT_CA (mutual TLS) is for a runtime deployed on its own (`spin runtime`): ' +
+        'under `spin start` the browser reaches the local runtime directly and has no client certificate',
+    );
+  }
+  const cert = process.env.SPIN_TLS_CERT;
+  const key = process.env.SPIN_TLS_KEY;
+  return cert && key ? { cert, key } : undefined;
+}
+
+/** fetch that trusts `certFile` (PEM) on top of the system's CAs, for the tiers' own calls. */
+function trustingFetch(certFile: string): typeof fetch {
+  const dispatcher = new Agent({ connect: { ca: readFileSync(certFile) } });
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as never, { ...(init as object), dispatcher } as never)) as typeof fetch;
 }
 
 /** A free TCP port on `host` (for `port: 0`, so the public URL can name the real port). */
@@ -63,14 +87,20 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
   const serverDataDir = path.join(opts.home, 'server');
   // Where the server will keep its master key (outside its data dir by default): user code must
   // not see it either.
-  const masterKeyFile = loadServerConfig(process.env, {
+  const tls = opts.tls ?? tlsFromEnv();
+  const { masterKeyFile } = loadServerConfig(process.env, {
     dataDir: serverDataDir,
     ...(opts.masterKeyFile ? { masterKeyFile: opts.masterKeyFile } : {}),
-  }).masterKeyFile;
+    ...(tls ? { tlsCert: tls.cert, tlsKey: tls.key } : {}),
+  });
+  const scheme = tls ? 'https' : 'http';
+  // Both tiers talk to each other on this machine: trust exactly the configured certificate.
+  const localFetch = tls ? trustingFetch(tls.cert) : undefined;
   const runtime = await startRuntime({
     port: opts.runtimePort,
     host,
     home: path.join(opts.home, 'runtime'),
+    ...(tls ? { tlsCert: tls.cert, tlsKey: tls.key } : {}),
     ...metrics,
     // Both tiers share one OS user here: user code must not see the server's database and
     // master key either. Hiding the whole SPIN root covers wherever under it they live.
@@ -86,9 +116,10 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
       host,
       dataDir: serverDataDir,
       masterKeyFile,
+      ...(tls ? { tlsCert: tls.cert, tlsKey: tls.key } : {}),
       ...metrics,
       ...logging,
-      ...(process.env.SPIN_PUBLIC_URL ? {} : { publicUrl: `http://localhost:${port}` }),
+      ...(process.env.SPIN_PUBLIC_URL ? {} : { publicUrl: `${scheme}://localhost:${port}` }),
     });
   } catch (err) {
     await runtime.close();
@@ -96,8 +127,12 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
   }
   try {
     const serverUrl = server.url;
-    const serverApi = createNodeApi(serverUrl);
-    const runtimeUrl = `http://localhost:${runtime.port}`;
+    const serverApi = new ServerApi({
+      baseUrl: serverUrl,
+      manageCookies: true,
+      ...(localFetch ? { fetch: localFetch } : {}),
+    });
+    const runtimeUrl = `${scheme}://localhost:${runtime.port}`;
     const [info, jwks] = await Promise.all([serverApi.serverInfo(), serverApi.jwks()]);
     const serverPort = new URL(serverUrl).port;
     await pairLocalRuntime({
@@ -107,12 +142,13 @@ export async function startAll(opts: StartOptions): Promise<SpinInstance> {
       jwks,
       allowedOrigins: [
         ...new Set([
-          `http://localhost:${serverPort}`,
-          `http://127.0.0.1:${serverPort}`,
+          `${scheme}://localhost:${serverPort}`,
+          `${scheme}://127.0.0.1:${serverPort}`,
           info.issuer,
         ]),
       ],
       runtimeUrl,
+      ...(localFetch ? { fetch: localFetch } : {}),
     });
     return {
       url: info.issuer,
