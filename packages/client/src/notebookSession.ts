@@ -161,9 +161,19 @@ export class NotebookSession {
     return done;
   }
 
-  /** Interrupt the running execution. */
-  interrupt(): void {
-    this.socket.interrupt();
+  /** Interrupt the running execution (owner only; rejects with the runtime's error). */
+  interrupt(): Promise<void> {
+    return this.socket.interrupt();
+  }
+
+  /** The session's owner as the runtime announced it. */
+  get owner() {
+    return this.socket.owner;
+  }
+
+  /** Fired when the runtime announces a (new) owner. */
+  get onDidChangeOwner() {
+    return this.socket.onDidChangeOwner;
   }
 
   /** Disconnect. Runs still waited on reject with `client.closed` (they go on at the runtime). */

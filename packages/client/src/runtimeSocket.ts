@@ -17,6 +17,12 @@ import {
   tokenLifetimeMs,
 } from './tokenPolicy.js';
 
+/** Who owns a shared session (a user id; null between a handoff and the new owner's arrival). */
+export interface SessionOwnerInfo {
+  owner: string | null;
+  ownerEpoch: number;
+}
+
 /** The subset of the WHATWG WebSocket API the client uses (browser WebSocket or `ws`). */
 export interface WebSocketLike {
   readonly readyState: number;
@@ -83,6 +89,8 @@ export class RuntimeSocket {
   private readonly onDidChangeStateEmitter = new Emitter<SocketState>();
   private readonly onDidErrorEmitter = new Emitter<ApiError>();
   private readonly onDidAttachEmitter = new Emitter<{ fromSeq: number; headSeq: number }>();
+  private readonly onDidChangeOwnerEmitter = new Emitter<SessionOwnerInfo>();
+  private _owner: SessionOwnerInfo | null = null;
   /** Journal events, in seq order, each once. */
   readonly onDidEvent = this.onDidEventEmitter.event;
   readonly onDidChangeState = this.onDidChangeStateEmitter.event;
@@ -90,6 +98,13 @@ export class RuntimeSocket {
   readonly onDidError = this.onDidErrorEmitter.event;
   /** Fired when a (re)attach finished replaying; live events follow. */
   readonly onDidAttach = this.onDidAttachEmitter.event;
+  /** The session's owner as the runtime announced it (on welcome, and after a handoff). */
+  readonly onDidChangeOwner = this.onDidChangeOwnerEmitter.event;
+
+  /** The session's owner as last announced by the runtime, or null before the first welcome. */
+  get owner(): SessionOwnerInfo | null {
+    return this._owner;
+  }
 
   constructor(private readonly opts: RuntimeSocketOptions) {
     const ctor = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
@@ -170,9 +185,21 @@ export class RuntimeSocket {
     });
   }
 
-  /** Ask the runtime to interrupt the running execution of this session. */
-  interrupt(): void {
-    this.send({ type: 'interrupt', requestId: `r${this.nextRequest++}` });
+  /**
+   * Ask the runtime to interrupt the running execution of this session. Resolves when the
+   * runtime confirms; rejects with its error (e.g. `runtime.not_owner` after a handoff).
+   */
+  interrupt(): Promise<void> {
+    const requestId = `r${this.nextRequest++}`;
+    return new Promise<void>((resolve, reject) => {
+      this.refreshWaiters.set(requestId, { resolve, reject });
+      try {
+        this.send({ type: 'interrupt', requestId });
+      } catch (err) {
+        this.refreshWaiters.delete(requestId);
+        reject(err as Error);
+      }
+    });
   }
 
   close(): void {
@@ -346,6 +373,14 @@ export class RuntimeSocket {
     });
   }
 
+  private setOwner(next: SessionOwnerInfo): void {
+    const prev = this._owner;
+    this._owner = next;
+    if (prev?.owner !== next.owner || prev?.ownerEpoch !== next.ownerEpoch) {
+      this.onDidChangeOwnerEmitter.fire(next);
+    }
+  }
+
   private scheduleReconnect(): void {
     this.setState('reconnecting');
     const delay = this.backoffMs;
@@ -367,6 +402,9 @@ export class RuntimeSocket {
   ): void {
     switch (msg.type) {
       case 'welcome':
+        if (msg.ownerEpoch !== undefined) {
+          this.setOwner({ owner: msg.owner ?? null, ownerEpoch: msg.ownerEpoch });
+        }
         onWelcome();
         this.send({ type: 'attach', lastSeq: this._lastSeq });
         return;
@@ -411,7 +449,15 @@ export class RuntimeSocket {
         }
         return;
       }
-      case 'interrupted':
+      case 'session_owner':
+        this.setOwner({ owner: msg.owner, ownerEpoch: msg.ownerEpoch });
+        return;
+      case 'interrupted': {
+        const w = this.refreshWaiters.get(msg.requestId);
+        this.refreshWaiters.delete(msg.requestId);
+        w?.resolve();
+        return;
+      }
       case 'pong':
         return;
     }

@@ -6,6 +6,7 @@ import {
   AuthStateSchema,
   CompileResponseSchema,
   ExecSessionSchema,
+  SessionRecordSchema,
   JwksSchema,
   NotebookSchema,
   NotebookSummarySchema,
@@ -138,6 +139,23 @@ export class ServerApi {
   // ---- execution path (DESIGN.md §1)
   createSession(body: { notebookId: string; runtimeId: string }) {
     return this.http.request('POST', '/api/v1/sessions', ExecSessionSchema, body);
+  }
+  /** The session record: owner, owner epoch, participants. */
+  sessionRecord(sid: string) {
+    return this.http.request(
+      'GET',
+      `/api/v1/sessions/${encodeURIComponent(sid)}`,
+      SessionRecordSchema,
+    );
+  }
+  /** Hand the session to another member who may run cells (owner or workspace owner only). */
+  handOff(sid: string, to: string) {
+    return this.http.request(
+      'POST',
+      `/api/v1/sessions/${encodeURIComponent(sid)}/handoff`,
+      SessionRecordSchema,
+      { to },
+    );
   }
   accessToken(sid: string) {
     return this.http.request(

@@ -157,8 +157,34 @@ export const ExecSessionSchema = z.object({
   notebookId: z.string(),
   runtimeId: z.string(),
   createdAt: z.string(),
+  /** The session's owner: may interrupt, restart and hand the session off. */
+  ownerId: z.string().optional(),
+  /** Raised by every handoff; tokens of older epochs lose owner rights at the runtime. */
+  ownerEpoch: z.number().int().nonnegative().optional(),
 });
 export type ExecSession = z.infer<typeof ExecSessionSchema>;
+
+/** Someone who attached to a shared session. */
+export const SessionParticipantSchema = z.object({
+  userId: z.string(),
+  name: z.string(),
+  firstAttachedAt: z.string(),
+  lastAttachedAt: z.string(),
+});
+export type SessionParticipant = z.infer<typeof SessionParticipantSchema>;
+
+/** `GET /api/v1/sessions/:sid`: the session record (owner, participants, runtime). */
+export const SessionRecordSchema = ExecSessionSchema.extend({
+  ownerId: z.string(),
+  ownerEpoch: z.number().int().nonnegative(),
+  owner: z.object({ id: z.string(), name: z.string() }),
+  participants: z.array(SessionParticipantSchema),
+});
+export type SessionRecord = z.infer<typeof SessionRecordSchema>;
+
+/** `POST /api/v1/sessions/:sid/handoff`: make `to` (a user who may run cells here) the owner. */
+export const HandoffRequestSchema = z.object({ to: ResourceIdSchema });
+export type HandoffRequest = z.infer<typeof HandoffRequestSchema>;
 
 export const AccessTokenResponseSchema = z.object({
   token: z.string(),

@@ -46,6 +46,7 @@ export const ERROR_STATUS = {
   'runtime.token_session_mismatch': 403,
   'runtime.token_subject_mismatch': 403,
   'runtime.permission_required': 403,
+  'runtime.not_owner': 403,
   'runtime.kernel_failed': 500,
   'runtime.kernel_not_found': 404,
   'runtime.unknown_runtime': 404,
@@ -66,6 +67,8 @@ export const ERROR_STATUS = {
   'notebook.not_found': 404,
   'compile.unsupported_cell': 400,
   'session.not_found': 404,
+  'session.not_owner': 403,
+  'session.handoff_target_invalid': 400,
   // spilled output blobs (runtime GET /v1/blobs/:id)
   'blob.not_found': 404,
   'blob.range_not_satisfiable': 416,

@@ -64,6 +64,18 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
     exp: z.number().int().optional(),
     /** Version of the credential bundle the runtime holds (0: none). */
     credentialsVersion: z.number().int().nonnegative().optional(),
+    /** The session's owner (user id) and owner epoch as the runtime knows them. */
+    owner: z.string().nullable().optional(),
+    ownerEpoch: z.number().int().nonnegative().optional(),
+  }),
+  /**
+   * The session changed owner (a handoff at the server reached the runtime): sent to every
+   * attached client. Tokens of older epochs keep watching and running but lose owner rights.
+   */
+  z.object({
+    type: z.literal('session_owner'),
+    owner: z.string().nullable(),
+    ownerEpoch: z.number().int().nonnegative(),
   }),
   z.object({
     type: z.literal('attached'),

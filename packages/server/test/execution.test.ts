@@ -170,9 +170,10 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
 
   it('issues access tokens whose claims and perms follow the role', async () => {
     const ws = await defaultWorkspaceId(admin);
+    // Participants run and watch; owner rights (interrupt, own) are the session owner's alone.
     const expected = {
-      editor: ['view', 'execute', 'interrupt'],
-      agent: ['view', 'execute', 'interrupt'],
+      editor: ['view', 'execute'],
+      agent: ['view', 'execute'],
       viewer: ['view'],
     } as const;
     for (const [role, perms] of Object.entries(expected)) {
@@ -202,7 +203,7 @@ describe.each(dbKinds)('execution path (%s)', (kind) => {
       audience: rt.id,
     });
     expect(claims.role).toBe('owner');
-    expect(claims.perms).toEqual(['view', 'execute', 'interrupt']);
+    expect(claims.perms).toEqual(['view', 'execute', 'interrupt', 'own']);
   });
 
   it('accepts a receipt: one cell.executed audit entry, outputs and lastRun on the notebook', async () => {

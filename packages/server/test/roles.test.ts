@@ -43,6 +43,8 @@ interface RouteCase {
   ): Promise<{ statusCode: number; json(): { error?: { code: string } } }>;
   allowed: WorkspaceRole[];
   okStatus: number;
+  /** Code of a refusal for roles that pass the route's check but not the service's. */
+  refusedCode?: Partial<Record<WorkspaceRole, string>>;
 }
 
 const ALL: WorkspaceRole[] = ['owner', 'editor', 'agent', 'viewer'];
@@ -115,10 +117,25 @@ const ROUTES: RouteCase[] = [
     send: (c, as) => as('POST', `/api/v1/runtimes/${c.rt.id}/pair-grant`, { allowedOrigins: [] }),
   },
   {
+    // the session is open already: viewers join it to watch (starting one needs run rights)
     name: 'POST /sessions',
-    allowed: RUNNERS,
+    allowed: ALL,
     okStatus: 200,
     send: (c, as) => as('POST', '/api/v1/sessions', { notebookId: c.nb, runtimeId: c.rt.id }),
+  },
+  {
+    name: 'GET /sessions/:sid',
+    allowed: ALL,
+    okStatus: 200,
+    send: (c, as) => as('GET', `/api/v1/sessions/${c.sid}`),
+  },
+  {
+    // the admin opened the session: only it (the session owner) or a workspace owner hands off
+    name: 'POST /sessions/:sid/handoff',
+    allowed: ['owner'],
+    okStatus: 200,
+    refusedCode: { editor: 'session.not_owner', agent: 'session.not_owner' },
+    send: (c, as) => as('POST', `/api/v1/sessions/${c.sid}/handoff`, { to: c.admin.user.id }),
   },
   {
     name: 'POST /sessions/:sid/token',
@@ -208,7 +225,7 @@ describe.each(dbKinds)('route × role matrix (%s)', (kind) => {
       expect(res.statusCode).toBe(route.okStatus);
     } else {
       expect(res.statusCode).toBe(403);
-      expect(res.json().error?.code).toBe('auth.permission_required');
+      expect(res.json().error?.code).toBe(route.refusedCode?.[who] ?? 'auth.permission_required');
     }
   });
 

@@ -59,6 +59,12 @@ export class WsConnection implements SessionSubscriber {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
+  /** A session-wide message (the owner changed), while the token is live. */
+  notify(msg: RuntimeMessage): void {
+    if (this.expired || !this.tokenLive()) return;
+    this.send(msg);
+  }
+
   /** What this socket has queued but not yet written (replays from disk pace themselves by it). */
   backlog(): number {
     return this.ws.bufferedAmount;
@@ -171,6 +177,8 @@ export class WsConnection implements SessionSubscriber {
     this.claims = claims;
     this.armExpiry();
     this.session = this.ctx.sessions.get(claims.sid);
+    this.session.observeToken(claims);
+    const { owner, ownerEpoch } = this.session.owner;
     this.send({
       type: 'welcome',
       runtimeId: this.ctx.keys.runtimeId,
@@ -179,6 +187,8 @@ export class WsConnection implements SessionSubscriber {
       perms: claims.perms,
       headSeq: this.session.headSeq,
       exp: claims.exp,
+      owner,
+      ownerEpoch,
     });
   }
 
@@ -246,6 +256,7 @@ export class WsConnection implements SessionSubscriber {
     }
     this.claims = next;
     this.armExpiry();
+    this.session?.observeToken(next);
     this.send({ type: 'refreshed', exp: next.exp, ...(requestId ? { requestId } : {}) });
   }
 
@@ -271,6 +282,15 @@ export class WsConnection implements SessionSubscriber {
       case 'interrupt':
         if (!this.claims!.perms.includes('interrupt')) {
           this.error('runtime.permission_required', 'this token may not interrupt', msg.requestId);
+          return;
+        }
+        if (!session.honoursOwnerRights(this.claims!)) {
+          this.ctx.metrics.envelopeRejections.inc({ code: 'runtime.not_owner' });
+          this.error(
+            'runtime.not_owner',
+            'the session was handed to another owner; only the owner may interrupt',
+            msg.requestId,
+          );
           return;
         }
         session.interrupt();

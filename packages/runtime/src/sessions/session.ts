@@ -1,10 +1,17 @@
-import type { JournalEvent, ProgramClaims } from '@spin/protocol';
+import { join, dirname } from 'node:path';
+import type {
+  AccessTokenClaims,
+  JournalEvent,
+  ProgramClaims,
+  RuntimeMessage,
+} from '@spin/protocol';
 import type { KernelClient } from '../kernels/kernelClient.js';
 import type { KernelManager } from '../kernels/kernelManager.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import { SessionResults } from '../processors/sessionResults.js';
 import { Execution, type ExecutionDeps } from './execution.js';
 import { Journal, type JournalLimits, type NewJournalEvent } from './journal.js';
+import { SessionOwnership, type SessionOwner } from './ownership.js';
 import { replayJournal } from './replay.js';
 
 /** Something attached to a session that receives its journal events live (a WebSocket). */
@@ -13,6 +20,8 @@ export interface SessionSubscriber {
   deliver(event: JournalEvent, frame?: string): void;
   /** Bytes sent but not yet written out; a replay from disk waits while this is high. */
   backlog?(): number;
+  /** A session-wide message that is not a journal event (e.g. the owner changed). */
+  notify?(msg: RuntimeMessage): void;
 }
 
 export interface SessionDeps extends ExecutionDeps {
@@ -39,6 +48,7 @@ export class Session {
   private kernel: KernelClient | null = null;
   private kernelStarting: Promise<KernelClient> | null = null;
   private closed = false;
+  private readonly ownership: SessionOwnership;
 
   constructor(
     readonly sid: string,
@@ -50,6 +60,29 @@ export class Session {
   ) {
     this.journal = new Journal(journalDir, sid, deps.journal);
     this.results = new SessionResults(workDir, deps.logger, kernelWorkDir);
+    this.ownership = new SessionOwnership(join(dirname(journalDir), 'owner.json'));
+  }
+
+  /** The session's owner as far as this runtime knows. */
+  get owner(): SessionOwner {
+    return this.ownership.current;
+  }
+
+  /**
+   * Learn from a verified token who owns the session; when that changed (a handoff), tell every
+   * attached client.
+   */
+  observeToken(claims: AccessTokenClaims): void {
+    if (!this.ownership.observe(claims)) return;
+    const { owner, ownerEpoch } = this.ownership.current;
+    this.deps.logger.info({ sid: this.sid, owner, ownerEpoch }, 'session owner changed');
+    const msg: RuntimeMessage = { type: 'session_owner', owner, ownerEpoch };
+    for (const s of this.subscribers) s.notify?.(msg);
+  }
+
+  /** Whether owner rights (interrupt, restart) hold for a token: only at the current epoch. */
+  honoursOwnerRights(claims: AccessTokenClaims): boolean {
+    return this.ownership.honours(claims);
   }
 
   get headSeq(): number {

@@ -146,6 +146,8 @@ export const execSessions = pgTable(
       .notNull()
       .references(() => runtimes.id, { onDelete: 'cascade' }),
     createdBy: text('created_by').notNull(),
+    /** The session's owner (interrupt, restart, hand off); null: its creator. */
+    ownerId: text('owner_id'),
     ownerEpoch: integer('owner_epoch').notNull().default(0),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -200,3 +202,19 @@ export const serverKeys = pgTable('server_keys', {
   createdAt: ts('created_at').notNull().defaultNow(),
   active: boolean('active').notNull().default(true),
 });
+
+/** Who has attached to a shared session (an access token was minted for them), and when. */
+export const sessionParticipants = pgTable(
+  'session_participants',
+  {
+    sid: text('sid')
+      .notNull()
+      .references(() => execSessions.sid, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    firstAttachedAt: ts('first_attached_at').notNull().defaultNow(),
+    lastAttachedAt: ts('last_attached_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.sid, t.userId] })],
+);

@@ -2,6 +2,8 @@ import {
   AccessTokenResponseSchema,
   CreateSessionRequestSchema,
   ExecSessionSchema,
+  HandoffRequestSchema,
+  SessionRecordSchema,
   PendingReceiptsRequestSchema,
   PendingReceiptsResponseSchema,
   ResourceIdSchema,
@@ -27,11 +29,43 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
       schema: { tags, body: CreateSessionRequestSchema, response: { 200: ExecSessionSchema } },
     },
     async (request) => {
-      const grant = await authorize(actorOf(request), 'notebook.run', {
+      // Viewers may join an open session to watch (the service refuses them starting one).
+      const grant = await authorize(actorOf(request), 'notebook.view', {
         type: 'notebook',
         id: request.body.notebookId,
       });
       return sessions.open(grant, request.body);
+    },
+  );
+
+  app.get(
+    '/sessions/:sid',
+    { schema: { tags, params: SidParams, response: { 200: SessionRecordSchema } } },
+    async (request) => {
+      await authorize(actorOf(request), 'session.view', {
+        type: 'session',
+        sid: request.params.sid,
+      });
+      return sessions.record(request.params.sid);
+    },
+  );
+
+  app.post(
+    '/sessions/:sid/handoff',
+    {
+      schema: {
+        tags,
+        params: SidParams,
+        body: HandoffRequestSchema,
+        response: { 200: SessionRecordSchema },
+      },
+    },
+    async (request) => {
+      const grant = await authorize(actorOf(request), 'notebook.run', {
+        type: 'session',
+        sid: request.params.sid,
+      });
+      return sessions.handOff(grant, request.params.sid, request.body.to);
     },
   );
 

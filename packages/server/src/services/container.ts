@@ -42,7 +42,7 @@ export async function createServices(opts: {
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
   const { authorize, scope } = createAuthorizer(db);
-  const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS);
+  const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS, audit);
   return {
     database,
     authorize,

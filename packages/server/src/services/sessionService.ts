@@ -4,11 +4,16 @@ import {
   SpinError,
   type AccessTokenResponse,
   type ExecSession,
+  type SessionPermission,
+  type SessionRecord,
 } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { newId } from '../ids.js';
 import type { Grant } from '../policies/authorize.js';
-import { SESSION_PERMS } from '../policies/rolePolicy.js';
+import { ORG_ADMIN_ROLE, SESSION_PERMS, roleAllows } from '../policies/rolePolicy.js';
+import { usersRepository } from '../repositories/usersRepository.js';
+import { workspacesRepository } from '../repositories/workspacesRepository.js';
+import type { AuditService } from './auditService.js';
 import {
   execSessionsRepository,
   type ExecSessionRow,
@@ -23,7 +28,27 @@ export function presentExecSession(row: ExecSessionRow): ExecSession {
     notebookId: row.notebookId,
     runtimeId: row.runtimeId,
     createdAt: row.createdAt.toISOString(),
+    ownerId: ownerOf(row),
+    ownerEpoch: row.ownerEpoch,
   };
+}
+
+/** The session's owner: the one it was handed to, else its creator. */
+export function ownerOf(row: ExecSessionRow): string {
+  return row.ownerId ?? row.createdBy;
+}
+
+/**
+ * Permissions of a token for the session (DESIGN.md §4): the role's, with the owner rights —
+ * interrupt, restart (`interrupt`) and `own` — for the session's owner alone, when the role may
+ * run cells at all. Other participants watch and run; they cannot stop the owner's kernel.
+ */
+export function sessionPerms(
+  role: keyof typeof SESSION_PERMS,
+  isOwner: boolean,
+): SessionPermission[] {
+  const base = SESSION_PERMS[role].filter((p) => p !== 'interrupt') as SessionPermission[];
+  return isOwner && base.includes('execute') ? [...base, 'interrupt', 'own'] : base;
 }
 
 /** Execution sessions (one per notebook × runtime) and the access tokens to attach to them. */
@@ -34,6 +59,7 @@ export class SessionService {
     private readonly keys: ServerKeyService,
     private readonly issuer: string,
     private readonly accessTokenTtlS: number = ACCESS_TOKEN_TTL_S,
+    private readonly audit?: AuditService,
   ) {}
 
   /**
@@ -42,6 +68,19 @@ export class SessionService {
    */
   async open(grant: Grant, input: { notebookId: string; runtimeId: string }): Promise<ExecSession> {
     await this.runtimes.getUsableRow(input.runtimeId, grant.workspaceId);
+    // Viewers join a session someone opened, to watch it; starting one needs the right to run.
+    if (!roleAllows(grant.role, 'notebook.run')) {
+      const existing = await execSessionsRepository.find(
+        this.db,
+        input.notebookId,
+        input.runtimeId,
+      );
+      if (existing) return presentExecSession(existing);
+      throw new SpinError(
+        'auth.permission_required',
+        'no session is open for this notebook on this runtime, and your role may not start one',
+      );
+    }
     const row = await execSessionsRepository.getOrCreate(this.db, {
       sid: newId('ses'),
       notebookId: input.notebookId,
@@ -67,6 +106,7 @@ export class SessionService {
     const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.workspaceId);
     const key = this.keys.signingKey();
     const now = Math.floor(Date.now() / 1000);
+    await execSessionsRepository.touchParticipant(this.db, session.sid, grant.actor.userId);
     const token = await signAccessToken(
       {
         iss: this.issuer,
@@ -75,7 +115,7 @@ export class SessionService {
         sid: session.sid,
         notebook: session.notebookId,
         role: grant.role,
-        perms: [...SESSION_PERMS[grant.role]],
+        perms: sessionPerms(grant.role, ownerOf(session) === grant.actor.userId),
         ownerEpoch: session.ownerEpoch,
         ttlS: this.accessTokenTtlS,
       },
@@ -87,5 +127,69 @@ export class SessionService {
       expiresAt: new Date((now + this.accessTokenTtlS) * 1000).toISOString(),
       runtime: presentRuntime(runtime),
     };
+  }
+
+  /** The session record: owner, owner epoch, participants. */
+  async record(sid: string, row?: ExecSessionRow): Promise<SessionRecord> {
+    const session = row ?? (await this.getRow(sid));
+    const ownerId = ownerOf(session);
+    const [owner, participants] = await Promise.all([
+      usersRepository.findById(this.db, ownerId),
+      execSessionsRepository.participants(this.db, session.sid),
+    ]);
+    return {
+      ...presentExecSession(session),
+      ownerId,
+      ownerEpoch: session.ownerEpoch,
+      owner: { id: ownerId, name: owner?.name ?? '(deleted user)' },
+      participants: participants.map((p) => ({
+        userId: p.userId,
+        name: p.name,
+        firstAttachedAt: p.firstAttachedAt.toISOString(),
+        lastAttachedAt: p.lastAttachedAt.toISOString(),
+      })),
+    };
+  }
+
+  /**
+   * Hand the session to `to` (issue 8 "handoff"): allowed to its owner, and to the workspace's
+   * owners (and org admins, who act as owners) so a session whose owner left can be taken over.
+   * The target must be able to run cells in the workspace. The owner epoch goes up by one, so the
+   * runtime stops honouring the old owner's tokens for owner rights once a newer token reaches it.
+   */
+  async handOff(grant: Grant, sid: string, to: string): Promise<SessionRecord> {
+    const session = await this.getRow(sid);
+    const from = ownerOf(session);
+    if (from !== grant.actor.userId && grant.role !== 'owner') {
+      throw new SpinError(
+        'session.not_owner',
+        'only the session owner or a workspace owner may hand the session off',
+      );
+    }
+    const target = await usersRepository.findById(this.db, to);
+    const targetRole = target
+      ? target.orgRole === 'admin'
+        ? ORG_ADMIN_ROLE
+        : await workspacesRepository.roleOf(this.db, grant.workspaceId, to)
+      : null;
+    if (!target || !targetRole || !SESSION_PERMS[targetRole].some((p) => p === 'execute')) {
+      throw new SpinError(
+        'session.handoff_target_invalid',
+        'the session can only be handed to a member who may run cells in this workspace',
+      );
+    }
+    if (to === from) return this.record(sid, session);
+    const updated = await execSessionsRepository.handOff(this.db, sid, session.ownerEpoch, to);
+    if (!updated) {
+      throw new SpinError('request.conflict', 'the session changed owner meanwhile; try again');
+    }
+    await this.audit?.append({
+      actor: grant.actor.userId,
+      workspaceId: grant.workspaceId,
+      action: 'session.handoff',
+      subject: sid,
+      data: { from, to, ownerEpoch: updated.ownerEpoch },
+    });
+    return this.record(sid, updated);
   }
 }

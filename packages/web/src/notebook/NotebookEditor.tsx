@@ -216,10 +216,13 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
       patch: (cellId, patch) => setCells(updateCell(cellsRef.current, cellId, patch)),
       remove: (cellId) => setCells(removeCell(cellsRef.current, cellId)),
       interrupt: () => {
-        session.ready().then(
-          (s) => s.interrupt(),
-          () => {},
-        );
+        session
+          .ready()
+          .then((s) => s.interrupt())
+          .catch((err: unknown) => {
+            // e.g. runtime.not_owner: the session was handed to someone else
+            if (err instanceof ApiError) setNotice(`Could not stop the run: ${err.message}`);
+          });
       },
       registerFocus: (cellId, h) => {
         if (!h) {
