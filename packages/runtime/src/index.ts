@@ -8,6 +8,7 @@ import { describeKernels, kernelWarnings, type KernelDiscovery } from './kernels
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { createProcessorHost } from './processors/host.js';
+import type { ConnectionSource } from './processors/processorRun.js';
 import { ProcessorRegistry } from './processors/registry.js';
 import { Sandbox } from './sandbox/sandbox.js';
 import { loadIdentity, publicIdentity } from './security/identity.js';
@@ -56,6 +57,11 @@ export interface StartRuntimeOptions extends Partial<RuntimeConfig> {
   helloTimeoutMs?: number;
   /** Exact kernels/ folders to search instead of Jupyter's path for `env` (tests, embedding). */
   kernelSearchPath?: string[];
+  /**
+   * Connections processor cells may name (embedding and tests). Until the credentials bundle
+   * (issue 9) feeds the runtime, none are available without it.
+   */
+  connections?: ConnectionSource;
 }
 
 export type { SandboxSetting } from './sandbox/sandbox.js';
@@ -97,6 +103,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     banner = true,
     helloTimeoutMs = 10_000,
     kernelSearchPath: searchPath,
+    connections,
     ...overrides
   } = opts;
   const config = loadConfig(overrides, env);
@@ -148,6 +155,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       signingKey: keys.signingKey,
       signingKid: keys.signing.publicJwk.kid,
       processors,
+      ...(connections ? { connections } : {}),
       metrics,
       logger,
       kernels,
