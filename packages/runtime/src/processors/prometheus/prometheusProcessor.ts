@@ -142,14 +142,17 @@ async function api<T>(
   } catch {
     body = null;
   }
-  if (body?.status === 'error' && res.status < 500 && ![401, 403, 404, 429].includes(res.status)) {
-    const errorType = body.errorType ?? 'error';
-    if (errorType === 'timeout')
+  if (body?.status === 'error') {
+    // The API's own errors (HTTP API docs, "Format overview"): 400 bad_data, 422 execution,
+    // 503 timeout/canceled. Statuses a proxy in front may answer are mapped below.
+    if (body.errorType === 'timeout')
       throw new SpinError('processor.timeout', `Prometheus: ${body.error ?? 'query timed out'}`);
-    throw new SpinError('processor.bad_query', `${errorType}: ${body.error ?? 'query failed'}`);
+    if (res.status === 400 || res.status === 422)
+      throw new SpinError(
+        'processor.bad_query',
+        `${body.errorType ?? 'error'}: ${body.error ?? 'query failed'}`,
+      );
   }
-  if (body?.status === 'error' && body.errorType === 'timeout')
-    throw new SpinError('processor.timeout', `Prometheus: ${body.error ?? 'query timed out'}`);
   if (res.status >= 400) throw httpError(res.status, vendorMessage(text), res.headers);
   if (!body || body.status !== 'success' || body.data === undefined) {
     throw new SpinError(
