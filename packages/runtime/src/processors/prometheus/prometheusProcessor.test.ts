@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileCell, type TimeSeriesFrame } from '@spin/protocol';
 import { manifest, type PrometheusProgram } from '@spin/protocol/processors/prometheus';
 import type { ProcessorFrame, ProcessorHost, ProcessorInstance } from '../sdk.js';
+import { PrometheusAuthProxy } from './authProxy.js';
 import { createPrometheus } from './prometheusProcessor.js';
 import { PrometheusServer } from './prometheusServer.js';
 
@@ -213,5 +214,41 @@ describe('Prometheus processor (real /usr/bin/prometheus)', () => {
       code: 'processor.bad_query',
       message: expect.stringMatching(/^bad_data: .*parse error: unclosed left parenthesis/),
     });
+  });
+
+  it("gives up after the connection's timeout, closing the request, and says so", async () => {
+    const proxy = await new PrometheusAuthProxy(prom.url, 'tok').start();
+    try {
+      const slow = createPrometheus(
+        {
+          name: 'slow',
+          config: { url: proxy.url, auth: 'bearer', timeoutS: 1 },
+          secrets: { token: 'tok' },
+        },
+        host,
+      );
+      const now = new Date().toISOString();
+      await expect(
+        collect(
+          slow,
+          { query: 'up # hold', queryType: 'instant', stepS: 1 },
+          { from: now, to: now },
+        ),
+      ).rejects.toMatchObject({
+        code: 'processor.timeout',
+        message: 'Prometheus did not answer within 1 s',
+      });
+      expect(proxy.heldSeen).toBe(1);
+      await expect.poll(() => proxy.openHeld).toBe(0);
+      // The same connection through the proxy answers when the query is not held.
+      const ok = await collect(
+        slow,
+        { query: 'up', queryType: 'instant', stepS: 1 },
+        { from: now, to: now },
+      );
+      expect(ok.some((f) => f.type === 'table')).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
