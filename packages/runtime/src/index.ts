@@ -11,6 +11,7 @@ import { describeKernels, kernelWarnings, type KernelDiscovery } from './kernels
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { createProcessorHost } from './processors/host.js';
+import type { ConnectionSource } from './processors/processorRun.js';
 import { PROCESSOR_FACTORIES, ProcessorRegistry } from './processors/registry.js';
 import { RuntimeConnections } from './connections/runtimeConnections.js';
 import { Sandbox } from './sandbox/sandbox.js';
@@ -60,6 +61,11 @@ export interface StartRuntimeOptions extends Partial<RuntimeConfig> {
   helloTimeoutMs?: number;
   /** Exact kernels/ folders to search instead of Jupyter's path for `env` (tests, embedding). */
   kernelSearchPath?: string[];
+  /**
+   * Connections processor cells may name (embedding and tests); default: the runtime's
+   * connections file (`SPIN_CONNECTIONS_FILE`, see runtimeConnections.ts).
+   */
+  connections?: ConnectionSource;
 }
 
 export type { SandboxSetting } from './sandbox/sandbox.js';
@@ -108,6 +114,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     banner = true,
     helloTimeoutMs = 10_000,
     kernelSearchPath: searchPath,
+    connections,
     ...overrides
   } = opts;
   const config = loadConfig(overrides, env);
@@ -152,10 +159,11 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       sandbox: (argv, writable) => sandbox.wrapProcess(argv, writable[0] ?? ''),
     }),
   );
-  const connections = loadConnections(config, env ?? process.env);
-  if (connections.list().length > 0) {
-    logger.info({ connections: connections.list() }, 'connections defined at this runtime');
+  const fileConnections = loadConnections(config, env ?? process.env);
+  if (fileConnections.list().length > 0) {
+    logger.info({ connections: fileConnections.list() }, 'connections defined at this runtime');
   }
+  const connectionSource: ConnectionSource = connections ?? fileConnections;
   const sessions = new SessionManager(
     config.home,
     {
@@ -163,7 +171,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       signingKey: keys.signingKey,
       signingKid: keys.signing.publicJwk.kid,
       processors,
-      connections,
+      connections: connectionSource,
       metrics,
       logger,
       kernels,

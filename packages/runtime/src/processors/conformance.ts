@@ -78,6 +78,11 @@ export interface FixtureContext {
   large: { cell: FixtureCell };
   /** A query whose result streams as several pages of one frame, with its row count. */
   paged?: { cell: FixtureCell; rows: number };
+  /**
+   * For streaming processors whose results are text, not frames (LLM answers): a query whose
+   * answer arrives in at least `minChunks` stdout pieces that add up to `text`.
+   */
+  streamedText?: { cell: FixtureCell; minChunks: number; text: string | RegExp };
   errors: {
     authFailed: ErrorCase | NotApplicable;
     notFound: ErrorCase | NotApplicable;
@@ -422,6 +427,22 @@ export function describeConformance(fixture: ProcessorFixture): void {
     });
 
     it('streams a large result as pages of one frame', async () => {
+      if (!ctx.paged && ctx.streamedText) {
+        const { cell, minChunks, text } = ctx.streamedText;
+        const chunks = (await directFrames(cell)).flatMap((f) =>
+          f.type === 'stream' && f.name === 'stdout' ? [f.text] : [],
+        );
+        expect(chunks.length).toBeGreaterThanOrEqual(minChunks);
+        expect(chunks.join('')).toMatch(text);
+        const r = await run(cell);
+        expect(r.status).toBe('ok');
+        const shown = r.events.flatMap((e) =>
+          e.type === 'stream' && e.data.name === 'stdout' ? [e.data.text] : [],
+        );
+        expect(shown.length, 'the pieces reach the journal as they come').toBeGreaterThan(1);
+        expect(shown.join('')).toBe(chunks.join(''));
+        return;
+      }
       if (!ctx.paged) {
         expect(manifest!.capabilities.stream, 'streaming processors show paging').toBe(false);
         return;
