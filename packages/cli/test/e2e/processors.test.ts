@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,15 +18,25 @@ let workDir: string;
 const contexts = new Map<string, FixtureContext>();
 
 beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchChromium();
   workDir = mkdtempSync(join(tmpdir(), 'spin-e2e-fixtures-'));
   for (const f of GENERATED_FIXTURES) contexts.set(f.processor, await f.setup({ workDir }));
+  // Each processor's fixture connection (its real server or emulator) is defined at the runtime,
+  // in the runtime's connections file (docs/operations.md "Runtime connections").
+  const home = join(workDir, 'stack');
+  mkdirSync(join(home, 'runtime'), { recursive: true, mode: 0o700 });
+  const connections = [...contexts].flatMap(([type, ctx]) =>
+    ctx.connection ? [{ type, ...ctx.connection }] : [],
+  );
+  writeFileSync(join(home, 'runtime', 'connections.json'), JSON.stringify({ connections }), {
+    mode: 0o600,
+  });
+  stack = await startStack({ home });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(stack.spin.url);
   await signUpInBrowser(page);
   await page.getByTestId('new-notebook').waitFor({ timeout: 30_000 });
-});
+}, 300_000); // one real server or emulator per processor, then the stack
 
 afterAll(async () => {
   await browser?.close();
@@ -121,15 +131,6 @@ describe('the processor registry in a real browser', () => {
       if (ctx.connection) await cell.getByTestId('cell-connection').fill(ctx.connection.name);
       await typeInCell(cell, ctx.query.cell.source);
       await cell.getByTestId('run-cell').click();
-      if (ctx.connection) {
-        // Connections reach runtimes with the credential bundle (issue 9); until then the cell
-        // says exactly that. Replace this branch with a real run when connections sync.
-        await waitForStatus(cell, 'error');
-        expect(await cell.getByTestId('cell-output').textContent()).toContain(
-          'processor.connection_required',
-        );
-        continue;
-      }
       await waitForStatus(cell, 'ok');
       await expect
         .poll(() => cell.getByTestId('cell-verified').count(), { timeout: 30_000 })
