@@ -11,6 +11,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { NewSession } from '../services/authService.js';
 import type { RouteContext } from './routeContext.js';
+import { setSessionCookie as setCookie } from './sessionCookie.js';
 
 /** Auth routes: state, signup (first user), login, logout, me. */
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
@@ -19,13 +20,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 ) => {
   const secure = config.publicUrl.startsWith('https:');
   const setSessionCookie = (reply: FastifyReply, session: NewSession) =>
-    reply.setCookie(SESSION_COOKIE, session.cookieToken, {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure,
-      expires: session.expiresAt,
-    });
+    setCookie(reply, session, secure);
   const tags = ['auth'];
 
   app.get('/auth/state', { schema: { tags, response: { 200: AuthStateSchema } } }, async () => ({

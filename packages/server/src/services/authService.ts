@@ -55,7 +55,10 @@ export class AuthService {
    */
   async signup(input: { email: string; password: string; name: string }): Promise<NewSession> {
     if (await this.hasAnyUser()) {
-      throw new SpinError('auth.signup_closed', 'sign-up is closed; ask an admin to invite you');
+      throw new SpinError(
+        'auth.signup_closed',
+        'sign-up is closed; ask a workspace owner for an invitation link',
+      );
     }
     const passwordHash = await hashPassword(input.password);
     const user = await this.db.transaction(async (t) => {
@@ -63,7 +66,10 @@ export class AuthService {
       // The audit lock also serialises concurrent sign-ups: only one can be first.
       await auditRepository.lockForAppend(tx);
       if ((await usersRepository.count(tx)) > 0) {
-        throw new SpinError('auth.signup_closed', 'sign-up is closed; ask an admin to invite you');
+        throw new SpinError(
+          'auth.signup_closed',
+          'sign-up is closed; ask a workspace owner for an invitation link',
+        );
       }
       const created = await usersRepository.insert(tx, {
         id: newId('usr'),
@@ -165,7 +171,8 @@ export class AuthService {
     });
   }
 
-  private async openSession(user: UserRow): Promise<NewSession> {
+  /** Open a browser session for `user` (sign-up, login, invitation sign-up). */
+  async openSession(user: UserRow): Promise<NewSession> {
     const cookieToken = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import { AuditService } from './auditService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
+import { MemberService } from './memberService.js';
 import { NotebookService } from './notebookService.js';
 import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
@@ -25,6 +26,8 @@ export interface Services {
   sessions: SessionService;
   compiler: CompileService;
   receipts: ReceiptService;
+  /** Workspace members and invitations by link. */
+  members: MemberService;
 }
 
 /** Wire the services and load (or create) the server signing key. */
@@ -57,5 +60,7 @@ export async function createServices(opts: {
       metrics.compiles.inc({ cell_type: type }),
     ),
     receipts: new ReceiptService(db, audit, runtimes, (result) => metrics.receipts.inc({ result })),
+    // invitation links point at the web UI, which is served from the public URL
+    members: new MemberService(db, audit, issuer),
   };
 }
