@@ -24,6 +24,7 @@ export * from './jsonDepth.js';
 export * from './pairingGrant.js';
 export * from './credentials.js';
 export * from './members.js';
+export * from './password.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

@@ -1,5 +1,6 @@
 import {
   AuthStateSchema,
+  ChangePasswordRequestSchema,
   LoginRequestSchema,
   SESSION_COOKIE,
   SessionInfoSchema,
@@ -31,7 +32,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/auth/signup',
     { schema: { tags, body: SignupRequestSchema, response: { 200: SessionInfoSchema } } },
     async (request, reply) => {
-      const session = await services.auth.signup(request.body);
+      const session = await services.auth.signup(request.body, request.ip);
       setSessionCookie(reply, session);
       return session.info;
     },
@@ -44,6 +45,22 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
       const session = await services.auth.login(request.body, request.ip);
       setSessionCookie(reply, session);
       return session.info;
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      schema: {
+        tags,
+        body: ChangePasswordRequestSchema,
+        response: { 200: z.object({ ok: z.literal(true) }) },
+      },
+    },
+    async (request) => {
+      if (!request.session) throw new SpinError('auth.unauthenticated', 'sign in first');
+      await services.auth.changePassword(request.session, request.body);
+      return { ok: true as const };
     },
   );
 

@@ -128,7 +128,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
         response: { 200: InvitationPreviewSchema },
       },
     },
-    async (request) => members.preview(request.body.token),
+    async (request) => members.preview(request.body.token, request.ip),
   );
 
   app.post(
@@ -143,7 +143,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     async (request) => {
       const actor = actorOf(request);
       if (!actor) throw new SpinError('auth.unauthenticated', 'sign in to accept the invitation');
-      return members.accept(actor, request.body.token);
+      return members.accept(actor, request.body.token, request.ip);
     },
   );
 
@@ -157,7 +157,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
       },
     },
     async (request, reply) => {
-      const { user, accepted } = await members.signup(request.body);
+      const { user, accepted } = await members.signup(request.body, request.ip);
       const session = await services.auth.openSession(user);
       setSessionCookie(reply, session, config.publicUrl.startsWith('https:'));
       return { ...session.info, accepted };

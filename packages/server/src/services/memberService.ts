@@ -22,8 +22,17 @@ import {
 } from '../repositories/invitationsRepository.js';
 import { membersRepository, type MemberRow } from '../repositories/membersRepository.js';
 import { usersRepository, type UserRow } from '../repositories/usersRepository.js';
+import type { AuthRateLimiter } from '../security/authRateLimiter.js';
 import { hashPassword } from '../security/password.js';
 import type { AuditService } from './auditService.js';
+
+/** Refusals that say the token itself was bad (counted against the client's budget). */
+const BAD_TOKEN = new Set<string>([
+  'invitation.not_found',
+  'invitation.used',
+  'invitation.expired',
+  'invitation.revoked',
+]);
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -69,6 +78,7 @@ export class MemberService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
+    private readonly limits: AuthRateLimiter,
     /** Base of invitation links (the server's public URL). */
     private readonly publicUrl: string,
     private readonly now: () => Date = () => new Date(),
@@ -178,7 +188,11 @@ export class MemberService {
   }
 
   /** What a link's holder may see before accepting; refused like an accept would be. */
-  async preview(token: string): Promise<InvitationPreview> {
+  async preview(token: string, client: string): Promise<InvitationPreview> {
+    return this.guarded(client, () => this.lookup(token));
+  }
+
+  private async lookup(token: string): Promise<InvitationPreview> {
     const row = await invitationsRepository.findByHash(this.db, sha256(token));
     const refused = refusal(row, this.now());
     if (refused || !row) throw refused;
@@ -192,8 +206,10 @@ export class MemberService {
   }
 
   /** A signed-in user accepts an invitation: they join its workspace with its role. */
-  async accept(actor: UserActor, token: string): Promise<AcceptedInvitation> {
-    return this.inTransaction((tx) => this.claim(tx, actor.userId, token));
+  async accept(actor: UserActor, token: string, client: string): Promise<AcceptedInvitation> {
+    return this.guarded(client, () =>
+      this.inTransaction((tx) => this.claim(tx, actor.userId, token)),
+    );
   }
 
   /**
@@ -201,6 +217,14 @@ export class MemberService {
    * invitation creates no user. Open sign-up being closed does not matter here.
    */
   async signup(
+    input: InvitationSignupRequest,
+    client: string,
+  ): Promise<{ user: UserRow; accepted: AcceptedInvitation }> {
+    await this.limits.spend('signupClient', client);
+    return this.guarded(client, () => this.createAndClaim(input));
+  }
+
+  private async createAndClaim(
     input: InvitationSignupRequest,
   ): Promise<{ user: UserRow; accepted: AcceptedInvitation }> {
     const passwordHash = await hashPassword(input.password);
@@ -264,6 +288,23 @@ export class MemberService {
     );
     const workspaceName = (await membersRepository.workspaceName(tx, claimed.workspaceId)) ?? '';
     return { workspaceId: claimed.workspaceId, workspaceName, role: claimed.role };
+  }
+
+  /**
+   * Run an invitation use from `client`: refused once the client has spent its budget of bad
+   * tokens, and each refused token (unknown, used, expired, revoked) spends one — guessing
+   * links is slow, using a good one costs nothing.
+   */
+  private async guarded<T>(client: string, fn: () => Promise<T>): Promise<T> {
+    await this.limits.check('invitationClient', client);
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof SpinError && BAD_TOKEN.has(err.code)) {
+        await this.limits.spend('invitationClient', client);
+      }
+      throw err;
+    }
   }
 
   private async memberOrThrow(tx: Db, workspaceId: string, userId: string): Promise<MemberRow> {
