@@ -83,6 +83,11 @@ describe.each(dbKinds)('members and invitations (%s)', (kind) => {
     )[0];
     expect(JSON.stringify(stored)).not.toContain(created.token);
 
+    // opening the link (the web UI's accept page) does not write the token to the logs
+    await anon(t, 'GET', `/invite/${created.token}`);
+    expect(t.logs.join('')).toContain('/invite/[redacted]');
+    expect(t.logs.join('')).not.toContain(created.token);
+
     const pending = await admin.request('GET', `/api/v1/workspaces/${ws}/invitations`);
     expect(pending.json()).toEqual([
       expect.objectContaining({ id: created.invitation.id, role: 'viewer' }),
