@@ -70,6 +70,18 @@ describe.each(dbKinds)('auth rate limits kept in the database (%s)', (kind) => {
     expect((await login(t.server.app, ADMIN.email, ADMIN.password)).statusCode).toBe(200);
   });
 
+  it('holds the budget against a burst of parallel guesses', async () => {
+    const member = await addMember(t, 'editor', ws);
+    const budget = AUTH_RATE_LIMITS.loginAccount.points;
+    const answers = await Promise.all(
+      Array.from({ length: budget * 2 }, (_, i) =>
+        login(t.server.app, member.user.email, `guess-${i}`),
+      ),
+    );
+    const statuses = answers.map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([...Array(budget).fill(401), ...Array(budget).fill(429)]);
+  });
+
   it('keeps a lockout across a restart of the server', async () => {
     const member = await addMember(t, 'viewer', ws);
     for (let i = 0; i < AUTH_RATE_LIMITS.loginAccount.points; i++) {

@@ -12,8 +12,9 @@ export interface RateLimitRule {
 }
 
 /**
- * The auth budgets. Login counts failures only (a right password clears the account's count),
- * so a user who mistypes twice is never locked out by their own successes; sign-up counts
+ * The auth budgets. Login counts failures: every attempt spends a point up front (atomically, so
+ * parallel guesses cannot overrun the budget) and a success gives it back and clears the
+ * account's count, so a user is never locked out by their own successes; sign-up counts
  * every attempt (account creation is the costly thing); invitations count refused tokens
  * (guessing); password changes count wrong current passwords; tokens count every mint.
  */
@@ -90,6 +91,11 @@ export class AuthRateLimiter {
       if (err instanceof RateLimiterRes) throw limited(err.msBeforeNext);
       throw err;
     }
+  }
+
+  /** Give back one point spent on an attempt that turned out fine. */
+  async refund(bucket: RateLimitBucket, key: string): Promise<void> {
+    await this.limiters[bucket].reward(keyOf(key), 1);
   }
 
   /** Forget `key`'s spending in `bucket` (a successful login clears its failures). */

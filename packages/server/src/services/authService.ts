@@ -139,19 +139,20 @@ export class AuthService {
    * with weaker parameters than today's is replaced on success.
    */
   async login(input: { email: string; password: string }, client: string): Promise<NewSession> {
-    await this.limits.check('loginAccount', input.email);
-    await this.limits.check('loginClient', client);
+    // Spend before checking the password: the upsert is atomic, so a burst of parallel guesses
+    // cannot all slip in under the budget. A success gives the points back.
+    await this.limits.spend('loginAccount', input.email);
+    await this.limits.spend('loginClient', client);
     const user = await usersRepository.findByEmail(this.db, input.email);
     const ok = await verifyPassword(
       input.password,
       user?.passwordHash ?? (await dummyPasswordHash()),
     );
     if (!user || !ok) {
-      await this.limits.spend('loginAccount', input.email);
-      await this.limits.spend('loginClient', client);
       throw new SpinError('auth.invalid_credentials', 'email or password is wrong');
     }
     await this.limits.reset('loginAccount', input.email);
+    await this.limits.refund('loginClient', client);
     if (needsRehash(user.passwordHash)) {
       const rehashed = await hashPassword(input.password);
       // compare-and-set: a password changed meanwhile is not overwritten with the old one
@@ -191,11 +192,10 @@ export class AuthService {
     input: { currentPassword: string; newPassword: string },
   ): Promise<void> {
     const userId = session.actor.userId;
-    await this.limits.check('passwordUser', userId);
+    await this.limits.spend('passwordUser', userId); // before verifying: see login()
     const user = await usersRepository.findById(this.db, userId);
     if (!user) throw new SpinError('auth.unauthenticated', 'sign in first');
     if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-      await this.limits.spend('passwordUser', userId);
       throw new SpinError('auth.invalid_credentials', 'the current password is wrong');
     }
     const passwordHash = await hashPassword(input.newPassword);
