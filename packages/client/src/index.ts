@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './httpClient.js';
 export * from './serverApi.js';
+export * from './membersApi.js';
 export * from './runtimeSocket.js';
 export * from './notebookSession.js';
 export * from './pairing.js';

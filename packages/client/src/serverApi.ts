@@ -26,15 +26,19 @@ import {
   type RuntimeIdentity,
 } from '@spin/protocol';
 import { HttpClient, type HttpClientOptions } from './httpClient.js';
+import { MembersApi } from './membersApi.js';
 
 const OkSchema = z.unknown();
 
 /** Typed client for the server's REST API (`/api/v1`, DESIGN.md §5). */
 export class ServerApi {
   readonly http: HttpClient;
+  /** Workspace members and invitations. */
+  readonly members: MembersApi;
 
   constructor(opts: HttpClientOptions) {
     this.http = new HttpClient(opts);
+    this.members = new MembersApi(this.http);
   }
 
   get baseUrl(): string {

@@ -103,6 +103,17 @@ export const ERROR_STATUS = {
   'credentials.bundle_invalid': 400,
   'credentials.stale_bundle': 409,
   'credentials.missing': 409,
+  // members and invitations (members.ts). A forged token is simply unknown (404).
+  'invitation.not_found': 404,
+  'invitation.used': 409,
+  'invitation.expired': 410,
+  'invitation.revoked': 410,
+  'invitation.already_member': 409,
+  'member.not_found': 404,
+  'member.last_owner': 409,
+  'auth.email_taken': 409,
+  // auth rate limits kept in the database (login, sign-up, invitations, password, tokens)
+  'auth.rate_limited': 429,
 } as const;
 
 /** Every stable error code. */

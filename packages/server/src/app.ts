@@ -24,6 +24,7 @@ import type { Metrics } from './metrics.js';
 import type { UserActor } from './policies/actor.js';
 import { sameSecret } from './security/sameSecret.js';
 import { authRoutes } from './routes/authRoutes.js';
+import { memberRoutes } from './routes/memberRoutes.js';
 import { auditRoutes } from './routes/auditRoutes.js';
 import { notebookRoutes } from './routes/notebookRoutes.js';
 import { runtimeRoutes } from './routes/runtimeRoutes.js';
@@ -50,7 +51,11 @@ export const BODY_LIMIT = 32 * 1024 * 1024;
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes a browser reaches before it has a CSRF token; JSON-only, so forms cannot post them. */
-const CSRF_EXEMPT = new Set(['/api/v1/auth/signup', '/api/v1/auth/login']);
+const CSRF_EXEMPT = new Set([
+  '/api/v1/auth/signup',
+  '/api/v1/auth/login',
+  '/api/v1/invitations/signup',
+]);
 
 /** A registered route, as Fastify's `onRoute` reports it: method, URL pattern and schemas. */
 export interface RouteInfo {
@@ -228,6 +233,7 @@ export async function buildApp(
   await app.register(runtimeRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(sessionRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(memberRoutes, { ...opts, prefix: '/api/v1' });
   await registerWebUi(app, ctx.config.webDir);
   return { app, routes };
 }

@@ -102,5 +102,9 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
     request.log.info({ code: spin.code }, spin.message);
   }
   const body: ErrorBody = spin.toJSON();
+  const retryAfterS = (spin.details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
+  if (spin.status === 429 && typeof retryAfterS === 'number') {
+    void reply.header('retry-after', String(Math.ceil(retryAfterS))); // RFC 9110 §10.2.3
+  }
   void reply.code(spin.status).type('application/json; charset=utf-8').send(body);
 }

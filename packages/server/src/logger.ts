@@ -24,6 +24,23 @@ export const REDACT_PATHS = [
   '*.cookieToken',
 ];
 
+/** Fastify's request fields, as its default `req` serializer logs them. */
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/**
+ * A request URL fit for the logs: the token of an invitation link (`/invite/<token>`, the web
+ * UI's accept page) is a bearer secret in the path, so it is masked.
+ */
+export function loggableUrl(url: string | undefined): string | undefined {
+  return url?.replace(/^\/invite\/[^/?#]*/, '/invite/[redacted]');
+}
+
 /**
  * The server's pino logger. Errors are serialised without database parameters (cell sources,
  * titles) — see db/dbErrors.ts.
@@ -32,7 +49,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   const options = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: errSerializer(pino.stdSerializers.err) },
+    serializers: {
+      err: errSerializer(pino.stdSerializers.err),
+      // Fastify's default request fields, with secrets in the path masked
+      req: (req: LoggedRequest) => ({
+        method: req.method,
+        url: loggableUrl(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
   };
   return destination ? pino(options, destination) : pino(options);
 }

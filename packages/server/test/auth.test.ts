@@ -86,7 +86,8 @@ describe.each(dbKinds)('auth (%s)', (kind) => {
     }
     const locked = await attempt(password);
     expect(locked.statusCode).toBe(429);
-    expect(locked.json().error.code).toBe('request.rate_limited');
+    expect(locked.json().error.code).toBe('auth.rate_limited');
+    expect(locked.headers['retry-after']).toMatch(/^\d+$/);
     expect(locked.json().error.message).toContain('try again in 15 minutes');
     // other accounts are not locked by it
     expect((await anon(t, 'POST', '/api/v1/auth/login', ADMIN)).statusCode).toBe(200);

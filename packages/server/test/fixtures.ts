@@ -106,7 +106,8 @@ function sessionCookie(res: LightMyRequestResponse): string {
   return c.value;
 }
 
-function clientFrom(t: TestServer, res: LightMyRequestResponse): TestClient {
+/** A {@link TestClient} from a response that signed someone in (sign-up, login, invitation). */
+export function clientFrom(t: TestServer, res: LightMyRequestResponse): TestClient {
   const info = res.json() as SessionInfo;
   const cookie = sessionCookie(res);
   return {

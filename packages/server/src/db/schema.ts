@@ -218,3 +218,36 @@ export const sessionParticipants = pgTable(
   },
   (t) => [primaryKey({ columns: [t.sid, t.userId] })],
 );
+
+/**
+ * Invitations to a workspace by link (issue 7). Only the sha256 hex of the link's token is
+ * stored; an invitation is used once (`accepted_at`), expires, and can be revoked.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'editor', 'agent', 'viewer'] }).notNull(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    acceptedAt: ts('accepted_at'),
+    acceptedBy: text('accepted_by').references(() => users.id, { onDelete: 'set null' }),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('invitations_workspace_idx').on(t.workspaceId)],
+);
+
+/**
+ * Rate-limit counters (rate-limiter-flexible's `RateLimiterDrizzle` store): kept in the
+ * database so limits survive a restart and are shared by every server process on it.
+ */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: ts('expire'),
+});

@@ -19,6 +19,10 @@ export const ROLE_POLICY = {
   'notebook.edit': ['owner', 'editor'],
   'runtime.manage': ['owner'],
   'audit.read': ['owner'],
+  /** See who belongs to a workspace (members page). */
+  'member.view': ['owner', 'editor', 'agent', 'viewer'],
+  /** Invite, change roles, remove members, revoke invitations. */
+  'member.manage': ['owner'],
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 
 /** Organisation roles. */

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { authSessions, users } from '../db/schema.js';
 import type { UserRow } from './usersRepository.js';
@@ -42,5 +42,11 @@ export const authSessionsRepository = {
   },
   async delete(db: Db, id: string): Promise<void> {
     await db.delete(authSessions).where(eq(authSessions.id, id));
+  },
+  /** End every session of `userId` except `keepId` (after a password change). */
+  async deleteOthersOfUser(db: Db, userId: string, keepId: string): Promise<void> {
+    await db
+      .delete(authSessions)
+      .where(and(eq(authSessions.userId, userId), ne(authSessions.id, keepId)));
   },
 };

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { users } from '../db/schema.js';
 
@@ -18,6 +18,15 @@ export const usersRepository = {
   async findById(db: Db, id: string): Promise<UserRow | null> {
     const [row] = await db.select().from(users).where(eq(users.id, id));
     return row ?? null;
+  },
+  /** Replace a password hash only if it is still `expected`; false when it had changed. */
+  async replacePasswordHash(db: Db, id: string, expected: string, next: string): Promise<boolean> {
+    const rows = await db
+      .update(users)
+      .set({ passwordHash: next })
+      .where(and(eq(users.id, id), eq(users.passwordHash, expected)))
+      .returning({ id: users.id });
+    return rows.length === 1;
   },
   async insert(db: Db, row: typeof users.$inferInsert): Promise<UserRow> {
     const [created] = await db.insert(users).values(row).returning();

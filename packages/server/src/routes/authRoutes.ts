@@ -1,5 +1,6 @@
 import {
   AuthStateSchema,
+  ChangePasswordRequestSchema,
   LoginRequestSchema,
   SESSION_COOKIE,
   SessionInfoSchema,
@@ -11,6 +12,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { NewSession } from '../services/authService.js';
 import type { RouteContext } from './routeContext.js';
+import { setSessionCookie as setCookie } from './sessionCookie.js';
 
 /** Auth routes: state, signup (first user), login, logout, me. */
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
@@ -19,13 +21,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 ) => {
   const secure = config.publicUrl.startsWith('https:');
   const setSessionCookie = (reply: FastifyReply, session: NewSession) =>
-    reply.setCookie(SESSION_COOKIE, session.cookieToken, {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure,
-      expires: session.expiresAt,
-    });
+    setCookie(reply, session, secure);
   const tags = ['auth'];
 
   app.get('/auth/state', { schema: { tags, response: { 200: AuthStateSchema } } }, async () => ({
@@ -36,7 +32,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/auth/signup',
     { schema: { tags, body: SignupRequestSchema, response: { 200: SessionInfoSchema } } },
     async (request, reply) => {
-      const session = await services.auth.signup(request.body);
+      const session = await services.auth.signup(request.body, request.ip);
       setSessionCookie(reply, session);
       return session.info;
     },
@@ -49,6 +45,22 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
       const session = await services.auth.login(request.body, request.ip);
       setSessionCookie(reply, session);
       return session.info;
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      schema: {
+        tags,
+        body: ChangePasswordRequestSchema,
+        response: { 200: z.object({ ok: z.literal(true) }) },
+      },
+    },
+    async (request) => {
+      if (!request.session) throw new SpinError('auth.unauthenticated', 'sign in first');
+      await services.auth.changePassword(request.session, request.body);
+      return { ok: true as const };
     },
   );
 

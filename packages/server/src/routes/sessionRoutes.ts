@@ -83,6 +83,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
         type: 'session',
         sid: request.params.sid,
       });
+      await services.rateLimits.spend('tokenUser', grant.actor.userId);
       return sessions.issueToken(grant, request.params.sid);
     },
   );

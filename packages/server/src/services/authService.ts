@@ -7,9 +7,14 @@ import { auditRepository } from '../repositories/auditRepository.js';
 import { authSessionsRepository } from '../repositories/authSessionsRepository.js';
 import { usersRepository, type UserRow } from '../repositories/usersRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../security/password.js';
+import {
+  dummyPasswordHash,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+} from '../security/password.js';
 import type { AuditService } from './auditService.js';
-import { LoginThrottle } from '../security/loginThrottle.js';
+import type { AuthRateLimiter } from '../security/authRateLimiter.js';
 
 /** Lifetime of a browser session. */
 export const SESSION_TTL_MS = 14 * 24 * 3600_000;
@@ -40,7 +45,7 @@ export class AuthService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-    private readonly throttle: LoginThrottle = new LoginThrottle(),
+    private readonly limits: AuthRateLimiter,
   ) {}
 
   /** True once any user exists (signup then closes). */
@@ -53,9 +58,16 @@ export class AuthService {
    * where `spin start` registered its runtime — or a new "Default"). Afterwards 403
    * `auth.signup_closed`.
    */
-  async signup(input: { email: string; password: string; name: string }): Promise<NewSession> {
+  async signup(
+    input: { email: string; password: string; name: string },
+    client: string,
+  ): Promise<NewSession> {
+    await this.limits.spend('signupClient', client);
     if (await this.hasAnyUser()) {
-      throw new SpinError('auth.signup_closed', 'sign-up is closed; ask an admin to invite you');
+      throw new SpinError(
+        'auth.signup_closed',
+        'sign-up is closed; ask a workspace owner for an invitation link',
+      );
     }
     const passwordHash = await hashPassword(input.password);
     const user = await this.db.transaction(async (t) => {
@@ -63,7 +75,10 @@ export class AuthService {
       // The audit lock also serialises concurrent sign-ups: only one can be first.
       await auditRepository.lockForAppend(tx);
       if ((await usersRepository.count(tx)) > 0) {
-        throw new SpinError('auth.signup_closed', 'sign-up is closed; ask an admin to invite you');
+        throw new SpinError(
+          'auth.signup_closed',
+          'sign-up is closed; ask a workspace owner for an invitation link',
+        );
       }
       const created = await usersRepository.insert(tx, {
         id: newId('usr'),
@@ -117,20 +132,32 @@ export class AuthService {
     return presentUser(row);
   }
 
-  /** Password login; wrong email and wrong password are the same 401. */
-  /** Password login from `client` (the caller's address), throttled against brute force. */
+  /**
+   * Password login from `client` (the caller's address); wrong email and wrong password are the
+   * same 401. Failures are counted per account and per client in the database (see
+   * {@link AuthRateLimiter}); past the budget even the right password gets 429. A hash made
+   * with weaker parameters than today's is replaced on success.
+   */
   async login(input: { email: string; password: string }, client: string): Promise<NewSession> {
-    this.throttle.check(input.email, client);
+    // Spend before checking the password: the upsert is atomic, so a burst of parallel guesses
+    // cannot all slip in under the budget. A success gives the points back.
+    await this.limits.spend('loginAccount', input.email);
+    await this.limits.spend('loginClient', client);
     const user = await usersRepository.findByEmail(this.db, input.email);
     const ok = await verifyPassword(
       input.password,
       user?.passwordHash ?? (await dummyPasswordHash()),
     );
     if (!user || !ok) {
-      this.throttle.recordFailure(input.email, client);
       throw new SpinError('auth.invalid_credentials', 'email or password is wrong');
     }
-    this.throttle.recordSuccess(input.email);
+    await this.limits.reset('loginAccount', input.email);
+    await this.limits.refund('loginClient', client);
+    if (needsRehash(user.passwordHash)) {
+      const rehashed = await hashPassword(input.password);
+      // compare-and-set: a password changed meanwhile is not overwritten with the old one
+      await usersRepository.replacePasswordHash(this.db, user.id, user.passwordHash, rehashed);
+    }
     await this.audit.append({ actor: user.id, action: 'auth.login', subject: user.id, data: {} });
     return this.openSession(user);
   }
@@ -155,6 +182,35 @@ export class AuthService {
     return { user: presentUser(user), csrfToken: session.csrfToken };
   }
 
+  /**
+   * Change the signed-in user's password. The current password is required (a stolen session
+   * alone cannot lock the owner out); wrong ones are counted like failed logins. Every other
+   * session of the user ends.
+   */
+  async changePassword(
+    session: ResolvedSession,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<void> {
+    const userId = session.actor.userId;
+    await this.limits.spend('passwordUser', userId); // before verifying: see login()
+    const user = await usersRepository.findById(this.db, userId);
+    if (!user) throw new SpinError('auth.unauthenticated', 'sign in first');
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+      throw new SpinError('auth.invalid_credentials', 'the current password is wrong');
+    }
+    const passwordHash = await hashPassword(input.newPassword);
+    await this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      await usersRepository.replacePasswordHash(tx, userId, user.passwordHash, passwordHash);
+      await authSessionsRepository.deleteOthersOfUser(tx, userId, session.sessionId);
+      await this.audit.append(
+        { actor: userId, action: 'auth.password_changed', subject: userId, data: {} },
+        tx,
+      );
+    });
+    await this.limits.reset('passwordUser', userId);
+  }
+
   async logout(session: ResolvedSession): Promise<void> {
     await authSessionsRepository.delete(this.db, session.sessionId);
     await this.audit.append({
@@ -165,7 +221,8 @@ export class AuthService {
     });
   }
 
-  private async openSession(user: UserRow): Promise<NewSession> {
+  /** Open a browser session for `user` (sign-up, login, invitation sign-up). */
+  async openSession(user: UserRow): Promise<NewSession> {
     const cookieToken = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);

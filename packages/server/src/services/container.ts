@@ -5,6 +5,8 @@ import type { Metrics } from '../metrics.js';
 import { AuditService } from './auditService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
+import { MemberService } from './memberService.js';
+import { AuthRateLimiter } from '../security/authRateLimiter.js';
 import { NotebookService } from './notebookService.js';
 import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
@@ -25,6 +27,10 @@ export interface Services {
   sessions: SessionService;
   compiler: CompileService;
   receipts: ReceiptService;
+  /** Workspace members and invitations by link. */
+  members: MemberService;
+  /** Database-backed rate limits of the auth routes and token minting. */
+  rateLimits: AuthRateLimiter;
 }
 
 /** Wire the services and load (or create) the server signing key. */
@@ -42,13 +48,16 @@ export async function createServices(opts: {
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
   const { authorize, scope } = createAuthorizer(db);
+  const rateLimits = new AuthRateLimiter(db);
+  // windows that ended are dead rows; one sweep per start keeps the table small
+  await rateLimits.purgeExpired();
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS, audit);
   return {
     database,
     authorize,
     scope,
     audit,
-    auth: new AuthService(db, audit),
+    auth: new AuthService(db, audit, rateLimits),
     keys,
     notebooks: new NotebookService(db, audit),
     runtimes,
@@ -57,5 +66,8 @@ export async function createServices(opts: {
       metrics.compiles.inc({ cell_type: type }),
     ),
     receipts: new ReceiptService(db, audit, runtimes, (result) => metrics.receipts.inc({ result })),
+    // invitation links point at the web UI, which is served from the public URL
+    members: new MemberService(db, audit, rateLimits, issuer),
+    rateLimits,
   };
 }

@@ -6,9 +6,12 @@ import { NotebookList } from '../notebooks/NotebookList';
 import { NotebookPage } from '../notebook/NotebookPage';
 import { RuntimesPage } from '../runtimes/RuntimesPage';
 import { IntegrationsPage } from '../integrations/IntegrationsPage';
+import { InvitePage } from '../members/InvitePage';
+import { MembersPage } from '../members/MembersPage';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
 import {
   INTEGRATIONS_PATH,
+  MEMBERS_PATH,
   RUNTIMES_PATH,
   linkClick,
   navigate,
@@ -43,6 +46,7 @@ async function resolveAuth(): Promise<AuthView> {
 export function App() {
   const [auth, setAuth] = useState<AuthView>({ kind: 'loading' });
   const queryClient = useQueryClient();
+  const route = parseRoute(usePathname());
 
   const refreshAuth = useCallback(() => {
     void resolveAuth().then(setAuth);
@@ -77,9 +81,22 @@ export function App() {
         </main>
       );
     case 'signup':
-      return <SignupForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />;
     case 'login':
-      return <LoginForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />;
+      // an invitation link is its own way in, whether or not open sign-up is closed
+      if (route.name === 'invite') {
+        return (
+          <InvitePage
+            token={route.token}
+            user={null}
+            onSignedIn={(info) => setAuth({ kind: 'in', user: info.user })}
+          />
+        );
+      }
+      return auth.kind === 'signup' ? (
+        <SignupForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />
+      ) : (
+        <LoginForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />
+      );
     case 'in':
       return (
         <Shell user={auth.user} onLogout={() => void logout()} onUnauthenticated={refreshAuth} />
@@ -133,6 +150,15 @@ function Shell({
           >
             Integrations
           </a>
+          <a
+            className="nav-link"
+            href={MEMBERS_PATH}
+            onClick={linkClick(MEMBERS_PATH)}
+            data-testid="nav-members"
+            aria-current={route.name === 'members' ? 'page' : undefined}
+          >
+            Members
+          </a>
         </nav>
         <RuntimeIndicator />
         <span className="spacer" />
@@ -156,6 +182,10 @@ function Shell({
         <RuntimesPage user={user} onUnauthenticated={onUnauthenticated} />
       ) : route.name === 'integrations' ? (
         <IntegrationsPage />
+      ) : route.name === 'members' ? (
+        <MembersPage workspaceId={route.workspaceId} onUnauthenticated={onUnauthenticated} />
+      ) : route.name === 'invite' ? (
+        <InvitePage token={route.token} user={user} onSignedIn={() => undefined} />
       ) : (
         <NotebookList onUnauthenticated={onUnauthenticated} />
       )}

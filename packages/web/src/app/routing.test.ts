@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES_PATH, notebookPath, parseRoute } from './routing';
+import { RUNTIMES_PATH, membersPath, notebookPath, parseRoute } from './routing';
 
 describe('parseRoute', () => {
   it('maps / and unknown paths to the list', () => {
@@ -16,5 +16,12 @@ describe('parseRoute', () => {
     expect(parseRoute(RUNTIMES_PATH)).toEqual({ name: 'runtimes' });
     expect(parseRoute('/runtimes/')).toEqual({ name: 'runtimes' });
     expect(parseRoute('/runtimes/x')).toEqual({ name: 'list' });
+  });
+  it('maps members pages and invitation links', () => {
+    expect(parseRoute('/members')).toEqual({ name: 'members', workspaceId: null });
+    expect(parseRoute(membersPath('ws 1'))).toEqual({ name: 'members', workspaceId: 'ws 1' });
+    expect(parseRoute('/workspaces/%E0%A4%A/members')).toEqual({ name: 'list' });
+    expect(parseRoute('/invite/abc_DEF-123')).toEqual({ name: 'invite', token: 'abc_DEF-123' });
+    expect(parseRoute('/invite/not%20a%20token')).toEqual({ name: 'list' });
   });
 });

@@ -5,17 +5,34 @@ export type Route =
   | { name: 'list' }
   | { name: 'notebook'; id: string }
   | { name: 'runtimes' }
-  | { name: 'integrations' };
+  | { name: 'integrations' }
+  | { name: 'members'; workspaceId: string | null }
+  | { name: 'invite'; token: string };
 
 /** The page that lists paired runtimes and pairs new ones. */
 export const RUNTIMES_PATH = '/runtimes';
 /** The page that lists the integrations (processors) of this build. */
 export const INTEGRATIONS_PATH = '/integrations';
 
+/** The members page of the first workspace (it offers a workspace switcher). */
+export const MEMBERS_PATH = '/members';
+
+/** The members page of one workspace. */
+export function membersPath(workspaceId: string): string {
+  return `/workspaces/${encodeURIComponent(workspaceId)}/members`;
+}
+
 /** Map a pathname to a route; anything unknown is the notebook list. */
 export function parseRoute(pathname: string): Route {
   if (/^\/runtimes\/?$/.test(pathname)) return { name: 'runtimes' };
   if (/^\/integrations\/?$/.test(pathname)) return { name: 'integrations' };
+  if (/^\/members\/?$/.test(pathname)) return { name: 'members', workspaceId: null };
+  const members = /^\/workspaces\/([^/]+)\/members\/?$/.exec(pathname);
+  const workspaceId = members && safeDecode(members[1]!);
+  if (workspaceId) return { name: 'members', workspaceId };
+  // invitation tokens are base64url: no decoding needed, and nothing else is accepted
+  const invite = /^\/invite\/([A-Za-z0-9_-]{1,256})\/?$/.exec(pathname);
+  if (invite) return { name: 'invite', token: invite[1]! };
   const m = /^\/notebooks\/([^/]+)\/?$/.exec(pathname);
   if (m) {
     try {
@@ -26,6 +43,14 @@ export function parseRoute(pathname: string): Route {
     }
   }
   return { name: 'list' };
+}
+
+function safeDecode(part: string): string | null {
+  try {
+    return decodeURIComponent(part) || null;
+  } catch {
+    return null; // malformed escape
+  }
 }
 
 export function notebookPath(id: string): string {

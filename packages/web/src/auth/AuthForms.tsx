@@ -125,6 +125,9 @@ export function LoginForm({ onDone }: { onDone: (info: SessionInfo) => void }) {
         >
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <p className="muted" data-testid="login-invite-hint">
+          New here? Sign-up is by invitation: ask a workspace owner for an invitation link.
+        </p>
       </form>
     </main>
   );

@@ -45,6 +45,8 @@ interface Props {
   index: number;
   store: CellRunStore;
   actions: CellActions;
+  /** The caller may read but not edit or run (viewers): no run, edit or delete controls. */
+  readOnly?: boolean;
 }
 
 /** Re-render every `ms` while active (the running timer). */
@@ -59,7 +61,13 @@ function useTicker(active: boolean, ms: number): number {
 }
 
 /** One notebook cell: toolbar, editor (or rendered markdown), status and outputs. */
-export const CellView = memo(function CellView({ cell, index, store, actions }: Props) {
+export const CellView = memo(function CellView({
+  cell,
+  index,
+  store,
+  actions,
+  readOnly = false,
+}: Props) {
   const { id, type, source } = cell;
   // Everything type-specific (menu, editor language, parameter form) comes from the registry.
   const info = cellTypeInfo(type);
@@ -72,7 +80,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
   const now = useTicker(running, 200);
   const isMarkdown = info?.kind === 'markdown';
   const [settingsOpen, setSettingsOpen] = useState(false);
-  const hasSettings = info !== undefined && !isMarkdown;
+  const hasSettings = info !== undefined && !isMarkdown && !readOnly;
 
   const [editing, setEditing] = useState(() => source.trim() === '');
   const showEditor = !isMarkdown || editing || source.trim() === '';
@@ -101,12 +109,13 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
     setEditing(false);
   };
   const startEditing = () => {
+    if (readOnly) return;
     setFocusEditor(true);
     setEditing(true);
   };
   const run = (mode: RunMode) => {
     if (isMarkdown) stopEditing(mode === 'stay');
-    actions.run(id, mode);
+    if (!readOnly) actions.run(id, mode);
   };
   const onRenderedKey = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key !== 'Enter') return;
@@ -143,6 +152,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             data-testid="cell-type-select"
             aria-label={`Cell ${index + 1} type`}
             value={type}
+            disabled={readOnly}
             onChange={(e) => actions.setType(id, e.target.value as CellType)}
           >
             {!info && <option value={type}>{type} (not available)</option>}
@@ -174,17 +184,19 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
               → {cell.resultVar || defaultResultVar(id)}
             </code>
           )}
-          <button
-            type="button"
-            className="btn btn-run"
-            data-testid="run-cell"
-            title={isMarkdown ? 'Render (Shift+Enter)' : 'Run cell (Shift+Enter)'}
-            aria-label={isMarkdown ? `Render cell ${index + 1}` : `Run cell ${index + 1}`}
-            disabled={running}
-            onClick={() => run('stay')}
-          >
-            ▶ {isMarkdown ? 'Render' : 'Run'}
-          </button>
+          {!readOnly && (
+            <button
+              type="button"
+              className="btn btn-run"
+              data-testid="run-cell"
+              title={isMarkdown ? 'Render (Shift+Enter)' : 'Run cell (Shift+Enter)'}
+              aria-label={isMarkdown ? `Render cell ${index + 1}` : `Run cell ${index + 1}`}
+              disabled={running}
+              onClick={() => run('stay')}
+            >
+              ▶ {isMarkdown ? 'Render' : 'Run'}
+            </button>
+          )}
           {running && !isMarkdown && (
             <button
               type="button"
@@ -197,7 +209,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
               ■ Stop
             </button>
           )}
-          {isMarkdown && !showEditor && (
+          {isMarkdown && !showEditor && !readOnly && (
             <button
               type="button"
               className="btn"
@@ -225,16 +237,18 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             </span>
           )}
           <span className="spacer" />
-          <button
-            type="button"
-            className="btn btn-icon btn-delete"
-            data-testid="delete-cell"
-            title="Delete cell"
-            aria-label={`Delete cell ${index + 1}`}
-            onClick={() => actions.remove(id)}
-          >
-            ✕
-          </button>
+          {!readOnly && (
+            <button
+              type="button"
+              className="btn btn-icon btn-delete"
+              data-testid="delete-cell"
+              title="Delete cell"
+              aria-label={`Delete cell ${index + 1}`}
+              onClick={() => actions.remove(id)}
+            >
+              ✕
+            </button>
+          )}
         </div>
         {hasSettings && settingsOpen && (
           <CellSettings
@@ -257,6 +271,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             language={info?.language ?? 'text/plain'}
             placeholder={info?.placeholder ?? ''}
             autoFocus={focusEditor}
+            readOnly={readOnly}
             ariaLabel={`Cell ${index + 1} (${type}) source`}
             onChange={(s) => actions.setSource(id, s)}
             onRun={run}

@@ -37,6 +37,8 @@ interface Props {
   initial: Notebook;
   runtimes: Runtime[] | null;
   runtimesError: ErrorInfo | null;
+  /** Viewers: the notebook is shown without edit or run controls. */
+  readOnly?: boolean;
 }
 
 type Snapshot = { title: string; settings: NotebookSettings; cells: CellInput[] };
@@ -45,7 +47,7 @@ type Snapshot = { title: string; settings: NotebookSettings; cells: CellInput[] 
  * The notebook editor. It owns the document (title, cells, version), its autosave, the live
  * run store and — through `useNotebookSession` — the page's one NotebookSession.
  */
-export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
+export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = false }: Props) {
   const id = initial.id;
   const [cells, setCellsState] = useState<Cell[]>(initial.cells);
   const [title, setTitleState] = useState(initial.title);
@@ -262,6 +264,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         <input
           className="notebook-title"
           data-testid="notebook-title"
+          readOnly={readOnly}
           aria-label="Notebook title"
           value={titleDraft}
           maxLength={300}
@@ -301,6 +304,12 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         )}
       </div>
 
+      {readOnly && (
+        <div className="notice" role="status" data-testid="read-only-notice">
+          You are a viewer in this workspace: you can read this notebook and its outputs, but not
+          edit or run it.
+        </div>
+      )}
       {notice && (
         <div className="notice" role="status" data-testid="notebook-notice">
           {notice}{' '}
@@ -342,11 +351,11 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
       <div className="cells">
         {cells.map((cell, i) => (
           <Fragment key={cell.id}>
-            {i > 0 && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
-            <CellView cell={cell} index={i} store={store} actions={actions} />
+            {i > 0 && !readOnly && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
+            <CellView cell={cell} index={i} store={store} actions={actions} readOnly={readOnly} />
           </Fragment>
         ))}
-        <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
+        {!readOnly && <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />}
       </div>
       <p className="shortcuts muted">
         <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+

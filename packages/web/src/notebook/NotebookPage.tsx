@@ -41,19 +41,33 @@ export function NotebookPage({
     enabled: workspaceId !== undefined,
   });
 
+  // The caller's role decides the controls; the server enforces it either way.
+  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
+  const role = workspaces.data?.find((w) => w.id === workspaceId)?.role;
+
   if (state.error) {
     return (
       <main className="page">
         <a href="/" onClick={linkClick('/')} className="back-link">
           ← Notebooks
         </a>
-        <div className="error-box" role="alert">
-          <code>{state.error.code}</code> {state.error.message}
+        <div className="error-box" role="alert" data-testid="notebook-error">
+          {state.error.code === 'notebook.not_found' ? (
+            <>
+              <strong>This notebook is not available.</strong> It does not exist, or it belongs to a
+              workspace you are not a member of. <code>{state.error.code}</code>
+            </>
+          ) : (
+            <>
+              <code>{state.error.code}</code> {state.error.message}
+            </>
+          )}
         </div>
       </main>
     );
   }
-  if (!state.notebook) {
+  // wait for the role too: the editor's read-only mode is fixed when it mounts
+  if (!state.notebook || workspaces.isPending) {
     return (
       <main className="page">
         <p className="muted">Loading notebook…</p>
@@ -66,6 +80,7 @@ export function NotebookPage({
       initial={state.notebook}
       runtimes={runtimes.data ?? null}
       runtimesError={runtimes.error ? toErrorInfo(runtimes.error) : null}
+      readOnly={role === 'viewer'}
     />
   );
 }
