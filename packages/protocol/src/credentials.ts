@@ -99,7 +99,7 @@ export const ConnectionSchema = z.object({
   id: ResourceIdSchema,
   workspaceId: ResourceIdSchema,
   name: CredentialNameSchema,
-  /** Processor manifest id (`prometheus`, `postgres`, …). */
+  /** Processor manifest id (the name of its folder under processors/). */
   processor: z.string().min(1).max(64),
   config: z.record(z.string(), z.unknown()),
   secrets: z.record(z.string(), WriteOnlySetSchema),

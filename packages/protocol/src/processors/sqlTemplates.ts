@@ -13,8 +13,28 @@ import {
  * processor's manifest folder uses these with its own dialect.
  */
 
-/** SQL dialects, for quoting rules and placeholder syntax. */
-export type SqlDialect = 'postgres' | 'mysql' | 'sqlite';
+/**
+ * How a SQL engine quotes and comments, and how it writes placeholders: each SQL processor's
+ * manifest declares its own, so this helper names no engine.
+ */
+export interface SqlDialect {
+  /** `$1, $2…` (PostgreSQL) or `?` (MySQL, SQLite). */
+  placeholder: 'numbered' | 'question';
+  /** `"…"` is a string (MySQL's default mode), not an identifier. */
+  doubleQuotedStrings: boolean;
+  /** Backslash escapes inside quotes (MySQL); `E'…'` strings have them anyway. */
+  backslashEscapes: boolean;
+  /** Identifiers in backticks (MySQL, SQLite). */
+  backtickIdentifiers: boolean;
+  /** Identifiers in square brackets (SQLite). */
+  bracketIdentifiers: boolean;
+  /** `$tag$…$tag$` strings (PostgreSQL). */
+  dollarQuotes: boolean;
+  /** Block comments nest (PostgreSQL). */
+  nestedComments: boolean;
+  /** `#` starts a line comment (MySQL). */
+  hashComments: boolean;
+}
 
 /** A compiled SQL cell: one statement, its bind parameters (filled at the runtime). */
 export const SqlProgramSchema = z.object({
@@ -55,29 +75,29 @@ class SqlLexer {
           this.state = {
             kind: 'quote',
             close: "'",
-            backslash: this.dialect === 'mysql' || s[i - 1] === 'E' || s[i - 1] === 'e',
+            backslash: this.dialect.backslashEscapes || s[i - 1] === 'E' || s[i - 1] === 'e',
             what: 'string',
           };
         } else if (c === '"') {
           this.state = {
             kind: 'quote',
             close: '"',
-            backslash: this.dialect === 'mysql',
-            what: this.dialect === 'mysql' ? 'string' : 'identifier',
+            backslash: this.dialect.backslashEscapes,
+            what: this.dialect.doubleQuotedStrings ? 'string' : 'identifier',
           };
-        } else if (c === '`' && this.dialect !== 'postgres') {
+        } else if (c === '`' && this.dialect.backtickIdentifiers) {
           this.state = { kind: 'quote', close: '`', backslash: false, what: 'identifier' };
-        } else if (c === '[' && this.dialect === 'sqlite') {
+        } else if (c === '[' && this.dialect.bracketIdentifiers) {
           this.state = { kind: 'quote', close: ']', backslash: false, what: 'identifier' };
         } else if (c === '-' && next === '-') {
           this.state = { kind: 'line' };
           i++;
-        } else if (c === '#' && this.dialect === 'mysql') {
+        } else if (c === '#' && this.dialect.hashComments) {
           this.state = { kind: 'line' };
         } else if (c === '/' && next === '*') {
           this.state = { kind: 'block', depth: 1 };
           i++;
-        } else if (c === '$' && this.dialect === 'postgres') {
+        } else if (c === '$' && this.dialect.dollarQuotes) {
           const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(s.slice(i));
           if (m && !/[A-Za-z0-9_]/.test(s[i - 1] ?? '')) {
             this.state = { kind: 'dollar', tag: m[0] };
@@ -104,11 +124,11 @@ class SqlLexer {
       } else if (st.kind === 'block') {
         if (c === '*' && next === '/') {
           this.state =
-            st.depth > 1 && this.dialect === 'postgres'
+            st.depth > 1 && this.dialect.nestedComments
               ? { kind: 'block', depth: st.depth - 1 }
               : { kind: 'code' };
           i++;
-        } else if (c === '/' && next === '*' && this.dialect === 'postgres') {
+        } else if (c === '/' && next === '*' && this.dialect.nestedComments) {
           this.state = { kind: 'block', depth: st.depth + 1 };
           i++;
         }
@@ -164,7 +184,7 @@ export function bindSqlTemplates(
       );
     }
     params.push(binder.resolve(part.ref));
-    out += dialect === 'postgres' ? `$${params.length}` : '?';
+    out += dialect.placeholder === 'numbered' ? `$${params.length}` : '?';
   }
   return { sql: out, params };
 }

@@ -1,6 +1,23 @@
 import { z } from 'zod';
 import { defineProcessor } from '../manifest.js';
-import { bindSqlTemplates, SqlParamsSchema, SqlProgramSchema } from '../sqlTemplates.js';
+import {
+  bindSqlTemplates,
+  SqlParamsSchema,
+  SqlProgramSchema,
+  type SqlDialect,
+} from '../sqlTemplates.js';
+
+/** MySQL's quoting: `"…"` strings, backslash escapes, backtick identifiers, `#` comments. */
+export const MYSQL_DIALECT: SqlDialect = {
+  placeholder: 'question',
+  doubleQuotedStrings: true,
+  backslashEscapes: true,
+  backtickIdentifiers: true,
+  bracketIdentifiers: false,
+  dollarQuotes: false,
+  nestedComments: false,
+  hashComments: true,
+};
 
 /**
  * A MySQL or MariaDB connection. `readOnly` defaults to true and is enforced by the server:
@@ -55,5 +72,5 @@ export const manifest = defineProcessor({
   programSchema: SqlProgramSchema,
   defaults: { source: 'SELECT NOW()', params: {} },
   compile: (cell) => ({ sql: cell.source, params: [] }),
-  bindTemplates: (p, binder) => bindSqlTemplates(p.sql, binder, 'mysql'),
+  bindTemplates: (p, binder) => bindSqlTemplates(p.sql, binder, MYSQL_DIALECT),
 });

@@ -1,6 +1,23 @@
 import { z } from 'zod';
 import { defineProcessor } from '../manifest.js';
-import { bindSqlTemplates, SqlParamsSchema, SqlProgramSchema } from '../sqlTemplates.js';
+import {
+  bindSqlTemplates,
+  SqlParamsSchema,
+  SqlProgramSchema,
+  type SqlDialect,
+} from '../sqlTemplates.js';
+
+/** PostgreSQL's quoting: `"…"` identifiers, `$tag$` strings, nested comments; `$n` placeholders. */
+export const POSTGRES_DIALECT: SqlDialect = {
+  placeholder: 'numbered',
+  doubleQuotedStrings: false,
+  backslashEscapes: false,
+  backtickIdentifiers: false,
+  bracketIdentifiers: false,
+  dollarQuotes: true,
+  nestedComments: true,
+  hashComments: false,
+};
 
 /**
  * A PostgreSQL connection. `readOnly` defaults to true: ops notebooks mostly look, and a
@@ -56,5 +73,5 @@ export const manifest = defineProcessor({
   programSchema: SqlProgramSchema,
   defaults: { source: 'SELECT now()', params: {} },
   compile: (cell) => ({ sql: cell.source, params: [] }),
-  bindTemplates: (p, binder) => bindSqlTemplates(p.sql, binder, 'postgres'),
+  bindTemplates: (p, binder) => bindSqlTemplates(p.sql, binder, POSTGRES_DIALECT),
 });

@@ -1,6 +1,23 @@
 import { z } from 'zod';
 import { defineProcessor } from '../manifest.js';
-import { bindSqlTemplates, SqlParamsSchema, SqlProgramSchema } from '../sqlTemplates.js';
+import {
+  bindSqlTemplates,
+  SqlParamsSchema,
+  SqlProgramSchema,
+  type SqlDialect,
+} from '../sqlTemplates.js';
+
+/** SQLite's quoting: `"…"`, backtick and `[…]` identifiers. */
+export const SQLITE_DIALECT: SqlDialect = {
+  placeholder: 'question',
+  doubleQuotedStrings: false,
+  backslashEscapes: false,
+  backtickIdentifiers: true,
+  bracketIdentifiers: true,
+  dollarQuotes: false,
+  nestedComments: false,
+  hashComments: false,
+};
 
 /**
  * A SQLite database file on the runtime. `readOnly` defaults to true: the file is opened
@@ -47,5 +64,5 @@ export const manifest = defineProcessor({
   programSchema: SqlProgramSchema,
   defaults: { source: "SELECT name FROM sqlite_master WHERE type = 'table'", params: {} },
   compile: (cell) => ({ sql: cell.source, params: [] }),
-  bindTemplates: (p, binder) => bindSqlTemplates(p.sql, binder, 'sqlite'),
+  bindTemplates: (p, binder) => bindSqlTemplates(p.sql, binder, SQLITE_DIALECT),
 });

@@ -222,7 +222,8 @@ export function createMysql(
       stream = cmd.stream({ highWaterMark: host.limits.pageRows });
       let types: number[] = [];
       let pager: TablePager | null = null;
-      stream.on('fields', (fields: { name: string; columnType: number }[]) => {
+      stream.on('fields', (fields: { name: string; columnType: number }[] | undefined) => {
+        if (!fields) return; // a statement without a result set (DO, SET, INSERT…)
         types = fields.map((f) => f.columnType);
         const schema: Field[] = fields.map((f) => ({
           name: f.name || '?',
