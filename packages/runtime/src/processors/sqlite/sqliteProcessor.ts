@@ -160,7 +160,9 @@ function runQuery(
       new SpinError('processor.unavailable', `cannot start the SQLite process: ${err.message}`),
     ),
   );
-  child.on('exit', (code, sig) => {
+  // 'close' (not 'exit'): it comes after the IPC channel is drained, so a `done` the child
+  // sent just before exiting is never mistaken for an early end.
+  child.on('close', (code, sig) => {
     if (!finished) {
       host.logger.warn({ code, signal: sig }, 'sqlite query process ended early');
       finish(
