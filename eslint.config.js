@@ -124,6 +124,16 @@ export default tseslint.config(
     },
   },
   {
+    // a processor's own tests may also run cells through the runtime's test harnesses
+    files: ['packages/runtime/src/processors/*/*.test.ts'],
+    rules: {
+      'no-restricted-imports': forbid(
+        ['client', 'server', 'web', 'cli'],
+        [processorImports(['../cellHarness.js', '../sqlAcceptance.js'])],
+      ),
+    },
+  },
+  {
     files: ['packages/runtime/src/processors/*/fixture.ts'],
     rules: {
       'no-restricted-imports': forbid(

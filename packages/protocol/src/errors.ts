@@ -86,6 +86,8 @@ export const ERROR_STATUS = {
   'processor.invalid_params': 400,
   'processor.auth_failed': 401,
   'processor.forbidden': 403,
+  // a write on a connection the database session holds read-only (SQL processors)
+  'processor.read_only': 403,
   'processor.resource_not_found': 404,
   'processor.rate_limited': 429,
   'processor.bad_query': 400,

@@ -7,6 +7,7 @@ import {
   type CellStatus,
   type JournalEvent,
   type ProgramClaims,
+  type TableFrame,
 } from '@spin/protocol';
 import type { Logger } from 'pino';
 import { KernelDiedError } from '../errors.js';
@@ -103,6 +104,8 @@ export class Execution {
   private timedOut = false;
   private interrupted = false;
   private killTimer: NodeJS.Timeout | undefined;
+  /** The table whose pages spill as text rows (see {@link spillRows}). */
+  private rowsSpilling: string | null = null;
   private repeatTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -229,7 +232,35 @@ export class Execution {
       return;
     }
     const data = { output_type: 'display_data' as const, ...bundle };
-    this.rich({ type: 'display_data', data }, JSON.stringify(bundle.data).length);
+    const bytes = JSON.stringify(bundle.data).length;
+    if (
+      f.type === 'table' &&
+      (this.rowsSpilling === f.frame.page.frameId || !this.budget.fits(bytes))
+    ) {
+      this.spillRows(f.frame);
+      return;
+    }
+    this.rich({ type: 'display_data', data }, bytes);
+  }
+
+  /**
+   * Table pages past the output budget go on as text, one JSON array per row, through the
+   * stream budget: so they spill to a blob the client pages line by line (the last rows are
+   * the inline tail), instead of being dropped. The first spilled line names the columns and
+   * the row the blob starts at. The full result is also the cell's `CellResult`.
+   */
+  private spillRows(frame: TableFrame): void {
+    let text = '';
+    if (this.rowsSpilling !== frame.page.frameId) {
+      this.rowsSpilling = frame.page.frameId;
+      const columns = frame.schema.fields.map((f) => f.name);
+      text += JSON.stringify({ columns, fromRow: frame.page.offset }) + '\n';
+    }
+    const n = frame.columns[0]?.length ?? 0;
+    for (let r = 0; r < n; r++) {
+      text += JSON.stringify(frame.columns.map((c) => c[r] ?? null)) + '\n';
+    }
+    this.stream('stdout', text);
   }
 
   /** Run a processor program; its result becomes a session variable when it ends well. */

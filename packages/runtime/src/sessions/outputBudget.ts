@@ -240,6 +240,11 @@ export class OutputBudget {
     });
   }
 
+  /** Whether a rich output of `bytes` would be shown inline (nothing is accounted). */
+  fits(bytes: number): boolean {
+    return !this.spilled && this.used + bytes <= this.headLimit;
+  }
+
   /** Account for a rich output of `bytes`; false = dropped (counted for the notice). */
   rich(event: OutputEvent, bytes: number): boolean {
     if (!this.spilled && this.used + bytes <= this.headLimit) {

@@ -15,7 +15,7 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** An open database: embedded PGlite or PostgreSQL over `pg`, behind one interface. */
 export interface Database {
-  kind: 'pglite' | 'postgres';
+  kind: 'pglite' | 'postgresql';
   db: Db;
   /** Apply the SQL migrations in `packages/server/drizzle/`. */
   migrate(): Promise<void>;
@@ -47,7 +47,7 @@ export async function openDatabase(opts: {
     pool.on('connect', (client) => client.on('error', onError));
     const db = drizzlePg({ client: pool, schema }) as unknown as Db;
     return {
-      kind: 'postgres',
+      kind: 'postgresql',
       db,
       migrate: () => migratePg(drizzlePg({ client: pool }), { migrationsFolder: MIGRATIONS_DIR }),
       ping: async () => {
