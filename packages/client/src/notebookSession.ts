@@ -11,7 +11,12 @@ import {
 } from '@spin/protocol';
 import { ApiError } from './errors.js';
 import { Emitter } from './events.js';
-import { RuntimeSocket, type WebSocketCtor } from './runtimeSocket.js';
+import {
+  RuntimeSocket,
+  type InputRequestMessage,
+  type KernelStatusMessage,
+  type WebSocketCtor,
+} from './runtimeSocket.js';
 import type { ServerApi } from './serverApi.js';
 
 /** Live state of one cell's latest execution, as a UI shows it. */
@@ -58,6 +63,21 @@ export interface NotebookSessionOptions {
   knownJtis?: Iterable<string>;
   /** Subscribed before the journal replay, so replayed runs are delivered too. */
   onDidChangeCell?: (state: CellRunState) => void;
+  /**
+   * Answers the kernel's input requests of this user's runs (`input()`, `getpass()`): return
+   * the line (for `password` requests, never log or store it). Without it requests still fire
+   * {@link NotebookSession.onDidInputRequest}; answer them with `answerInput`.
+   */
+  onInputRequest?: (request: InputRequest) => string | Promise<string>;
+}
+
+/** The kernel waits for a line of input for the run `jti` of `cell`. */
+export interface InputRequest {
+  jti: string;
+  cell: string;
+  prompt: string;
+  /** Hide what is typed (`getpass()`). */
+  password: boolean;
 }
 
 /**
@@ -81,10 +101,16 @@ export class NotebookSession {
   >();
   private readonly onDidChangeCellEmitter = new Emitter<CellRunState>();
   private readonly onDidFailReceiptEmitter = new Emitter<{ jti: string; error: ApiError }>();
+  private readonly onDidInputRequestEmitter = new Emitter<InputRequest>();
+  private _kernelStatus: KernelStatusMessage | null = null;
+  /** Input requests not answered yet, by jti (a reload re-sends them). */
+  private readonly openInputs = new Map<string, InputRequest>();
   /** A cell's latest run changed (output arrived, status changed, receipt verified). */
   readonly onDidChangeCell = this.onDidChangeCellEmitter.event;
   /** The server rejected a receipt (should never happen with an honest runtime). */
   readonly onDidFailReceipt = this.onDidFailReceiptEmitter.event;
+  /** The kernel asks for input for one of this user's runs. */
+  readonly onDidInputRequest = this.onDidInputRequestEmitter.event;
 
   private constructor(
     private readonly opts: NotebookSessionOptions,
@@ -105,7 +131,54 @@ export class NotebookSession {
       this.replaying = false;
       this.flushing = this.flushDeferred();
     });
+    this.socket.onDidKernelStatus((msg) => {
+      this._kernelStatus = msg;
+    });
+    this.socket.onDidInputRequest((msg) => this.onInput(msg));
     if (opts.onDidChangeCell) this.onDidChangeCell(opts.onDidChangeCell);
+  }
+
+  /** The kernel's last reported state (`dead` with its cause), or null before any. */
+  get kernelStatus(): KernelStatusMessage | null {
+    return this._kernelStatus;
+  }
+
+  /** Kernel status changes (busy, idle, starting, dead with cause). */
+  get onDidChangeKernelStatus() {
+    return this.socket.onDidKernelStatus;
+  }
+
+  /** Input requests still waiting for an answer. */
+  get pendingInputs(): InputRequest[] {
+    return [...this.openInputs.values()];
+  }
+
+  private onInput(msg: InputRequestMessage): void {
+    const req: InputRequest = {
+      jti: msg.jti,
+      cell: msg.cell,
+      prompt: msg.prompt,
+      password: msg.password,
+    };
+    this.openInputs.set(req.jti, req);
+    this.onDidInputRequestEmitter.fire(req);
+    const handler = this.opts.onInputRequest;
+    if (!handler) return;
+    void Promise.resolve()
+      .then(() => handler(req))
+      .then((value) => this.answerInput(req.jti, value))
+      .catch(() => undefined); // no answer: the cell waits until interrupted
+  }
+
+  /** Answer an input request of run `jti` with `value`. */
+  answerInput(jti: string, value: string): void {
+    this.openInputs.delete(jti);
+    this.socket.inputReply(jti, value);
+  }
+
+  /** Restart the kernel (its variables are lost); resolves when the new one is ready. */
+  restart(): Promise<void> {
+    return this.socket.restart();
   }
 
   /** Create (or reuse) the notebook's session on the runtime, connect and replay its journal. */
@@ -175,6 +248,7 @@ export class NotebookSession {
     this.socket.dispose();
     this.onDidChangeCellEmitter.clear();
     this.onDidFailReceiptEmitter.clear();
+    this.onDidInputRequestEmitter.clear();
   }
 
   private track(jti: string, cellId: string): Tracked {
@@ -217,6 +291,7 @@ export class NotebookSession {
       s.running = true;
       s.startedAt = ev.data.startedAt;
     } else if (ev.type === 'cell_ended') {
+      this.openInputs.delete(ev.jti);
       s.running = false;
       s.status = ev.data.status;
       s.exitCode = ev.data.exitCode ?? null;

@@ -78,11 +78,15 @@ export class RuntimeSocket {
   private _closeReason: ApiError | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly refreshWaiters = new Map<string, RefreshWaiter>();
+  /** `restart` requests waiting for `restarted` (or their `error`). */
+  private readonly restartWaiters = new Map<string, RefreshWaiter>();
 
   private readonly onDidEventEmitter = new Emitter<JournalEvent>();
   private readonly onDidChangeStateEmitter = new Emitter<SocketState>();
   private readonly onDidErrorEmitter = new Emitter<ApiError>();
   private readonly onDidAttachEmitter = new Emitter<{ fromSeq: number; headSeq: number }>();
+  private readonly onDidKernelStatusEmitter = new Emitter<KernelStatusMessage>();
+  private readonly onDidInputRequestEmitter = new Emitter<InputRequestMessage>();
   /** Journal events, in seq order, each once. */
   readonly onDidEvent = this.onDidEventEmitter.event;
   readonly onDidChangeState = this.onDidChangeStateEmitter.event;
@@ -90,6 +94,10 @@ export class RuntimeSocket {
   readonly onDidError = this.onDidErrorEmitter.event;
   /** Fired when a (re)attach finished replaying; live events follow. */
   readonly onDidAttach = this.onDidAttachEmitter.event;
+  /** The session's kernel changed state (`dead` says why and that `restart()` helps). */
+  readonly onDidKernelStatus = this.onDidKernelStatusEmitter.event;
+  /** The kernel asks this user for input (`input()`, `getpass()`); answer with inputReply. */
+  readonly onDidInputRequest = this.onDidInputRequestEmitter.event;
 
   constructor(private readonly opts: RuntimeSocketOptions) {
     const ctor = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
@@ -173,6 +181,25 @@ export class RuntimeSocket {
   /** Ask the runtime to interrupt the running execution of this session. */
   interrupt(): void {
     this.send({ type: 'interrupt', requestId: `r${this.nextRequest++}` });
+  }
+
+  /** Restart the session's kernel (state is lost); resolves once the new kernel is ready. */
+  restart(): Promise<void> {
+    const requestId = `k${this.nextRequest++}`;
+    return new Promise<void>((resolve, reject) => {
+      this.restartWaiters.set(requestId, { resolve, reject });
+      try {
+        this.send({ type: 'restart', requestId });
+      } catch (err) {
+        this.restartWaiters.delete(requestId);
+        reject(err);
+      }
+    });
+  }
+
+  /** Answer the kernel's input request of run `jti`. */
+  inputReply(jti: string, value: string): void {
+    this.send({ type: 'input_reply', requestId: `i${this.nextRequest++}`, jti, value });
   }
 
   close(): void {
@@ -263,6 +290,8 @@ export class RuntimeSocket {
     this.onDidChangeStateEmitter.clear();
     this.onDidErrorEmitter.clear();
     this.onDidAttachEmitter.clear();
+    this.onDidKernelStatusEmitter.clear();
+    this.onDidInputRequestEmitter.clear();
   }
 
   private send(msg: ClientMessage): void {
@@ -283,6 +312,8 @@ export class RuntimeSocket {
     this.pending.clear();
     for (const w of this.refreshWaiters.values()) w.reject(err);
     this.refreshWaiters.clear();
+    for (const w of this.restartWaiters.values()) w.reject(err);
+    this.restartWaiters.clear();
   }
 
   private async open(): Promise<void> {
@@ -397,7 +428,11 @@ export class RuntimeSocket {
         const err = new ApiError(msg.code, msg.message);
         const p = msg.requestId ? this.pending.get(msg.requestId) : undefined;
         const w = msg.requestId ? this.refreshWaiters.get(msg.requestId) : undefined;
-        if (p && msg.requestId) {
+        const k = msg.requestId ? this.restartWaiters.get(msg.requestId) : undefined;
+        if (k && msg.requestId) {
+          this.restartWaiters.delete(msg.requestId);
+          k.reject(err);
+        } else if (p && msg.requestId) {
           this.pending.delete(msg.requestId);
           p.reject(err);
         } else if (w && msg.requestId) {
@@ -411,6 +446,18 @@ export class RuntimeSocket {
         }
         return;
       }
+      case 'restarted': {
+        const k = this.restartWaiters.get(msg.requestId);
+        this.restartWaiters.delete(msg.requestId);
+        k?.resolve();
+        return;
+      }
+      case 'kernel_status':
+        this.onDidKernelStatusEmitter.fire(msg);
+        return;
+      case 'input_request':
+        this.onDidInputRequestEmitter.fire(msg);
+        return;
       case 'interrupted':
       case 'pong':
         return;
@@ -419,3 +466,8 @@ export class RuntimeSocket {
 }
 
 export type { Disposable };
+
+/** A `kernel_status` message: the session kernel's state, and why it died. */
+export type KernelStatusMessage = Extract<RuntimeMessage, { type: 'kernel_status' }>;
+/** An `input_request` message: the kernel waits for a line from this user. */
+export type InputRequestMessage = Extract<RuntimeMessage, { type: 'input_request' }>;

@@ -133,6 +133,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     logger,
     metrics,
     env: env ?? process.env,
+    heartbeat: { intervalMs: config.kernelHeartbeatMs, misses: 5 },
     ...(searchPath ? { searchPath } : {}),
   });
   const processors = new ProcessorRegistry(

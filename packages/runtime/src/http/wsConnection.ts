@@ -59,6 +59,18 @@ export class WsConnection implements SessionSubscriber {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
+  /** Session notices (kernel status, input requests) while the token is live. */
+  notify(msg: RuntimeMessage): void {
+    if (this.expired || !this.tokenLive()) return;
+    this.send(msg);
+  }
+
+  /** The token's user, and whether it may run cells (and so answer their input requests). */
+  principal(): { sub: string; canExecute: boolean } | null {
+    if (!this.claims || this.expired) return null;
+    return { sub: this.claims.sub, canExecute: this.claims.perms.includes('execute') };
+  }
+
   /** What this socket has queued but not yet written (replays from disk pace themselves by it). */
   backlog(): number {
     return this.ws.bufferedAmount;
@@ -266,6 +278,36 @@ export class WsConnection implements SessionSubscriber {
         session.detach(this);
         const { fromSeq, headSeq } = await session.attach(this, msg.lastSeq);
         this.send({ type: 'attached', fromSeq, headSeq });
+        if (session.kernelStatus) this.send(session.kernelStatus);
+        if (this.claims!.perms.includes('execute')) {
+          for (const req of session.pendingInputsFor(this.claims!.sub)) this.send(req);
+        }
+        return;
+      }
+      case 'restart':
+        if (!this.claims!.perms.includes('interrupt')) {
+          this.error('runtime.permission_required', 'this token may not restart', msg.requestId);
+          return;
+        }
+        try {
+          await session.restart();
+          this.send({ type: 'restarted', requestId: msg.requestId });
+        } catch (err) {
+          const e = normaliseError(err);
+          this.error(e.code, e.message, msg.requestId);
+        }
+        return;
+      case 'input_reply': {
+        const ok =
+          this.claims!.perms.includes('execute') &&
+          session.answerInput(msg.jti, this.claims!.sub, msg.value);
+        if (!ok) {
+          this.error(
+            'runtime.no_input_pending',
+            'that run is not waiting for input from you',
+            msg.requestId,
+          );
+        }
         return;
       }
       case 'interrupt':

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { RuntimeKernel } from '@spin/protocol';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
+import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { KernelClient, kernelEnv } from './kernelClient.js';
 import {
   announcedKernels,
@@ -35,6 +36,8 @@ export interface KernelManagerOptions {
   searchPath?: string[];
   /** Environment for JUPYTER_PATH and resolving interpreters on PATH (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Heartbeat timing (default {@link DEFAULT_HEARTBEAT}). */
+  heartbeat?: HeartbeatOptions;
 }
 
 /**
@@ -119,12 +122,21 @@ export class KernelManager {
     });
     this.kernels.push({ sid, client: kc });
     this.opts.metrics.activeKernels.inc();
-    kc.onDidExit(({ code }) => {
+    let heartbeat: Heartbeat | null = null;
+    kc.onDidExit(({ code, signal, killedBy }) => {
+      heartbeat?.stop();
       this.opts.metrics.activeKernels.dec();
-      this.opts.logger.info({ kernel: kc.id, sid, code }, 'kernel exited');
+      this.opts.logger.info({ kernel: kc.id, sid, code, signal, killedBy }, 'kernel exited');
     });
     this.opts.logger.info({ kernel: kc.id, sid, name }, 'starting kernel');
     await kc.start(spec);
+    if (kc.alive && kc.heartbeatUrl) {
+      heartbeat = new Heartbeat(kc.heartbeatUrl, this.opts.heartbeat ?? DEFAULT_HEARTBEAT, () => {
+        this.opts.logger.warn({ kernel: kc.id, sid }, 'kernel heartbeat lost; killing it');
+        kc.kill('heartbeat');
+      });
+      heartbeat.start();
+    }
     return kc;
   }
 

@@ -29,8 +29,15 @@ import { StreamCoalescer } from './streamCoalescer.js';
 
 /** How long a timed-out kernel gets to honour the interrupt before it is killed. */
 const INTERRUPT_GRACE_MS = 5000;
-/** How often the interrupt is repeated until the kernel reacts. */
+/** How often the interrupt is repeated while the kernel has not started the request yet. */
 const INTERRUPT_REPEAT_MS = 250;
+/**
+ * How often it is repeated once the kernel runs the request: one SIGINT is enough then, and a
+ * second one landing while IPython formats the first one's traceback would replace that
+ * traceback with a bare "KeyboardInterrupt" on stderr — so only code that swallows it is
+ * interrupted again, after a pause.
+ */
+const INTERRUPT_REPEAT_BUSY_MS = 1500;
 
 /** What an execution needs from the runtime. */
 export interface ExecutionDeps {
@@ -56,6 +63,10 @@ export interface ExecutionHost {
   createBlob(claims: ProgramClaims, stream: 'stdout' | 'stderr'): BlobWriter;
   /** The session's variables set by integration cells (results as data). */
   results: SessionResults;
+  /** Ask the user who ran the cell for a line (`input()`, `getpass()`). */
+  requestInput(prompt: string, password: boolean): Promise<string>;
+  /** Withdraw an input request still open when the run ends. */
+  cancelInput(): void;
 }
 
 type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
@@ -101,6 +112,9 @@ export class Execution {
   private readonly abort = new AbortController();
   private kernel: KernelClient | null = null;
   private timedOut = false;
+  /** The kernel is executing this request (iopub `busy` seen). */
+  private kernelBusy = false;
+  private lastInterrupt = 0;
   private interrupted = false;
   private killTimer: NodeJS.Timeout | undefined;
   private repeatTimer: NodeJS.Timeout | undefined;
@@ -211,10 +225,28 @@ export class Execution {
     if (this.abort.signal.aborted) {
       return { status: 'error', executionCount: null, exitCode: null };
     }
-    const reply = await this.kernel.execute(code, this.onKernelOutput);
+    const reply = await this.kernel.execute(code, this.onKernelOutput, {
+      onInput: (prompt, password) => this.askInput(prompt, password),
+      onBusy: () => {
+        this.kernelBusy = true;
+      },
+    });
     const status: CellStatus =
       reply.status === 'ok' ? 'ok' : reply.status === 'aborted' ? 'aborted' : 'error';
     return { status, executionCount: reply.executionCount, exitCode: null };
+  }
+
+  /**
+   * Forward the kernel's input request to the user, then echo it into the output the way the
+   * classic notebook and a terminal show it: the prompt and, unless it is a password, the
+   * answer. A password answer goes straight to the kernel: it never enters the journal, the
+   * receipt's outputs or a log line.
+   */
+  private async askInput(prompt: string, password: boolean): Promise<string> {
+    const value = await this.host.requestInput(prompt, password);
+    const echo = password ? '' : value;
+    this.stream('stdout', `${prompt}${echo}\n`);
+    return value;
   }
 
   /** Show one processor frame as an output (typed frames become SPIN MIME outputs). */
@@ -275,8 +307,15 @@ export class Execution {
     this.abort.abort();
     const k = this.kernel;
     if (!k || this.killTimer) return;
-    void k.interrupt();
-    this.repeatTimer = setInterval(() => void k.interrupt(), INTERRUPT_REPEAT_MS);
+    const send = () => {
+      this.lastInterrupt = Date.now();
+      void k.interrupt();
+    };
+    send();
+    this.repeatTimer = setInterval(() => {
+      const every = this.kernelBusy ? INTERRUPT_REPEAT_BUSY_MS : INTERRUPT_REPEAT_MS;
+      if (Date.now() - this.lastInterrupt >= every) send();
+    }, INTERRUPT_REPEAT_MS);
     this.killTimer = setTimeout(() => k.kill(), INTERRUPT_GRACE_MS);
   }
 
@@ -309,6 +348,7 @@ export class Execution {
       clearTimeout(timer);
       clearTimeout(this.killTimer);
       clearInterval(this.repeatTimer);
+      this.host.cancelInput();
     }
     try {
       this.budget.finish();

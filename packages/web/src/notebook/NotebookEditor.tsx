@@ -221,6 +221,13 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           () => {},
         );
       },
+      answerInput: (cellId, jti, value) => {
+        store.setInput(cellId, null);
+        session.ready().then(
+          (s) => s.answerInput(jti, value),
+          () => {},
+        );
+      },
       registerFocus: (cellId, h) => {
         if (!h) {
           focusHandles.current.delete(cellId);

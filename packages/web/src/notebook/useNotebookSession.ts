@@ -96,6 +96,8 @@ export function useNotebookSession(opts: {
         }
         session = s;
         subs.push(s.onDidChangeCell((st) => store.setRun(st)));
+        subs.push(s.onDidInputRequest((req) => store.setInput(req.cell, req)));
+        for (const req of s.pendingInputs) store.setInput(req.cell, req);
         subs.push(
           s.socket.onDidChangeState((st) => {
             setRuntimeStatus({ state: statusFromSocket(st), runtimeName: runtime.name });
