@@ -9,6 +9,9 @@ import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { createProcessorHost } from './processors/host.js';
 import { ProcessorRegistry } from './processors/registry.js';
+import { abortRunsLeftInFlight } from './recovery/abortRuns.js';
+import { ProcessLedger } from './recovery/processLedger.js';
+import { RunLedger } from './recovery/runLedger.js';
 import { Sandbox } from './sandbox/sandbox.js';
 import { loadIdentity, publicIdentity } from './security/identity.js';
 import { PairingStore, type Pairing } from './security/pairing.js';
@@ -125,6 +128,10 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
   });
   keys.sandbox = sandbox.status;
   const metrics = new RuntimeMetrics();
+  // A previous life killed mid-work left kernels and runs behind: reap before spawning anew.
+  const processLedger = new ProcessLedger(config.home);
+  processLedger.reapPrevious(logger);
+  const runs = new RunLedger(config.home);
   const pairing = new PairingStore(config.home, config.allowedOrigins);
   const replay = new ReplayCache(config.home);
   const kernels = new KernelManager({
@@ -134,12 +141,14 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     metrics,
     env: env ?? process.env,
     heartbeat: { intervalMs: config.kernelHeartbeatMs, misses: 5 },
+    ledger: processLedger,
     ...(searchPath ? { searchPath } : {}),
   });
   const processors = new ProcessorRegistry(
     createProcessorHost({
       logger,
       sandbox: (argv, writable) => sandbox.wrapProcess(argv, writable[0] ?? ''),
+      trackProcess: (pid) => processLedger.add(pid, 'process', ''),
     }),
   );
   const sessions = new SessionManager(
@@ -152,6 +161,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       metrics,
       logger,
       kernels,
+      runs,
       output: {
         inlineBytes: config.outputInlineBytes,
         spillMaxBytes: config.outputSpillMaxBytes,
@@ -165,6 +175,14 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     { maxAgeMs: config.journalMaxAgeMs, maxBytes: config.journalMaxBytes },
     sandbox,
   );
+  await abortRunsLeftInFlight({
+    ledger: runs,
+    sessions,
+    runtimeId: keys.runtimeId,
+    signingKey: keys.signingKey,
+    signingKid: keys.signing.publicJwk.kid,
+    logger,
+  });
   const ctx = { config, keys, pairing, replay, sessions, kernels, metrics, logger, helloTimeoutMs };
   const { server, wss } = createRuntimeServer(ctx);
   await new Promise<void>((resolve, reject) => {

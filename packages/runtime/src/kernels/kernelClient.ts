@@ -63,6 +63,8 @@ export interface KernelClientOptions {
   interruptMode?: 'signal' | 'message';
   /** Give up on readiness after this long (default 30 s). */
   startTimeoutMs?: number;
+  /** Called with the PID right after the process was spawned (the crash-recovery ledger). */
+  onSpawn?: (pid: number) => void;
 }
 
 interface PendingExecute {
@@ -262,6 +264,7 @@ export class KernelClient {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.proc = proc;
+    if (proc.pid) this.opts.onSpawn?.(proc.pid);
     proc.stderr?.setEncoding('utf8');
     proc.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4000);

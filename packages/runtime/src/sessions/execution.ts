@@ -23,6 +23,7 @@ import type { SessionResults } from '../processors/sessionResults.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
 import type { BlobWriter } from '../blobs/blobStore.js';
+import type { RunLedger } from '../recovery/runLedger.js';
 import type { NewJournalEvent } from './journal.js';
 import { OutputBudget, type OutputEvent, type OutputLimits } from './outputBudget.js';
 import { StreamCoalescer } from './streamCoalescer.js';
@@ -51,6 +52,8 @@ export interface ExecutionDeps {
   logger: Logger;
   /** Runtime-wide output limits; a program's `limits.outputBytes` can only lower the inline one. */
   output: OutputLimits;
+  /** Runs in flight, for the runtime's next life to abort after a crash. */
+  runs?: RunLedger;
 }
 
 /** What an execution needs from its session. */
@@ -330,6 +333,17 @@ export class Execution {
     const { claims, deps } = this;
     const startedAt = new Date().toISOString();
     const started = this.emit({ type: 'cell_started', data: { startedAt } });
+    if (started) {
+      deps.runs?.started({
+        sid: claims.sid,
+        jti: claims.jti,
+        cell: claims.cell,
+        sub: claims.sub,
+        notebook: claims.notebook,
+        startedAt,
+        seqFirst: started.seq,
+      });
+    }
     const timer = setTimeout(() => this.onTimeout(), claims.limits.timeoutMs);
     let outcome: Outcome;
     try {
@@ -394,6 +408,7 @@ export class Execution {
         receipt,
       },
     });
+    deps.runs?.ended(claims.jti);
     deps.metrics.executions.inc({ status });
   }
 }
