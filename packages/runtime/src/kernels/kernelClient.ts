@@ -290,7 +290,7 @@ export class KernelClient {
         clearInterval(timer);
         clearTimeout(deadline);
         this.onInfo = null;
-        this.infoRequests.clear();
+        // kept: replies to the extra requests still arrive and must not pass for cell activity
         if (err) {
           void this.shutdown();
           reject(err);
@@ -348,13 +348,15 @@ export class KernelClient {
       if (err instanceof WireError) return; // unsigned or forged: drop it
       throw err;
     }
-    if (sock === this.iopub && msg.header.msg_type === 'status') {
+    const parentId = msg.parent_header.msg_id;
+    if (!parentId) return;
+    const infoRequest = this.infoRequests.has(parentId);
+    if (sock === this.iopub && msg.header.msg_type === 'status' && !infoRequest) {
       const state = String(msg.content.execution_state ?? '');
       for (const l of this.statusListeners) l(state);
     }
-    const parentId = msg.parent_header.msg_id;
-    if (!parentId) return;
-    if (this.infoRequests.has(parentId)) {
+    if (infoRequest) {
+      if (this.onInfo === null) return; // a late answer to a readiness probe
       if (sock === this.iopub) this.infoIopub = true;
       else if (msg.header.msg_type === 'kernel_info_reply') this.infoReply = true;
       this.onInfo?.();

@@ -279,7 +279,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
         )}
         {!isMarkdown && (
           <div
-            className={`cell-output${view.outputs.length === 0 && !live.error ? ' cell-output-empty' : ''}`}
+            className={`cell-output${view.outputs.length === 0 && !live.error && !live.input ? ' cell-output-empty' : ''}`}
             data-testid="cell-output"
           >
             {live.error && (
