@@ -69,6 +69,16 @@ describe('kernel control through @spin/client (issue 8)', () => {
     expect(JSON.stringify(nb)).not.toContain(SECRET);
   });
 
+  it('complete() and isComplete() answer from the session kernel', async () => {
+    await session.run({ id: 'c', type: 'python', source: 'spin_total = 3' });
+    const { matches, cursorEnd } = await session.complete('c', 'spin_to', 7);
+    expect(matches).toEqual(['spin_total']);
+    expect(cursorEnd).toBe(7);
+    expect(await session.isComplete('if True:')).toMatchObject({ status: 'incomplete' });
+    const doc = await session.inspect('len', 3);
+    expect(doc.found).toBe(true);
+  });
+
   it('restart() clears the kernel state and reports the new kernel idle', async () => {
     await session.run({ id: 'c', type: 'python', source: 'z = 1' });
     await session.restart();

@@ -176,6 +176,44 @@ export class NotebookSession {
     this.socket.inputReply(jti, value);
   }
 
+  /**
+   * Completions at `cursor` (a code-point offset into `code`) from the session's kernel:
+   * Jupyter's complete_reply as `{ matches, cursorStart, cursorEnd }`. `cellId` names the cell
+   * asking (all python cells of a session share its kernel).
+   */
+  async complete(
+    cellId: string,
+    code: string,
+    cursor: number,
+  ): Promise<{ matches: string[]; cursorStart: number; cursorEnd: number }> {
+    void cellId;
+    const c = await this.socket.kernelRequest('complete', code, cursor);
+    return {
+      matches: Array.isArray(c.matches) ? c.matches.map(String) : [],
+      cursorStart: typeof c.cursor_start === 'number' ? c.cursor_start : cursor,
+      cursorEnd: typeof c.cursor_end === 'number' ? c.cursor_end : cursor,
+    };
+  }
+
+  /** Documentation of the name at `cursor` (Jupyter inspect_reply: found, MIME bundle). */
+  async inspect(
+    code: string,
+    cursor: number,
+    detailLevel: 0 | 1 = 0,
+  ): Promise<{ found: boolean; data: Record<string, unknown> }> {
+    const c = await this.socket.kernelRequest('inspect', code, cursor, detailLevel);
+    return { found: c.found === true, data: (c.data ?? {}) as Record<string, unknown> };
+  }
+
+  /** Whether `code` is complete (`complete`, `incomplete` with an `indent`, `invalid`, `unknown`). */
+  async isComplete(code: string): Promise<{ status: string; indent?: string }> {
+    const c = await this.socket.kernelRequest('is_complete', code);
+    return {
+      status: String(c.status ?? 'unknown'),
+      ...(typeof c.indent === 'string' ? { indent: c.indent } : {}),
+    };
+  }
+
   /** Restart the kernel (its variables are lost); resolves when the new one is ready. */
   restart(): Promise<void> {
     return this.socket.restart();

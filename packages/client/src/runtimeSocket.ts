@@ -80,6 +80,11 @@ export class RuntimeSocket {
   private readonly refreshWaiters = new Map<string, RefreshWaiter>();
   /** `restart` requests waiting for `restarted` (or their `error`). */
   private readonly restartWaiters = new Map<string, RefreshWaiter>();
+  /** `kernel_request`s waiting for their `kernel_reply` (or `error`). */
+  private readonly kernelWaiters = new Map<
+    string,
+    { resolve: (c: Record<string, unknown>) => void; reject: (e: ApiError) => void }
+  >();
 
   private readonly onDidEventEmitter = new Emitter<JournalEvent>();
   private readonly onDidChangeStateEmitter = new Emitter<SocketState>();
@@ -192,6 +197,35 @@ export class RuntimeSocket {
         this.send({ type: 'restart', requestId });
       } catch (err) {
         this.restartWaiters.delete(requestId);
+        reject(err);
+      }
+    });
+  }
+
+  /**
+   * Ask the session's kernel (Jupyter complete/inspect/is_complete) and resolve with the
+   * reply content as the kernel sent it.
+   */
+  kernelRequest(
+    request: 'complete' | 'inspect' | 'is_complete',
+    code: string,
+    cursorPos?: number,
+    detailLevel?: 0 | 1,
+  ): Promise<Record<string, unknown>> {
+    const requestId = `q${this.nextRequest++}`;
+    return new Promise((resolve, reject) => {
+      this.kernelWaiters.set(requestId, { resolve, reject });
+      try {
+        this.send({
+          type: 'kernel_request',
+          requestId,
+          request,
+          code,
+          ...(cursorPos !== undefined ? { cursorPos } : {}),
+          ...(detailLevel !== undefined ? { detailLevel } : {}),
+        });
+      } catch (err) {
+        this.kernelWaiters.delete(requestId);
         reject(err);
       }
     });
@@ -314,6 +348,8 @@ export class RuntimeSocket {
     this.refreshWaiters.clear();
     for (const w of this.restartWaiters.values()) w.reject(err);
     this.restartWaiters.clear();
+    for (const w of this.kernelWaiters.values()) w.reject(err);
+    this.kernelWaiters.clear();
   }
 
   private async open(): Promise<void> {
@@ -429,7 +465,11 @@ export class RuntimeSocket {
         const p = msg.requestId ? this.pending.get(msg.requestId) : undefined;
         const w = msg.requestId ? this.refreshWaiters.get(msg.requestId) : undefined;
         const k = msg.requestId ? this.restartWaiters.get(msg.requestId) : undefined;
-        if (k && msg.requestId) {
+        const q = msg.requestId ? this.kernelWaiters.get(msg.requestId) : undefined;
+        if (q && msg.requestId) {
+          this.kernelWaiters.delete(msg.requestId);
+          q.reject(err);
+        } else if (k && msg.requestId) {
           this.restartWaiters.delete(msg.requestId);
           k.reject(err);
         } else if (p && msg.requestId) {
@@ -455,6 +495,12 @@ export class RuntimeSocket {
       case 'kernel_status':
         this.onDidKernelStatusEmitter.fire(msg);
         return;
+      case 'kernel_reply': {
+        const q = this.kernelWaiters.get(msg.requestId);
+        this.kernelWaiters.delete(msg.requestId);
+        q?.resolve(msg.content);
+        return;
+      }
       case 'input_request':
         this.onDidInputRequestEmitter.fire(msg);
         return;

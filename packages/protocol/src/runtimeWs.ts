@@ -30,7 +30,8 @@ export type KernelState = z.infer<typeof KernelStateSchema>;
  * heartbeat and the runtime killed it), `timeout` (it ignored an interrupt and was killed).
  */
 export const KernelDeathSchema = z.object({
-  reason: z.enum(['exited', 'signal', 'oom', 'heartbeat', 'timeout']),
+  /** `culled`: shut down by the runtime after idling with no client attached. */
+  reason: z.enum(['exited', 'signal', 'oom', 'heartbeat', 'timeout', 'culled']),
   exitCode: z.number().int().nullable(),
   signal: z.string().max(32).nullable(),
   /** One sentence for people: what happened and what to do. */
@@ -47,6 +48,19 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   /** Run a sealed program (compact JWE from the server). */
   z.object({ type: z.literal('execute'), requestId, envelope: z.string().min(1).max(4_000_000) }),
   z.object({ type: z.literal('interrupt'), requestId }),
+  /**
+   * Ask the session's kernel for completions, documentation or whether code is complete
+   * (Jupyter's complete/inspect/is_complete requests; needs `execute`). `cursorPos` counts
+   * unicode code points, as Jupyter's does. Answered by `kernel_reply` with the same requestId.
+   */
+  z.object({
+    type: z.literal('kernel_request'),
+    requestId,
+    request: z.enum(['complete', 'inspect', 'is_complete']),
+    code: z.string().max(1_000_000),
+    cursorPos: z.number().int().nonnegative().optional(),
+    detailLevel: z.union([z.literal(0), z.literal(1)]).optional(),
+  }),
   /** Restart the session's kernel (needs `interrupt`): its state is lost; also after it died. */
   z.object({ type: z.literal('restart'), requestId }),
   /**
@@ -103,6 +117,12 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: JournalEventSchema }),
   z.object({ type: z.literal('accepted'), requestId, jti: z.string(), cell: z.string() }),
   z.object({ type: z.literal('interrupted'), requestId }),
+  /** The kernel's reply `content` to a `kernel_request` (Jupyter's *_reply content as sent). */
+  z.object({
+    type: z.literal('kernel_reply'),
+    requestId,
+    content: z.record(z.string(), z.unknown()),
+  }),
   /** The kernel was restarted (a `kernel_status` with `idle` follows once it is ready). */
   z.object({ type: z.literal('restarted'), requestId }),
   /**

@@ -174,6 +174,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     },
     { maxAgeMs: config.journalMaxAgeMs, maxBytes: config.journalMaxBytes },
     sandbox,
+    config.kernelIdleTimeoutMs,
   );
   await abortRunsLeftInFlight({
     ledger: runs,

@@ -284,6 +284,25 @@ export class WsConnection implements SessionSubscriber {
         }
         return;
       }
+      case 'kernel_request':
+        if (!this.claims!.perms.includes('execute')) {
+          this.error(
+            'runtime.permission_required',
+            'this token may not use the kernel',
+            msg.requestId,
+          );
+          return;
+        }
+        // not awaited in the message chain: a kernel busy with a cell must not hold up the
+        // socket's other messages (interrupt above all)
+        void session.kernelRequest(msg.request, msg.code, msg.cursorPos, msg.detailLevel).then(
+          (content) => this.send({ type: 'kernel_reply', requestId: msg.requestId, content }),
+          (err: unknown) => {
+            const e = normaliseError(err);
+            this.error(e.code, e.message, msg.requestId);
+          },
+        );
+        return;
       case 'restart':
         if (!this.claims!.perms.includes('interrupt')) {
           this.error('runtime.permission_required', 'this token may not restart', msg.requestId);

@@ -152,6 +152,8 @@ export class KernelClient {
   private readonly sendChains = new WeakMap<Socket, Promise<unknown>>();
   private readonly pending = new Map<string, PendingExecute>();
   private readonly infoRequests = new Set<string>();
+  /** Shell requests other than execute, waiting for their reply content. */
+  private readonly shellRequests = new Map<string, (content: Record<string, unknown>) => void>();
   private infoReply = false;
   private infoIopub = false;
   private onInfo: (() => void) | null = null;
@@ -362,6 +364,12 @@ export class KernelClient {
       this.onInfo?.();
       return;
     }
+    const answer = sock === this.shell ? this.shellRequests.get(parentId) : undefined;
+    if (answer) {
+      this.shellRequests.delete(parentId);
+      answer(msg.content);
+      return;
+    }
     const p = this.pending.get(parentId);
     if (!p) return;
     if (sock === this.stdin) {
@@ -449,6 +457,38 @@ export class KernelClient {
       if (!opts.silent) this.executeRequests++;
       this.send(this.shell!, msg).catch((err: unknown) => {
         this.pending.delete(msg.header.msg_id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
+  /**
+   * Send a shell request (`complete_request`, `inspect_request`, `is_complete_request`) and
+   * resolve with its reply's content; rejects with `runtime.kernel_busy` when no reply came
+   * within `timeoutMs` (the kernel answers shell requests in order, after a running cell).
+   */
+  request(
+    msgType: 'complete_request' | 'inspect_request' | 'is_complete_request',
+    content: Record<string, unknown>,
+    timeoutMs = 10_000,
+  ): Promise<Record<string, unknown>> {
+    if (!this.alive || !this.codec || !this.shell) {
+      return Promise.reject(new KernelDiedError('the kernel is not running'));
+    }
+    const msg = this.codec.create(msgType, content);
+    const id = msg.header.msg_id;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.shellRequests.delete(id);
+        reject(new SpinError('runtime.kernel_busy', 'the kernel did not answer in time'));
+      }, timeoutMs);
+      this.shellRequests.set(id, (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+      this.send(this.shell!, msg).catch((err: unknown) => {
+        clearTimeout(timer);
+        this.shellRequests.delete(id);
         reject(err instanceof Error ? err : new Error(String(err)));
       });
     });

@@ -65,6 +65,8 @@ export class Session {
   /** Runs waiting for a line of input, by jti (at most one each: the kernel blocks on it). */
   private readonly inputs = new Map<string, PendingInput>();
   private closed = false;
+  /** When the session last ran something or had its kernel started (ms since epoch). */
+  private lastActivity = Date.now();
 
   constructor(
     readonly sid: string,
@@ -188,6 +190,31 @@ export class Session {
   }
 
   /**
+   * Forward a complete/inspect/is_complete request to the session's kernel (started if there
+   * is none yet, as a notebook's first completion would) and return the reply content.
+   */
+  async kernelRequest(
+    request: 'complete' | 'inspect' | 'is_complete',
+    code: string,
+    cursorPos: number | undefined,
+    detailLevel: 0 | 1 | undefined,
+  ): Promise<Record<string, unknown>> {
+    const kernel = await this.kernelFor(this.kernelName ?? DEFAULT_PYTHON_KERNEL);
+    const cursor = cursorPos ?? [...code].length;
+    if (request === 'complete') {
+      return kernel.request('complete_request', { code, cursor_pos: cursor });
+    }
+    if (request === 'inspect') {
+      return kernel.request('inspect_request', {
+        code,
+        cursor_pos: cursor,
+        detail_level: detailLevel ?? 0,
+      });
+    }
+    return kernel.request('is_complete_request', { code });
+  }
+
+  /**
    * Restart the kernel (Jupyter's restart: state is lost). Works on a dead kernel too; a cell
    * running at the time ends with an error saying the kernel was restarted.
    */
@@ -215,6 +242,7 @@ export class Session {
 
   private async drain(): Promise<void> {
     while (!this.closed && this.queue.length > 0) {
+      this.lastActivity = Date.now();
       const claims = this.queue.shift()!;
       this.current = new Execution(
         claims,
@@ -241,6 +269,7 @@ export class Session {
         this.deps.logger.error({ err, sid: this.sid }, 'execution crashed');
       }
       this.current = null;
+      this.lastActivity = Date.now();
     }
     this.running = null;
   }
@@ -266,6 +295,7 @@ export class Session {
     this.kernelStarting = this.deps.kernels.start(name, this.sid, this.workDir);
     try {
       const k = await this.kernelStarting;
+      this.lastActivity = Date.now();
       if (this.closed) {
         await k.shutdown();
         throw new Error('session closed');
@@ -297,6 +327,31 @@ export class Session {
       this.deps.logger.warn({ sid: this.sid, kernel: k.id, ...cause }, 'kernel died');
       this.setStatus('dead', name, cause);
     });
+  }
+
+  /**
+   * Shut the kernel down when it has idled `idleMs` with nothing running or queued, not busy,
+   * and no client attached (an attached client may be about to use its variables). The next
+   * run starts a new kernel; a client attaching later is told why the old one is gone.
+   * Returns true when it culled.
+   */
+  async cullIfIdle(idleMs: number, now = Date.now()): Promise<boolean> {
+    const k = this.kernel;
+    if (!k?.alive || this.kernelStarting || this.current || this.queue.length > 0) return false;
+    if (this.subscribers.size > 0 || this.replaying.size > 0) return false;
+    if (this.status?.state === 'busy' || now - this.lastActivity < idleMs) return false;
+    this.kernel = null;
+    await k.shutdown();
+    const minutes = Math.round(idleMs / 60_000);
+    const idle = minutes >= 1 ? `${minutes} min` : `${Math.round(idleMs / 1000)} s`;
+    this.setStatus('dead', this.kernelName, {
+      reason: 'culled',
+      exitCode: null,
+      signal: null,
+      message: `the kernel was shut down after ${idle} idle with no client attached; its variables are gone and a new kernel starts on the next run`,
+    });
+    this.deps.logger.info({ sid: this.sid, kernel: k.id, idleMs }, 'idle kernel culled');
+    return true;
   }
 
   /** Stop accepting work, end the running cell, shut the kernel down, close the journal. */
