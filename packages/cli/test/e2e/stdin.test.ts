@@ -26,7 +26,7 @@ async function typeInCell(page: Page, index: number, text: string) {
 }
 
 describe('stdin in the notebook (issue 8, acceptance 6)', () => {
-  it('shows an input box under a cell waiting for input(), a password box for getpass()', async () => {
+  it('shows an input box for input(), a password box for getpass(), and a dead kernel with a restart', async () => {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -69,6 +69,17 @@ describe('stdin in the notebook (issue 8, acceptance 6)', () => {
       .poll(() => cell(page, 1).getByTestId('cell-output').textContent(), { timeout: 30_000 })
       .toContain(String(secret.length));
     expect(await page.content()).not.toContain(secret);
+
+    // a kernel killed from outside: the page says why and offers a restart that works
+    const live = stack.spin.runtime.kernels.list().filter((k) => k.alive);
+    expect(live).toHaveLength(1);
+    process.kill(live[0]!.pid!, 'SIGKILL');
+    const banner = page.getByTestId('kernel-dead');
+    await banner.waitFor({ timeout: 10_000 });
+    expect(await banner.textContent()).toContain('likely out of memory');
+    await page.getByTestId('kernel-restart').click();
+    await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    expect(stack.spin.runtime.kernels.list().filter((k) => k.alive)).toHaveLength(1);
     expect(pageErrors).toEqual([]);
   });
 });

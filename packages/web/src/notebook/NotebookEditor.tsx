@@ -343,6 +343,25 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         </div>
       )}
 
+      {sessionUi.deadKernel && (
+        <div className="error-box" role="alert" data-testid="kernel-dead">
+          {sessionUi.deadKernel.cause?.message ?? 'The kernel is not running.'}{' '}
+          <button
+            type="button"
+            className="btn"
+            data-testid="kernel-restart"
+            onClick={() => {
+              session.ready().then(
+                (s) => s.restart().catch(() => {}),
+                () => {},
+              );
+            }}
+          >
+            Restart kernel
+          </button>
+        </div>
+      )}
+
       <div className="cells">
         {cells.map((cell, i) => (
           <Fragment key={cell.id}>
