@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 describe('shared sessions and handoff (issue 8)', () => {
-  it('three clients share one live journal; a viewer watches; a handoff moves owner rights', async () => {
+  it('three clients share one live journal; a viewer watches; a handoff moves interrupt and restart', async () => {
     const bea = await member('Bea', 'editor');
     const cy = await member('Cy', 'viewer');
     const adminId = (await admin.me()).user.id;
@@ -125,6 +125,9 @@ describe('shared sessions and handoff (issue 8)', () => {
       expect(await codeOf(sBea2.interrupt())).toBe('ok');
       const ended = await long;
       expect(ended.status).toBe('interrupted');
+      // Restart is an owner right too: refused for the old owner, done for the new one.
+      expect(await codeOf(sAdmin.restart())).toBe('runtime.not_owner');
+      expect(await codeOf(sBea2.restart())).toBe('ok');
       expect(journals[0]!.length).toBeGreaterThan(before);
     } finally {
       for (const s of sessions) s.close();

@@ -11,7 +11,12 @@ import {
 } from '@spin/protocol';
 import { ApiError } from './errors.js';
 import { Emitter } from './events.js';
-import { RuntimeSocket, type WebSocketCtor } from './runtimeSocket.js';
+import {
+  RuntimeSocket,
+  type InputRequestMessage,
+  type KernelStatusMessage,
+  type WebSocketCtor,
+} from './runtimeSocket.js';
 import type { ServerApi } from './serverApi.js';
 
 /** Live state of one cell's latest execution, as a UI shows it. */
@@ -58,6 +63,21 @@ export interface NotebookSessionOptions {
   knownJtis?: Iterable<string>;
   /** Subscribed before the journal replay, so replayed runs are delivered too. */
   onDidChangeCell?: (state: CellRunState) => void;
+  /**
+   * Answers the kernel's input requests of this user's runs (`input()`, `getpass()`): return
+   * the line (for `password` requests, never log or store it). Without it requests still fire
+   * {@link NotebookSession.onDidInputRequest}; answer them with `answerInput`.
+   */
+  onInputRequest?: (request: InputRequest) => string | Promise<string>;
+}
+
+/** The kernel waits for a line of input for the run `jti` of `cell`. */
+export interface InputRequest {
+  jti: string;
+  cell: string;
+  prompt: string;
+  /** Hide what is typed (`getpass()`). */
+  password: boolean;
 }
 
 /**
@@ -81,10 +101,16 @@ export class NotebookSession {
   >();
   private readonly onDidChangeCellEmitter = new Emitter<CellRunState>();
   private readonly onDidFailReceiptEmitter = new Emitter<{ jti: string; error: ApiError }>();
+  private readonly onDidInputRequestEmitter = new Emitter<InputRequest>();
+  private _kernelStatus: KernelStatusMessage | null = null;
+  /** Input requests not answered yet, by jti (a reload re-sends them). */
+  private readonly openInputs = new Map<string, InputRequest>();
   /** A cell's latest run changed (output arrived, status changed, receipt verified). */
   readonly onDidChangeCell = this.onDidChangeCellEmitter.event;
   /** The server rejected a receipt (should never happen with an honest runtime). */
   readonly onDidFailReceipt = this.onDidFailReceiptEmitter.event;
+  /** The kernel asks for input for one of this user's runs. */
+  readonly onDidInputRequest = this.onDidInputRequestEmitter.event;
 
   private constructor(
     private readonly opts: NotebookSessionOptions,
@@ -105,7 +131,92 @@ export class NotebookSession {
       this.replaying = false;
       this.flushing = this.flushDeferred();
     });
+    this.socket.onDidKernelStatus((msg) => {
+      this._kernelStatus = msg;
+    });
+    this.socket.onDidInputRequest((msg) => this.onInput(msg));
     if (opts.onDidChangeCell) this.onDidChangeCell(opts.onDidChangeCell);
+  }
+
+  /** The kernel's last reported state (`dead` with its cause), or null before any. */
+  get kernelStatus(): KernelStatusMessage | null {
+    return this._kernelStatus;
+  }
+
+  /** Kernel status changes (busy, idle, starting, dead with cause). */
+  get onDidChangeKernelStatus() {
+    return this.socket.onDidKernelStatus;
+  }
+
+  /** Input requests still waiting for an answer. */
+  get pendingInputs(): InputRequest[] {
+    return [...this.openInputs.values()];
+  }
+
+  private onInput(msg: InputRequestMessage): void {
+    const req: InputRequest = {
+      jti: msg.jti,
+      cell: msg.cell,
+      prompt: msg.prompt,
+      password: msg.password,
+    };
+    this.openInputs.set(req.jti, req);
+    this.onDidInputRequestEmitter.fire(req);
+    const handler = this.opts.onInputRequest;
+    if (!handler) return;
+    void Promise.resolve()
+      .then(() => handler(req))
+      .then((value) => this.answerInput(req.jti, value))
+      .catch(() => undefined); // no answer: the cell waits until interrupted
+  }
+
+  /** Answer an input request of run `jti` with `value`. */
+  answerInput(jti: string, value: string): void {
+    this.openInputs.delete(jti);
+    this.socket.inputReply(jti, value);
+  }
+
+  /**
+   * Completions at `cursor` (a code-point offset into `code`) from the session's kernel:
+   * Jupyter's complete_reply as `{ matches, cursorStart, cursorEnd }`. `cellId` names the cell
+   * asking (all python cells of a session share its kernel).
+   */
+  async complete(
+    cellId: string,
+    code: string,
+    cursor: number,
+  ): Promise<{ matches: string[]; cursorStart: number; cursorEnd: number }> {
+    void cellId;
+    const c = await this.socket.kernelRequest('complete', code, cursor);
+    return {
+      matches: Array.isArray(c.matches) ? c.matches.map(String) : [],
+      cursorStart: typeof c.cursor_start === 'number' ? c.cursor_start : cursor,
+      cursorEnd: typeof c.cursor_end === 'number' ? c.cursor_end : cursor,
+    };
+  }
+
+  /** Documentation of the name at `cursor` (Jupyter inspect_reply: found, MIME bundle). */
+  async inspect(
+    code: string,
+    cursor: number,
+    detailLevel: 0 | 1 = 0,
+  ): Promise<{ found: boolean; data: Record<string, unknown> }> {
+    const c = await this.socket.kernelRequest('inspect', code, cursor, detailLevel);
+    return { found: c.found === true, data: (c.data ?? {}) as Record<string, unknown> };
+  }
+
+  /** Whether `code` is complete (`complete`, `incomplete` with an `indent`, `invalid`, `unknown`). */
+  async isComplete(code: string): Promise<{ status: string; indent?: string }> {
+    const c = await this.socket.kernelRequest('is_complete', code);
+    return {
+      status: String(c.status ?? 'unknown'),
+      ...(typeof c.indent === 'string' ? { indent: c.indent } : {}),
+    };
+  }
+
+  /** Restart the kernel (its variables are lost); resolves when the new one is ready. */
+  restart(): Promise<void> {
+    return this.socket.restart();
   }
 
   /** Create (or reuse) the notebook's session on the runtime, connect and replay its journal. */
@@ -185,6 +296,7 @@ export class NotebookSession {
     this.socket.dispose();
     this.onDidChangeCellEmitter.clear();
     this.onDidFailReceiptEmitter.clear();
+    this.onDidInputRequestEmitter.clear();
   }
 
   private track(jti: string, cellId: string): Tracked {
@@ -227,6 +339,7 @@ export class NotebookSession {
       s.running = true;
       s.startedAt = ev.data.startedAt;
     } else if (ev.type === 'cell_ended') {
+      this.openInputs.delete(ev.jti);
       s.running = false;
       s.status = ev.data.status;
       s.exitCode = ev.data.exitCode ?? null;

@@ -84,6 +84,13 @@ export class RuntimeSocket {
   private _closeReason: ApiError | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly refreshWaiters = new Map<string, RefreshWaiter>();
+  /** `restart` requests waiting for `restarted` (or their `error`). */
+  private readonly restartWaiters = new Map<string, RefreshWaiter>();
+  /** `kernel_request`s waiting for their `kernel_reply` (or `error`). */
+  private readonly kernelWaiters = new Map<
+    string,
+    { resolve: (c: Record<string, unknown>) => void; reject: (e: ApiError) => void }
+  >();
 
   private readonly onDidEventEmitter = new Emitter<JournalEvent>();
   private readonly onDidChangeStateEmitter = new Emitter<SocketState>();
@@ -91,6 +98,8 @@ export class RuntimeSocket {
   private readonly onDidAttachEmitter = new Emitter<{ fromSeq: number; headSeq: number }>();
   private readonly onDidChangeOwnerEmitter = new Emitter<SessionOwnerInfo>();
   private _owner: SessionOwnerInfo | null = null;
+  private readonly onDidKernelStatusEmitter = new Emitter<KernelStatusMessage>();
+  private readonly onDidInputRequestEmitter = new Emitter<InputRequestMessage>();
   /** Journal events, in seq order, each once. */
   readonly onDidEvent = this.onDidEventEmitter.event;
   readonly onDidChangeState = this.onDidChangeStateEmitter.event;
@@ -105,6 +114,10 @@ export class RuntimeSocket {
   get owner(): SessionOwnerInfo | null {
     return this._owner;
   }
+  /** The session's kernel changed state (`dead` says why and that `restart()` helps). */
+  readonly onDidKernelStatus = this.onDidKernelStatusEmitter.event;
+  /** The kernel asks this user for input (`input()`, `getpass()`); answer with inputReply. */
+  readonly onDidInputRequest = this.onDidInputRequestEmitter.event;
 
   constructor(private readonly opts: RuntimeSocketOptions) {
     const ctor = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
@@ -202,6 +215,54 @@ export class RuntimeSocket {
     });
   }
 
+  /** Restart the session's kernel (state is lost); resolves once the new kernel is ready. */
+  restart(): Promise<void> {
+    const requestId = `k${this.nextRequest++}`;
+    return new Promise<void>((resolve, reject) => {
+      this.restartWaiters.set(requestId, { resolve, reject });
+      try {
+        this.send({ type: 'restart', requestId });
+      } catch (err) {
+        this.restartWaiters.delete(requestId);
+        reject(err);
+      }
+    });
+  }
+
+  /**
+   * Ask the session's kernel (Jupyter complete/inspect/is_complete) and resolve with the
+   * reply content as the kernel sent it.
+   */
+  kernelRequest(
+    request: 'complete' | 'inspect' | 'is_complete',
+    code: string,
+    cursorPos?: number,
+    detailLevel?: 0 | 1,
+  ): Promise<Record<string, unknown>> {
+    const requestId = `q${this.nextRequest++}`;
+    return new Promise((resolve, reject) => {
+      this.kernelWaiters.set(requestId, { resolve, reject });
+      try {
+        this.send({
+          type: 'kernel_request',
+          requestId,
+          request,
+          code,
+          ...(cursorPos !== undefined ? { cursorPos } : {}),
+          ...(detailLevel !== undefined ? { detailLevel } : {}),
+        });
+      } catch (err) {
+        this.kernelWaiters.delete(requestId);
+        reject(err);
+      }
+    });
+  }
+
+  /** Answer the kernel's input request of run `jti`. */
+  inputReply(jti: string, value: string): void {
+    this.send({ type: 'input_reply', requestId: `i${this.nextRequest++}`, jti, value });
+  }
+
   close(): void {
     this.closedByUser = true;
     this.setState('closed');
@@ -290,6 +351,8 @@ export class RuntimeSocket {
     this.onDidChangeStateEmitter.clear();
     this.onDidErrorEmitter.clear();
     this.onDidAttachEmitter.clear();
+    this.onDidKernelStatusEmitter.clear();
+    this.onDidInputRequestEmitter.clear();
   }
 
   private send(msg: ClientMessage): void {
@@ -310,6 +373,10 @@ export class RuntimeSocket {
     this.pending.clear();
     for (const w of this.refreshWaiters.values()) w.reject(err);
     this.refreshWaiters.clear();
+    for (const w of this.restartWaiters.values()) w.reject(err);
+    this.restartWaiters.clear();
+    for (const w of this.kernelWaiters.values()) w.reject(err);
+    this.kernelWaiters.clear();
   }
 
   private async open(): Promise<void> {
@@ -435,7 +502,15 @@ export class RuntimeSocket {
         const err = new ApiError(msg.code, msg.message);
         const p = msg.requestId ? this.pending.get(msg.requestId) : undefined;
         const w = msg.requestId ? this.refreshWaiters.get(msg.requestId) : undefined;
-        if (p && msg.requestId) {
+        const k = msg.requestId ? this.restartWaiters.get(msg.requestId) : undefined;
+        const q = msg.requestId ? this.kernelWaiters.get(msg.requestId) : undefined;
+        if (q && msg.requestId) {
+          this.kernelWaiters.delete(msg.requestId);
+          q.reject(err);
+        } else if (k && msg.requestId) {
+          this.restartWaiters.delete(msg.requestId);
+          k.reject(err);
+        } else if (p && msg.requestId) {
           this.pending.delete(msg.requestId);
           p.reject(err);
         } else if (w && msg.requestId) {
@@ -458,6 +533,24 @@ export class RuntimeSocket {
         w?.resolve();
         return;
       }
+      case 'restarted': {
+        const k = this.restartWaiters.get(msg.requestId);
+        this.restartWaiters.delete(msg.requestId);
+        k?.resolve();
+        return;
+      }
+      case 'kernel_status':
+        this.onDidKernelStatusEmitter.fire(msg);
+        return;
+      case 'kernel_reply': {
+        const q = this.kernelWaiters.get(msg.requestId);
+        this.kernelWaiters.delete(msg.requestId);
+        q?.resolve(msg.content);
+        return;
+      }
+      case 'input_request':
+        this.onDidInputRequestEmitter.fire(msg);
+        return;
       case 'pong':
         return;
     }
@@ -465,3 +558,8 @@ export class RuntimeSocket {
 }
 
 export type { Disposable };
+
+/** A `kernel_status` message: the session kernel's state, and why it died. */
+export type KernelStatusMessage = Extract<RuntimeMessage, { type: 'kernel_status' }>;
+/** An `input_request` message: the kernel waits for a line from this user. */
+export type InputRequestMessage = Extract<RuntimeMessage, { type: 'input_request' }>;

@@ -56,6 +56,10 @@ export const ERROR_STATUS = {
   'runtime.pairing_grant_invalid': 403,
   'runtime.sandbox_unavailable': 503,
   'runtime.output_too_deep': 422,
+  /** An `input_reply` names a run that is not waiting for input (or not this user's). */
+  'runtime.no_input_pending': 409,
+  /** The kernel did not answer a complete/inspect/is_complete request in time (busy). */
+  'runtime.kernel_busy': 409,
   // receipts and audit
   'receipt.malformed': 400,
   'receipt.signature_invalid': 400,

@@ -20,6 +20,25 @@ export const WS_CLOSE = {
 
 const requestId = z.string().min(1).max(128);
 
+/** Jupyter kernel execution states as the runtime reports them (`dead`: the process is gone). */
+export const KernelStateSchema = z.enum(['starting', 'idle', 'busy', 'dead']);
+export type KernelState = z.infer<typeof KernelStateSchema>;
+
+/**
+ * Why a kernel died: `signal` (killed by one; SIGKILL from outside is most often the kernel
+ * OOM killer, so `oom`), `exited` (it exited on its own), `heartbeat` (it stopped answering its
+ * heartbeat and the runtime killed it), `timeout` (it ignored an interrupt and was killed).
+ */
+export const KernelDeathSchema = z.object({
+  /** `culled`: shut down by the runtime after idling with no client attached. */
+  reason: z.enum(['exited', 'signal', 'oom', 'heartbeat', 'timeout', 'culled']),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().max(32).nullable(),
+  /** One sentence for people: what happened and what to do. */
+  message: z.string().max(1000),
+});
+export type KernelDeath = z.infer<typeof KernelDeathSchema>;
+
 /** client → runtime */
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   /** First message: authenticate with a server-minted access token. */
@@ -29,6 +48,31 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   /** Run a sealed program (compact JWE from the server). */
   z.object({ type: z.literal('execute'), requestId, envelope: z.string().min(1).max(4_000_000) }),
   z.object({ type: z.literal('interrupt'), requestId }),
+  /**
+   * Ask the session's kernel for completions, documentation or whether code is complete
+   * (Jupyter's complete/inspect/is_complete requests; needs `execute`). `cursorPos` counts
+   * unicode code points, as Jupyter's does. Answered by `kernel_reply` with the same requestId.
+   */
+  z.object({
+    type: z.literal('kernel_request'),
+    requestId,
+    request: z.enum(['complete', 'inspect', 'is_complete']),
+    code: z.string().max(1_000_000),
+    cursorPos: z.number().int().nonnegative().optional(),
+    detailLevel: z.union([z.literal(0), z.literal(1)]).optional(),
+  }),
+  /** Restart the session's kernel (needs `interrupt`): its state is lost; also after it died. */
+  z.object({ type: z.literal('restart'), requestId }),
+  /**
+   * Answer the kernel's `input_request` of run `jti` (`input()` / `getpass()`). Only a socket
+   * of the user who ran the cell, with `execute`, may answer.
+   */
+  z.object({
+    type: z.literal('input_reply'),
+    requestId: requestId.optional(),
+    jti: z.string().min(1).max(128),
+    value: z.string().max(1_000_000),
+  }),
   z.object({ type: z.literal('ping'), requestId: requestId.optional() }),
   /**
    * Hand the runtime its sealed credential bundle (credentials.ts), fetched from the server when
@@ -85,6 +129,36 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: JournalEventSchema }),
   z.object({ type: z.literal('accepted'), requestId, jti: z.string(), cell: z.string() }),
   z.object({ type: z.literal('interrupted'), requestId }),
+  /** The kernel's reply `content` to a `kernel_request` (Jupyter's *_reply content as sent). */
+  z.object({
+    type: z.literal('kernel_reply'),
+    requestId,
+    content: z.record(z.string(), z.unknown()),
+  }),
+  /** The kernel was restarted (a `kernel_status` with `idle` follows once it is ready). */
+  z.object({ type: z.literal('restarted'), requestId }),
+  /**
+   * The session's kernel changed state; sent to every attached client, and to each new one on
+   * attach. `dead` carries the cause and `restartable: true` (send `restart`).
+   */
+  z.object({
+    type: z.literal('kernel_status'),
+    state: KernelStateSchema,
+    kernel: z.string().max(128).nullable(),
+    cause: KernelDeathSchema.optional(),
+    restartable: z.boolean().optional(),
+  }),
+  /**
+   * The kernel asks for a line of input for run `jti` (sent to the sockets of the user who ran
+   * it). `password`: hide what is typed; the answer is never journaled or logged.
+   */
+  z.object({
+    type: z.literal('input_request'),
+    jti: z.string(),
+    cell: z.string(),
+    prompt: z.string(),
+    password: z.boolean(),
+  }),
   /** The bundle was verified and stored (or an equal or newer one was already held). */
   z.object({
     type: z.literal('credentials_ack'),

@@ -102,6 +102,10 @@ export const RuntimeConfigSchema = z.object({
   outputInlineBytes: SizeSchema.default(4 * 2 ** 20),
   /** Most one spilled stream keeps in its blob. */
   outputSpillMaxBytes: SizeSchema.default(2 * 2 ** 30),
+  /** Heartbeat period of each kernel; five unanswered beats in a row mean it is dead. */
+  kernelHeartbeatMs: DurationSchema.default(2000),
+  /** A kernel idle this long, with no client attached, is shut down (it restarts on demand). */
+  kernelIdleTimeoutMs: DurationSchema.default(3.6e6),
 });
 /** Validated runtime configuration. `spinToken` is always set after {@link loadConfig}. */
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema> & { spinToken: string };
@@ -132,6 +136,8 @@ const ENV_NAMES: Record<string, string> = {
   journalWindowBytes: 'SPIN_JOURNAL_WINDOW_BYTES',
   outputInlineBytes: 'SPIN_OUTPUT_INLINE_BYTES',
   outputSpillMaxBytes: 'SPIN_OUTPUT_SPILL_MAX_BYTES',
+  kernelHeartbeatMs: 'SPIN_KERNEL_HEARTBEAT',
+  kernelIdleTimeoutMs: 'SPIN_KERNEL_IDLE_TIMEOUT',
 };
 
 /** Origins are compared in their serialised form (`scheme://host[:port]`, no path). */
@@ -171,7 +177,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.SPIN_SANDBOX_HIDE) raw.sandboxHide = env.SPIN_SANDBOX_HIDE.split(':').filter(Boolean);
   set('logLevel', env.LOG_LEVEL);
   for (const [key, name] of Object.entries(ENV_NAMES)) {
-    if (key.startsWith('journal') || key.startsWith('output')) set(key, env[name]);
+    if (key.startsWith('journal') || key.startsWith('output') || key.startsWith('kernel')) {
+      set(key, env[name]);
+    }
   }
   set('metricsToken', env.SPIN_METRICS_TOKEN);
   set('connectionsFile', env.SPIN_CONNECTIONS_FILE);

@@ -14,6 +14,9 @@ import { createProcessorHost } from './processors/host.js';
 import type { ConnectionSource } from './processors/processorRun.js';
 import { PROCESSOR_FACTORIES, ProcessorRegistry } from './processors/registry.js';
 import { RuntimeConnections } from './connections/runtimeConnections.js';
+import { abortRunsLeftInFlight } from './recovery/abortRuns.js';
+import { ProcessLedger } from './recovery/processLedger.js';
+import { RunLedger } from './recovery/runLedger.js';
 import { Sandbox } from './sandbox/sandbox.js';
 import { loadIdentity, publicIdentity } from './security/identity.js';
 import { PairingStore, type Pairing } from './security/pairing.js';
@@ -143,6 +146,10 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
   });
   keys.sandbox = sandbox.status;
   const metrics = new RuntimeMetrics();
+  // A previous life killed mid-work left kernels and runs behind: reap before spawning anew.
+  const processLedger = new ProcessLedger(config.home);
+  processLedger.reapPrevious(logger);
+  const runs = new RunLedger(config.home);
   const pairing = new PairingStore(config.home, config.allowedOrigins);
   const replay = new ReplayCache(config.home);
   const kernels = new KernelManager({
@@ -151,12 +158,15 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     logger,
     metrics,
     env: env ?? process.env,
+    heartbeat: { intervalMs: config.kernelHeartbeatMs, misses: 5 },
+    ledger: processLedger,
     ...(searchPath ? { searchPath } : {}),
   });
   const processors = new ProcessorRegistry(
     createProcessorHost({
       logger,
       sandbox: (argv, writable) => sandbox.wrapProcess(argv, writable[0] ?? ''),
+      trackProcess: (pid) => processLedger.add(pid, 'process', ''),
     }),
   );
   const fileConnections = loadConnections(config, env ?? process.env);
@@ -175,6 +185,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       metrics,
       logger,
       kernels,
+      runs,
       output: {
         inlineBytes: config.outputInlineBytes,
         spillMaxBytes: config.outputSpillMaxBytes,
@@ -187,7 +198,16 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     },
     { maxAgeMs: config.journalMaxAgeMs, maxBytes: config.journalMaxBytes },
     sandbox,
+    config.kernelIdleTimeoutMs,
   );
+  await abortRunsLeftInFlight({
+    ledger: runs,
+    sessions,
+    runtimeId: keys.runtimeId,
+    signingKey: keys.signingKey,
+    signingKid: keys.signing.publicJwk.kid,
+    logger,
+  });
   const ctx = { config, keys, pairing, replay, sessions, kernels, metrics, logger, helloTimeoutMs };
   const tls = loadRuntimeTls({
     cert: config.tlsCert,

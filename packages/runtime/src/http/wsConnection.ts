@@ -59,10 +59,16 @@ export class WsConnection implements SessionSubscriber {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
-  /** A session-wide message (the owner changed), while the token is live. */
+  /** Session notices (kernel status, input requests) while the token is live. */
   notify(msg: RuntimeMessage): void {
     if (this.expired || !this.tokenLive()) return;
     this.send(msg);
+  }
+
+  /** The token's user, and whether it may run cells (and so answer their input requests). */
+  principal(): { sub: string; canExecute: boolean } | null {
+    if (!this.claims || this.expired) return null;
+    return { sub: this.claims.sub, canExecute: this.claims.perms.includes('execute') };
   }
 
   /** What this socket has queued but not yet written (replays from disk pace themselves by it). */
@@ -277,6 +283,64 @@ export class WsConnection implements SessionSubscriber {
         session.detach(this);
         const { fromSeq, headSeq } = await session.attach(this, msg.lastSeq);
         this.send({ type: 'attached', fromSeq, headSeq });
+        if (session.kernelStatus) this.send(session.kernelStatus);
+        if (this.claims!.perms.includes('execute')) {
+          for (const req of session.pendingInputsFor(this.claims!.sub)) this.send(req);
+        }
+        return;
+      }
+      case 'kernel_request':
+        if (!this.claims!.perms.includes('execute')) {
+          this.error(
+            'runtime.permission_required',
+            'this token may not use the kernel',
+            msg.requestId,
+          );
+          return;
+        }
+        // not awaited in the message chain: a kernel busy with a cell must not hold up the
+        // socket's other messages (interrupt above all)
+        void session.kernelRequest(msg.request, msg.code, msg.cursorPos, msg.detailLevel).then(
+          (content) => this.send({ type: 'kernel_reply', requestId: msg.requestId, content }),
+          (err: unknown) => {
+            const e = normaliseError(err);
+            this.error(e.code, e.message, msg.requestId);
+          },
+        );
+        return;
+      case 'restart':
+        if (!this.claims!.perms.includes('interrupt')) {
+          this.error('runtime.permission_required', 'this token may not restart', msg.requestId);
+          return;
+        }
+        if (!session.honoursOwnerRights(this.claims!)) {
+          this.ctx.metrics.envelopeRejections.inc({ code: 'runtime.not_owner' });
+          this.error(
+            'runtime.not_owner',
+            'the session was handed to another owner; only the owner may restart',
+            msg.requestId,
+          );
+          return;
+        }
+        try {
+          await session.restart();
+          this.send({ type: 'restarted', requestId: msg.requestId });
+        } catch (err) {
+          const e = normaliseError(err);
+          this.error(e.code, e.message, msg.requestId);
+        }
+        return;
+      case 'input_reply': {
+        const ok =
+          this.claims!.perms.includes('execute') &&
+          session.answerInput(msg.jti, this.claims!.sub, msg.value);
+        if (!ok) {
+          this.error(
+            'runtime.no_input_pending',
+            'that run is not waiting for input from you',
+            msg.requestId,
+          );
+        }
         return;
       }
       case 'interrupt':

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Dealer, Subscriber, type Socket } from 'zeromq';
 import { KernelDiedError, SpinError } from '../errors.js';
+import { describeKernelExit, type KillReason } from './kernelDeath.js';
 import type { KernelSpec } from './kernelspec.js';
 import { MAX_OUTPUT_DEPTH, nestsDeeperThan } from './outputDepth.js';
 import { MessageCodec, WireError, type JupyterMessage } from './wire.js';
@@ -23,6 +24,16 @@ export const OUTPUT_MSG_TYPES = new Set([
 export interface KernelOutput {
   msgType: string;
   content: Record<string, unknown>;
+}
+
+/** The kernel's `input_request` (stdin channel): answer with the line the user typed. */
+export type InputHandler = (prompt: string, password: boolean) => Promise<string>;
+
+/** How the kernel process ended (`killedBy`: the runtime killed it, and why). */
+export interface KernelExit {
+  code: number | null;
+  signal: string | null;
+  killedBy: KillReason | null;
 }
 
 /** Result of an `execute_request` (from its `execute_reply`). */
@@ -52,10 +63,14 @@ export interface KernelClientOptions {
   interruptMode?: 'signal' | 'message';
   /** Give up on readiness after this long (default 30 s). */
   startTimeoutMs?: number;
+  /** Called with the PID right after the process was spawned (the crash-recovery ledger). */
+  onSpawn?: (pid: number) => void;
 }
 
 interface PendingExecute {
   onOutput: (out: KernelOutput) => void;
+  onInput: InputHandler | undefined;
+  onBusy: (() => void) | undefined;
   reply: ExecuteReply | null;
   idle: boolean;
   resolve: (r: ExecuteReply) => void;
@@ -129,14 +144,21 @@ export class KernelClient {
   private shell: Dealer | null = null;
   private control: Dealer | null = null;
   private iopub: Subscriber | null = null;
+  private stdin: Dealer | null = null;
+  /** The heartbeat socket's address (set by start). */
+  heartbeatUrl: string | null = null;
+  private readonly statusListeners: ((state: string) => void)[] = [];
+  private killedBy: KillReason | null = null;
   private readonly sendChains = new WeakMap<Socket, Promise<unknown>>();
   private readonly pending = new Map<string, PendingExecute>();
   private readonly infoRequests = new Set<string>();
+  /** Shell requests other than execute, waiting for their reply content. */
+  private readonly shellRequests = new Map<string, (content: Record<string, unknown>) => void>();
   private infoReply = false;
   private infoIopub = false;
   private onInfo: (() => void) | null = null;
-  private exitInfo: { code: number | null; signal: string | null } | null = null;
-  private readonly exitListeners: ((info: { code: number | null }) => void)[] = [];
+  private exitInfo: KernelExit | null = null;
+  private readonly exitListeners: ((info: KernelExit) => void)[] = [];
   private stderrTail = '';
   private closing = false;
 
@@ -155,9 +177,19 @@ export class KernelClient {
   }
 
   /** Called once when the kernel process exits (expectedly or not). */
-  onDidExit(listener: (info: { code: number | null }) => void): void {
+  onDidExit(listener: (info: KernelExit) => void): void {
     if (this.exitInfo) listener(this.exitInfo);
     else this.exitListeners.push(listener);
+  }
+
+  /** True once {@link shutdown} was called: an exit after it is no death to report. */
+  get shuttingDown(): boolean {
+    return this.closing;
+  }
+
+  /** iopub `status` (busy/idle/starting) of any request, the runtime's own included. */
+  onDidChangeStatus(listener: (state: string) => void): void {
+    this.statusListeners.push(listener);
   }
 
   /** Launch the kernel and resolve once it answers kernel_info on shell and iopub. */
@@ -208,13 +240,17 @@ export class KernelClient {
     this.shell = new Dealer({ routingId: this.codec.session, linger: 0 });
     this.control = new Dealer({ routingId: this.codec.session, linger: 0 });
     this.iopub = new Subscriber({ linger: 0 });
+    this.stdin = new Dealer({ routingId: this.codec.session, linger: 0 });
     this.iopub.subscribe();
     this.shell.connect(url(shellPort));
     this.control.connect(url(controlPort));
     this.iopub.connect(url(iopubPort));
+    this.stdin.connect(url(stdinPort));
+    this.heartbeatUrl = url(hbPort);
     void this.pump(this.shell);
     void this.pump(this.control);
     void this.pump(this.iopub);
+    void this.pump(this.stdin);
 
     const argv = spec.argv.map((a) =>
       a
@@ -230,6 +266,7 @@ export class KernelClient {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.proc = proc;
+    if (proc.pid) this.opts.onSpawn?.(proc.pid);
     proc.stderr?.setEncoding('utf8');
     proc.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4000);
@@ -255,7 +292,7 @@ export class KernelClient {
         clearInterval(timer);
         clearTimeout(deadline);
         this.onInfo = null;
-        this.infoRequests.clear();
+        // kept: replies to the extra requests still arrive and must not pass for cell activity
         if (err) {
           void this.shutdown();
           reject(err);
@@ -273,9 +310,11 @@ export class KernelClient {
 
   private handleExit(code: number | null, signal: string | null): void {
     if (this.exitInfo) return;
-    this.exitInfo = { code, signal };
+    this.exitInfo = { code, signal, killedBy: this.killedBy };
     const err = new KernelDiedError(
-      `the kernel died (exit code ${code ?? 'none'}${signal ? `, signal ${signal}` : ''})`,
+      this.closing && !this.killedBy
+        ? 'the kernel was shut down (restarted)'
+        : describeKernelExit(code, signal, this.killedBy).message,
     );
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
@@ -313,18 +352,35 @@ export class KernelClient {
     }
     const parentId = msg.parent_header.msg_id;
     if (!parentId) return;
-    if (this.infoRequests.has(parentId)) {
+    const infoRequest = this.infoRequests.has(parentId);
+    if (sock === this.iopub && msg.header.msg_type === 'status' && !infoRequest) {
+      const state = String(msg.content.execution_state ?? '');
+      for (const l of this.statusListeners) l(state);
+    }
+    if (infoRequest) {
+      if (this.onInfo === null) return; // a late answer to a readiness probe
       if (sock === this.iopub) this.infoIopub = true;
       else if (msg.header.msg_type === 'kernel_info_reply') this.infoReply = true;
       this.onInfo?.();
       return;
     }
+    const answer = sock === this.shell ? this.shellRequests.get(parentId) : undefined;
+    if (answer) {
+      this.shellRequests.delete(parentId);
+      answer(msg.content);
+      return;
+    }
     const p = this.pending.get(parentId);
     if (!p) return;
+    if (sock === this.stdin) {
+      if (msg.header.msg_type === 'input_request') this.answerInput(p, msg);
+      return;
+    }
     if (sock === this.iopub) {
       const type = msg.header.msg_type;
       if (type === 'status') {
         if (msg.content.execution_state === 'idle') p.idle = true;
+        else if (msg.content.execution_state === 'busy') p.onBusy?.();
       } else if (OUTPUT_MSG_TYPES.has(type)) {
         p.onOutput(boundedOutput(type, msg.content));
       }
@@ -343,6 +399,24 @@ export class KernelClient {
   }
 
   /**
+   * Ask the cell's input handler and send its answer as `input_reply` (parent: the request).
+   * A handler that rejects (the run ended: interrupt, timeout) sends nothing — the interrupt
+   * already ended the kernel's wait.
+   */
+  private answerInput(p: PendingExecute, req: JupyterMessage): void {
+    const prompt = String(req.content.prompt ?? '');
+    const password = req.content.password === true;
+    const ask = p.onInput ? p.onInput(prompt, password) : Promise.resolve('');
+    void ask
+      .then((value) => {
+        if (!this.alive || !this.stdin) return;
+        const reply = this.codec!.create('input_reply', { value }, req.header);
+        return this.send(this.stdin, reply);
+      })
+      .catch(() => undefined);
+  }
+
+  /**
    * Run code; `onOutput` receives every output message of this request in order. Resolves
    * when both `execute_reply` and iopub `status: idle` arrived; rejects with
    * {@link KernelDiedError} if the kernel exits first. `silent` requests (the runtime's own
@@ -351,7 +425,13 @@ export class KernelClient {
   execute(
     code: string,
     onOutput: (out: KernelOutput) => void,
-    opts: { silent?: boolean; storeHistory?: boolean } = {},
+    opts: {
+      silent?: boolean;
+      storeHistory?: boolean;
+      onInput?: InputHandler;
+      /** The kernel started executing this request (its iopub `busy`). */
+      onBusy?: () => void;
+    } = {},
   ): Promise<ExecuteReply> {
     if (!this.alive || !this.codec || !this.shell) {
       return Promise.reject(new KernelDiedError('the kernel is not running'));
@@ -361,14 +441,54 @@ export class KernelClient {
       silent: opts.silent ?? false,
       store_history: opts.storeHistory ?? !opts.silent,
       user_expressions: {},
-      allow_stdin: false,
+      allow_stdin: opts.onInput !== undefined,
       stop_on_error: false,
     });
     return new Promise<ExecuteReply>((resolve, reject) => {
-      this.pending.set(msg.header.msg_id, { onOutput, reply: null, idle: false, resolve, reject });
+      this.pending.set(msg.header.msg_id, {
+        onOutput,
+        onInput: opts.onInput,
+        onBusy: opts.onBusy,
+        reply: null,
+        idle: false,
+        resolve,
+        reject,
+      });
       if (!opts.silent) this.executeRequests++;
       this.send(this.shell!, msg).catch((err: unknown) => {
         this.pending.delete(msg.header.msg_id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
+  /**
+   * Send a shell request (`complete_request`, `inspect_request`, `is_complete_request`) and
+   * resolve with its reply's content; rejects with `runtime.kernel_busy` when no reply came
+   * within `timeoutMs` (the kernel answers shell requests in order, after a running cell).
+   */
+  request(
+    msgType: 'complete_request' | 'inspect_request' | 'is_complete_request',
+    content: Record<string, unknown>,
+    timeoutMs = 10_000,
+  ): Promise<Record<string, unknown>> {
+    if (!this.alive || !this.codec || !this.shell) {
+      return Promise.reject(new KernelDiedError('the kernel is not running'));
+    }
+    const msg = this.codec.create(msgType, content);
+    const id = msg.header.msg_id;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.shellRequests.delete(id);
+        reject(new SpinError('runtime.kernel_busy', 'the kernel did not answer in time'));
+      }, timeoutMs);
+      this.shellRequests.set(id, (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+      this.send(this.shell!, msg).catch((err: unknown) => {
+        clearTimeout(timer);
+        this.shellRequests.delete(id);
         reject(err instanceof Error ? err : new Error(String(err)));
       });
     });
@@ -430,13 +550,14 @@ export class KernelClient {
     }
   }
 
-  /** Kill the kernel immediately (used when it no longer answers an interrupt). */
-  kill(): void {
+  /** Kill the kernel immediately (it ignored an interrupt, or its heartbeat stopped). */
+  kill(reason: KillReason = 'timeout'): void {
+    if (this.alive) this.killedBy ??= reason;
     this.signalGroup('SIGKILL');
   }
 
   private closeSockets(): void {
-    for (const s of [this.shell, this.control, this.iopub]) {
+    for (const s of [this.shell, this.control, this.iopub, this.stdin]) {
       if (s && !s.closed) s.close();
     }
   }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RuntimeKernel } from '@spin/protocol';
 import type { RuntimeMetrics } from '../metrics.js';
+import type { ProcessLedger } from '../recovery/processLedger.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
+import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { KernelClient, kernelEnv } from './kernelClient.js';
 import {
   announcedKernels,
@@ -35,6 +37,10 @@ export interface KernelManagerOptions {
   searchPath?: string[];
   /** Environment for JUPYTER_PATH and resolving interpreters on PATH (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Where kernel PIDs are recorded for the next life to reap after a crash. */
+  ledger?: ProcessLedger;
+  /** Heartbeat timing (default {@link DEFAULT_HEARTBEAT}). */
+  heartbeat?: HeartbeatOptions;
 }
 
 /**
@@ -106,6 +112,7 @@ export class KernelManager {
     }
     const launch = sandbox.kernelLaunch(session, dir);
     sandbox.prepareKernelDir(dir, session);
+    let forget = (): void => undefined;
     const kc = new KernelClient({
       id,
       dir,
@@ -116,15 +123,28 @@ export class KernelManager {
       wrapCommand: launch.wrapCommand,
       ...(sandbox.isolated ? { transport: 'ipc' as const } : {}),
       ...(launch.interruptMode ? { interruptMode: launch.interruptMode } : {}),
+      onSpawn: (pid) => {
+        forget = this.opts.ledger?.add(pid, 'kernel', sid) ?? forget;
+      },
     });
     this.kernels.push({ sid, client: kc });
     this.opts.metrics.activeKernels.inc();
-    kc.onDidExit(({ code }) => {
+    let heartbeat: Heartbeat | null = null;
+    kc.onDidExit(({ code, signal, killedBy }) => {
+      heartbeat?.stop();
+      forget();
       this.opts.metrics.activeKernels.dec();
-      this.opts.logger.info({ kernel: kc.id, sid, code }, 'kernel exited');
+      this.opts.logger.info({ kernel: kc.id, sid, code, signal, killedBy }, 'kernel exited');
     });
     this.opts.logger.info({ kernel: kc.id, sid, name }, 'starting kernel');
     await kc.start(spec);
+    if (kc.alive && kc.heartbeatUrl) {
+      heartbeat = new Heartbeat(kc.heartbeatUrl, this.opts.heartbeat ?? DEFAULT_HEARTBEAT, () => {
+        this.opts.logger.warn({ kernel: kc.id, sid }, 'kernel heartbeat lost; killing it');
+        kc.kill('heartbeat');
+      });
+      heartbeat.start();
+    }
     return kc;
   }
 

@@ -98,6 +98,8 @@ export class CellHarness {
           return ev;
         },
         headSeq: () => events.length,
+        requestInput: () => Promise.reject(new Error('processors read no stdin')),
+        cancelInput: () => undefined,
         kernelFor: () => Promise.reject(new Error('no kernels here')),
         results: this.results,
         createBlob: (c, stream) =>

@@ -290,6 +290,8 @@ export function describeConformance(fixture: ProcessorFixture): void {
           headSeq: () => events.length,
           kernelFor: () => Promise.reject(new Error('no kernels in the conformance suite')),
           results,
+          requestInput: () => Promise.reject(new Error('processors read no stdin')),
+          cancelInput: () => undefined,
           createBlob: (c, stream) =>
             new BlobStore(() => workDir).create({ sid: c.sid, cell: c.cell, jti: c.jti, stream }),
         },

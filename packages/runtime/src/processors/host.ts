@@ -14,6 +14,7 @@ export function createProcessorHost(opts: {
   logger: Logger;
   /** Wraps a command line in the runtime's sandbox (omitted: processes run unwrapped). */
   sandbox?: ProcessorHost['sandbox'];
+  trackProcess?: ProcessorHost['trackProcess'];
   env?: NodeJS.ProcessEnv;
   pageRows?: number;
 }): ProcessorHost {
@@ -23,6 +24,7 @@ export function createProcessorHost(opts: {
     fetch: globalThis.fetch,
     env: kernelEnv(opts.env ?? process.env),
     ...(sandbox ? { sandbox } : {}),
+    ...(opts.trackProcess ? { trackProcess: opts.trackProcess } : {}),
     limits: { pageRows: opts.pageRows ?? DEFAULT_PAGE_ROWS },
   };
 }

@@ -41,6 +41,11 @@ export interface ProcessorHost {
   env: NodeJS.ProcessEnv;
   /** Wraps a command line in the configured sandbox; `writable` are the only writable dirs. */
   sandbox?: (argv: string[], writable: string[]) => string[];
+  /**
+   * Record a spawned child (its PID and process group) so that a runtime restarted after a
+   * crash can kill it; returns the function to call when it exited.
+   */
+  trackProcess?: (pid: number) => () => void;
   limits: {
     /** Rows (points, entries) per frame when a result streams in pages. */
     pageRows: number;

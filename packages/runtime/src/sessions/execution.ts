@@ -24,14 +24,22 @@ import type { SessionResults } from '../processors/sessionResults.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
 import type { BlobWriter } from '../blobs/blobStore.js';
+import type { RunLedger } from '../recovery/runLedger.js';
 import type { NewJournalEvent } from './journal.js';
 import { OutputBudget, type OutputEvent, type OutputLimits } from './outputBudget.js';
 import { StreamCoalescer } from './streamCoalescer.js';
 
 /** How long a timed-out kernel gets to honour the interrupt before it is killed. */
 const INTERRUPT_GRACE_MS = 5000;
-/** How often the interrupt is repeated until the kernel reacts. */
+/** How often the interrupt is repeated while the kernel has not started the request yet. */
 const INTERRUPT_REPEAT_MS = 250;
+/**
+ * How often it is repeated once the kernel runs the request: one SIGINT is enough then, and a
+ * second one landing while IPython formats the first one's traceback would replace that
+ * traceback with a bare "KeyboardInterrupt" on stderr — so only code that swallows it is
+ * interrupted again, after a pause.
+ */
+const INTERRUPT_REPEAT_BUSY_MS = 1500;
 
 /** What an execution needs from the runtime. */
 export interface ExecutionDeps {
@@ -45,6 +53,8 @@ export interface ExecutionDeps {
   logger: Logger;
   /** Runtime-wide output limits; a program's `limits.outputBytes` can only lower the inline one. */
   output: OutputLimits;
+  /** Runs in flight, for the runtime's next life to abort after a crash. */
+  runs?: RunLedger;
 }
 
 /** What an execution needs from its session. */
@@ -57,6 +67,10 @@ export interface ExecutionHost {
   createBlob(claims: ProgramClaims, stream: 'stdout' | 'stderr'): BlobWriter;
   /** The session's variables set by integration cells (results as data). */
   results: SessionResults;
+  /** Ask the user who ran the cell for a line (`input()`, `getpass()`). */
+  requestInput(prompt: string, password: boolean): Promise<string>;
+  /** Withdraw an input request still open when the run ends. */
+  cancelInput(): void;
 }
 
 type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
@@ -102,6 +116,9 @@ export class Execution {
   private readonly abort = new AbortController();
   private kernel: KernelClient | null = null;
   private timedOut = false;
+  /** The kernel is executing this request (iopub `busy` seen). */
+  private kernelBusy = false;
+  private lastInterrupt = 0;
   private interrupted = false;
   private killTimer: NodeJS.Timeout | undefined;
   /** The table whose pages spill as text rows (see {@link spillRows}). */
@@ -214,10 +231,28 @@ export class Execution {
     if (this.abort.signal.aborted) {
       return { status: 'error', executionCount: null, exitCode: null };
     }
-    const reply = await this.kernel.execute(code, this.onKernelOutput);
+    const reply = await this.kernel.execute(code, this.onKernelOutput, {
+      onInput: (prompt, password) => this.askInput(prompt, password),
+      onBusy: () => {
+        this.kernelBusy = true;
+      },
+    });
     const status: CellStatus =
       reply.status === 'ok' ? 'ok' : reply.status === 'aborted' ? 'aborted' : 'error';
     return { status, executionCount: reply.executionCount, exitCode: null };
+  }
+
+  /**
+   * Forward the kernel's input request to the user, then echo it into the output the way the
+   * classic notebook and a terminal show it: the prompt and, unless it is a password, the
+   * answer. A password answer goes straight to the kernel: it never enters the journal, the
+   * receipt's outputs or a log line.
+   */
+  private async askInput(prompt: string, password: boolean): Promise<string> {
+    const value = await this.host.requestInput(prompt, password);
+    const echo = password ? '' : value;
+    this.stream('stdout', `${prompt}${echo}\n`);
+    return value;
   }
 
   /** Show one processor frame as an output (typed frames become SPIN MIME outputs). */
@@ -306,8 +341,15 @@ export class Execution {
     this.abort.abort();
     const k = this.kernel;
     if (!k || this.killTimer) return;
-    void k.interrupt();
-    this.repeatTimer = setInterval(() => void k.interrupt(), INTERRUPT_REPEAT_MS);
+    const send = () => {
+      this.lastInterrupt = Date.now();
+      void k.interrupt();
+    };
+    send();
+    this.repeatTimer = setInterval(() => {
+      const every = this.kernelBusy ? INTERRUPT_REPEAT_BUSY_MS : INTERRUPT_REPEAT_MS;
+      if (Date.now() - this.lastInterrupt >= every) send();
+    }, INTERRUPT_REPEAT_MS);
     this.killTimer = setTimeout(() => k.kill(), INTERRUPT_GRACE_MS);
   }
 
@@ -322,6 +364,17 @@ export class Execution {
     const { claims, deps } = this;
     const startedAt = new Date().toISOString();
     const started = this.emit({ type: 'cell_started', data: { startedAt } });
+    if (started) {
+      deps.runs?.started({
+        sid: claims.sid,
+        jti: claims.jti,
+        cell: claims.cell,
+        sub: claims.sub,
+        notebook: claims.notebook,
+        startedAt,
+        seqFirst: started.seq,
+      });
+    }
     const timer = setTimeout(() => this.onTimeout(), claims.limits.timeoutMs);
     let outcome: Outcome;
     try {
@@ -340,6 +393,7 @@ export class Execution {
       clearTimeout(timer);
       clearTimeout(this.killTimer);
       clearInterval(this.repeatTimer);
+      this.host.cancelInput();
     }
     try {
       this.budget.finish();
@@ -385,6 +439,7 @@ export class Execution {
         receipt,
       },
     });
+    deps.runs?.ended(claims.jti);
     deps.metrics.executions.inc({ status });
   }
 }

@@ -2,10 +2,14 @@ import { join, dirname } from 'node:path';
 import type {
   AccessTokenClaims,
   JournalEvent,
+  KernelDeath,
+  KernelState,
   ProgramClaims,
   RuntimeMessage,
 } from '@spin/protocol';
 import type { KernelClient } from '../kernels/kernelClient.js';
+import { describeKernelExit } from '../kernels/kernelDeath.js';
+import { DEFAULT_PYTHON_KERNEL } from '../kernels/kernelspec.js';
 import type { KernelManager } from '../kernels/kernelManager.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import { SessionResults } from '../processors/sessionResults.js';
@@ -20,8 +24,20 @@ export interface SessionSubscriber {
   deliver(event: JournalEvent, frame?: string): void;
   /** Bytes sent but not yet written out; a replay from disk waits while this is high. */
   backlog?(): number;
-  /** A session-wide message that is not a journal event (e.g. the owner changed). */
+  /** Session notices that are not journal events (kernel status, input requests). */
   notify?(msg: RuntimeMessage): void;
+  /** Who the subscriber acts for: input requests of a run go to its user's sockets only. */
+  principal?(): { sub: string; canExecute: boolean } | null;
+}
+
+type KernelStatusMessage = Extract<RuntimeMessage, { type: 'kernel_status' }>;
+type InputRequestMessage = Extract<RuntimeMessage, { type: 'input_request' }>;
+
+interface PendingInput {
+  sub: string;
+  request: InputRequestMessage;
+  resolve: (value: string) => void;
+  reject: (err: Error) => void;
 }
 
 export interface SessionDeps extends ExecutionDeps {
@@ -47,8 +63,14 @@ export class Session {
   private running: Promise<void> | null = null;
   private kernel: KernelClient | null = null;
   private kernelStarting: Promise<KernelClient> | null = null;
+  private kernelName: string | null = null;
+  private status: KernelStatusMessage | null = null;
+  /** Runs waiting for a line of input, by jti (at most one each: the kernel blocks on it). */
+  private readonly inputs = new Map<string, PendingInput>();
   private closed = false;
   private readonly ownership: SessionOwnership;
+  /** When the session last ran something or had its kernel started (ms since epoch). */
+  private lastActivity = Date.now();
 
   constructor(
     readonly sid: string,
@@ -124,6 +146,114 @@ export class Session {
     }
   }
 
+  /** The kernel's last reported status (sent to each client when it attaches), or null. */
+  get kernelStatus(): KernelStatusMessage | null {
+    return this.status;
+  }
+
+  /** Input requests waiting for an answer from this user (re-sent to a socket that attaches). */
+  pendingInputsFor(sub: string): InputRequestMessage[] {
+    return [...this.inputs.values()].filter((p) => p.sub === sub).map((p) => p.request);
+  }
+
+  private setStatus(state: KernelState, kernel: string | null, cause?: KernelDeath): void {
+    const msg: KernelStatusMessage = {
+      type: 'kernel_status',
+      state,
+      kernel,
+      ...(cause ? { cause, restartable: true } : {}),
+    };
+    if (
+      this.status &&
+      this.status.state === state &&
+      this.status.kernel === kernel &&
+      !cause &&
+      !this.status.cause
+    ) {
+      return; // busy/idle flip for every message: say each change once
+    }
+    this.status = msg;
+    for (const s of this.subscribers) s.notify?.(msg);
+  }
+
+  /**
+   * Ask the user who ran `claims` for a line of input (the kernel's `input_request`): sent to
+   * that user's attached sockets that may execute; the first answer wins. Rejected when the
+   * run ends first (interrupt, timeout, dead kernel) — see {@link cancelInput}.
+   */
+  requestInput(claims: ProgramClaims, prompt: string, password: boolean): Promise<string> {
+    const request: InputRequestMessage = {
+      type: 'input_request',
+      jti: claims.jti,
+      cell: claims.cell,
+      prompt,
+      password,
+    };
+    return new Promise<string>((resolve, reject) => {
+      this.inputs.get(claims.jti)?.reject(new Error('superseded'));
+      this.inputs.set(claims.jti, { sub: claims.sub, request, resolve, reject });
+      for (const s of this.subscribers) {
+        const p = s.principal?.();
+        if (p?.canExecute && p.sub === claims.sub) s.notify?.(request);
+      }
+    });
+  }
+
+  /** Deliver an answer; false when `jti` waits for none from `sub` (nothing is changed). */
+  answerInput(jti: string, sub: string, value: string): boolean {
+    const p = this.inputs.get(jti);
+    if (!p || p.sub !== sub) return false;
+    this.inputs.delete(jti);
+    p.resolve(value);
+    return true;
+  }
+
+  /** The run ended: an input it still waited for is withdrawn. */
+  cancelInput(jti: string): void {
+    const p = this.inputs.get(jti);
+    if (!p) return;
+    this.inputs.delete(jti);
+    p.reject(new Error('the run ended'));
+  }
+
+  /**
+   * Forward a complete/inspect/is_complete request to the session's kernel (started if there
+   * is none yet, as a notebook's first completion would) and return the reply content.
+   */
+  async kernelRequest(
+    request: 'complete' | 'inspect' | 'is_complete',
+    code: string,
+    cursorPos: number | undefined,
+    detailLevel: 0 | 1 | undefined,
+  ): Promise<Record<string, unknown>> {
+    const kernel = await this.kernelFor(this.kernelName ?? DEFAULT_PYTHON_KERNEL);
+    const cursor = cursorPos ?? [...code].length;
+    if (request === 'complete') {
+      return kernel.request('complete_request', { code, cursor_pos: cursor });
+    }
+    if (request === 'inspect') {
+      return kernel.request('inspect_request', {
+        code,
+        cursor_pos: cursor,
+        detail_level: detailLevel ?? 0,
+      });
+    }
+    return kernel.request('is_complete_request', { code });
+  }
+
+  /**
+   * Restart the kernel (Jupyter's restart: state is lost). Works on a dead kernel too; a cell
+   * running at the time ends with an error saying the kernel was restarted.
+   */
+  async restart(): Promise<void> {
+    if (this.kernelStarting) await this.kernelStarting.catch(() => undefined);
+    const name = this.kernel?.spec?.name ?? this.kernelName ?? DEFAULT_PYTHON_KERNEL;
+    const old = this.kernel;
+    this.kernel = null;
+    await old?.shutdown();
+    await this.kernelFor(name);
+  }
+
   detach(sub: SessionSubscriber): void {
     this.subscribers.delete(sub);
     const flag = this.replaying.get(sub);
@@ -139,6 +269,7 @@ export class Session {
 
   private async drain(): Promise<void> {
     while (!this.closed && this.queue.length > 0) {
+      this.lastActivity = Date.now();
       const claims = this.queue.shift()!;
       this.current = new Execution(
         claims,
@@ -152,6 +283,8 @@ export class Session {
             return kernel;
           },
           results: this.results,
+          requestInput: (prompt, password) => this.requestInput(claims, prompt, password),
+          cancelInput: () => this.cancelInput(claims.jti),
           createBlob: (c, stream) =>
             this.deps.blobs.create({ sid: this.sid, cell: c.cell, jti: c.jti, stream }),
         },
@@ -163,6 +296,7 @@ export class Session {
         this.deps.logger.error({ err, sid: this.sid }, 'execution crashed');
       }
       this.current = null;
+      this.lastActivity = Date.now();
     }
     this.running = null;
   }
@@ -183,23 +317,74 @@ export class Session {
     const old = this.kernel;
     this.kernel = null;
     if (old) await old.shutdown();
+    this.kernelName = name;
+    this.setStatus('starting', name);
     this.kernelStarting = this.deps.kernels.start(name, this.sid, this.workDir);
     try {
       const k = await this.kernelStarting;
+      this.lastActivity = Date.now();
       if (this.closed) {
         await k.shutdown();
         throw new Error('session closed');
       }
       this.kernel = k;
+      this.watch(k, name);
+      this.setStatus('idle', name);
       return k;
+    } catch (err) {
+      if (!this.closed) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.setStatus('dead', name, { reason: 'exited', exitCode: null, signal: null, message });
+      }
+      throw err;
     } finally {
       this.kernelStarting = null;
     }
   }
 
+  /** Report the session kernel's busy/idle changes and its death (not its planned shutdown). */
+  private watch(k: KernelClient, name: string): void {
+    k.onDidChangeStatus((state) => {
+      if (this.kernel !== k || !k.alive) return;
+      if (state === 'busy' || state === 'idle') this.setStatus(state, name);
+    });
+    k.onDidExit(({ code, signal, killedBy }) => {
+      if (this.kernel !== k || this.closed || (k.shuttingDown && !killedBy)) return;
+      const cause = describeKernelExit(code, signal, killedBy);
+      this.deps.logger.warn({ sid: this.sid, kernel: k.id, ...cause }, 'kernel died');
+      this.setStatus('dead', name, cause);
+    });
+  }
+
+  /**
+   * Shut the kernel down when it has idled `idleMs` with nothing running or queued, not busy,
+   * and no client attached (an attached client may be about to use its variables). The next
+   * run starts a new kernel; a client attaching later is told why the old one is gone.
+   * Returns true when it culled.
+   */
+  async cullIfIdle(idleMs: number, now = Date.now()): Promise<boolean> {
+    const k = this.kernel;
+    if (!k?.alive || this.kernelStarting || this.current || this.queue.length > 0) return false;
+    if (this.subscribers.size > 0 || this.replaying.size > 0) return false;
+    if (this.status?.state === 'busy' || now - this.lastActivity < idleMs) return false;
+    this.kernel = null;
+    await k.shutdown();
+    const minutes = Math.round(idleMs / 60_000);
+    const idle = minutes >= 1 ? `${minutes} min` : `${Math.round(idleMs / 1000)} s`;
+    this.setStatus('dead', this.kernelName, {
+      reason: 'culled',
+      exitCode: null,
+      signal: null,
+      message: `the kernel was shut down after ${idle} idle with no client attached; its variables are gone and a new kernel starts on the next run`,
+    });
+    this.deps.logger.info({ sid: this.sid, kernel: k.id, idleMs }, 'idle kernel culled');
+    return true;
+  }
+
   /** Stop accepting work, end the running cell, shut the kernel down, close the journal. */
   async close(): Promise<void> {
     this.queue.length = 0;
+    for (const jti of [...this.inputs.keys()]) this.cancelInput(jti);
     this.current?.interrupt();
     const kernel = this.kernel;
     this.kernel = null;

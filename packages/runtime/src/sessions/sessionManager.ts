@@ -20,6 +20,7 @@ export class SessionManager {
   /** Spilled output of every session (the blob route reads through it). */
   readonly blobs: BlobStore;
   private readonly sweepTimer: NodeJS.Timeout | undefined;
+  private readonly cullTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly home: string,
@@ -27,8 +28,15 @@ export class SessionManager {
     private readonly retention?: RetentionLimits,
     /** Sets up each session's directories and user for its sandbox. */
     private readonly sandbox?: Sandbox,
+    /** Idle kernels with no client attached are shut down after this long (SPIN_KERNEL_IDLE_TIMEOUT). */
+    private readonly kernelIdleMs?: number,
   ) {
     this.blobs = new BlobStore((sid) => this.sessionDir(sid));
+    if (kernelIdleMs) {
+      const every = Math.max(250, Math.min(kernelIdleMs / 4, 60_000));
+      this.cullTimer = setInterval(() => void this.cullIdleKernels(), every);
+      this.cullTimer.unref();
+    }
     if (retention) {
       this.sweep();
       const every = Math.max(1000, Math.min(retention.maxAgeMs / 4, 10 * 60_000));
@@ -91,8 +99,19 @@ export class SessionManager {
     }
   }
 
+  /** Shut down every kernel idle past the timeout (see {@link Session.cullIfIdle}). */
+  async cullIdleKernels(now = Date.now()): Promise<number> {
+    if (!this.kernelIdleMs) return 0;
+    const idle = this.kernelIdleMs;
+    const culled = await Promise.all(
+      [...this.sessions.values()].map((s) => s.cullIfIdle(idle, now).catch(() => false)),
+    );
+    return culled.filter(Boolean).length;
+  }
+
   async closeAll(): Promise<void> {
     clearInterval(this.sweepTimer);
+    clearInterval(this.cullTimer);
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(all.map((s) => s.close()));

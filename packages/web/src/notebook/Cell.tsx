@@ -20,6 +20,7 @@ import { OutputList } from '../outputs/OutputArea';
 import { CellEditor, type CellEditorHandle } from './CellEditor';
 import { CellSettings } from './CellSettings';
 import type { CellRunStore } from './cellRunStore';
+import { CellInputPrompt } from './CellInputPrompt';
 import type { CellPatch, RunMode } from './notebookModel';
 import { cellRunView, statusLabel } from './runView';
 
@@ -36,6 +37,8 @@ export interface CellActions {
   patch(id: string, patch: CellPatch): void;
   run(id: string, mode: RunMode): void;
   interrupt(id: string): void;
+  /** Answer the kernel's input request `jti` of a cell (the line the user typed). */
+  answerInput(id: string, jti: string, value: string): void;
   remove(id: string): void;
   registerFocus(id: string, handle: CellFocusHandle | null): void;
 }
@@ -291,7 +294,7 @@ export const CellView = memo(function CellView({
         )}
         {!isMarkdown && (
           <div
-            className={`cell-output${view.outputs.length === 0 && !live.error ? ' cell-output-empty' : ''}`}
+            className={`cell-output${view.outputs.length === 0 && !live.error && !live.input ? ' cell-output-empty' : ''}`}
             data-testid="cell-output"
           >
             {live.error && (
@@ -302,6 +305,13 @@ export const CellView = memo(function CellView({
             <OutputErrorBoundary resetKey={view.outputs}>
               <OutputList outputs={view.outputs} />
             </OutputErrorBoundary>
+            {live.input && (
+              <CellInputPrompt
+                key={live.input.jti}
+                request={live.input}
+                onAnswer={(value) => actions.answerInput(id, live.input!.jti, value)}
+              />
+            )}
           </div>
         )}
       </div>

@@ -226,6 +226,13 @@ export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = fa
             if (err instanceof ApiError) setNotice(`Could not stop the run: ${err.message}`);
           });
       },
+      answerInput: (cellId, jti, value) => {
+        store.setInput(cellId, null);
+        session.ready().then(
+          (s) => s.answerInput(jti, value),
+          () => {},
+        );
+      },
       registerFocus: (cellId, h) => {
         if (!h) {
           focusHandles.current.delete(cellId);
@@ -344,6 +351,25 @@ export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = fa
           )}{' '}
           <button type="button" className="btn" onClick={() => session.reconnect()}>
             Reconnect
+          </button>
+        </div>
+      )}
+
+      {sessionUi.deadKernel && (
+        <div className="error-box" role="alert" data-testid="kernel-dead">
+          {sessionUi.deadKernel.cause?.message ?? 'The kernel is not running.'}{' '}
+          <button
+            type="button"
+            className="btn"
+            data-testid="kernel-restart"
+            onClick={() => {
+              session.ready().then(
+                (s) => s.restart().catch(() => {}),
+                () => {},
+              );
+            }}
+          >
+            Restart kernel
           </button>
         </div>
       )}

@@ -39,6 +39,21 @@ describe('CellRunStore', () => {
     expect(store.get('a')).toMatchObject({ error: null, pending: true });
     store.setRun(run('a', 'hi'));
     expect(store.get('a').pending).toBe(false);
-    expect(store.get('zzz')).toEqual({ run: undefined, error: null, pending: false });
+    expect(store.get('zzz')).toEqual({
+      run: undefined,
+      error: null,
+      pending: false,
+      input: null,
+    });
+  });
+
+  it('keeps an input request while its run goes on, drops it when the run ends', () => {
+    const store = new CellRunStore(() => {});
+    store.setRun(run('a', ''));
+    store.setInput('a', { jti: 'j', cell: 'a', prompt: 'name? ', password: false });
+    store.setRun(run('a', 'more output'));
+    expect(store.get('a').input).toMatchObject({ prompt: 'name? ' });
+    store.setRun({ ...run('a', 'done'), running: false, status: 'interrupted' });
+    expect(store.get('a').input).toBeNull();
   });
 });

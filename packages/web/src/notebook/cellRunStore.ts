@@ -1,4 +1,4 @@
-import type { CellRunState } from '@spin/client';
+import type { CellRunState, InputRequest } from '@spin/client';
 import type { ErrorInfo } from '../app/api';
 
 /** Per-cell live data that changes faster than the notebook document. */
@@ -9,9 +9,11 @@ export interface CellLive {
   error: ErrorInfo | null;
   /** A run was requested and is being saved/compiled/relayed. */
   pending: boolean;
+  /** The kernel waits for a line of input for this cell's run (`input()`, `getpass()`). */
+  input: InputRequest | null;
 }
 
-const EMPTY: CellLive = { run: undefined, error: null, pending: false };
+const EMPTY: CellLive = { run: undefined, error: null, pending: false, input: null };
 
 type Schedule = (flush: () => void) => void;
 
@@ -37,7 +39,15 @@ export class CellRunStore {
   }
 
   setRun(run: CellRunState): void {
-    this.patch(run.cellId, { run, pending: false });
+    const input = this.get(run.cellId).input;
+    // a run that ended (or a newer run) no longer waits for the old request
+    const stale = input && (input.jti !== run.jti || !run.running);
+    this.patch(run.cellId, stale ? { run, pending: false, input: null } : { run, pending: false });
+  }
+
+  /** Show (or, with null, remove) the input box of a cell. */
+  setInput(cellId: string, input: InputRequest | null): void {
+    this.patch(cellId, { input });
   }
 
   setError(cellId: string, error: ErrorInfo | null): void {

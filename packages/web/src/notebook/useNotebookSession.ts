@@ -1,5 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, NotebookSession, type WebSocketCtor, type WebSocketLike } from '@spin/client';
+import {
+  ApiError,
+  NotebookSession,
+  type KernelStatusMessage,
+  type WebSocketCtor,
+  type WebSocketLike,
+} from '@spin/client';
 import type { Runtime } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { setRuntimeStatus, statusFromSocket } from '../app/runtimeStatus';
@@ -15,6 +21,8 @@ export interface SessionHandle {
 export interface SessionUiState {
   phase: 'none' | 'opening' | 'open' | 'failed' | 'closed';
   error: ErrorInfo | null;
+  /** The kernel is dead (with its cause): the page offers a restart. */
+  deadKernel?: KernelStatusMessage | null;
 }
 
 /**
@@ -96,6 +104,11 @@ export function useNotebookSession(opts: {
         }
         session = s;
         subs.push(s.onDidChangeCell((st) => store.setRun(st)));
+        subs.push(s.onDidInputRequest((req) => store.setInput(req.cell, req)));
+        const showKernel = (k: KernelStatusMessage | null) =>
+          setUi((u) => ({ ...u, deadKernel: k?.state === 'dead' ? k : null }));
+        subs.push(s.onDidChangeKernelStatus(showKernel));
+        for (const req of s.pendingInputs) store.setInput(req.cell, req);
         subs.push(
           s.socket.onDidChangeState((st) => {
             setRuntimeStatus({ state: statusFromSocket(st), runtimeName: runtime.name });
@@ -121,7 +134,11 @@ export function useNotebookSession(opts: {
           if (st) store.setRun({ ...st });
         }
         setRuntimeStatus({ state: statusFromSocket(s.socket.state), runtimeName: runtime.name });
-        setUi({ phase: s.socket.state === 'closed' ? 'closed' : 'open', error: null });
+        setUi({
+          phase: s.socket.state === 'closed' ? 'closed' : 'open',
+          error: null,
+          deadKernel: s.kernelStatus?.state === 'dead' ? s.kernelStatus : null,
+        });
       },
       (err: unknown) => {
         ws.abandon();

@@ -84,6 +84,7 @@ async function* runScript(
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const untrack = child.pid ? host.trackProcess?.(child.pid) : undefined;
   let exited = false;
   let killTimer: NodeJS.Timeout | undefined;
   const kill = () => {
@@ -110,6 +111,7 @@ async function* runScript(
   });
   child.once('close', (code, sig) => {
     exited = true;
+    untrack?.();
     clearTimeout(killTimer);
     if (table) for (const f of table.end()) queue.push(f);
     const signo = sig ? constants.signals[sig] : undefined;
