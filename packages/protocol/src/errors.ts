@@ -99,6 +99,10 @@ export const ERROR_STATUS = {
   'credentials.bundle_invalid': 400,
   'credentials.stale_bundle': 409,
   'credentials.missing': 409,
+  // workspaces (workspaces.ts): archived ones are read-only; the parent chain has no cycles
+  'workspace.archived': 409,
+  'workspace.parent_cycle': 400,
+  'workspace.has_children': 409,
 } as const;
 
 /** Every stable error code. */

@@ -39,6 +39,8 @@ export interface MatrixCtx {
   sid: string;
   /** A second workspace: the outsider owns it and nothing else. */
   otherWs: string;
+  /** A new child workspace of `ws` (the callers' roles there are inherited). */
+  childWorkspace(): Promise<string>;
 }
 
 /** One request of a case: path (with query) and body; `fresh`: a new login of the same user. */
@@ -134,6 +136,11 @@ function orgAdmin(ok: number, request: Req): MatrixEntry {
   return { ...entry, expect: { ...entry.expect, outsider: DENIED } };
 }
 
+/** A resource of the matrix's workspace that only org admins may act on (members: 403). */
+function wsOrgAdmin(ok: number, notFound: string, request: Req): MatrixEntry {
+  return ws([], ok, notFound, request);
+}
+
 const ALL = ROLES;
 const RUNNERS: readonly WorkspaceRole[] = ['owner', 'editor', 'agent'];
 const EDITORS: readonly WorkspaceRole[] = ['owner', 'editor'];
@@ -190,6 +197,12 @@ export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'POST /api/v1/auth/logout': open(200, () => ({ url: '/api/v1/auth/logout', fresh: true })),
   'GET /api/v1/auth/me': signedIn(200, url('/api/v1/auth/me')),
   'GET /api/v1/workspaces': signedIn(200, url('/api/v1/workspaces')),
+  'POST /api/v1/workspaces': ws(OWNERS, 201, WS, (c) => ({ url: '/api/v1/workspaces', body: { name: 'Child', parentId: c.ws } })),
+  'GET /api/v1/workspaces/:id': ws(ALL, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}` })),
+  'PATCH /api/v1/workspaces/:id': ws(OWNERS, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}`, body: { description: 'on call' } })),
+  'POST /api/v1/workspaces/:id/archive': ws(OWNERS, 200, WS, async (c) => ({ url: `/api/v1/workspaces/${await c.childWorkspace()}/archive` })),
+  'DELETE /api/v1/workspaces/:id/archive': ws(OWNERS, 200, WS, async (c) => ({ url: `/api/v1/workspaces/${await c.childWorkspace()}/archive` })),
+  'DELETE /api/v1/workspaces/:id': wsOrgAdmin(200, WS, async (c) => ({ url: `/api/v1/workspaces/${await c.childWorkspace()}` })),
   'GET /api/v1/notebooks': ws(ALL, 200, WS, (c) => ({ url: `/api/v1/notebooks?workspaceId=${c.ws}` })),
   'POST /api/v1/notebooks': ws(EDITORS, 201, WS, (c) => ({ url: '/api/v1/notebooks', body: { title: 'new', workspaceId: c.ws } })),
   'GET /api/v1/notebooks/:id': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}` })),

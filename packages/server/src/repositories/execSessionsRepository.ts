@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { execSessions } from '../db/schema.js';
+import { execSessions, notebooks } from '../db/schema.js';
 import { prepared } from './preparedStatements.js';
 
 /** An execution session row (one per notebook × runtime). */
@@ -13,6 +13,22 @@ export const execSessionsRepository = {
       d
         .select()
         .from(execSessions)
+        .where(eq(execSessions.sid, sql.placeholder('sid')))
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ sid });
+    return row ?? null;
+  },
+  /** The session and its notebook's workspace (one query, for authorization). */
+  async getWithWorkspace(
+    db: Db,
+    sid: string,
+  ): Promise<{ session: ExecSessionRow; workspaceId: string } | null> {
+    const statement = prepared(db, 'exec_sessions_get_with_workspace', (d, name) =>
+      d
+        .select({ session: execSessions, workspaceId: notebooks.workspaceId })
+        .from(execSessions)
+        .innerJoin(notebooks, eq(notebooks.id, execSessions.notebookId))
         .where(eq(execSessions.sid, sql.placeholder('sid')))
         .prepare(name),
     );

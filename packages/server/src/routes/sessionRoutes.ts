@@ -11,7 +11,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../app.js';
+import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
 const SidParams = z.object({ sid: ResourceIdSchema });
@@ -49,7 +49,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
         type: 'session',
         sid: request.params.sid,
       });
-      return sessions.issueToken(grant, request.params.sid);
+      return sessions.issueToken(grant);
     },
   );
 

@@ -1,5 +1,10 @@
 import type { Database } from '../db/connection.js';
-import { createAuthorizer, type Authorize, type ScopeOf } from '../policies/authorize.js';
+import {
+  createAuthorizer,
+  type Authorize,
+  type ScopeOf,
+  type VisibleWorkspaces,
+} from '../policies/authorize.js';
 import type { MasterKey } from '../security/masterKey.js';
 import type { Metrics } from '../metrics.js';
 import { AuditService } from './auditService.js';
@@ -10,6 +15,7 @@ import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
 import { ServerKeyService } from './serverKeyService.js';
 import { SessionService } from './sessionService.js';
+import { WorkspaceService } from './workspaceService.js';
 
 /** Every service of the control plane, wired to one database. */
 export interface Services {
@@ -17,6 +23,8 @@ export interface Services {
   authorize: Authorize;
   /** The workspaces where a caller may perform an action (lists, the audit log). */
   scope: ScopeOf;
+  /** Every workspace a caller reaches, with the effective (inherited) role. */
+  visibleWorkspaces: VisibleWorkspaces;
   audit: AuditService;
   auth: AuthService;
   keys: ServerKeyService;
@@ -25,6 +33,7 @@ export interface Services {
   sessions: SessionService;
   compiler: CompileService;
   receipts: ReceiptService;
+  workspaces: WorkspaceService;
 }
 
 /** Wire the services and load (or create) the server signing key. */
@@ -41,12 +50,13 @@ export async function createServices(opts: {
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
-  const { authorize, scope } = createAuthorizer(db);
+  const { authorize, scope, visibleWorkspaces } = createAuthorizer(db);
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS);
   return {
     database,
     authorize,
     scope,
+    visibleWorkspaces,
     audit,
     auth: new AuthService(db, audit),
     keys,
@@ -57,5 +67,6 @@ export async function createServices(opts: {
       metrics.compiles.inc({ cell_type: type }),
     ),
     receipts: new ReceiptService(db, audit, runtimes, (result) => metrics.receipts.inc({ result })),
+    workspaces: new WorkspaceService(db, audit),
   };
 }

@@ -266,12 +266,12 @@ export class RuntimeService {
   }
 
   /**
-   * Runtimes a notebook of `workspaceId` may run on. Filtered by {@link runtimeUsableIn} over
-   * all runtimes (there are few), so the rule stays in one place when workspaces nest.
+   * Runtimes a notebook of a workspace may run on; `ancestry` is the workspace and its
+   * ancestors (from its grant). Filtered by {@link runtimeUsableIn}, the one rule.
    */
-  async listUsableIn(workspaceId: string): Promise<Runtime[]> {
-    const rows = await runtimesRepository.listIn(this.db, 'all');
-    return rows.filter((r) => runtimeUsableIn(r, workspaceId)).map(presentRuntime);
+  async listUsableIn(ancestry: readonly string[]): Promise<Runtime[]> {
+    const rows = await runtimesRepository.listIn(this.db, ancestry);
+    return rows.filter((r) => runtimeUsableIn(r, ancestry)).map(presentRuntime);
   }
 
   /** The stored row, or null. */
@@ -280,13 +280,13 @@ export class RuntimeService {
   }
 
   /**
-   * The stored row (with keys) of a runtime usable in `workspaceId`, or 404
-   * `runtime.unknown_runtime` — the same answer whether it does not exist or belongs to a
-   * workspace the caller's resource cannot use.
+   * The stored row (with keys) of a runtime usable in a workspace (`ancestry`: it and its
+   * ancestors), or 404 `runtime.unknown_runtime` — the same answer whether it does not exist
+   * or belongs to a workspace the caller's resource cannot use.
    */
-  async getUsableRow(id: string, workspaceId: string): Promise<RuntimeRow> {
+  async getUsableRow(id: string, ancestry: readonly string[]): Promise<RuntimeRow> {
     const row = await runtimesRepository.get(this.db, id);
-    if (!row || !runtimeUsableIn(row, workspaceId)) {
+    if (!row || !runtimeUsableIn(row, ancestry)) {
       throw new SpinError('runtime.unknown_runtime', `runtime ${id} is not registered here`);
     }
     return row;

@@ -6,10 +6,12 @@ import { NotebookList } from '../notebooks/NotebookList';
 import { NotebookPage } from '../notebook/NotebookPage';
 import { RuntimesPage } from '../runtimes/RuntimesPage';
 import { IntegrationsPage } from '../integrations/IntegrationsPage';
+import { WorkspacesPage } from '../workspaces/WorkspacesPage';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
 import {
   INTEGRATIONS_PATH,
   RUNTIMES_PATH,
+  WORKSPACES_PATH,
   linkClick,
   navigate,
   parseRoute,
@@ -117,6 +119,15 @@ function Shell({
         <nav className="nav" aria-label="Main">
           <a
             className="nav-link"
+            href={WORKSPACES_PATH}
+            onClick={linkClick(WORKSPACES_PATH)}
+            data-testid="nav-workspaces"
+            aria-current={route.name === 'workspaces' ? 'page' : undefined}
+          >
+            Workspaces
+          </a>
+          <a
+            className="nav-link"
             href={RUNTIMES_PATH}
             onClick={linkClick(RUNTIMES_PATH)}
             data-testid="nav-runtimes"
@@ -156,6 +167,8 @@ function Shell({
         <RuntimesPage user={user} onUnauthenticated={onUnauthenticated} />
       ) : route.name === 'integrations' ? (
         <IntegrationsPage />
+      ) : route.name === 'workspaces' ? (
+        <WorkspacesPage onUnauthenticated={onUnauthenticated} />
       ) : (
         <NotebookList onUnauthenticated={onUnauthenticated} />
       )}

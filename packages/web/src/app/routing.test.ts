@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES_PATH, notebookPath, parseRoute } from './routing';
+import { RUNTIMES_PATH, WORKSPACES_PATH, notebookPath, parseRoute } from './routing';
 
 describe('parseRoute', () => {
   it('maps / and unknown paths to the list', () => {
@@ -16,5 +16,9 @@ describe('parseRoute', () => {
     expect(parseRoute(RUNTIMES_PATH)).toEqual({ name: 'runtimes' });
     expect(parseRoute('/runtimes/')).toEqual({ name: 'runtimes' });
     expect(parseRoute('/runtimes/x')).toEqual({ name: 'list' });
+  });
+  it('maps /workspaces', () => {
+    expect(parseRoute(WORKSPACES_PATH)).toEqual({ name: 'workspaces' });
+    expect(parseRoute('/workspaces/')).toEqual({ name: 'workspaces' });
   });
 });

@@ -22,6 +22,7 @@ import { CellSettings } from './CellSettings';
 import type { CellRunStore } from './cellRunStore';
 import type { CellPatch, RunMode } from './notebookModel';
 import { cellRunView, statusLabel } from './runView';
+import type { NotebookPermissions } from './permissions';
 
 /** Something the notebook can move keyboard focus to. */
 export interface CellFocusHandle {
@@ -45,6 +46,8 @@ interface Props {
   index: number;
   store: CellRunStore;
   actions: CellActions;
+  /** Controls the user's role allows (from the notebook's `allowedActions`). */
+  can: NotebookPermissions;
 }
 
 /** Re-render every `ms` while active (the running timer). */
@@ -59,7 +62,7 @@ function useTicker(active: boolean, ms: number): number {
 }
 
 /** One notebook cell: toolbar, editor (or rendered markdown), status and outputs. */
-export const CellView = memo(function CellView({ cell, index, store, actions }: Props) {
+export const CellView = memo(function CellView({ cell, index, store, actions, can }: Props) {
   const { id, type, source } = cell;
   // Everything type-specific (menu, editor language, parameter form) comes from the registry.
   const info = cellTypeInfo(type);
@@ -72,7 +75,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
   const now = useTicker(running, 200);
   const isMarkdown = info?.kind === 'markdown';
   const [settingsOpen, setSettingsOpen] = useState(false);
-  const hasSettings = info !== undefined && !isMarkdown;
+  const hasSettings = info !== undefined && !isMarkdown && can.edit;
 
   const [editing, setEditing] = useState(() => source.trim() === '');
   const showEditor = !isMarkdown || editing || source.trim() === '';
@@ -113,7 +116,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
     e.preventDefault();
     if (e.shiftKey) run('advance');
     else if (e.altKey) run('insert-below');
-    else if (!(e.ctrlKey || e.metaKey)) startEditing();
+    else if (!(e.ctrlKey || e.metaKey) && can.edit) startEditing();
   };
 
   const dataStatus = running ? 'running' : live.error ? 'error' : isMarkdown ? 'idle' : view.status;
@@ -143,6 +146,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             data-testid="cell-type-select"
             aria-label={`Cell ${index + 1} type`}
             value={type}
+            disabled={!can.edit}
             onChange={(e) => actions.setType(id, e.target.value as CellType)}
           >
             {!info && <option value={type}>{type} (not available)</option>}
@@ -174,17 +178,19 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
               → {cell.resultVar || defaultResultVar(id)}
             </code>
           )}
-          <button
-            type="button"
-            className="btn btn-run"
-            data-testid="run-cell"
-            title={isMarkdown ? 'Render (Shift+Enter)' : 'Run cell (Shift+Enter)'}
-            aria-label={isMarkdown ? `Render cell ${index + 1}` : `Run cell ${index + 1}`}
-            disabled={running}
-            onClick={() => run('stay')}
-          >
-            ▶ {isMarkdown ? 'Render' : 'Run'}
-          </button>
+          {(isMarkdown || can.run) && (
+            <button
+              type="button"
+              className="btn btn-run"
+              data-testid="run-cell"
+              title={isMarkdown ? 'Render (Shift+Enter)' : 'Run cell (Shift+Enter)'}
+              aria-label={isMarkdown ? `Render cell ${index + 1}` : `Run cell ${index + 1}`}
+              disabled={running}
+              onClick={() => run('stay')}
+            >
+              ▶ {isMarkdown ? 'Render' : 'Run'}
+            </button>
+          )}
           {running && !isMarkdown && (
             <button
               type="button"
@@ -197,7 +203,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
               ■ Stop
             </button>
           )}
-          {isMarkdown && !showEditor && (
+          {isMarkdown && !showEditor && can.edit && (
             <button
               type="button"
               className="btn"
@@ -225,16 +231,18 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             </span>
           )}
           <span className="spacer" />
-          <button
-            type="button"
-            className="btn btn-icon btn-delete"
-            data-testid="delete-cell"
-            title="Delete cell"
-            aria-label={`Delete cell ${index + 1}`}
-            onClick={() => actions.remove(id)}
-          >
-            ✕
-          </button>
+          {can.edit && (
+            <button
+              type="button"
+              className="btn btn-icon btn-delete"
+              data-testid="delete-cell"
+              title="Delete cell"
+              aria-label={`Delete cell ${index + 1}`}
+              onClick={() => actions.remove(id)}
+            >
+              ✕
+            </button>
+          )}
         </div>
         {hasSettings && settingsOpen && (
           <CellSettings
@@ -257,6 +265,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions }: 
             language={info?.language ?? 'text/plain'}
             placeholder={info?.placeholder ?? ''}
             autoFocus={focusEditor}
+            readOnly={!can.edit}
             ariaLabel={`Cell ${index + 1} (${type}) source`}
             onChange={(s) => actions.setSource(id, s)}
             onRun={run}

@@ -30,6 +30,8 @@ interface Props {
   onRun: (mode: RunMode) => void;
   onEscape?: () => void;
   autoFocus?: boolean;
+  /** View only (the user's role does not allow editing); fixed for the editor's lifetime. */
+  readOnly?: boolean;
   ariaLabel: string;
   ref?: Ref<CellEditorHandle>;
 }
@@ -46,6 +48,7 @@ export function CellEditor({
   onRun,
   onEscape,
   autoFocus,
+  readOnly = false,
   ariaLabel,
   ref,
 }: Props) {
@@ -95,6 +98,8 @@ export function CellEditor({
           lang.current.of(languageExtension(language)),
           hint.current.of(placeholderExt(placeholder)),
           EditorView.contentAttributes.of({ 'aria-label': ariaLabel }),
+          EditorState.readOnly.of(readOnly),
+          EditorView.editable.of(!readOnly),
           EditorView.updateListener.of((u) => {
             if (u.docChanged && !applyingExternal.current)
               cb.current.onChange(u.state.doc.toString());

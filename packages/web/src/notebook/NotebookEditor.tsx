@@ -27,6 +27,7 @@ import {
   sameContent,
   updateCell,
 } from './notebookModel';
+import { notebookPermissions } from './permissions';
 import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookSession } from './useNotebookSession';
 
@@ -71,6 +72,10 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   // A new notebook opens with its first cell in edit mode (README: type, then Shift+Enter).
   const pendingFocus = useRef<string | null>(initialFocus(initial.cells));
   const store = useMemo(() => new CellRunStore(), []);
+  // What the server said this user may do here: controls it would refuse are not shown.
+  const can = useMemo(() => notebookPermissions(initial.allowedActions), [initial.allowedActions]);
+  const canRef = useRef(can);
+  canRef.current = can;
 
   // ---- runtime selection
   const [runtimeId, setRuntimeId] = useState<string | null>(() => readPreference(RUNTIME_KEY));
@@ -243,7 +248,9 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           focusHandles.current.get(plan.focusId)?.focus();
         }
         const kind = cellTypeInfo(cell.type)?.kind;
-        if (kind === 'kernel' || kind === 'processor') void execute(cellInput(cell));
+        if ((kind === 'kernel' || kind === 'processor') && canRef.current.run) {
+          void execute(cellInput(cell));
+        }
       },
     }),
     // Empty deps on purpose: setCells/execute only read refs and objects stable for the page.
@@ -261,6 +268,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           data-testid="notebook-title"
           aria-label="Notebook title"
           value={titleDraft}
+          readOnly={!can.edit}
           maxLength={300}
           onChange={(e) => setTitleDraft(e.target.value)}
           onBlur={commitTitle}
@@ -298,6 +306,13 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         )}
       </div>
 
+      {(!can.edit || !can.run) && (
+        <div className="notice" role="status" data-testid="read-only-notice">
+          {can.run
+            ? 'Your role lets you view and run this notebook, not edit it.'
+            : 'Your role lets you view this notebook, not edit or run it.'}
+        </div>
+      )}
       {notice && (
         <div className="notice" role="status" data-testid="notebook-notice">
           {notice}{' '}
@@ -339,11 +354,11 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
       <div className="cells">
         {cells.map((cell, i) => (
           <Fragment key={cell.id}>
-            {i > 0 && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
-            <CellView cell={cell} index={i} store={store} actions={actions} />
+            {i > 0 && can.edit && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
+            <CellView cell={cell} index={i} store={store} actions={actions} can={can} />
           </Fragment>
         ))}
-        <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
+        {can.edit && <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />}
       </div>
       <p className="shortcuts muted">
         <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+
