@@ -156,7 +156,8 @@ export class RuntimeService {
 
   /**
    * Re-pair `runtime` (loaded by the authorizer): new keys and/or URL. The stored fingerprint
-   * must still be `expectedFingerprint` — checked on the locked row — else 409
+   * must still be `expectedFingerprint` — checked on the loaded row, then again by the update
+   * itself (compare-and-set, so a re-pair in between is not overwritten) — else 409
    * `runtime.fingerprint_mismatch` and nothing changes. Audited as `runtime.repaired` with
    * both fingerprints.
    */
@@ -172,25 +173,33 @@ export class RuntimeService {
       );
     }
     const keys = await checkedKeys(input.identity);
+    const current = runtime;
+    if (current.fingerprint !== input.expectedFingerprint) {
+      throw new SpinError(
+        'runtime.fingerprint_mismatch',
+        `runtime ${runtime.id} now has fingerprint ${current.fingerprint}, not ${input.expectedFingerprint}; reload and compare again`,
+        { currentFingerprint: current.fingerprint },
+      );
+    }
     return this.db.transaction(async (t) => {
       const tx = t as unknown as Db;
-      const current = await runtimesRepository.getForUpdate(tx, runtime.id);
-      if (!current) {
-        throw new SpinError('runtime.unknown_runtime', `runtime ${runtime.id} is not registered`);
-      }
-      if (current.fingerprint !== input.expectedFingerprint) {
+      const saved = await runtimesRepository.updateIfFingerprint(
+        tx,
+        runtime.id,
+        input.expectedFingerprint,
+        {
+          name: input.name ?? current.name,
+          url: input.url ?? current.url,
+          ...keys,
+          registeredBy: actorId(actor),
+        },
+      );
+      if (!saved) {
         throw new SpinError(
           'runtime.fingerprint_mismatch',
-          `runtime ${runtime.id} now has fingerprint ${current.fingerprint}, not ${input.expectedFingerprint}; reload and compare again`,
-          { currentFingerprint: current.fingerprint },
+          `runtime ${runtime.id} was re-paired meanwhile; reload and compare again`,
         );
       }
-      const saved = await runtimesRepository.update(tx, runtime.id, {
-        name: input.name ?? current.name,
-        url: input.url ?? current.url,
-        ...keys,
-        registeredBy: actorId(actor),
-      });
       await this.audit.append(
         {
           actor: actorId(actor),
