@@ -17,8 +17,10 @@ import {
   ServerInfoSchema,
   SessionInfoSchema,
   SubmitReceiptResponseSchema,
-  WorkspaceSchema,
+  WorkspaceDetailSchema,
   type CellInput,
+  type CreateWorkspaceRequest,
+  type UpdateWorkspaceRequest,
   type NotebookSettings,
   type TimeRange,
   type Jwks,
@@ -70,8 +72,27 @@ export class ServerApi {
   }
 
   // ---- workspaces & notebooks
+  /** Every workspace the caller reaches (inherited ones too), with role and allowed actions. */
   listWorkspaces() {
-    return this.http.request('GET', '/api/v1/workspaces', z.array(WorkspaceSchema));
+    return this.http.request('GET', '/api/v1/workspaces', z.array(WorkspaceDetailSchema));
+  }
+  createWorkspace(body: CreateWorkspaceRequest) {
+    return this.http.request('POST', '/api/v1/workspaces', WorkspaceDetailSchema, body);
+  }
+  /** Change settings: name, description, parent, default runtime, session retention. */
+  updateWorkspace(id: string, body: UpdateWorkspaceRequest) {
+    const path = `/api/v1/workspaces/${encodeURIComponent(id)}`;
+    return this.http.request('PATCH', path, WorkspaceDetailSchema, body);
+  }
+  /** Archive (read-only afterwards) or, with `false`, unarchive. */
+  archiveWorkspace(id: string, archived = true) {
+    const path = `/api/v1/workspaces/${encodeURIComponent(id)}/archive`;
+    return this.http.request(archived ? 'POST' : 'DELETE', path, WorkspaceDetailSchema);
+  }
+  /** Delete (org admins): notebooks and runtimes go with it; the audit trail stays. */
+  deleteWorkspace(id: string) {
+    const path = `/api/v1/workspaces/${encodeURIComponent(id)}`;
+    return this.http.request('DELETE', path, z.object({ deleted: z.string() }));
   }
   listNotebooks(workspaceId?: string) {
     const q = workspaceId ? `?workspaceId=${encodeURIComponent(workspaceId)}` : '';

@@ -52,6 +52,8 @@ export const WorkspaceSchema = z.object({
   id: z.string(),
   name: z.string(),
   role: WorkspaceRoleSchema,
+  /** What the caller may do here (`notebook.create`, `runtime.manage`, …), for the UI. */
+  allowedActions: z.array(z.string()).optional(),
 });
 export type Workspace = z.infer<typeof WorkspaceSchema>;
 
@@ -68,6 +70,8 @@ export const NotebookSchema = NotebookSummarySchema.extend({
   settings: NotebookSettingsSchema.default({ timeRange: DEFAULT_TIME_RANGE }),
   /** Optimistic-concurrency version, incremented by every save. */
   version: z.number().int().nonnegative(),
+  /** What the caller may do with it (`notebook.edit`, `notebook.run`, …), for the UI. */
+  allowedActions: z.array(z.string()).optional(),
 });
 export type Notebook = z.infer<typeof NotebookSchema>;
 

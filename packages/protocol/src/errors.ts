@@ -120,6 +120,11 @@ export const ERROR_STATUS = {
   'auth.email_taken': 409,
   // auth rate limits kept in the database (login, sign-up, invitations, password, tokens)
   'auth.rate_limited': 429,
+
+  // workspaces (workspaces.ts): archived ones are read-only; the parent chain has no cycles
+  'workspace.archived': 409,
+  'workspace.parent_cycle': 400,
+  'workspace.has_children': 409,
 } as const;
 
 /** Every stable error code. */

@@ -26,5 +26,7 @@ export * from './credentials.js';
 export * from './members.js';
 export * from './password.js';
 
+export * from './workspaces.js';
+
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

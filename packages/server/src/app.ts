@@ -11,7 +11,7 @@ import {
   SPIN_VERSION,
   SpinError,
 } from '@spin/protocol';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -21,7 +21,6 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { handleError } from './errors.js';
 import type { Metrics } from './metrics.js';
-import type { UserActor } from './policies/actor.js';
 import { sameSecret } from './security/sameSecret.js';
 import { authRoutes } from './routes/authRoutes.js';
 import { memberRoutes } from './routes/memberRoutes.js';
@@ -30,21 +29,15 @@ import { notebookRoutes } from './routes/notebookRoutes.js';
 import { runtimeRoutes } from './routes/runtimeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
+import { workspaceRoutes } from './routes/workspaceRoutes.js';
 import { registerWebUi } from './routes/webUiRoutes.js';
-import type { ResolvedSession } from './services/authService.js';
 import type { Services } from './services/container.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The cookie session, resolved before the handler runs (null when anonymous). */
-    session: ResolvedSession | null;
-  }
-}
-
-/** The signed-in user of a request, or null. */
-export function actorOf(request: FastifyRequest): UserActor | null {
-  return request.session?.actor ?? null;
-}
+/**
+ * The signed-in user of a request. Kept here so existing imports still compile; route files
+ * import it from `routes/requestActor.js` (importing app.ts from a route is an import cycle).
+ */
+export { actorOf } from './routes/requestActor.js';
 
 /** Largest accepted request body (receipts carry up to the 10 MiB output budget). */
 export const BODY_LIMIT = 32 * 1024 * 1024;
@@ -234,6 +227,7 @@ export async function buildApp(
   await app.register(sessionRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(memberRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(workspaceRoutes, { ...opts, prefix: '/api/v1' });
   await registerWebUi(app, ctx.config.webDir);
   return { app, routes };
 }

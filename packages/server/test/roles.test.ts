@@ -1,245 +1,165 @@
 import type { WorkspaceRole } from '@spin/protocol';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addMember,
   anon,
   createNotebook,
+  createWorkspace,
   dbKinds,
   defaultWorkspaceId,
-  fakeRuntime,
-  makeReceipt,
+  logIn,
   openSession,
   registerRuntime,
-  SAMPLE_OUTPUTS,
   signUpAdmin,
   startTestServer,
-  type FakeRuntime,
   type TestClient,
   type TestServer,
 } from './fixtures.js';
+import { ROUTE_MATRIX, WHO, type MatrixCtx, type MatrixEntry, type Who } from './routeMatrix.js';
 
-type Who = WorkspaceRole | 'anonymous';
-const WHO: Who[] = ['owner', 'editor', 'agent', 'viewer', 'anonymous'];
+/** The route × role matrix, generated from the routes the app registered (issue 7, item 1). */
 
-interface Ctx {
-  t: TestServer;
-  admin: TestClient;
-  rt: FakeRuntime;
-  nb: string;
-  sid: string;
-  ws: string;
+interface Caller {
+  email: string;
+  password: string;
+  client: TestClient;
 }
 
-/** One route of the matrix: the request, and the expected status per role (DESIGN.md §4). */
-interface RouteCase {
-  name: string;
-  send(
-    c: Ctx,
-    as: (
-      method: string,
-      url: string,
-      body?: unknown,
-    ) => Promise<{ statusCode: number; json(): { error?: { code: string } } }>,
-  ): Promise<{ statusCode: number; json(): { error?: { code: string } } }>;
-  allowed: WorkspaceRole[];
-  okStatus: number;
-  /** Code of a refusal for roles that pass the route's check but not the service's. */
-  refusedCode?: Partial<Record<WorkspaceRole, string>>;
+/** Every row of every table in the public schema, as text: "the data is unchanged" is equality. */
+async function snapshot(t: TestServer): Promise<Record<string, string[]>> {
+  const db = t.server.services.database.db;
+  const rowsOf = async (q: ReturnType<typeof sql>) =>
+    ((await db.execute(q)) as unknown as { rows: Record<string, unknown>[] }).rows;
+  const tables = (
+    await rowsOf(
+      sql`select table_name as name from information_schema.tables
+          where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+    )
+  ).map((r) => String(r.name));
+  const out: Record<string, string[]> = {};
+  for (const name of tables) {
+    const rows = await rowsOf(
+      sql`select row_to_json(x)::text as r from ${sql.identifier(name)} x order by 1`,
+    );
+    out[name] = rows.map((r) => String(r.r));
+  }
+  return out;
 }
 
-const ALL: WorkspaceRole[] = ['owner', 'editor', 'agent', 'viewer'];
-const RUNNERS: WorkspaceRole[] = ['owner', 'editor', 'agent'];
-const EDITORS: WorkspaceRole[] = ['owner', 'editor'];
-
-const ROUTES: RouteCase[] = [
-  {
-    name: 'GET /workspaces',
-    allowed: ALL,
-    okStatus: 200,
-    send: (_c, as) => as('GET', '/api/v1/workspaces'),
-  },
-  {
-    name: 'GET /notebooks',
-    allowed: ALL,
-    okStatus: 200,
-    send: (c, as) => as('GET', `/api/v1/notebooks?workspaceId=${c.ws}`),
-  },
-  {
-    name: 'GET /notebooks/:id',
-    allowed: ALL,
-    okStatus: 200,
-    send: (c, as) => as('GET', `/api/v1/notebooks/${c.nb}`),
-  },
-  {
-    name: 'POST /notebooks',
-    allowed: EDITORS,
-    okStatus: 201,
-    send: (c, as) => as('POST', '/api/v1/notebooks', { title: 'new', workspaceId: c.ws }),
-  },
-  {
-    name: 'PUT /notebooks/:id',
-    allowed: EDITORS,
-    okStatus: 200,
-    send: (c, as) => as('PUT', `/api/v1/notebooks/${c.nb}`, { title: 'renamed' }),
-  },
-  {
-    name: 'GET /runtimes',
-    allowed: ALL,
-    okStatus: 200,
-    send: (_c, as) => as('GET', '/api/v1/runtimes'),
-  },
-  {
-    name: 'POST /runtimes',
-    allowed: ['owner'],
-    okStatus: 201,
-    send: async (_c, as) =>
-      as('POST', '/api/v1/runtimes', {
-        name: 'x',
-        url: 'http://127.0.0.1:8888',
-        identity: (await fakeRuntime()).identity,
-      }),
-  },
-  {
-    name: 'POST /runtimes/:id/repair',
-    allowed: ['owner'],
-    okStatus: 200,
-    send: (c, as) =>
-      as('POST', `/api/v1/runtimes/${c.rt.id}/repair`, {
-        expectedFingerprint: c.rt.identity.fingerprint,
-        identity: c.rt.identity,
-        url: 'http://127.0.0.1:8888',
-      }),
-  },
-  {
-    name: 'POST /runtimes/:id/pair-grant',
-    allowed: ['owner'],
-    okStatus: 200,
-    send: (c, as) => as('POST', `/api/v1/runtimes/${c.rt.id}/pair-grant`, { allowedOrigins: [] }),
-  },
-  {
-    // the session is open already: viewers join it to watch (starting one needs run rights)
-    name: 'POST /sessions',
-    allowed: ALL,
-    okStatus: 200,
-    send: (c, as) => as('POST', '/api/v1/sessions', { notebookId: c.nb, runtimeId: c.rt.id }),
-  },
-  {
-    name: 'GET /sessions/:sid',
-    allowed: ALL,
-    okStatus: 200,
-    send: (c, as) => as('GET', `/api/v1/sessions/${c.sid}`),
-  },
-  {
-    // the admin opened the session: only it (the session owner) or a workspace owner hands off
-    name: 'POST /sessions/:sid/handoff',
-    allowed: ['owner'],
-    okStatus: 200,
-    refusedCode: { editor: 'session.not_owner', agent: 'session.not_owner' },
-    send: (c, as) => as('POST', `/api/v1/sessions/${c.sid}/handoff`, { to: c.admin.user.id }),
-  },
-  {
-    name: 'POST /sessions/:sid/token',
-    allowed: ALL,
-    okStatus: 200,
-    send: (c, as) => as('POST', `/api/v1/sessions/${c.sid}/token`),
-  },
-  {
-    name: 'POST /notebooks/:id/compile',
-    allowed: RUNNERS,
-    okStatus: 200,
-    send: (c, as) =>
-      as('POST', `/api/v1/notebooks/${c.nb}/compile`, {
-        sid: c.sid,
-        cell: { id: 'c1', type: 'python', source: '1' },
-      }),
-  },
-  {
-    name: 'POST /sessions/:sid/pending-receipts',
-    allowed: ALL,
-    okStatus: 200,
-    send: (c, as) => as('POST', `/api/v1/sessions/${c.sid}/pending-receipts`, { jtis: ['x'] }),
-  },
-  {
-    name: 'POST /receipts',
-    allowed: ALL,
-    okStatus: 200,
-    send: async (c, as) => {
-      const compiled = await c.admin.request('POST', `/api/v1/notebooks/${c.nb}/compile`, {
-        sid: c.sid,
-        cell: { id: 'c1', type: 'python', source: '1' },
-      });
-      const program = {
-        jti: compiled.json().jti,
-        cell: 'c1',
-        sid: c.sid,
-        sub: c.admin.user.id,
-        notebook: c.nb,
-      };
-      return as('POST', '/api/v1/receipts', {
-        receipt: await makeReceipt(c.rt, program),
-        outputs: SAMPLE_OUTPUTS,
-      });
-    },
-  },
-  {
-    name: 'GET /audit',
-    allowed: ['owner'],
-    okStatus: 200,
-    send: (_c, as) => as('GET', '/api/v1/audit'),
-  },
-  {
-    // the chain spans every workspace: org admins only
-    name: 'GET /audit/verify',
-    allowed: [],
-    okStatus: 200,
-    send: (_c, as) => as('GET', '/api/v1/audit/verify'),
-  },
-];
+/** The matrix's key for a registered route; HEAD routes Fastify exposes share the GET's entry. */
+function entryKey(method: string, url: string): string {
+  return method === 'HEAD' ? `GET ${url}` : `${method} ${url}`;
+}
 
 describe.each(dbKinds)('route × role matrix (%s)', (kind) => {
-  const c = {} as Ctx;
-  const members = {} as Record<WorkspaceRole, TestClient>;
+  let t: TestServer;
+  const c = {} as MatrixCtx;
+  const callers = {} as Record<Exclude<Who, 'anonymous'>, Caller>;
+
+  async function addCaller(
+    who: Exclude<Who, 'anonymous'>,
+    workspaceId: string,
+    role: WorkspaceRole,
+    orgRole: 'admin' | 'member' = 'member',
+  ) {
+    const email = `${who.toLowerCase()}-matrix@example.com`;
+    const password = `pw-${who}-0123456789`;
+    await t.server.services.auth.createUser({
+      email,
+      password,
+      name: who,
+      workspaceId,
+      role,
+      orgRole,
+    });
+    callers[who] = { email, password, client: await logIn(t, email, password) };
+  }
 
   beforeAll(async () => {
-    c.t = await startTestServer(kind);
-    c.admin = await signUpAdmin(c.t);
+    t = await startTestServer(kind);
+    c.admin = await signUpAdmin(t);
     c.ws = await defaultWorkspaceId(c.admin);
     c.rt = await registerRuntime(c.admin);
     c.nb = (await createNotebook(c.admin)).id;
     c.sid = (await openSession(c.admin, c.nb, c.rt.id)).sid;
-    for (const role of ALL) members[role] = await addMember(c.t, role, c.ws);
-  });
-  afterAll(() => c.t.close());
-
-  const cases = ROUTES.flatMap((r) => WHO.map((who) => [r.name, who, r] as const));
-  it.each(cases)('%s as %s', async (_name, who, route) => {
-    const as = (method: string, url: string, body?: unknown) =>
-      who === 'anonymous'
-        ? anon(c.t, method as 'GET', url, body)
-        : members[who].request(method as 'GET', url, body);
-    const res = await route.send(c, as);
-    if (who === 'anonymous') {
-      expect(res.statusCode).toBe(401);
-      expect(res.json().error?.code).toBe('auth.unauthenticated');
-    } else if (route.allowed.includes(who)) {
-      expect(res.statusCode).toBe(route.okStatus);
-    } else {
-      expect(res.statusCode).toBe(403);
-      expect(res.json().error?.code).toBe(route.refusedCode?.[who] ?? 'auth.permission_required');
+    c.otherWs = await createWorkspace(t, 'Other');
+    c.childWorkspace = async () => {
+      const res = await c.admin.request('POST', '/api/v1/workspaces', {
+        name: 'Child',
+        parentId: c.ws,
+      });
+      if (res.statusCode !== 201) throw new Error(`child workspace: ${res.body}`);
+      return (res.json() as { id: string }).id;
+    };
+    for (const role of ['owner', 'editor', 'agent', 'viewer'] as const) {
+      await addCaller(role, c.ws, role);
     }
+    // An org admin who is no member of the matrix's workspace: reaches it by the org role.
+    await addCaller('orgAdmin', c.otherWs, 'viewer', 'admin');
+    await addCaller('outsider', c.otherWs, 'owner');
+  });
+  afterAll(() => t.close());
+
+  it('has exactly one entry per registered route', () => {
+    const registered = new Set(t.server.routes.map((r) => entryKey(r.method, r.url)));
+    const missing = [...registered].filter((k) => !(k in ROUTE_MATRIX)).sort();
+    const stale = Object.keys(ROUTE_MATRIX)
+      .filter((k) => !registered.has(k))
+      .sort();
+    expect({ missing, stale }).toEqual({ missing: [], stale: [] });
   });
 
-  it('hides notebooks of workspaces the caller is not a member of', async () => {
-    const otherWs = 'ws_other';
-    await c.t.server.services.database.db.execute(
-      (await import('drizzle-orm'))
-        .sql`insert into workspaces (id, name) values (${otherWs}, 'Other')`,
-    );
-    const outsider = await addMember(c.t, 'owner', otherWs);
-    const res = await outsider.request('GET', `/api/v1/notebooks/${c.nb}`);
-    expect(res.statusCode).toBe(404);
-    expect(res.json().error.code).toBe('notebook.not_found');
-    const list = await outsider.request('GET', `/api/v1/notebooks?workspaceId=${c.ws}`);
-    expect(list.statusCode).toBe(404);
-  });
+  // One test per entry; the test above ties the entries to the registered routes, so every
+  // registered route runs here (a HEAD route Fastify added runs with its GET's entry).
+  it.each(Object.keys(ROUTE_MATRIX))(
+    '%s: every caller as the matrix says; refusals change nothing',
+    async (key) => {
+      const entry: MatrixEntry = ROUTE_MATRIX[key]!;
+      const [method, pattern] = key.split(' ') as [string, string];
+      const head =
+        method === 'GET' && t.server.routes.some((r) => r.method === 'HEAD' && r.url === pattern);
+      const failures: string[] = [];
+      for (const m of head ? [method, 'HEAD'] : [method]) {
+        for (const who of WHO) failures.push(...(await check(entry, m, who)));
+      }
+      expect(failures).toEqual([]);
+    },
+  );
+
+  /** Send one case; returns what differs from the entry's expectation. */
+  async function check(entry: MatrixEntry, method: string, who: Who): Promise<string[]> {
+    const failures: string[] = [];
+    const expected = entry.expect[who];
+    const req = await entry.request(c);
+    const name = `${method} ${req.url} as ${who}`;
+    const refused = expected.status >= 400 && !entry.open;
+    const before = refused ? await snapshot(t) : null;
+    let res;
+    if (who === 'anonymous') {
+      res = await anon(t, method as 'GET', req.url, req.body);
+    } else {
+      const caller = callers[who];
+      const client = req.fresh ? await logIn(t, caller.email, caller.password) : caller.client;
+      res = await client.request(method as 'GET', req.url, req.body);
+    }
+    const code = (r: typeof res) =>
+      method === 'HEAD' ? '' : ((r.json() as { error?: { code: string } }).error?.code ?? '');
+    const got = `${res.statusCode} ${code(res)}`.trim();
+    const want = `${expected.status} ${method === 'HEAD' ? '' : (expected.code ?? '')}`.trim();
+    if (got !== want) failures.push(`${name}: got ${got}, want ${want}`);
+    if (expected.hides && method !== 'HEAD') {
+      for (const id of [c.ws, c.nb, c.rt.id, c.sid]) {
+        if (res.body.includes(id)) failures.push(`${name}: the answer names ${id}`);
+      }
+    }
+    if (before) {
+      const after = await snapshot(t);
+      for (const table of Object.keys({ ...before, ...after })) {
+        if (JSON.stringify(before[table]) !== JSON.stringify(after[table])) {
+          failures.push(`${name}: refused, but table ${table} changed`);
+        }
+      }
+    }
+    return failures;
+  }
 });

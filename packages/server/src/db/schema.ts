@@ -10,6 +10,7 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import type { CellInput, NotebookSettings, Output } from '@spin/protocol';
 
@@ -48,11 +49,31 @@ export const authSessions = pgTable(
   (t) => [index('auth_sessions_user_idx').on(t.userId)],
 );
 
-export const workspaces = pgTable('workspaces', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  createdAt: ts('created_at').notNull().defaultNow(),
-});
+/**
+ * Workspaces nest: a member of a workspace is a member of its descendants with at least that
+ * role, and runtimes of an ancestor are usable in a descendant. A parent with children cannot
+ * be deleted (`restrict`), so deleting never removes a subtree by accident. `archived_at` set:
+ * read-only. `default_runtime_id` has no foreign key: it may name a runtime of an ancestor, and
+ * a deleted runtime simply stops being the default (it is checked when used).
+ */
+export const workspaces = pgTable(
+  'workspaces',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    parentId: text('parent_id').references((): AnyPgColumn => workspaces.id, {
+      onDelete: 'restrict',
+    }),
+    description: text('description').notNull().default(''),
+    defaultRuntimeId: text('default_runtime_id'),
+    /** Days an idle execution session is kept; null: the server's default. */
+    sessionRetentionDays: integer('session_retention_days'),
+    archivedAt: ts('archived_at'),
+    createdBy: text('created_by'),
+  },
+  (t) => [index('workspaces_parent_idx').on(t.parentId)],
+);
 
 export const workspaceMembers = pgTable(
   'workspace_members',

@@ -7,12 +7,21 @@ import { runtimesRepository, type RuntimeRow } from '../repositories/runtimesRep
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { UserActor } from './actor.js';
 import {
+  allowedActions,
+  decide,
+  type Membership,
+  type ResourceRows,
+  type ResourceType,
+} from './policies.js';
+import {
+  ARCHIVED_ALLOWS,
   ORG_ADMIN_ROLE,
   orgRoleAllows,
   roleAllows,
   type Action,
   type OrgAction,
 } from './rolePolicy.js';
+import { ancestorsOf, effectiveRoles, inheritedRole } from './workspaceTree.js';
 
 /** Something inside a workspace; the authorizer loads it and resolves its workspace. */
 export type WorkspaceResource =
@@ -26,16 +35,23 @@ export type WorkspaceResource =
 export type Resource = { type: 'org' } | WorkspaceResource;
 
 /**
- * A successful check on a workspace resource: the caller's role in the resource's workspace,
- * and the rows the check loaded (so the service does not read them again).
+ * A successful check on a workspace resource: the caller's role in the resource's workspace
+ * and the rows the check loaded — the resource itself and its workspace — so the service
+ * works on them and does not read them again.
  */
-export interface Grant {
-  actor: UserActor;
-  role: WorkspaceRole;
+export interface Grant extends Membership {
   workspaceId: string;
-  /** The runtime row, for `{ type: 'runtime' }` resources. */
+  /** The loaded resource row of each type; set for the checked resource's type. */
   runtime: RuntimeRow | null;
+  notebook: ResourceRows['notebook'] | null;
+  session: ResourceRows['session'] | null;
+  program: ResourceRows['program'] | null;
+  /** Everything the caller may do with the checked resource (returned to the UI). */
+  allowedActions: Action[];
 }
+
+/** A grant for a resource of type `T`: that row is loaded. */
+export type GrantFor<T extends ResourceType> = Grant & { [K in T]: ResourceRows[K] };
 
 /** A successful org-level check: decided by the organisation role alone. */
 export interface OrgGrant {
@@ -52,63 +68,78 @@ export type Scope = { all: true } | { all: false; workspaceIds: readonly string[
 /** Checks `actor` may perform `action` on `resource`; throws a SpinError otherwise. */
 export interface Authorize {
   (actor: UserActor | null, action: OrgAction, resource: { type: 'org' }): Promise<OrgGrant>;
-  (actor: UserActor | null, action: Action, resource: WorkspaceResource): Promise<Grant>;
+  <R extends WorkspaceResource>(
+    actor: UserActor | null,
+    action: Action,
+    resource: R,
+  ): Promise<GrantFor<R['type']>>;
 }
 
 /** The workspaces where `actor` may perform `action`; 403 when there are none. */
 export type ScopeOf = (actor: UserActor | null, action: Action) => Promise<Scope>;
 
+/** Every workspace the actor reaches (directly, by inheritance, or as org admin). */
+export type VisibleWorkspaces = (actor: UserActor) => Promise<Membership[]>;
+
 const signIn = () => new SpinError('auth.unauthenticated', 'sign in first');
-const denied = (action: string) =>
-  new SpinError('auth.permission_required', `your role does not allow ${action}`);
+const refusal = (code: ErrorCode, action: string) =>
+  code === 'auth.permission_required'
+    ? new SpinError(code, `your role does not allow ${action}`)
+    : code === 'workspace.archived'
+      ? new SpinError(code, `the workspace is archived (read-only); ${action} is not possible`)
+      : new SpinError(code, `${action} is not possible here`);
+
+interface Loaded {
+  workspaceId: string;
+  row: ResourceRows[ResourceType] | null;
+}
 
 /**
  * Build the authorizer. Anonymous → 401 `auth.unauthenticated`; a resource that does not exist
  * or that the caller cannot see → 404 (not leaking existence); a visible resource the role may
- * not act on → 403 `auth.permission_required`.
+ * not act on → 403 `auth.permission_required`; a write in an archived workspace → 409
+ * `workspace.archived`. Each check reads the resource once (with its workspace id) and the
+ * workspace's parent chain with the caller's grants once.
  */
-export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf } {
-  async function load(
-    resource: WorkspaceResource,
-  ): Promise<{ workspaceId: string | null; runtime: RuntimeRow | null; notFound: ErrorCode }> {
-    const none = { runtime: null };
+export function createAuthorizer(db: Db): {
+  authorize: Authorize;
+  scope: ScopeOf;
+  visibleWorkspaces: VisibleWorkspaces;
+} {
+  async function load(resource: WorkspaceResource): Promise<Loaded | null> {
     switch (resource.type) {
       case 'workspace':
-        return {
-          ...none,
-          workspaceId: (await workspacesRepository.exists(db, resource.id)) ? resource.id : null,
-          notFound: 'request.not_found',
-        };
-      case 'notebook':
-        return {
-          ...none,
-          workspaceId: await notebooksRepository.workspaceOf(db, resource.id),
-          notFound: 'notebook.not_found',
-        };
+        return { workspaceId: resource.id, row: null }; // the chain query loads it
+      case 'notebook': {
+        const row = await notebooksRepository.get(db, resource.id);
+        return row && { workspaceId: row.workspaceId, row };
+      }
       case 'session': {
-        const session = await execSessionsRepository.get(db, resource.sid);
-        const ws = session && (await notebooksRepository.workspaceOf(db, session.notebookId));
-        return { ...none, workspaceId: ws ?? null, notFound: 'session.not_found' };
+        const found = await execSessionsRepository.getWithWorkspace(db, resource.sid);
+        return found && { workspaceId: found.workspaceId, row: found.session };
       }
       case 'program': {
-        const program = await programsRepository.get(db, resource.jti);
-        const ws = program && (await notebooksRepository.workspaceOf(db, program.notebookId));
-        return { ...none, workspaceId: ws ?? null, notFound: 'receipt.unknown_program' };
+        const found = await programsRepository.getWithWorkspace(db, resource.jti);
+        return found && { workspaceId: found.workspaceId, row: found.program };
       }
       case 'runtime': {
-        const runtime = await runtimesRepository.get(db, resource.id);
-        return {
-          runtime,
-          workspaceId: runtime?.workspaceId ?? null,
-          notFound: 'runtime.unknown_runtime',
-        };
+        const row = await runtimesRepository.get(db, resource.id);
+        return row && { workspaceId: row.workspaceId, row };
       }
     }
   }
 
+  const NOT_FOUND: Record<ResourceType, ErrorCode> = {
+    workspace: 'request.not_found',
+    notebook: 'notebook.not_found',
+    session: 'session.not_found',
+    program: 'receipt.unknown_program',
+    runtime: 'runtime.unknown_runtime',
+  };
+
   async function authorizeOrg(actor: UserActor | null, action: OrgAction): Promise<OrgGrant> {
     if (!actor) throw signIn();
-    if (!orgRoleAllows(actor.orgRole, action)) throw denied(action);
+    if (!orgRoleAllows(actor.orgRole, action)) throw refusal('auth.permission_required', action);
     return { actor, orgRole: actor.orgRole };
   }
 
@@ -118,15 +149,34 @@ export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf
     resource: WorkspaceResource,
   ): Promise<Grant> {
     if (!actor) throw signIn();
-    const { workspaceId, runtime, notFound } = await load(resource);
-    if (!workspaceId) throw new SpinError(notFound, `${resource.type} not found`);
-    const role =
-      actor.orgRole === 'admin'
-        ? ORG_ADMIN_ROLE
-        : await workspacesRepository.roleOf(db, workspaceId, actor.userId);
-    if (!role) throw new SpinError(notFound, `${resource.type} not found`);
-    if (!roleAllows(role, action)) throw denied(action);
-    return { actor, role, workspaceId, runtime };
+    const notFound = () => new SpinError(NOT_FOUND[resource.type], `${resource.type} not found`);
+    const loaded = await load(resource);
+    if (!loaded) throw notFound();
+    const chain = await workspacesRepository.chainFor(db, loaded.workspaceId, actor.userId);
+    const workspace = chain[0]?.workspace;
+    const role: WorkspaceRole | null =
+      actor.orgRole === 'admin' ? ORG_ADMIN_ROLE : inheritedRole(chain);
+    if (!workspace || !role) throw notFound();
+    const m: Membership = {
+      actor,
+      role,
+      workspace,
+      ancestry: chain.map((l) => l.workspace.id),
+      archived: chain.some((l) => l.workspace.archivedAt !== null),
+    };
+    const type = resource.type;
+    const row = (loaded.row ?? workspace) as ResourceRows[typeof type];
+    const verdict = decide(type, action, m, row);
+    if (verdict !== true) throw refusal(verdict, action);
+    return {
+      ...m,
+      workspaceId: workspace.id,
+      runtime: type === 'runtime' ? (row as RuntimeRow) : null,
+      notebook: type === 'notebook' ? (row as ResourceRows['notebook']) : null,
+      session: type === 'session' ? (row as ResourceRows['session']) : null,
+      program: type === 'program' ? (row as ResourceRows['program']) : null,
+      allowedActions: allowedActions(type, m, row),
+    };
   }
 
   const authorize = ((actor: UserActor | null, action: Action | OrgAction, resource: Resource) =>
@@ -134,17 +184,33 @@ export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf
       ? authorizeOrg(actor, action as OrgAction)
       : authorizeWorkspace(actor, action as Action, resource)) as Authorize;
 
+  const visibleWorkspaces: VisibleWorkspaces = async (actor) => {
+    const tree = await workspacesRepository.tree(db);
+    const byId = new Map(tree.map((w) => [w.id, w]));
+    const roles =
+      actor.orgRole === 'admin'
+        ? new Map(tree.map((w) => [w.id, ORG_ADMIN_ROLE]))
+        : effectiveRoles(tree, await workspacesRepository.grantsOf(db, actor.userId));
+    return tree.flatMap((workspace) => {
+      const role = roles.get(workspace.id);
+      if (!role) return [];
+      const ancestry = ancestorsOf(byId, workspace.id);
+      const archived = ancestry.some((id) => byId.get(id)?.archivedAt != null);
+      return [{ actor, role, workspace, ancestry, archived }];
+    });
+  };
+
   const scope: ScopeOf = async (actor, action) => {
     if (!actor) throw signIn();
     if (actor.orgRole === 'admin') return { all: true };
-    const workspaceIds = (await workspacesRepository.listForUser(db, actor.userId))
-      .filter((w) => roleAllows(w.role, action))
-      .map((w) => w.id);
-    if (workspaceIds.length === 0) throw denied(action);
+    const workspaceIds = (await visibleWorkspaces(actor))
+      .filter((m) => roleAllows(m.role, action) && (!m.archived || ARCHIVED_ALLOWS.has(action)))
+      .map((m) => m.workspace.id);
+    if (workspaceIds.length === 0) throw refusal('auth.permission_required', action);
     return { all: false, workspaceIds };
   };
 
-  return { authorize, scope };
+  return { authorize, scope, visibleWorkspaces };
 }
 
 /** Whether a scope includes `workspaceId`. */

@@ -23,7 +23,30 @@ export const ROLE_POLICY = {
   'member.view': ['owner', 'editor', 'agent', 'viewer'],
   /** Invite, change roles, remove members, revoke invitations. */
   'member.manage': ['owner'],
+  /** Settings: name, description, parent, default runtime, session retention. */
+  'workspace.update': ['owner'],
+  /** Archive (read-only afterwards) and unarchive. */
+  'workspace.archive': ['owner'],
+  /** Create a child workspace under this one. */
+  'workspace.create_child': ['owner'],
+  /** Delete: an owner who is also an org admin (see policies.ts). */
+  'workspace.delete': ['owner'],
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
+
+/**
+ * Actions still allowed in an archived workspace (it is read-only): reading, and undoing or
+ * finishing it. Anything else — including actions added later — is refused with
+ * `workspace.archived`, so a new write action is safe by default.
+ */
+export const ARCHIVED_ALLOWS: ReadonlySet<string> = new Set([
+  'workspace.view',
+  'notebook.view',
+  'session.view',
+  'runtime.view',
+  'audit.read',
+  'workspace.archive',
+  'workspace.delete',
+]);
 
 /** Organisation roles. */
 export type OrgRole = 'admin' | 'member';
@@ -32,6 +55,8 @@ export type OrgRole = 'admin' | 'member';
 export const ORG_POLICY = {
   /** List the workspaces one belongs to (admins: all). */
   'workspace.list': ['admin', 'member'],
+  /** Any member may create a (top-level) workspace and becomes its owner. */
+  'workspace.create': ['admin', 'member'],
   /** Verify the whole audit chain: it spans every workspace. */
   'audit.verify': ['admin'],
 } as const satisfies Record<string, readonly OrgRole[]>;

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { execSessions, sessionParticipants, users } from '../db/schema.js';
+import { execSessions, notebooks, sessionParticipants, users } from '../db/schema.js';
 import { prepared } from './preparedStatements.js';
 
 /** An execution session row (one per notebook × runtime). */
@@ -26,6 +26,22 @@ export const execSessionsRepository = {
       .from(execSessions)
       .where(and(eq(execSessions.notebookId, notebookId), eq(execSessions.runtimeId, runtimeId)));
     return found ?? null;
+  },
+  /** The session and its notebook's workspace (one query, for authorization). */
+  async getWithWorkspace(
+    db: Db,
+    sid: string,
+  ): Promise<{ session: ExecSessionRow; workspaceId: string } | null> {
+    const statement = prepared(db, 'exec_sessions_get_with_workspace', (d, name) =>
+      d
+        .select({ session: execSessions, workspaceId: notebooks.workspaceId })
+        .from(execSessions)
+        .innerJoin(notebooks, eq(notebooks.id, execSessions.notebookId))
+        .where(eq(execSessions.sid, sql.placeholder('sid')))
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ sid });
+    return row ?? null;
   },
   /** Return the session for notebook+runtime, creating it (race-free) when missing. */
   async getOrCreate(

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { programs } from '../db/schema.js';
+import { notebooks, programs } from '../db/schema.js';
 import { prepared } from './preparedStatements.js';
 
 /** A compiled program row. */
@@ -21,6 +21,34 @@ export const programsRepository = {
     );
     const [row] = await statement.execute({ jti });
     return row ?? null;
+  },
+  /** The program and its notebook's workspace (one query, for authorization). */
+  async getWithWorkspace(
+    db: Db,
+    jti: string,
+  ): Promise<{ program: ProgramRow; workspaceId: string } | null> {
+    const statement = prepared(db, 'programs_get_with_workspace', (d, name) =>
+      d
+        .select({ program: programs, workspaceId: notebooks.workspaceId })
+        .from(programs)
+        .innerJoin(notebooks, eq(notebooks.id, programs.notebookId))
+        .where(eq(programs.jti, sql.placeholder('jti')))
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ jti });
+    return row ?? null;
+  },
+  /**
+   * Record the receipt's status if none is recorded yet; false when another receipt won (the
+   * conditional update is the lock: the row is not read again).
+   */
+  async markReceiptIfPending(db: Db, jti: string, status: string, at: Date): Promise<boolean> {
+    const rows = await db
+      .update(programs)
+      .set({ receiptStatus: status, receiptAt: at })
+      .where(and(eq(programs.jti, jti), isNull(programs.receiptStatus)))
+      .returning({ jti: programs.jti });
+    return rows.length > 0;
   },
   /** Of `jtis`, those compiled for session `sid` whose receipt has not been recorded. */
   async pendingIn(db: Db, sid: string, jtis: readonly string[]): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { runtimes } from '../db/schema.js';
 import { prepared } from './preparedStatements.js';
@@ -33,6 +33,23 @@ export const runtimesRepository = {
   /** Read and lock the row until the surrounding transaction ends. */
   async getForUpdate(db: Db, id: string): Promise<RuntimeRow | null> {
     const [row] = await db.select().from(runtimes).where(eq(runtimes.id, id)).for('update');
+    return row ?? null;
+  },
+  /**
+   * Apply a re-pair if the stored fingerprint is still `expectedFingerprint` (compare-and-set:
+   * the row is not read again); null when it changed meanwhile.
+   */
+  async updateIfFingerprint(
+    db: Db,
+    id: string,
+    expectedFingerprint: string,
+    patch: RuntimeKeysPatch,
+  ): Promise<RuntimeRow | null> {
+    const [row] = await db
+      .update(runtimes)
+      .set({ ...patch, pairedAt: new Date() })
+      .where(and(eq(runtimes.id, id), eq(runtimes.fingerprint, expectedFingerprint)))
+      .returning();
     return row ?? null;
   },
   async update(db: Db, id: string, patch: RuntimeKeysPatch): Promise<RuntimeRow> {

@@ -6,27 +6,17 @@ import {
   NotebookSummarySchema,
   ResourceIdSchema,
   UpdateNotebookRequestSchema,
-  WorkspaceSchema,
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../app.js';
+import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
 const IdParams = z.object({ id: ResourceIdSchema });
 
-/** Workspaces, notebooks and cell compilation. */
+/** Notebooks and cell compilation (workspaces: workspaceRoutes.ts). */
 export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, notebooks, compiler } = services;
-
-  app.get(
-    '/workspaces',
-    { schema: { tags: ['workspaces'], response: { 200: z.array(WorkspaceSchema) } } },
-    async (request) => {
-      const grant = await authorize(actorOf(request), 'workspace.list', { type: 'org' });
-      return notebooks.listWorkspaces(grant.actor);
-    },
-  );
 
   app.get(
     '/notebooks',
@@ -44,8 +34,8 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
         (await notebooks.defaultWorkspaceId(
           (await authorize(actor, 'workspace.list', { type: 'org' })).actor,
         ));
-      await authorize(actor, 'notebook.view', { type: 'workspace', id: workspaceId });
-      return notebooks.list(workspaceId);
+      const grant = await authorize(actor, 'notebook.view', { type: 'workspace', id: workspaceId });
+      return notebooks.list(grant.workspaceId);
     },
   );
 
@@ -69,7 +59,7 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
         type: 'workspace',
         id: workspaceId,
       });
-      const created = await notebooks.create(grant.actor, { ...request.body, workspaceId });
+      const created = await notebooks.create(grant, { ...request.body, workspaceId });
       return reply.code(201).send(created);
     },
   );
@@ -78,11 +68,11 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     '/notebooks/:id',
     { schema: { tags: ['notebooks'], params: IdParams, response: { 200: NotebookSchema } } },
     async (request) => {
-      await authorize(actorOf(request), 'notebook.view', {
+      const grant = await authorize(actorOf(request), 'notebook.view', {
         type: 'notebook',
         id: request.params.id,
       });
-      return notebooks.get(request.params.id);
+      return notebooks.get(grant);
     },
   );
 
@@ -97,11 +87,11 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       },
     },
     async (request) => {
-      await authorize(actorOf(request), 'notebook.edit', {
+      const grant = await authorize(actorOf(request), 'notebook.edit', {
         type: 'notebook',
         id: request.params.id,
       });
-      return notebooks.update(request.params.id, request.body);
+      return notebooks.update(grant, request.body);
     },
   );
 

@@ -9,7 +9,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../app.js';
+import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
 const IdParams = z.object({ id: ResourceIdSchema });
@@ -36,8 +36,11 @@ export const runtimeRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
       if (workspaceId === undefined) {
         return runtimes.list(await scope(actorOf(request), 'runtime.view'));
       }
-      await authorize(actorOf(request), 'runtime.view', { type: 'workspace', id: workspaceId });
-      return runtimes.listUsableIn(workspaceId);
+      const grant = await authorize(actorOf(request), 'runtime.view', {
+        type: 'workspace',
+        id: workspaceId,
+      });
+      return runtimes.listUsableIn(grant.ancestry);
     },
   );
 
@@ -75,7 +78,7 @@ export const runtimeRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
         type: 'runtime',
         id: request.params.id,
       });
-      return runtimes.repair(grant.actor, grant.runtime!, request.body);
+      return runtimes.repair(grant.actor, grant.runtime, request.body);
     },
   );
 
@@ -94,7 +97,7 @@ export const runtimeRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
         type: 'runtime',
         id: request.params.id,
       });
-      return runtimes.issuePairGrant(grant.actor, grant.runtime!, request.body);
+      return runtimes.issuePairGrant(grant.actor, grant.runtime, request.body);
     },
   );
 };

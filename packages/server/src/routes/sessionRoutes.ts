@@ -13,7 +13,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../app.js';
+import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
 const SidParams = z.object({ sid: ResourceIdSchema });
@@ -84,7 +84,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
         sid: request.params.sid,
       });
       await services.rateLimits.spend('tokenUser', grant.actor.userId);
-      return sessions.issueToken(grant, request.params.sid);
+      return sessions.issueToken(grant);
     },
   );
 

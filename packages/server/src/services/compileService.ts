@@ -59,7 +59,7 @@ export class CompileService {
         `session ${input.sid} is not a session of this notebook`,
       );
     }
-    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.workspaceId);
+    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.ancestry);
     // Driven by the cell-type registry (protocol): kernel code, or a processor call built by
     // the processor's manifest. Template references stay references; the runtime binds them.
     const program = compileCell(input.cell, {

@@ -1,5 +1,10 @@
 import type { Database } from '../db/connection.js';
-import { createAuthorizer, type Authorize, type ScopeOf } from '../policies/authorize.js';
+import {
+  createAuthorizer,
+  type Authorize,
+  type ScopeOf,
+  type VisibleWorkspaces,
+} from '../policies/authorize.js';
 import type { MasterKey } from '../security/masterKey.js';
 import type { Metrics } from '../metrics.js';
 import { AuditService } from './auditService.js';
@@ -12,6 +17,7 @@ import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
 import { ServerKeyService } from './serverKeyService.js';
 import { SessionService } from './sessionService.js';
+import { WorkspaceService } from './workspaceService.js';
 
 /** Every service of the control plane, wired to one database. */
 export interface Services {
@@ -19,6 +25,8 @@ export interface Services {
   authorize: Authorize;
   /** The workspaces where a caller may perform an action (lists, the audit log). */
   scope: ScopeOf;
+  /** Every workspace a caller reaches, with the effective (inherited) role. */
+  visibleWorkspaces: VisibleWorkspaces;
   audit: AuditService;
   auth: AuthService;
   keys: ServerKeyService;
@@ -31,6 +39,7 @@ export interface Services {
   members: MemberService;
   /** Database-backed rate limits of the auth routes and token minting. */
   rateLimits: AuthRateLimiter;
+  workspaces: WorkspaceService;
 }
 
 /** Wire the services and load (or create) the server signing key. */
@@ -47,7 +56,7 @@ export async function createServices(opts: {
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
-  const { authorize, scope } = createAuthorizer(db);
+  const { authorize, scope, visibleWorkspaces } = createAuthorizer(db);
   const rateLimits = new AuthRateLimiter(db);
   // windows that ended are dead rows; one sweep per start keeps the table small
   await rateLimits.purgeExpired();
@@ -56,6 +65,7 @@ export async function createServices(opts: {
     database,
     authorize,
     scope,
+    visibleWorkspaces,
     audit,
     auth: new AuthService(db, audit, rateLimits),
     keys,
@@ -69,5 +79,6 @@ export async function createServices(opts: {
     // invitation links point at the web UI, which is served from the public URL
     members: new MemberService(db, audit, rateLimits, issuer),
     rateLimits,
+    workspaces: new WorkspaceService(db, audit),
   };
 }

@@ -7,11 +7,12 @@ import {
   type Notebook,
   type NotebookSettings,
   type NotebookSummary,
-  type Workspace,
 } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { newId } from '../ids.js';
 import { actorId, type UserActor } from '../policies/actor.js';
+import type { GrantFor } from '../policies/authorize.js';
+import { allowedActions } from '../policies/policies.js';
 import { cellRunsRepository, type CellRunRow } from '../repositories/cellRunsRepository.js';
 import {
   notebooksRepository,
@@ -22,8 +23,15 @@ import { auditRepository } from '../repositories/auditRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { AuditService } from './auditService.js';
 
-/** Presenter: a notebook row with its cells' latest verified runs, as the API shows it. */
-export function presentNotebook(row: NotebookRow, runs: readonly CellRunRow[]): Notebook {
+/**
+ * Presenter: a notebook row with its cells' latest verified runs, as the API shows it, and
+ * what the caller may do with it (from the grant).
+ */
+export function presentNotebook(
+  row: NotebookRow,
+  runs: readonly CellRunRow[],
+  allowedActions?: readonly string[],
+): Notebook {
   const byCell = new Map(runs.map((r) => [r.cellId, r]));
   const cells: Cell[] = row.cells.map((c) => {
     const run = byCell.get(c.id);
@@ -50,6 +58,7 @@ export function presentNotebook(row: NotebookRow, runs: readonly CellRunRow[]): 
     cells,
     settings: NotebookSettingsSchema.parse(row.settings ?? {}),
     version: row.version,
+    ...(allowedActions ? { allowedActions: [...allowedActions] } : {}),
   };
 }
 
@@ -98,17 +107,6 @@ export class NotebookService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Workspaces the user belongs to, with their role (org admins see every workspace). */
-  async listWorkspaces(actor: UserActor): Promise<Workspace[]> {
-    const mine = await workspacesRepository.listForUser(this.db, actor.userId);
-    if (actor.orgRole !== 'admin') return mine;
-    const ids = new Set(mine.map((w) => w.id));
-    const others = (await workspacesRepository.listAll(this.db))
-      .filter((w) => !ids.has(w.id))
-      .map((w) => ({ ...w, role: 'owner' as const }));
-    return [...mine, ...others];
-  }
-
   /**
    * The id of the default workspace (the oldest), created as "Default" when none exists yet —
    * `spin start` registers its local runtime there before anyone has signed up, and the first
@@ -126,11 +124,16 @@ export class NotebookService {
     });
   }
 
-  /** The caller's first workspace (the default target for new notebooks). */
+  /**
+   * The caller's first workspace (the default target for new notebooks): the oldest one the
+   * caller is a direct member of, else (org admins) the oldest of all.
+   */
   async defaultWorkspaceId(actor: UserActor): Promise<string> {
-    const [first] = await this.listWorkspaces(actor);
-    if (!first) throw new SpinError('request.not_found', 'you are not a member of any workspace');
-    return first.id;
+    const [first] = await workspacesRepository.listForUser(this.db, actor.userId);
+    const fallback = actor.orgRole === 'admin' ? await workspacesRepository.oldest(this.db) : null;
+    const id = first?.id ?? fallback?.id;
+    if (!id) throw new SpinError('request.not_found', 'you are not a member of any workspace');
+    return id;
   }
 
   async list(workspaceId: string): Promise<NotebookSummary[]> {
@@ -139,14 +142,15 @@ export class NotebookService {
     );
   }
 
-  async get(id: string): Promise<Notebook> {
-    const row = await notebooksRepository.get(this.db, id);
-    if (!row) throw new SpinError('notebook.not_found', 'notebook not found');
-    return presentNotebook(row, await cellRunsRepository.listForNotebook(this.db, id));
+  /** The notebook the grant loaded, with its runs and the caller's allowed actions. */
+  async get(grant: GrantFor<'notebook'>): Promise<Notebook> {
+    const row = grant.notebook;
+    const runs = await cellRunsRepository.listForNotebook(this.db, row.id);
+    return presentNotebook(row, runs, grant.allowedActions);
   }
 
   async create(
-    actor: UserActor,
+    grant: GrantFor<'workspace'>,
     input: {
       workspaceId: string;
       title: string;
@@ -163,11 +167,11 @@ export class NotebookService {
         cells: normaliseCells(input.cells ?? []),
         settings: input.settings ?? {},
         version: 0,
-        createdBy: actor.userId,
+        createdBy: grant.actor.userId,
       });
       await this.audit.append(
         {
-          actor: actorId(actor),
+          actor: actorId(grant.actor),
           workspaceId: created.workspaceId,
           action: 'notebook.created',
           subject: created.id,
@@ -177,15 +181,17 @@ export class NotebookService {
       );
       return created;
     });
-    return presentNotebook(row, []);
+    // The creator's actions on a new notebook are those their workspace role gives.
+    return presentNotebook(row, [], allowedActions('notebook', grant, row));
   }
 
   /**
-   * Save title and cell inputs. With `version`, a stale save fails with 409 `request.conflict`;
-   * the version increments on every save.
+   * Save title and cell inputs of the notebook the grant loaded. With `version`, a stale save
+   * fails with 409 `request.conflict`; without it, the save applies to the loaded version (and
+   * fails the same way if another save came in between). The version increments on every save.
    */
   async update(
-    id: string,
+    grant: GrantFor<'notebook'>,
     input: {
       title?: string | undefined;
       cells?: CellInput[] | undefined;
@@ -193,26 +199,25 @@ export class NotebookService {
       version?: number | undefined;
     },
   ): Promise<Notebook> {
-    const row = await this.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
-      const current = await notebooksRepository.getForUpdate(tx, id);
-      if (!current) throw new SpinError('notebook.not_found', 'notebook not found');
-      if (input.version !== undefined && input.version !== current.version) {
-        throw new SpinError(
-          'request.conflict',
-          `notebook was changed elsewhere (version ${current.version}, you sent ${input.version}); reload and retry`,
-          { currentVersion: current.version },
-        );
-      }
-      const cells = input.cells ? normaliseCells(input.cells) : current.cells;
-      const saved = await notebooksRepository.update(tx, id, current.version, {
-        title: input.title ?? current.title,
-        cells,
-        settings: input.settings ?? current.settings,
-      });
-      if (!saved) throw new SpinError('request.conflict', 'notebook was changed elsewhere');
-      return saved;
+    const current = grant.notebook;
+    if (input.version !== undefined && input.version !== current.version) {
+      throw new SpinError(
+        'request.conflict',
+        `notebook was changed elsewhere (version ${current.version}, you sent ${input.version}); reload and retry`,
+        { currentVersion: current.version },
+      );
+    }
+    const cells = input.cells ? normaliseCells(input.cells) : current.cells;
+    // Compare-and-set on the loaded version: no second read, and no lost update.
+    const saved = await notebooksRepository.update(this.db, current.id, current.version, {
+      title: input.title ?? current.title,
+      cells,
+      settings: input.settings ?? current.settings,
     });
-    return presentNotebook(row, await cellRunsRepository.listForNotebook(this.db, id));
+    if (!saved) {
+      throw new SpinError('request.conflict', 'notebook was changed elsewhere; reload and retry');
+    }
+    const runs = await cellRunsRepository.listForNotebook(this.db, current.id);
+    return presentNotebook(saved, runs, grant.allowedActions);
   }
 }

@@ -1,5 +1,4 @@
 import {
-  peekReceipt,
   SpinError,
   verifyReceipt,
   type Output,
@@ -8,7 +7,7 @@ import {
 } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { actorId } from '../policies/actor.js';
-import type { Grant } from '../policies/authorize.js';
+import type { GrantFor } from '../policies/authorize.js';
 import { cellRunsRepository } from '../repositories/cellRunsRepository.js';
 import { notebooksRepository } from '../repositories/notebooksRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
@@ -56,7 +55,7 @@ export class ReceiptService {
    * digest work; a refused receipt changes nothing (cell_runs, last run, audit).
    */
   async submit(
-    grant: Grant,
+    grant: GrantFor<'program'>,
     input: { receipt: string; outputs: Output[] },
   ): Promise<ReceiptAccepted> {
     try {
@@ -70,14 +69,11 @@ export class ReceiptService {
   }
 
   private async accept(
-    grant: Grant,
+    grant: GrantFor<'program'>,
     input: { receipt: string; outputs: Output[] },
   ): Promise<ReceiptAccepted> {
-    const peeked = peekReceipt(input.receipt);
-    const program = await programsRepository.get(this.db, peeked.jti);
-    if (!program) {
-      throw new SpinError('receipt.unknown_program', `no program ${peeked.jti} was compiled here`);
-    }
+    // The program the authorizer loaded for the receipt's jti (read once, here too).
+    const { program } = grant;
     if (program.receiptStatus !== null) throw duplicate();
     const runtime = await this.runtimes.getRow(program.runtimeId);
     const claims = await verifyReceipt(
@@ -105,10 +101,11 @@ export class ReceiptService {
 
     const entry = await this.db.transaction(async (t) => {
       const tx = t as unknown as Db;
-      const locked = await programsRepository.getForUpdate(tx, program.jti);
-      if (!locked || locked.receiptStatus !== null) throw duplicate();
       const now = new Date();
-      await programsRepository.markReceipt(tx, program.jti, claims.status, now);
+      // Conditional on no receipt yet: of two racing receipts, one records, one is a duplicate.
+      if (!(await programsRepository.markReceiptIfPending(tx, program.jti, claims.status, now))) {
+        throw duplicate();
+      }
       // The notebook may have been deleted meanwhile: the run is still audited.
       if (await notebooksRepository.workspaceOf(tx, program.notebookId)) {
         await cellRunsRepository.upsertIfNewer(tx, {

@@ -156,7 +156,8 @@ export class RuntimeService {
 
   /**
    * Re-pair `runtime` (loaded by the authorizer): new keys and/or URL. The stored fingerprint
-   * must still be `expectedFingerprint` — checked on the locked row — else 409
+   * must still be `expectedFingerprint` — checked on the loaded row, then again by the update
+   * itself (compare-and-set, so a re-pair in between is not overwritten) — else 409
    * `runtime.fingerprint_mismatch` and nothing changes. Audited as `runtime.repaired` with
    * both fingerprints.
    */
@@ -172,25 +173,33 @@ export class RuntimeService {
       );
     }
     const keys = await checkedKeys(input.identity);
+    const current = runtime;
+    if (current.fingerprint !== input.expectedFingerprint) {
+      throw new SpinError(
+        'runtime.fingerprint_mismatch',
+        `runtime ${runtime.id} now has fingerprint ${current.fingerprint}, not ${input.expectedFingerprint}; reload and compare again`,
+        { currentFingerprint: current.fingerprint },
+      );
+    }
     return this.db.transaction(async (t) => {
       const tx = t as unknown as Db;
-      const current = await runtimesRepository.getForUpdate(tx, runtime.id);
-      if (!current) {
-        throw new SpinError('runtime.unknown_runtime', `runtime ${runtime.id} is not registered`);
-      }
-      if (current.fingerprint !== input.expectedFingerprint) {
+      const saved = await runtimesRepository.updateIfFingerprint(
+        tx,
+        runtime.id,
+        input.expectedFingerprint,
+        {
+          name: input.name ?? current.name,
+          url: input.url ?? current.url,
+          ...keys,
+          registeredBy: actorId(actor),
+        },
+      );
+      if (!saved) {
         throw new SpinError(
           'runtime.fingerprint_mismatch',
-          `runtime ${runtime.id} now has fingerprint ${current.fingerprint}, not ${input.expectedFingerprint}; reload and compare again`,
-          { currentFingerprint: current.fingerprint },
+          `runtime ${runtime.id} was re-paired meanwhile; reload and compare again`,
         );
       }
-      const saved = await runtimesRepository.update(tx, runtime.id, {
-        name: input.name ?? current.name,
-        url: input.url ?? current.url,
-        ...keys,
-        registeredBy: actorId(actor),
-      });
       await this.audit.append(
         {
           actor: actorId(actor),
@@ -266,12 +275,12 @@ export class RuntimeService {
   }
 
   /**
-   * Runtimes a notebook of `workspaceId` may run on. Filtered by {@link runtimeUsableIn} over
-   * all runtimes (there are few), so the rule stays in one place when workspaces nest.
+   * Runtimes a notebook of a workspace may run on; `ancestry` is the workspace and its
+   * ancestors (from its grant). Filtered by {@link runtimeUsableIn}, the one rule.
    */
-  async listUsableIn(workspaceId: string): Promise<Runtime[]> {
-    const rows = await runtimesRepository.listIn(this.db, 'all');
-    return rows.filter((r) => runtimeUsableIn(r, workspaceId)).map(presentRuntime);
+  async listUsableIn(ancestry: readonly string[]): Promise<Runtime[]> {
+    const rows = await runtimesRepository.listIn(this.db, ancestry);
+    return rows.filter((r) => runtimeUsableIn(r, ancestry)).map(presentRuntime);
   }
 
   /** The stored row, or null. */
@@ -280,13 +289,13 @@ export class RuntimeService {
   }
 
   /**
-   * The stored row (with keys) of a runtime usable in `workspaceId`, or 404
-   * `runtime.unknown_runtime` — the same answer whether it does not exist or belongs to a
-   * workspace the caller's resource cannot use.
+   * The stored row (with keys) of a runtime usable in a workspace (`ancestry`: it and its
+   * ancestors), or 404 `runtime.unknown_runtime` — the same answer whether it does not exist
+   * or belongs to a workspace the caller's resource cannot use.
    */
-  async getUsableRow(id: string, workspaceId: string): Promise<RuntimeRow> {
+  async getUsableRow(id: string, ancestry: readonly string[]): Promise<RuntimeRow> {
     const row = await runtimesRepository.get(this.db, id);
-    if (!row || !runtimeUsableIn(row, workspaceId)) {
+    if (!row || !runtimeUsableIn(row, ancestry)) {
       throw new SpinError('runtime.unknown_runtime', `runtime ${id} is not registered here`);
     }
     return row;

@@ -9,7 +9,7 @@ import {
 } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { newId } from '../ids.js';
-import type { Grant } from '../policies/authorize.js';
+import type { Grant, GrantFor } from '../policies/authorize.js';
 import { ORG_ADMIN_ROLE, SESSION_PERMS, roleAllows } from '../policies/rolePolicy.js';
 import { usersRepository } from '../repositories/usersRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
@@ -67,7 +67,7 @@ export class SessionService {
    * in the notebook's workspace (404 `runtime.unknown_runtime` otherwise).
    */
   async open(grant: Grant, input: { notebookId: string; runtimeId: string }): Promise<ExecSession> {
-    await this.runtimes.getUsableRow(input.runtimeId, grant.workspaceId);
+    await this.runtimes.getUsableRow(input.runtimeId, grant.ancestry);
     // Viewers join a session someone opened, to watch it; starting one needs the right to run.
     if (!roleAllows(grant.role, 'notebook.run')) {
       const existing = await execSessionsRepository.find(
@@ -99,11 +99,11 @@ export class SessionService {
 
   /**
    * Mint the short-lived JWT a client presents to the runtime: aud = runtime, perms from the
-   * caller's role (DESIGN.md §1 "Access tokens").
+   * caller's role (DESIGN.md §1 "Access tokens"). The session is the row the grant loaded.
    */
-  async issueToken(grant: Grant, sid: string): Promise<AccessTokenResponse> {
-    const session = await this.getRow(sid);
-    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.workspaceId);
+  async issueToken(grant: GrantFor<'session'>): Promise<AccessTokenResponse> {
+    const { session } = grant;
+    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.ancestry);
     const key = this.keys.signingKey();
     const now = Math.floor(Date.now() / 1000);
     await execSessionsRepository.touchParticipant(this.db, session.sid, grant.actor.userId);

@@ -8,11 +8,13 @@ import { RuntimesPage } from '../runtimes/RuntimesPage';
 import { IntegrationsPage } from '../integrations/IntegrationsPage';
 import { InvitePage } from '../members/InvitePage';
 import { MembersPage } from '../members/MembersPage';
+import { WorkspacesPage } from '../workspaces/WorkspacesPage';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
 import {
   INTEGRATIONS_PATH,
   MEMBERS_PATH,
   RUNTIMES_PATH,
+  WORKSPACES_PATH,
   linkClick,
   navigate,
   parseRoute,
@@ -134,6 +136,15 @@ function Shell({
         <nav className="nav" aria-label="Main">
           <a
             className="nav-link"
+            href={WORKSPACES_PATH}
+            onClick={linkClick(WORKSPACES_PATH)}
+            data-testid="nav-workspaces"
+            aria-current={route.name === 'workspaces' ? 'page' : undefined}
+          >
+            Workspaces
+          </a>
+          <a
+            className="nav-link"
             href={RUNTIMES_PATH}
             onClick={linkClick(RUNTIMES_PATH)}
             data-testid="nav-runtimes"
@@ -186,6 +197,8 @@ function Shell({
         <MembersPage workspaceId={route.workspaceId} onUnauthenticated={onUnauthenticated} />
       ) : route.name === 'invite' ? (
         <InvitePage token={route.token} user={user} onSignedIn={() => undefined} />
+      ) : route.name === 'workspaces' ? (
+        <WorkspacesPage onUnauthenticated={onUnauthenticated} />
       ) : (
         <NotebookList onUnauthenticated={onUnauthenticated} />
       )}

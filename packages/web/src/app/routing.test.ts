@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES_PATH, membersPath, notebookPath, parseRoute } from './routing';
+import { RUNTIMES_PATH, WORKSPACES_PATH, membersPath, notebookPath, parseRoute } from './routing';
 
 describe('parseRoute', () => {
   it('maps / and unknown paths to the list', () => {
@@ -23,5 +23,10 @@ describe('parseRoute', () => {
     expect(parseRoute('/workspaces/%E0%A4%A/members')).toEqual({ name: 'list' });
     expect(parseRoute('/invite/abc_DEF-123')).toEqual({ name: 'invite', token: 'abc_DEF-123' });
     expect(parseRoute('/invite/not%20a%20token')).toEqual({ name: 'list' });
+  });
+
+  it('maps /workspaces', () => {
+    expect(parseRoute(WORKSPACES_PATH)).toEqual({ name: 'workspaces' });
+    expect(parseRoute('/workspaces/')).toEqual({ name: 'workspaces' });
   });
 });

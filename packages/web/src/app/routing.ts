@@ -7,12 +7,16 @@ export type Route =
   | { name: 'runtimes' }
   | { name: 'integrations' }
   | { name: 'members'; workspaceId: string | null }
-  | { name: 'invite'; token: string };
+  | { name: 'invite'; token: string }
+
+  | { name: 'workspaces' };
 
 /** The page that lists paired runtimes and pairs new ones. */
 export const RUNTIMES_PATH = '/runtimes';
 /** The page that lists the integrations (processors) of this build. */
 export const INTEGRATIONS_PATH = '/integrations';
+/** The page that lists, creates and configures workspaces. */
+export const WORKSPACES_PATH = '/workspaces';
 
 /** The members page of the first workspace (it offers a workspace switcher). */
 export const MEMBERS_PATH = '/members';
@@ -33,6 +37,7 @@ export function parseRoute(pathname: string): Route {
   // invitation tokens are base64url: no decoding needed, and nothing else is accepted
   const invite = /^\/invite\/([A-Za-z0-9_-]{1,256})\/?$/.exec(pathname);
   if (invite) return { name: 'invite', token: invite[1]! };
+  if (/^\/workspaces\/?$/.test(pathname)) return { name: 'workspaces' };
   const m = /^\/notebooks\/([^/]+)\/?$/.exec(pathname);
   if (m) {
     try {

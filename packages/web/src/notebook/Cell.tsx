@@ -23,6 +23,7 @@ import type { CellRunStore } from './cellRunStore';
 import { CellInputPrompt } from './CellInputPrompt';
 import type { CellPatch, RunMode } from './notebookModel';
 import { cellRunView, statusLabel } from './runView';
+import type { NotebookPermissions } from './permissions';
 
 /** Something the notebook can move keyboard focus to. */
 export interface CellFocusHandle {
@@ -48,8 +49,8 @@ interface Props {
   index: number;
   store: CellRunStore;
   actions: CellActions;
-  /** The caller may read but not edit or run (viewers): no run, edit or delete controls. */
-  readOnly?: boolean;
+  /** Controls the user's role allows (from the notebook's `allowedActions`). */
+  can: NotebookPermissions;
 }
 
 /** Re-render every `ms` while active (the running timer). */
@@ -64,13 +65,7 @@ function useTicker(active: boolean, ms: number): number {
 }
 
 /** One notebook cell: toolbar, editor (or rendered markdown), status and outputs. */
-export const CellView = memo(function CellView({
-  cell,
-  index,
-  store,
-  actions,
-  readOnly = false,
-}: Props) {
+export const CellView = memo(function CellView({ cell, index, store, actions, can }: Props) {
   const { id, type, source } = cell;
   // Everything type-specific (menu, editor language, parameter form) comes from the registry.
   const info = cellTypeInfo(type);
@@ -83,7 +78,7 @@ export const CellView = memo(function CellView({
   const now = useTicker(running, 200);
   const isMarkdown = info?.kind === 'markdown';
   const [settingsOpen, setSettingsOpen] = useState(false);
-  const hasSettings = info !== undefined && !isMarkdown && !readOnly;
+  const hasSettings = info !== undefined && !isMarkdown && can.edit;
 
   const [editing, setEditing] = useState(() => source.trim() === '');
   const showEditor = !isMarkdown || editing || source.trim() === '';
@@ -112,20 +107,20 @@ export const CellView = memo(function CellView({
     setEditing(false);
   };
   const startEditing = () => {
-    if (readOnly) return;
+    if (!can.edit) return;
     setFocusEditor(true);
     setEditing(true);
   };
   const run = (mode: RunMode) => {
     if (isMarkdown) stopEditing(mode === 'stay');
-    if (!readOnly) actions.run(id, mode);
+    if (can.run || isMarkdown) actions.run(id, mode);
   };
   const onRenderedKey = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key !== 'Enter') return;
     e.preventDefault();
     if (e.shiftKey) run('advance');
     else if (e.altKey) run('insert-below');
-    else if (!(e.ctrlKey || e.metaKey)) startEditing();
+    else if (!(e.ctrlKey || e.metaKey) && can.edit) startEditing();
   };
 
   const dataStatus = running ? 'running' : live.error ? 'error' : isMarkdown ? 'idle' : view.status;
@@ -155,7 +150,7 @@ export const CellView = memo(function CellView({
             data-testid="cell-type-select"
             aria-label={`Cell ${index + 1} type`}
             value={type}
-            disabled={readOnly}
+            disabled={!can.edit}
             onChange={(e) => actions.setType(id, e.target.value as CellType)}
           >
             {!info && <option value={type}>{type} (not available)</option>}
@@ -187,7 +182,7 @@ export const CellView = memo(function CellView({
               → {cell.resultVar || defaultResultVar(id)}
             </code>
           )}
-          {!readOnly && (
+          {(isMarkdown || can.run) && (
             <button
               type="button"
               className="btn btn-run"
@@ -212,7 +207,7 @@ export const CellView = memo(function CellView({
               ■ Stop
             </button>
           )}
-          {isMarkdown && !showEditor && !readOnly && (
+          {isMarkdown && !showEditor && can.edit && (
             <button
               type="button"
               className="btn"
@@ -240,7 +235,7 @@ export const CellView = memo(function CellView({
             </span>
           )}
           <span className="spacer" />
-          {!readOnly && (
+          {can.edit && (
             <button
               type="button"
               className="btn btn-icon btn-delete"
@@ -274,7 +269,7 @@ export const CellView = memo(function CellView({
             language={info?.language ?? 'text/plain'}
             placeholder={info?.placeholder ?? ''}
             autoFocus={focusEditor}
-            readOnly={readOnly}
+            readOnly={!can.edit}
             ariaLabel={`Cell ${index + 1} (${type}) source`}
             onChange={(s) => actions.setSource(id, s)}
             onRun={run}

@@ -30,7 +30,7 @@ interface Props {
   onRun: (mode: RunMode) => void;
   onEscape?: () => void;
   autoFocus?: boolean;
-  /** Viewers read the source but cannot change it. */
+  /** View only (the user's role does not allow editing); fixed for the editor's lifetime. */
   readOnly?: boolean;
   ariaLabel: string;
   ref?: Ref<CellEditorHandle>;

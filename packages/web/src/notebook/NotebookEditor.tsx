@@ -27,6 +27,7 @@ import {
   sameContent,
   updateCell,
 } from './notebookModel';
+import { notebookPermissions } from './permissions';
 import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookSession } from './useNotebookSession';
 
@@ -37,8 +38,6 @@ interface Props {
   initial: Notebook;
   runtimes: Runtime[] | null;
   runtimesError: ErrorInfo | null;
-  /** Viewers: the notebook is shown without edit or run controls. */
-  readOnly?: boolean;
 }
 
 type Snapshot = { title: string; settings: NotebookSettings; cells: CellInput[] };
@@ -47,7 +46,7 @@ type Snapshot = { title: string; settings: NotebookSettings; cells: CellInput[] 
  * The notebook editor. It owns the document (title, cells, version), its autosave, the live
  * run store and — through `useNotebookSession` — the page's one NotebookSession.
  */
-export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = false }: Props) {
+export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   const id = initial.id;
   const [cells, setCellsState] = useState<Cell[]>(initial.cells);
   const [title, setTitleState] = useState(initial.title);
@@ -73,6 +72,10 @@ export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = fa
   // A new notebook opens with its first cell in edit mode (README: type, then Shift+Enter).
   const pendingFocus = useRef<string | null>(initialFocus(initial.cells));
   const store = useMemo(() => new CellRunStore(), []);
+  // What the server said this user may do here: controls it would refuse are not shown.
+  const can = useMemo(() => notebookPermissions(initial.allowedActions), [initial.allowedActions]);
+  const canRef = useRef(can);
+  canRef.current = can;
 
   // ---- runtime selection
   const [runtimeId, setRuntimeId] = useState<string | null>(() => readPreference(RUNTIME_KEY));
@@ -255,7 +258,9 @@ export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = fa
           focusHandles.current.get(plan.focusId)?.focus();
         }
         const kind = cellTypeInfo(cell.type)?.kind;
-        if (kind === 'kernel' || kind === 'processor') void execute(cellInput(cell));
+        if ((kind === 'kernel' || kind === 'processor') && canRef.current.run) {
+          void execute(cellInput(cell));
+        }
       },
     }),
     // Empty deps on purpose: setCells/execute only read refs and objects stable for the page.
@@ -271,9 +276,9 @@ export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = fa
         <input
           className="notebook-title"
           data-testid="notebook-title"
-          readOnly={readOnly}
           aria-label="Notebook title"
           value={titleDraft}
+          readOnly={!can.edit}
           maxLength={300}
           onChange={(e) => setTitleDraft(e.target.value)}
           onBlur={commitTitle}
@@ -311,10 +316,11 @@ export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = fa
         )}
       </div>
 
-      {readOnly && (
+      {(!can.edit || !can.run) && (
         <div className="notice" role="status" data-testid="read-only-notice">
-          You are a viewer in this workspace: you can read this notebook and its outputs, but not
-          edit or run it.
+          {can.run
+            ? 'Your role lets you view and run this notebook, not edit it.'
+            : 'Your role lets you view this notebook, not edit or run it.'}
         </div>
       )}
       {notice && (
@@ -377,11 +383,11 @@ export function NotebookEditor({ initial, runtimes, runtimesError, readOnly = fa
       <div className="cells">
         {cells.map((cell, i) => (
           <Fragment key={cell.id}>
-            {i > 0 && !readOnly && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
-            <CellView cell={cell} index={i} store={store} actions={actions} readOnly={readOnly} />
+            {i > 0 && can.edit && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
+            <CellView cell={cell} index={i} store={store} actions={actions} can={can} />
           </Fragment>
         ))}
-        {!readOnly && <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />}
+        {can.edit && <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />}
       </div>
       <p className="shortcuts muted">
         <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+

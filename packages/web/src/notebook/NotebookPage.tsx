@@ -41,10 +41,6 @@ export function NotebookPage({
     enabled: workspaceId !== undefined,
   });
 
-  // The caller's role decides the controls; the server enforces it either way.
-  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
-  const role = workspaces.data?.find((w) => w.id === workspaceId)?.role;
-
   if (state.error) {
     return (
       <main className="page">
@@ -66,8 +62,8 @@ export function NotebookPage({
       </main>
     );
   }
-  // wait for the role too: the editor's read-only mode is fixed when it mounts
-  if (!state.notebook || workspaces.isPending) {
+  // The notebook's allowedActions decide the controls; the server enforces them either way.
+  if (!state.notebook) {
     return (
       <main className="page">
         <p className="muted">Loading notebook…</p>
@@ -80,7 +76,6 @@ export function NotebookPage({
       initial={state.notebook}
       runtimes={runtimes.data ?? null}
       runtimesError={runtimes.error ? toErrorInfo(runtimes.error) : null}
-      readOnly={role === 'viewer'}
     />
   );
 }

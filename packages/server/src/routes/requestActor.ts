@@ -1,0 +1,18 @@
+import type { FastifyRequest } from 'fastify';
+import type { UserActor } from '../policies/actor.js';
+import type { ResolvedSession } from '../services/authService.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The cookie session, resolved before the handler runs (null when anonymous). */
+    session: ResolvedSession | null;
+  }
+}
+
+/**
+ * The signed-in user of a request, or null. Its own module (not app.ts), so route files do
+ * not import the app that registers them: `import-x/no-cycle` holds.
+ */
+export function actorOf(request: FastifyRequest): UserActor | null {
+  return request.session?.actor ?? null;
+}

@@ -1,0 +1,221 @@
+import type { WorkspaceRole } from '@spin/protocol';
+import {
+  fakeRuntime,
+  makeReceipt,
+  SAMPLE_OUTPUTS,
+  type FakeRuntime,
+  type TestClient,
+} from './fixtures.js';
+
+/**
+ * The route × role matrix (DESIGN.md §4) as data: one entry per registered route, keyed
+ * `METHOD url-pattern` exactly as Fastify registers it. `roles.test.ts` enumerates the app's
+ * routes and fails for any route without an entry here (and for entries naming no route), then
+ * sends every route as every caller and checks the outcome below. Adding a route means adding
+ * one line here.
+ */
+
+/** Who sends a request: a workspace role in the matrix's workspace, or one of the others. */
+export type Who = WorkspaceRole | 'anonymous' | 'orgAdmin' | 'outsider';
+/** Every caller, in the order the cases run. */
+export const WHO: readonly Who[] = [
+  'anonymous',
+  'viewer',
+  'agent',
+  'editor',
+  'owner',
+  'orgAdmin',
+  'outsider',
+];
+
+/** The world the matrix runs in (built once per database by roles.test.ts). */
+export interface MatrixCtx {
+  /** Sign-up admin: sets things up; never one of the callers. */
+  admin: TestClient;
+  /** The workspace the roles are granted in, and its notebook, runtime and session. */
+  ws: string;
+  nb: string;
+  rt: FakeRuntime;
+  sid: string;
+  /** A second workspace: the outsider owns it and nothing else. */
+  otherWs: string;
+  /** A new child workspace of `ws` (the callers' roles there are inherited). */
+  childWorkspace(): Promise<string>;
+}
+
+/** One request of a case: path (with query) and body; `fresh`: a new login of the same user. */
+export interface MatrixRequest {
+  url: string;
+  body?: unknown;
+  fresh?: boolean;
+}
+
+/** What a caller must get. `hides`: a 200 whose body names nothing of the matrix's workspace. */
+export interface Outcome {
+  status: number;
+  code?: string;
+  hides?: boolean;
+}
+
+/** A route's entry: the request to send and the outcome per caller. */
+export interface MatrixEntry {
+  /** Built right before sending (may prepare data, e.g. compile a program to receipt). */
+  request(c: MatrixCtx): MatrixRequest | Promise<MatrixRequest>;
+  expect: Readonly<Record<Who, Outcome>>;
+  /** Public routes answer the same to everyone; their data is not checked for changes. */
+  open?: boolean;
+}
+
+type Req = MatrixEntry['request'];
+const ROLES: readonly WorkspaceRole[] = ['owner', 'editor', 'agent', 'viewer'];
+const UNAUTH: Outcome = { status: 401, code: 'auth.unauthenticated' };
+const DENIED: Outcome = { status: 403, code: 'auth.permission_required' };
+
+/** Answers every caller the same (health, keys, sign-in pages, unknown API paths). */
+function open(status: number, request: Req, code?: string): MatrixEntry {
+  const outcome: Outcome = code ? { status, code } : { status };
+  return {
+    request,
+    open: true,
+    expect: Object.fromEntries(WHO.map((w) => [w, outcome])) as Record<Who, Outcome>,
+  };
+}
+
+/** Any signed-in user; the outsider's answer names nothing of the matrix's workspace. */
+function signedIn(ok: number, request: Req): MatrixEntry {
+  return {
+    request,
+    expect: {
+      anonymous: UNAUTH,
+      ...(Object.fromEntries(ROLES.map((r) => [r, { status: ok }])) as Record<
+        WorkspaceRole,
+        Outcome
+      >),
+      orgAdmin: { status: ok },
+      outsider: { status: ok, hides: true },
+    },
+  };
+}
+
+/**
+ * A resource of the matrix's workspace: `allowed` roles (and org admins) get `ok`, other
+ * members 403, the outsider a 404 `notFound` (existence is not leaked).
+ */
+function ws(
+  allowed: readonly WorkspaceRole[],
+  ok: number,
+  notFound: string,
+  request: Req,
+): MatrixEntry {
+  return {
+    request,
+    expect: {
+      anonymous: UNAUTH,
+      ...(Object.fromEntries(
+        ROLES.map((r) => [r, allowed.includes(r) ? { status: ok } : DENIED]),
+      ) as Record<WorkspaceRole, Outcome>),
+      orgAdmin: { status: ok },
+      outsider: { status: 404, code: notFound },
+    },
+  };
+}
+
+/**
+ * A list over every workspace where the caller's role allows the action: `allowed` roles get
+ * `ok`; others 403 (they have no such workspace); the outsider (owner of its own workspace)
+ * a 200 that names nothing of the matrix's workspace.
+ */
+function scoped(allowed: readonly WorkspaceRole[], ok: number, request: Req): MatrixEntry {
+  const entry = ws(allowed, ok, '', request);
+  return { ...entry, expect: { ...entry.expect, outsider: { status: ok, hides: true } } };
+}
+
+/** Organisation admins only. */
+function orgAdmin(ok: number, request: Req): MatrixEntry {
+  const entry = ws([], ok, '', request);
+  return { ...entry, expect: { ...entry.expect, outsider: DENIED } };
+}
+
+/** A resource of the matrix's workspace that only org admins may act on (members: 403). */
+function wsOrgAdmin(ok: number, notFound: string, request: Req): MatrixEntry {
+  return ws([], ok, notFound, request);
+}
+
+const ALL = ROLES;
+const RUNNERS: readonly WorkspaceRole[] = ['owner', 'editor', 'agent'];
+const EDITORS: readonly WorkspaceRole[] = ['owner', 'editor'];
+const OWNERS: readonly WorkspaceRole[] = ['owner'];
+const NB = 'notebook.not_found';
+const SES = 'session.not_found';
+const RT = 'runtime.unknown_runtime';
+const WS = 'request.not_found';
+const PROG = 'receipt.unknown_program';
+
+const cell = { id: 'c1', type: 'python', source: '1' } as const;
+const url =
+  (u: string): Req =>
+  () => ({ url: u });
+
+/** Compile a fresh program as the admin, and the receipt its runtime would sign for it. */
+async function freshReceipt(c: MatrixCtx): Promise<MatrixRequest> {
+  const compiled = await c.admin.request('POST', `/api/v1/notebooks/${c.nb}/compile`, {
+    sid: c.sid,
+    cell,
+  });
+  const program = {
+    jti: compiled.json().jti as string,
+    cell: 'c1',
+    sid: c.sid,
+    sub: c.admin.user.id,
+    notebook: c.nb,
+  };
+  return {
+    url: '/api/v1/receipts',
+    body: { receipt: await makeReceipt(c.rt, program), outputs: SAMPLE_OUTPUTS },
+  };
+}
+
+/** One line per registered route. HEAD routes Fastify adds for GETs run with the GET's entry. */
+// prettier-ignore
+export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
+  'GET /healthz': open(200, url('/healthz')),
+  'GET /metrics': open(401, url('/metrics'), 'auth.token_missing'),
+  'GET /.well-known/jwks.json': open(200, url('/.well-known/jwks.json')),
+  'GET /api/v1/openapi.json': open(200, url('/api/v1/openapi.json')),
+  'GET /api/v1/server': open(200, url('/api/v1/server')),
+  'GET /api/*': open(404, url('/api/v1/nothing-here'), 'request.not_found'),
+  'POST /api/*': open(404, url('/api/v1/nothing-here'), 'request.not_found'),
+  'PUT /api/*': open(404, url('/api/v1/nothing-here'), 'request.not_found'),
+  'PATCH /api/*': open(404, url('/api/v1/nothing-here'), 'request.not_found'),
+  'DELETE /api/*': open(404, url('/api/v1/nothing-here'), 'request.not_found'),
+  'OPTIONS /api/*': open(404, url('/api/v1/nothing-here'), 'request.not_found'),
+  'TRACE /api/*': open(404, url('/api/v1/nothing-here'), 'request.not_found'),
+  'QUERY /api/*': open(404, () => ({ url: '/api/v1/nothing-here', body: {} }), 'request.not_found'),
+  'GET /api/v1/auth/state': open(200, url('/api/v1/auth/state')),
+  'POST /api/v1/auth/signup': open(403, () => ({ url: '/api/v1/auth/signup', body: { email: 'late@example.com', password: 'a long enough password', name: 'Late' } }), 'auth.signup_closed'),
+  'POST /api/v1/auth/login': open(401, () => ({ url: '/api/v1/auth/login', body: { email: 'nobody@example.com', password: 'wrong password here' } }), 'auth.invalid_credentials'),
+  'POST /api/v1/auth/logout': open(200, () => ({ url: '/api/v1/auth/logout', fresh: true })),
+  'GET /api/v1/auth/me': signedIn(200, url('/api/v1/auth/me')),
+  'GET /api/v1/workspaces': signedIn(200, url('/api/v1/workspaces')),
+  'POST /api/v1/workspaces': ws(OWNERS, 201, WS, (c) => ({ url: '/api/v1/workspaces', body: { name: 'Child', parentId: c.ws } })),
+  'GET /api/v1/workspaces/:id': ws(ALL, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}` })),
+  'PATCH /api/v1/workspaces/:id': ws(OWNERS, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}`, body: { description: 'on call' } })),
+  'POST /api/v1/workspaces/:id/archive': ws(OWNERS, 200, WS, async (c) => ({ url: `/api/v1/workspaces/${await c.childWorkspace()}/archive` })),
+  'DELETE /api/v1/workspaces/:id/archive': ws(OWNERS, 200, WS, async (c) => ({ url: `/api/v1/workspaces/${await c.childWorkspace()}/archive` })),
+  'DELETE /api/v1/workspaces/:id': wsOrgAdmin(200, WS, async (c) => ({ url: `/api/v1/workspaces/${await c.childWorkspace()}` })),
+  'GET /api/v1/notebooks': ws(ALL, 200, WS, (c) => ({ url: `/api/v1/notebooks?workspaceId=${c.ws}` })),
+  'POST /api/v1/notebooks': ws(EDITORS, 201, WS, (c) => ({ url: '/api/v1/notebooks', body: { title: 'new', workspaceId: c.ws } })),
+  'GET /api/v1/notebooks/:id': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}` })),
+  'PUT /api/v1/notebooks/:id': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}`, body: { title: 'renamed' } })),
+  'POST /api/v1/notebooks/:id/compile': ws(RUNNERS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/compile`, body: { sid: c.sid, cell } })),
+  'GET /api/v1/runtimes': scoped(ALL, 200, url('/api/v1/runtimes')),
+  'POST /api/v1/runtimes': ws(OWNERS, 201, WS, async (c) => ({ url: '/api/v1/runtimes', body: { name: 'x', url: 'http://127.0.0.1:8888', workspaceId: c.ws, identity: (await fakeRuntime()).identity } })),
+  'POST /api/v1/runtimes/:id/repair': ws(OWNERS, 200, RT, (c) => ({ url: `/api/v1/runtimes/${c.rt.id}/repair`, body: { expectedFingerprint: c.rt.identity.fingerprint, identity: c.rt.identity, url: 'http://127.0.0.1:8888' } })),
+  'POST /api/v1/runtimes/:id/pair-grant': ws(OWNERS, 200, RT, (c) => ({ url: `/api/v1/runtimes/${c.rt.id}/pair-grant`, body: { allowedOrigins: [] } })),
+  'POST /api/v1/sessions': ws(RUNNERS, 200, NB, (c) => ({ url: '/api/v1/sessions', body: { notebookId: c.nb, runtimeId: c.rt.id } })),
+  'POST /api/v1/sessions/:sid/token': ws(ALL, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/token` })),
+  'POST /api/v1/sessions/:sid/pending-receipts': ws(ALL, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/pending-receipts`, body: { jtis: ['x'] } })),
+  'POST /api/v1/receipts': ws(ALL, 200, PROG, freshReceipt),
+  'GET /api/v1/audit': scoped(OWNERS, 200, url('/api/v1/audit')),
+  'GET /api/v1/audit/verify': orgAdmin(200, url('/api/v1/audit/verify')),
+};
