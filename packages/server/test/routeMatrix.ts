@@ -141,6 +141,25 @@ function wsOrgAdmin(ok: number, notFound: string, request: Req): MatrixEntry {
   return ws([], ok, notFound, request);
 }
 
+/** Any signed-in user gets `outcome` (e.g. a refusal that does not depend on the role). */
+function signedInAll(outcome: Outcome, request: Req): MatrixEntry {
+  return {
+    request,
+    expect: Object.fromEntries(WHO.map((w) => [w, w === 'anonymous' ? UNAUTH : outcome])) as Record<
+      Who,
+      Outcome
+    >,
+  };
+}
+
+/** An entry whose service refuses some roles the route's check lets through, with its own code. */
+function withCodes(entry: MatrixEntry, codes: Partial<Record<Who, Outcome>>): MatrixEntry {
+  return { ...entry, expect: { ...entry.expect, ...codes } };
+}
+
+const NOT_OWNER: Outcome = { status: 403, code: 'session.not_owner' };
+const FORGED_INVITATION = 'forged-invitation-token-0123456789';
+
 const ALL = ROLES;
 const RUNNERS: readonly WorkspaceRole[] = ['owner', 'editor', 'agent'];
 const EDITORS: readonly WorkspaceRole[] = ['owner', 'editor'];
@@ -212,7 +231,24 @@ export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'POST /api/v1/runtimes': ws(OWNERS, 201, WS, async (c) => ({ url: '/api/v1/runtimes', body: { name: 'x', url: 'http://127.0.0.1:8888', workspaceId: c.ws, identity: (await fakeRuntime()).identity } })),
   'POST /api/v1/runtimes/:id/repair': ws(OWNERS, 200, RT, (c) => ({ url: `/api/v1/runtimes/${c.rt.id}/repair`, body: { expectedFingerprint: c.rt.identity.fingerprint, identity: c.rt.identity, url: 'http://127.0.0.1:8888' } })),
   'POST /api/v1/runtimes/:id/pair-grant': ws(OWNERS, 200, RT, (c) => ({ url: `/api/v1/runtimes/${c.rt.id}/pair-grant`, body: { allowedOrigins: [] } })),
-  'POST /api/v1/sessions': ws(RUNNERS, 200, NB, (c) => ({ url: '/api/v1/sessions', body: { notebookId: c.nb, runtimeId: c.rt.id } })),
+  // the session is open already: viewers join it to watch (starting one needs run rights)
+  'POST /api/v1/sessions': ws(ALL, 200, NB, (c) => ({ url: '/api/v1/sessions', body: { notebookId: c.nb, runtimeId: c.rt.id } })),
+  'GET /api/v1/sessions/:sid': ws(ALL, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}` })),
+  // the admin opened the session: its owner or a workspace owner hands off (to itself: no change)
+  'POST /api/v1/sessions/:sid/handoff': withCodes(ws(OWNERS, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/handoff`, body: { to: c.admin.user.id } })), { editor: NOT_OWNER, agent: NOT_OWNER }),
+  'GET /api/v1/workspaces/:id/members': ws(ALL, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/members` })),
+  // the admin's own role, unchanged: allowed callers get 200 and nothing moves
+  'PATCH /api/v1/workspaces/:id/members/:userId': ws(OWNERS, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/members/${c.admin.user.id}`, body: { role: 'owner' } })),
+  // no such member: allowed callers get member.not_found; the role gate is what is checked
+  'DELETE /api/v1/workspaces/:id/members/:userId': withCodes(ws(OWNERS, 404, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/members/usr_nobody` })), { owner: { status: 404, code: 'member.not_found' }, orgAdmin: { status: 404, code: 'member.not_found' } }),
+  'GET /api/v1/workspaces/:id/invitations': ws(OWNERS, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/invitations` })),
+  'POST /api/v1/workspaces/:id/invitations': ws(OWNERS, 201, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/invitations`, body: { role: 'viewer' } })),
+  'DELETE /api/v1/workspaces/:id/invitations/:invitationId': withCodes(ws(OWNERS, 404, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/invitations/inv_nobody` })), { owner: { status: 404, code: 'invitation.not_found' }, orgAdmin: { status: 404, code: 'invitation.not_found' } }),
+  // the invitation token is the permit: a forged one is refused the same for everyone
+  'POST /api/v1/invitations/lookup': open(404, () => ({ url: '/api/v1/invitations/lookup', body: { token: FORGED_INVITATION } }), 'invitation.not_found'),
+  'POST /api/v1/invitations/signup': open(404, () => ({ url: '/api/v1/invitations/signup', body: { token: FORGED_INVITATION, email: 'new@example.com', password: 'a long enough password', name: 'New' } }), 'invitation.not_found'),
+  'POST /api/v1/invitations/accept': signedInAll({ status: 404, code: 'invitation.not_found' }, () => ({ url: '/api/v1/invitations/accept', body: { token: FORGED_INVITATION } })),
+  'POST /api/v1/auth/password': signedInAll({ status: 401, code: 'auth.invalid_credentials' }, () => ({ url: '/api/v1/auth/password', body: { currentPassword: 'not the password', newPassword: 'another long password' } })),
   'POST /api/v1/sessions/:sid/token': ws(ALL, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/token` })),
   'POST /api/v1/sessions/:sid/pending-receipts': ws(ALL, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/pending-receipts`, body: { jtis: ['x'] } })),
   'POST /api/v1/receipts': ws(ALL, 200, PROG, freshReceipt),
