@@ -68,6 +68,8 @@ export const NotebookSchema = NotebookSummarySchema.extend({
   settings: NotebookSettingsSchema.default({ timeRange: DEFAULT_TIME_RANGE }),
   /** Optimistic-concurrency version, incremented by every save. */
   version: z.number().int().nonnegative(),
+  /** Labels for finding notebooks (`PUT /notebooks/:id/tags`). */
+  tags: z.array(z.string()).default([]),
 });
 export type Notebook = z.infer<typeof NotebookSchema>;
 

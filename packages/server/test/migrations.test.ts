@@ -243,3 +243,49 @@ describe('migration 0003 (notebook settings)', () => {
     }
   });
 });
+
+describe('migrations 0004–0005 (ipynb, tags, versions)', () => {
+  it('keeps the current state of every existing notebook as its first version', async () => {
+    const db = new PGlite();
+    try {
+      for (const file of ['0000_init.sql', '0001_cell_runs.sql']) await apply(db, file);
+      for (const file of [
+        '0002_runtime_workspaces_json_outputs.sql',
+        '0003_notebook_settings.sql',
+      ]) {
+        await apply(db, file);
+      }
+      await db.exec(`insert into workspaces (id, name) values ('w', 'W')`);
+      const cells = [{ id: 'a', type: 'python', source: 'print(1)' }];
+      await db.query(
+        `insert into notebooks (id, workspace_id, title, cells, version, updated_at)
+         values ('n', 'w', 'Saved thrice', $1, 3, '2026-11-30T08:00:00Z')`,
+        [JSON.stringify(cells)],
+      );
+      await apply(db, '0004_notebook_ipynb.sql');
+      await apply(db, '0005_notebook_versions_tags.sql');
+
+      const nb = await db.query<Record<string, unknown>>(
+        'select tags, jupyter, version from notebooks',
+      );
+      expect(nb.rows).toEqual([{ tags: [], jupyter: null, version: 3 }]);
+      const versions = await db.query<Record<string, unknown>>(
+        'select notebook_id, version, title, cells, settings, saved_by, restored_from, saved_at from notebook_versions',
+      );
+      expect(versions.rows).toEqual([
+        {
+          notebook_id: 'n',
+          version: 3,
+          title: 'Saved thrice',
+          cells,
+          settings: {},
+          saved_by: null,
+          restored_from: null,
+          saved_at: new Date('2026-11-30T08:00:00Z'),
+        },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});

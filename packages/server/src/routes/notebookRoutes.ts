@@ -97,11 +97,11 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       },
     },
     async (request) => {
-      await authorize(actorOf(request), 'notebook.edit', {
+      const grant = await authorize(actorOf(request), 'notebook.edit', {
         type: 'notebook',
         id: request.params.id,
       });
-      return notebooks.update(request.params.id, request.body);
+      return notebooks.update(request.params.id, request.body, grant.actor);
     },
   );
 

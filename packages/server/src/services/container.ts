@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import { AuditService } from './auditService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
+import { IpynbService } from './ipynbService.js';
 import { NotebookService } from './notebookService.js';
 import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
@@ -21,6 +22,8 @@ export interface Services {
   auth: AuthService;
   keys: ServerKeyService;
   notebooks: NotebookService;
+  /** .ipynb import and export. */
+  ipynb: IpynbService;
   runtimes: RuntimeService;
   sessions: SessionService;
   compiler: CompileService;
@@ -43,6 +46,7 @@ export async function createServices(opts: {
   const runtimes = new RuntimeService(db, audit, keys, issuer);
   const { authorize, scope } = createAuthorizer(db);
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS);
+  const notebooks = new NotebookService(db, audit);
   return {
     database,
     authorize,
@@ -50,7 +54,8 @@ export async function createServices(opts: {
     audit,
     auth: new AuthService(db, audit),
     keys,
-    notebooks: new NotebookService(db, audit),
+    notebooks,
+    ipynb: new IpynbService(db, notebooks),
     runtimes,
     sessions,
     compiler: new CompileService(db, audit, sessions, runtimes, keys, issuer, (type) =>

@@ -1,10 +1,21 @@
 import {
   NotebookSettingsSchema,
+  outputFromIpynb,
   SpinError,
   type Cell,
   type CellStatus,
   type CellInput,
+  type InsertCellRequest,
+  type IpynbKept,
+  type MoveCellRequest,
   type Notebook,
+  type NotebookPage,
+  type NotebookSearchQuery,
+  type NotebookVersion,
+  type NotebookVersionSummary,
+  type Output,
+  type PageQuery,
+  type UpdateCellRequest,
   type NotebookSettings,
   type NotebookSummary,
   type Workspace,
@@ -19,17 +30,31 @@ import {
   type NotebookSummaryRow,
 } from '../repositories/notebooksRepository.js';
 import { auditRepository } from '../repositories/auditRepository.js';
+import {
+  notebookVersionsRepository,
+  type NotebookVersionSummaryRow,
+} from '../repositories/notebookVersionsRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
+import { deleteCell, insertCell, moveCell, updateCell } from './cellOperations.js';
 import type { AuditService } from './auditService.js';
 
-/** Presenter: a notebook row with its cells' latest verified runs, as the API shows it. */
+/** Outputs an imported .ipynb had for a cell, in the form SPIN shows (until the cell runs). */
+function importedOutputs(kept: IpynbKept | null, cellId: string): Output[] {
+  const outputs = kept?.cells[cellId]?.outputs ?? [];
+  return outputs.map(outputFromIpynb).filter((o): o is Output => o !== null);
+}
+
+/**
+ * Presenter: a notebook row with its cells' latest verified runs, as the API shows it. A cell
+ * that never ran in SPIN shows the outputs its imported .ipynb had.
+ */
 export function presentNotebook(row: NotebookRow, runs: readonly CellRunRow[]): Notebook {
   const byCell = new Map(runs.map((r) => [r.cellId, r]));
   const cells: Cell[] = row.cells.map((c) => {
     const run = byCell.get(c.id);
     return {
       ...cellInput(c),
-      outputs: run?.outputs ?? [],
+      outputs: run?.outputs ?? importedOutputs(row.jupyter ?? null, c.id),
       lastRun: run
         ? {
             jti: run.jti,
@@ -50,6 +75,7 @@ export function presentNotebook(row: NotebookRow, runs: readonly CellRunRow[]): 
     cells,
     settings: NotebookSettingsSchema.parse(row.settings ?? {}),
     version: row.version,
+    tags: row.tags ?? [],
   };
 }
 
@@ -151,8 +177,12 @@ export class NotebookService {
       workspaceId: string;
       title: string;
       cells?: CellInput[] | undefined;
-      settings?: NotebookSettings | undefined;
+      settings?: Partial<NotebookSettings> | undefined;
+      /** What an imported .ipynb keeps for export. */
+      jupyter?: IpynbKept | undefined;
     },
+    /** The audit action: `notebook.created`, or `notebook.imported` for an .ipynb import. */
+    action: 'notebook.created' | 'notebook.imported' = 'notebook.created',
   ): Promise<Notebook> {
     const row = await this.db.transaction(async (t) => {
       const tx = t as unknown as Db;
@@ -164,12 +194,21 @@ export class NotebookService {
         settings: input.settings ?? {},
         version: 0,
         createdBy: actor.userId,
+        ...(input.jupyter ? { jupyter: input.jupyter } : {}),
+      });
+      await notebookVersionsRepository.insert(tx, {
+        notebookId: created.id,
+        version: created.version,
+        title: created.title,
+        cells: created.cells,
+        settings: created.settings,
+        savedBy: actor.userId,
       });
       await this.audit.append(
         {
           actor: actorId(actor),
           workspaceId: created.workspaceId,
-          action: 'notebook.created',
+          action,
           subject: created.id,
           data: { workspaceId: created.workspaceId, title: created.title },
         },
@@ -182,7 +221,7 @@ export class NotebookService {
 
   /**
    * Save title and cell inputs. With `version`, a stale save fails with 409 `request.conflict`;
-   * the version increments on every save.
+   * the version increments on every save, and every save is kept as a version.
    */
   async update(
     id: string,
@@ -192,27 +231,188 @@ export class NotebookService {
       settings?: NotebookSettings | undefined;
       version?: number | undefined;
     },
+    actor?: UserActor,
+  ): Promise<Notebook> {
+    return this.save(id, input.version, actor ?? null, (current) => ({
+      title: input.title ?? current.title,
+      cells: input.cells ?? current.cells,
+      settings: input.settings ?? current.settings,
+    }));
+  }
+
+  /**
+   * The one save path: lock the row, check `expectedVersion`, apply `change` to the current
+   * content, store it with the next version number and keep that version — in one transaction,
+   * so no save goes unversioned and no two saves share a number.
+   */
+  async save(
+    id: string,
+    expectedVersion: number | undefined,
+    actor: UserActor | null,
+    change: (current: NotebookRow) => {
+      title: string;
+      cells: CellInput[];
+      settings: Partial<NotebookSettings>;
+    },
+    restoredFrom: number | null = null,
   ): Promise<Notebook> {
     const row = await this.db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const current = await notebooksRepository.getForUpdate(tx, id);
       if (!current) throw new SpinError('notebook.not_found', 'notebook not found');
-      if (input.version !== undefined && input.version !== current.version) {
+      if (expectedVersion !== undefined && expectedVersion !== current.version) {
         throw new SpinError(
           'request.conflict',
-          `notebook was changed elsewhere (version ${current.version}, you sent ${input.version}); reload and retry`,
+          `notebook was changed elsewhere (version ${current.version}, you sent ${expectedVersion}); reload and retry`,
           { currentVersion: current.version },
         );
       }
-      const cells = input.cells ? normaliseCells(input.cells) : current.cells;
+      const next = change(current);
+      const cells = normaliseCells(next.cells);
       const saved = await notebooksRepository.update(tx, id, current.version, {
-        title: input.title ?? current.title,
+        title: next.title,
         cells,
-        settings: input.settings ?? current.settings,
+        settings: next.settings,
       });
       if (!saved) throw new SpinError('request.conflict', 'notebook was changed elsewhere');
+      await notebookVersionsRepository.insert(tx, {
+        notebookId: id,
+        version: saved.version,
+        title: saved.title,
+        cells: saved.cells,
+        settings: saved.settings,
+        savedBy: actor?.userId ?? null,
+        restoredFrom,
+      });
+      if (restoredFrom !== null) {
+        await this.audit.append(
+          {
+            actor: actor ? actorId(actor) : 'system',
+            workspaceId: saved.workspaceId,
+            action: 'notebook.version_restored',
+            subject: id,
+            data: { restoredFrom, version: saved.version },
+          },
+          tx,
+        );
+      }
       return saved;
     });
     return presentNotebook(row, await cellRunsRepository.listForNotebook(this.db, id));
   }
+
+  /** Insert a cell at `index` (default: the end). */
+  insertCell(actor: UserActor, id: string, input: InsertCellRequest): Promise<Notebook> {
+    return this.save(id, input.version, actor, (c) => ({
+      ...c,
+      cells: insertCell(c.cells, input.cell, input.index),
+    }));
+  }
+
+  /** Change some fields of one cell. */
+  updateCell(
+    actor: UserActor,
+    id: string,
+    cellId: string,
+    { version, ...patch }: UpdateCellRequest,
+  ): Promise<Notebook> {
+    return this.save(id, version, actor, (c) => ({
+      ...c,
+      cells: updateCell(c.cells, cellId, patch),
+    }));
+  }
+
+  /** Move one cell to `index`. */
+  moveCell(
+    actor: UserActor,
+    id: string,
+    cellId: string,
+    input: MoveCellRequest,
+  ): Promise<Notebook> {
+    return this.save(id, input.version, actor, (c) => ({
+      ...c,
+      cells: moveCell(c.cells, cellId, input.index),
+    }));
+  }
+
+  /** Delete one cell (its last run stays in cell_runs, as after a save without it). */
+  deleteCell(
+    actor: UserActor,
+    id: string,
+    cellId: string,
+    version: number | undefined,
+  ): Promise<Notebook> {
+    return this.save(id, version, actor, (c) => ({ ...c, cells: deleteCell(c.cells, cellId) }));
+  }
+
+  /** Kept versions, newest first. */
+  async listVersions(id: string, page: PageQuery) {
+    const { rows, total } = await notebookVersionsRepository.page(this.db, id, page);
+    return { items: rows.map(presentVersionSummary), total, ...page };
+  }
+
+  /** One kept version with its content. */
+  async getVersion(id: string, version: number): Promise<NotebookVersion> {
+    const row = await notebookVersionsRepository.get(this.db, id, version);
+    if (!row)
+      throw new SpinError('notebook.version_not_found', `no version ${version} of this notebook`);
+    return {
+      ...presentVersionSummary({ ...row, cellCount: row.cells.length }),
+      cells: row.cells.map(cellInput),
+      settings: NotebookSettingsSchema.parse(row.settings ?? {}),
+    };
+  }
+
+  /**
+   * Make version `version`'s title, cells and settings current again, as a new version (so the
+   * versions after it stay, and the restore can itself be undone).
+   */
+  async restoreVersion(
+    actor: UserActor,
+    id: string,
+    version: number,
+    expectedVersion: number | undefined,
+  ): Promise<Notebook> {
+    const kept = await notebookVersionsRepository.get(this.db, id, version);
+    if (!kept)
+      throw new SpinError('notebook.version_not_found', `no version ${version} of this notebook`);
+    return this.save(
+      id,
+      expectedVersion,
+      actor,
+      () => ({ title: kept.title, cells: kept.cells, settings: kept.settings }),
+      version,
+    );
+  }
+
+  /** Replace the notebook's tags (labels, not content: no new version). */
+  async setTags(id: string, tags: string[]): Promise<Notebook> {
+    const unique = [...new Set(tags)].sort();
+    const row = await notebooksRepository.setTags(this.db, id, unique);
+    if (!row) throw new SpinError('notebook.not_found', 'notebook not found');
+    return presentNotebook(row, await cellRunsRepository.listForNotebook(this.db, id));
+  }
+
+  /** Search a workspace's notebooks by title and content, filter by tag, one page at a time. */
+  async search(workspaceId: string, query: NotebookSearchQuery): Promise<NotebookPage> {
+    const { rows, total } = await notebooksRepository.search(this.db, workspaceId, query);
+    return {
+      items: rows.map((r) => ({ ...presentNotebookSummary(r), tags: r.tags, version: r.version })),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+    };
+  }
+}
+
+/** Presenter: a version without its content. */
+function presentVersionSummary(row: NotebookVersionSummaryRow): NotebookVersionSummary {
+  return {
+    version: row.version,
+    title: row.title,
+    savedAt: row.savedAt.toISOString(),
+    savedBy: row.savedBy,
+    restoredFrom: row.restoredFrom,
+    cellCount: row.cellCount,
+  };
 }
