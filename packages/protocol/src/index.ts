@@ -25,6 +25,7 @@ export * from './pairingGrant.js';
 export * from './credentials.js';
 export * from './ipynb.js';
 export * from './notebookOps.js';
+export * from './auditQuery.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

@@ -195,6 +195,13 @@ export const auditLog = pgTable(
     data: json('data').$type<Record<string, unknown>>().notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /**
+     * How `hash` was made: `hmac-sha256` (keyed, see auditService.ts) or `sha256` (the plain
+     * chain before issue 7; re-chained at start, and refused by the verifier afterwards).
+     */
+    chain: text('chain', { enum: ['sha256', 'hmac-sha256'] })
+      .notNull()
+      .default('sha256'),
   },
   (t) => [index('audit_log_workspace_seq_idx').on(t.workspaceId, t.seq)],
 );

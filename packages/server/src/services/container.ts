@@ -2,7 +2,7 @@ import type { Database } from '../db/connection.js';
 import { createAuthorizer, type Authorize, type ScopeOf } from '../policies/authorize.js';
 import type { MasterKey } from '../security/masterKey.js';
 import type { Metrics } from '../metrics.js';
-import { AuditService } from './auditService.js';
+import { AUDIT_KEY_INFO, AuditService, type ChainUpgrade } from './auditService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
 import { IpynbService } from './ipynbService.js';
@@ -19,6 +19,8 @@ export interface Services {
   /** The workspaces where a caller may perform an action (lists, the audit log). */
   scope: ScopeOf;
   audit: AuditService;
+  /** What the start-up re-chaining of an unkeyed audit log did (the server logs it). */
+  auditChainUpgrade: ChainUpgrade;
   auth: AuthService;
   keys: ServerKeyService;
   notebooks: NotebookService;
@@ -40,7 +42,9 @@ export async function createServices(opts: {
 }): Promise<Services> {
   const { database, issuer, metrics } = opts;
   const db = database.db;
-  const audit = new AuditService(db);
+  const audit = new AuditService(db, opts.masterKey.deriveKey(AUDIT_KEY_INFO));
+  // Before anything appends: the upgrade only re-chains a log with no keyed entry yet.
+  const auditChainUpgrade = await audit.upgradeLegacyChain();
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
@@ -52,6 +56,7 @@ export async function createServices(opts: {
     authorize,
     scope,
     audit,
+    auditChainUpgrade,
     auth: new AuthService(db, audit),
     keys,
     notebooks,
