@@ -9,6 +9,9 @@ import {
   addMember,
   dbKinds,
   defaultWorkspaceId,
+  makeReceipt,
+  openSession,
+  registerRuntime,
   signUpAdmin,
   startTestServer,
   type TestClient,
@@ -313,6 +316,50 @@ describe.each(dbKinds)('.ipynb import and export (%s)', (kind) => {
     expect(exported.metadata.spin).toEqual({ title: 'From Jupyter' });
     delete exported.metadata.spin;
     expect(exported).toEqual(original);
+  });
+
+  it('exports the outputs of a verified SPIN run in place of the imported ones', async () => {
+    const nbId = (await importFile(RICH)).json().id as string;
+    const rt = await registerRuntime(admin);
+    const { sid } = await openSession(admin, nbId, rt.id);
+    const compiled = await admin.request('POST', `/api/v1/notebooks/${nbId}/compile`, {
+      sid,
+      cell: { id: 'run-1', type: 'python', source: 'print("a\\nb")' },
+    });
+    expect(compiled.statusCode).toBe(200);
+    const outputs = [
+      { output_type: 'stream' as const, name: 'stdout' as const, text: 'a\nb\n' },
+      {
+        output_type: 'display_data' as const,
+        data: { 'text/html': '<p>one</p>\n<p>two</p>', 'application/json': { k: 'v\nw' } },
+        metadata: {},
+      },
+    ];
+    const program = {
+      jti: compiled.json().jti,
+      cell: 'run-1',
+      sid,
+      sub: admin.user.id,
+      notebook: nbId,
+    };
+    const receipt = await makeReceipt(rt, program, outputs);
+    expect((await admin.request('POST', '/api/v1/receipts', { receipt, outputs })).statusCode).toBe(
+      200,
+    );
+
+    const a = await exportText(nbId);
+    const cell = JSON.parse(a).cells.find((c: { id: string }) => c.id === 'run-1');
+    // as nbformat writes them: text split into lines, JSON data left as JSON
+    expect(cell.outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: ['a\n', 'b\n'] },
+      {
+        output_type: 'display_data',
+        data: { 'text/html': ['<p>one</p>\n', '<p>two</p>'], 'application/json': { k: 'v\nw' } },
+        metadata: {},
+      },
+    ]);
+    const again = await importFile(a);
+    expect(await exportText(again.json().id)).toBe(a);
   });
 
   it('gives files from before nbformat 4.5 cell ids that do not clash', async () => {
