@@ -7,6 +7,7 @@ import {
   CompileResponseSchema,
   ExecSessionSchema,
   SessionRecordSchema,
+  IPYNB_MEDIA_TYPE,
   JwksSchema,
   NotebookSchema,
   NotebookSummarySchema,
@@ -113,6 +114,24 @@ export class ServerApi {
       `/api/v1/notebooks/${encodeURIComponent(id)}`,
       NotebookSchema,
       body,
+    );
+  }
+
+  /** Import a Jupyter notebook file (its text, sent unparsed) into a workspace. */
+  importIpynb(workspaceId: string, fileText: string, title?: string) {
+    const q = title ? `?title=${encodeURIComponent(title)}` : '';
+    return this.http.requestJsonText(
+      'POST',
+      `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/notebooks/import${q}`,
+      NotebookSchema,
+      fileText,
+    );
+  }
+  /** A notebook as a Jupyter notebook file (nbformat 4.5 text). */
+  exportIpynb(id: string) {
+    return this.http.getText(
+      `/api/v1/notebooks/${encodeURIComponent(id)}/export.ipynb`,
+      IPYNB_MEDIA_TYPE,
     );
   }
 

@@ -72,6 +72,8 @@ export const NotebookSchema = NotebookSummarySchema.extend({
   version: z.number().int().nonnegative(),
   /** What the caller may do with it (`notebook.edit`, `notebook.run`, …), for the UI. */
   allowedActions: z.array(z.string()).optional(),
+  /** Labels for finding notebooks (`PUT /notebooks/:id/tags`). */
+  tags: z.array(z.string()).default([]),
 });
 export type Notebook = z.infer<typeof NotebookSchema>;
 

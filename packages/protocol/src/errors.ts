@@ -69,6 +69,13 @@ export const ERROR_STATUS = {
   'receipt.mismatch': 400,
   // notebooks / compile
   'notebook.not_found': 404,
+  // .ipynb import (issue 7): a file that is not nbformat 4, or breaks its schema
+  'notebook.ipynb_invalid': 422,
+  'notebook.ipynb_version_unsupported': 422,
+  // notebook operations (issue 7): cells by id, kept versions
+  'notebook.cell_not_found': 404,
+  'notebook.cell_exists': 409,
+  'notebook.version_not_found': 404,
   'compile.unsupported_cell': 400,
   'session.not_found': 404,
   'session.not_owner': 403,

@@ -25,6 +25,8 @@ import { sameSecret } from './security/sameSecret.js';
 import { authRoutes } from './routes/authRoutes.js';
 import { memberRoutes } from './routes/memberRoutes.js';
 import { auditRoutes } from './routes/auditRoutes.js';
+import { ipynbRoutes } from './routes/ipynbRoutes.js';
+import { notebookOpsRoutes } from './routes/notebookOpsRoutes.js';
 import { notebookRoutes } from './routes/notebookRoutes.js';
 import { runtimeRoutes } from './routes/runtimeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
@@ -228,6 +230,8 @@ export async function buildApp(
   await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(memberRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(workspaceRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(ipynbRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(notebookOpsRoutes, { ...opts, prefix: '/api/v1' });
   await registerWebUi(app, ctx.config.webDir);
   return { app, routes };
 }

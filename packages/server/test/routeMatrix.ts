@@ -156,6 +156,21 @@ const url =
   (u: string): Req =>
   () => ({ url: u });
 
+let cellSeq = 0;
+/** A cell id no earlier case used. */
+const freshCellId = () => `mx${++cellSeq}`;
+/** Insert a fresh cell into the matrix's notebook as the admin; its id. */
+async function freshCell(c: MatrixCtx): Promise<string> {
+  const id = freshCellId();
+  const res = await c.admin.request('POST', `/api/v1/notebooks/${c.nb}/cells`, {
+    cell: { id, type: 'python', source: '2' },
+  });
+  if (res.statusCode !== 201) throw new Error(`insert cell: ${res.body}`);
+  return id;
+}
+/** The smallest nbformat 4 notebook. */
+const EMPTY_IPYNB = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] };
+
 /** Compile a fresh program as the admin, and the receipt its runtime would sign for it. */
 async function freshReceipt(c: MatrixCtx): Promise<MatrixRequest> {
   const compiled = await c.admin.request('POST', `/api/v1/notebooks/${c.nb}/compile`, {
@@ -218,4 +233,16 @@ export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'POST /api/v1/receipts': ws(ALL, 200, PROG, freshReceipt),
   'GET /api/v1/audit': scoped(OWNERS, 200, url('/api/v1/audit')),
   'GET /api/v1/audit/verify': orgAdmin(200, url('/api/v1/audit/verify')),
+  'GET /api/v1/workspaces/:id/notebooks': ws(ALL, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/notebooks?q=Incident` })),
+  'POST /api/v1/workspaces/:id/notebooks/import': ws(EDITORS, 201, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/notebooks/import?title=Imported`, body: EMPTY_IPYNB })),
+  'GET /api/v1/notebooks/:id/export.ipynb': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/export.ipynb` })),
+  'POST /api/v1/notebooks/:id/cells': ws(EDITORS, 201, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/cells`, body: { cell: { id: freshCellId(), type: 'python', source: '3' } } })),
+  'PATCH /api/v1/notebooks/:id/cells/:cellId': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/cells/c1`, body: { source: 'print(2 + 2)' } })),
+  'POST /api/v1/notebooks/:id/cells/:cellId/move': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/cells/c1/move`, body: { index: 0 } })),
+  'DELETE /api/v1/notebooks/:id/cells/:cellId': ws(EDITORS, 200, NB, async (c) => ({ url: `/api/v1/notebooks/${c.nb}/cells/${await freshCell(c)}` })),
+  'GET /api/v1/notebooks/:id/versions': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/versions` })),
+  'GET /api/v1/notebooks/:id/versions/:version': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/versions/0` })),
+  'POST /api/v1/notebooks/:id/versions/:version/restore': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/versions/0/restore`, body: {} })),
+  'PUT /api/v1/notebooks/:id/tags': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/tags`, body: { tags: ['oncall'] } })),
+  'GET /api/v1/audit/export': scoped(OWNERS, 200, url('/api/v1/audit/export')),
 };

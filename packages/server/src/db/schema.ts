@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { CellInput, NotebookSettings, Output } from '@spin/protocol';
+import type { CellInput, IpynbKept, NotebookSettings, Output } from '@spin/protocol';
 
 /**
  * Control-plane tables (drizzle schema). Migrations in `packages/server/drizzle/` are generated
@@ -103,6 +103,13 @@ export const notebooks = pgTable(
     /** Notebook-wide settings (time range); `{}` means the defaults. */
     settings: jsonb('settings').$type<Partial<NotebookSettings>>().notNull().default({}),
     version: integer('version').notNull().default(0),
+    /**
+     * What an imported .ipynb had that SPIN's cell model has no place for (metadata,
+     * attachments, outputs, unknown fields), written back on export; null for SPIN notebooks.
+     */
+    jupyter: jsonb('jupyter').$type<IpynbKept>(),
+    /** Labels for finding notebooks; a JSON array of strings. */
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -211,6 +218,13 @@ export const auditLog = pgTable(
     data: json('data').$type<Record<string, unknown>>().notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /**
+     * How `hash` was made: `hmac-sha256` (keyed, see auditService.ts) or `sha256` (the plain
+     * chain before issue 7; re-chained at start, and refused by the verifier afterwards).
+     */
+    chain: text('chain', { enum: ['sha256', 'hmac-sha256'] })
+      .notNull()
+      .default('sha256'),
   },
   (t) => [index('audit_log_workspace_seq_idx').on(t.workspaceId, t.seq)],
 );
@@ -272,3 +286,25 @@ export const rateLimits = pgTable('rate_limits', {
   points: integer('points').notNull().default(0),
   expire: ts('expire'),
 });
+
+/**
+ * Every saved state of a notebook (issue 7): one row per version number, written in the same
+ * transaction as the save that made it, so restoring any version gives back exactly what was
+ * saved. A restore is itself a new version naming the one it restored.
+ */
+export const notebookVersions = pgTable(
+  'notebook_versions',
+  {
+    notebookId: text('notebook_id')
+      .notNull()
+      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    title: text('title').notNull(),
+    cells: jsonb('cells').$type<CellInput[]>().notNull(),
+    settings: jsonb('settings').$type<Partial<NotebookSettings>>().notNull().default({}),
+    savedBy: text('saved_by').references(() => users.id, { onDelete: 'set null' }),
+    restoredFrom: integer('restored_from'),
+    savedAt: ts('saved_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.notebookId, t.version] })],
+);

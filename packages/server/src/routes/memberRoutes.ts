@@ -14,7 +14,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../app.js';
+import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 import { setSessionCookie } from './sessionCookie.js';
 

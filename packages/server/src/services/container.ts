@@ -7,11 +7,12 @@ import {
 } from '../policies/authorize.js';
 import type { MasterKey } from '../security/masterKey.js';
 import type { Metrics } from '../metrics.js';
-import { AuditService } from './auditService.js';
+import { AUDIT_KEY_INFO, AuditService, type ChainUpgrade } from './auditService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
 import { MemberService } from './memberService.js';
 import { AuthRateLimiter } from '../security/authRateLimiter.js';
+import { IpynbService } from './ipynbService.js';
 import { NotebookService } from './notebookService.js';
 import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
@@ -28,9 +29,13 @@ export interface Services {
   /** Every workspace a caller reaches, with the effective (inherited) role. */
   visibleWorkspaces: VisibleWorkspaces;
   audit: AuditService;
+  /** What the start-up re-chaining of an unkeyed audit log did (the server logs it). */
+  auditChainUpgrade: ChainUpgrade;
   auth: AuthService;
   keys: ServerKeyService;
   notebooks: NotebookService;
+  /** .ipynb import and export. */
+  ipynb: IpynbService;
   runtimes: RuntimeService;
   sessions: SessionService;
   compiler: CompileService;
@@ -52,7 +57,9 @@ export async function createServices(opts: {
 }): Promise<Services> {
   const { database, issuer, metrics } = opts;
   const db = database.db;
-  const audit = new AuditService(db);
+  const audit = new AuditService(db, opts.masterKey.deriveKey(AUDIT_KEY_INFO));
+  // Before anything appends: the upgrade only re-chains a log with no keyed entry yet.
+  const auditChainUpgrade = await audit.upgradeLegacyChain();
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
@@ -61,15 +68,18 @@ export async function createServices(opts: {
   // windows that ended are dead rows; one sweep per start keeps the table small
   await rateLimits.purgeExpired();
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS, audit);
+  const notebooks = new NotebookService(db, audit);
   return {
     database,
     authorize,
     scope,
     visibleWorkspaces,
     audit,
+    auditChainUpgrade,
     auth: new AuthService(db, audit, rateLimits),
     keys,
-    notebooks: new NotebookService(db, audit),
+    notebooks,
+    ipynb: new IpynbService(db, notebooks),
     runtimes,
     sessions,
     compiler: new CompileService(db, audit, sessions, runtimes, keys, issuer, (type) =>

@@ -8,7 +8,6 @@ export type Route =
   | { name: 'integrations' }
   | { name: 'members'; workspaceId: string | null }
   | { name: 'invite'; token: string }
-
   | { name: 'workspaces' };
 
 /** The page that lists paired runtimes and pairs new ones. */
