@@ -99,6 +99,20 @@ export const ERROR_STATUS = {
   'credentials.bundle_invalid': 400,
   'credentials.stale_bundle': 409,
   'credentials.missing': 409,
+  // API tokens (apiTokens.ts): refused bearer tokens say why, so an agent can tell its owner
+  'token.revoked': 401,
+  'token.expired': 401,
+  'token.invalid': 401,
+  'token.not_allowed': 403,
+  'token.oneshot_spent': 403,
+  'token.notebook_required': 400,
+  // OpenID Connect single sign-on
+  'sso.not_configured': 404,
+  'sso.state_mismatch': 400,
+  'sso.code_rejected': 400,
+  'sso.id_token_invalid': 401,
+  'sso.provider_unavailable': 502,
+  'sso.email_missing': 400,
 } as const;
 
 /** Every stable error code. */

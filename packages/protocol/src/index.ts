@@ -23,6 +23,7 @@ export * from './strings.js';
 export * from './jsonDepth.js';
 export * from './pairingGrant.js';
 export * from './credentials.js';
+export * from './apiTokens.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

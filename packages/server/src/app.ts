@@ -28,6 +28,8 @@ import { notebookRoutes } from './routes/notebookRoutes.js';
 import { runtimeRoutes } from './routes/runtimeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
+import { tokenRoutes } from './routes/tokenRoutes.js';
+import { oidcRoutes } from './routes/oidcRoutes.js';
 import { registerWebUi } from './routes/webUiRoutes.js';
 import type { ResolvedSession } from './services/authService.js';
 import type { Services } from './services/container.js';
@@ -36,12 +38,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The cookie session, resolved before the handler runs (null when anonymous). */
     session: ResolvedSession | null;
+    /** The API-token actor of an `Authorization: Bearer` request (null otherwise). */
+    tokenActor: UserActor | null;
   }
 }
 
 /** The signed-in user of a request, or null. */
 export function actorOf(request: FastifyRequest): UserActor | null {
-  return request.session?.actor ?? null;
+  return request.tokenActor ?? request.session?.actor ?? null;
 }
 
 /** Largest accepted request body (receipts carry up to the 10 MiB output budget). */
@@ -156,6 +160,7 @@ export async function buildApp(
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
           csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER },
+          apiToken: { type: 'http', scheme: 'bearer', description: 'SPIN API token (spin_…)' },
         },
       },
     },
@@ -163,8 +168,16 @@ export async function buildApp(
   });
 
   app.decorateRequest('session', null);
+  app.decorateRequest('tokenActor', null);
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/')) return;
+    // A bearer request is an API token and nothing else: the cookie is ignored, and no CSRF
+    // token is needed (a browser never attaches an Authorization header cross-site by itself).
+    const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (bearer !== undefined) {
+      request.tokenActor = await services.apiTokens.resolve(bearer.trim());
+      return;
+    }
     request.session = await services.auth.resolve(request.cookies[SESSION_COOKIE]);
     if (!request.session || !STATE_CHANGING.has(request.method)) return;
     if (CSRF_EXEMPT.has(request.url.split('?')[0] ?? '')) return;
@@ -213,6 +226,8 @@ export async function buildApp(
   await app.register(runtimeRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(sessionRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(tokenRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(oidcRoutes, { ...opts, prefix: '/api/v1' });
   await registerWebUi(app, ctx.config.webDir);
   return { app, routes };
 }

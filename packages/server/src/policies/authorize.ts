@@ -6,6 +6,7 @@ import { programsRepository } from '../repositories/programsRepository.js';
 import { runtimesRepository, type RuntimeRow } from '../repositories/runtimesRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { UserActor } from './actor.js';
+import { checkTokenOrgAction, confineToToken } from './tokenScope.js';
 import {
   ORG_ADMIN_ROLE,
   orgRoleAllows,
@@ -68,9 +69,13 @@ const denied = (action: string) =>
  * not act on → 403 `auth.permission_required`.
  */
 export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf } {
-  async function load(
-    resource: WorkspaceResource,
-  ): Promise<{ workspaceId: string | null; runtime: RuntimeRow | null; notFound: ErrorCode }> {
+  async function load(resource: WorkspaceResource): Promise<{
+    workspaceId: string | null;
+    runtime: RuntimeRow | null;
+    notFound: ErrorCode;
+    /** The notebook the resource is or belongs to (oneshot tokens are confined to one). */
+    notebookId?: string | null;
+  }> {
     const none = { runtime: null };
     switch (resource.type) {
       case 'workspace':
@@ -84,16 +89,27 @@ export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf
           ...none,
           workspaceId: await notebooksRepository.workspaceOf(db, resource.id),
           notFound: 'notebook.not_found',
+          notebookId: resource.id,
         };
       case 'session': {
         const session = await execSessionsRepository.get(db, resource.sid);
         const ws = session && (await notebooksRepository.workspaceOf(db, session.notebookId));
-        return { ...none, workspaceId: ws ?? null, notFound: 'session.not_found' };
+        return {
+          ...none,
+          workspaceId: ws ?? null,
+          notFound: 'session.not_found',
+          notebookId: session?.notebookId ?? null,
+        };
       }
       case 'program': {
         const program = await programsRepository.get(db, resource.jti);
         const ws = program && (await notebooksRepository.workspaceOf(db, program.notebookId));
-        return { ...none, workspaceId: ws ?? null, notFound: 'receipt.unknown_program' };
+        return {
+          ...none,
+          workspaceId: ws ?? null,
+          notFound: 'receipt.unknown_program',
+          notebookId: program?.notebookId ?? null,
+        };
       }
       case 'runtime': {
         const runtime = await runtimesRepository.get(db, resource.id);
@@ -108,6 +124,7 @@ export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf
 
   async function authorizeOrg(actor: UserActor | null, action: OrgAction): Promise<OrgGrant> {
     if (!actor) throw signIn();
+    checkTokenOrgAction(actor, action);
     if (!orgRoleAllows(actor.orgRole, action)) throw denied(action);
     return { actor, orgRole: actor.orgRole };
   }
@@ -118,12 +135,13 @@ export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf
     resource: WorkspaceResource,
   ): Promise<Grant> {
     if (!actor) throw signIn();
-    const { workspaceId, runtime, notFound } = await load(resource);
+    const { workspaceId, runtime, notFound, notebookId } = await load(resource);
     if (!workspaceId) throw new SpinError(notFound, `${resource.type} not found`);
-    const role =
+    const member =
       actor.orgRole === 'admin'
         ? ORG_ADMIN_ROLE
         : await workspacesRepository.roleOf(db, workspaceId, actor.userId);
+    const role = member && confineToToken(actor, workspaceId, notebookId ?? null, member);
     if (!role) throw new SpinError(notFound, `${resource.type} not found`);
     if (!roleAllows(role, action)) throw denied(action);
     return { actor, role, workspaceId, runtime };
@@ -136,8 +154,16 @@ export function createAuthorizer(db: Db): { authorize: Authorize; scope: ScopeOf
 
   const scope: ScopeOf = async (actor, action) => {
     if (!actor) throw signIn();
-    if (actor.orgRole === 'admin') return { all: true };
-    const workspaceIds = (await workspacesRepository.listForUser(db, actor.userId))
+    if (actor.orgRole === 'admin' && !actor.token) return { all: true };
+    const memberships =
+      actor.orgRole === 'admin'
+        ? [{ id: actor.token!.workspaceId, role: ORG_ADMIN_ROLE }]
+        : await workspacesRepository.listForUser(db, actor.userId);
+    const workspaceIds = memberships
+      .flatMap((w) => {
+        const role = confineToToken(actor, w.id, actor.token?.notebookId ?? null, w.role);
+        return role ? [{ id: w.id, role }] : [];
+      })
       .filter((w) => roleAllows(w.role, action))
       .map((w) => w.id);
     if (workspaceIds.length === 0) throw denied(action);

@@ -19,6 +19,8 @@ export const ROLE_POLICY = {
   'notebook.edit': ['owner', 'editor'],
   'runtime.manage': ['owner'],
   'audit.read': ['owner'],
+  /** Create an API token in the workspace (for oneself, at most one's own role). */
+  'token.create': ['owner', 'editor', 'agent', 'viewer'],
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 
 /** Organisation roles. */
@@ -30,6 +32,8 @@ export const ORG_POLICY = {
   'workspace.list': ['admin', 'member'],
   /** Verify the whole audit chain: it spans every workspace. */
   'audit.verify': ['admin'],
+  /** List and revoke one's own API tokens (admins: revoke anyone's). */
+  'token.manage': ['admin', 'member'],
 } as const satisfies Record<string, readonly OrgRole[]>;
 
 /** Something a caller may be allowed to do inside a workspace. */

@@ -19,6 +19,10 @@ export const usersRepository = {
     const [row] = await db.select().from(users).where(eq(users.id, id));
     return row ?? null;
   },
+  async setOrgRole(db: Db, id: string, orgRole: UserRow['orgRole']): Promise<UserRow> {
+    const [row] = await db.update(users).set({ orgRole }).where(eq(users.id, id)).returning();
+    return row!;
+  },
   async insert(db: Db, row: typeof users.$inferInsert): Promise<UserRow> {
     const [created] = await db.insert(users).values(row).returning();
     return created!;

@@ -165,7 +165,8 @@ export class AuthService {
     });
   }
 
-  private async openSession(user: UserRow): Promise<NewSession> {
+  /** Open a browser session for `user` (password login, sign-up, single sign-on). */
+  async openSession(user: UserRow): Promise<NewSession> {
     const cookieToken = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);

@@ -2,10 +2,13 @@ import type { Database } from '../db/connection.js';
 import { createAuthorizer, type Authorize, type ScopeOf } from '../policies/authorize.js';
 import type { MasterKey } from '../security/masterKey.js';
 import type { Metrics } from '../metrics.js';
+import type { OidcConfig } from '../config.js';
+import { ApiTokenService } from './apiTokenService.js';
 import { AuditService } from './auditService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
 import { NotebookService } from './notebookService.js';
+import { OidcService } from './oidcService.js';
 import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
 import { ServerKeyService } from './serverKeyService.js';
@@ -25,6 +28,9 @@ export interface Services {
   sessions: SessionService;
   compiler: CompileService;
   receipts: ReceiptService;
+  apiTokens: ApiTokenService;
+  /** OpenID Connect sign-on; null when not configured. */
+  oidc: OidcService | null;
 }
 
 /** Wire the services and load (or create) the server signing key. */
@@ -34,6 +40,7 @@ export async function createServices(opts: {
   issuer: string;
   accessTokenTtlS: number;
   metrics: Metrics;
+  oidc?: OidcConfig | null;
 }): Promise<Services> {
   const { database, issuer, metrics } = opts;
   const db = database.db;
@@ -43,12 +50,13 @@ export async function createServices(opts: {
   const runtimes = new RuntimeService(db, audit, keys, issuer);
   const { authorize, scope } = createAuthorizer(db);
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS);
+  const auth = new AuthService(db, audit);
   return {
     database,
     authorize,
     scope,
     audit,
-    auth: new AuthService(db, audit),
+    auth,
     keys,
     notebooks: new NotebookService(db, audit),
     runtimes,
@@ -57,5 +65,7 @@ export async function createServices(opts: {
       metrics.compiles.inc({ cell_type: type }),
     ),
     receipts: new ReceiptService(db, audit, runtimes, (result) => metrics.receipts.inc({ result })),
+    apiTokens: new ApiTokenService(db, audit),
+    oidc: opts.oidc ? new OidcService(db, audit, auth, opts.oidc) : null,
   };
 }

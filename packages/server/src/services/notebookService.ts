@@ -20,6 +20,7 @@ import {
 } from '../repositories/notebooksRepository.js';
 import { auditRepository } from '../repositories/auditRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
+import { confineToToken } from '../policies/tokenScope.js';
 import type { AuditService } from './auditService.js';
 
 /** Presenter: a notebook row with its cells' latest verified runs, as the API shows it. */
@@ -101,12 +102,21 @@ export class NotebookService {
   /** Workspaces the user belongs to, with their role (org admins see every workspace). */
   async listWorkspaces(actor: UserActor): Promise<Workspace[]> {
     const mine = await workspacesRepository.listForUser(this.db, actor.userId);
-    if (actor.orgRole !== 'admin') return mine;
     const ids = new Set(mine.map((w) => w.id));
-    const others = (await workspacesRepository.listAll(this.db))
-      .filter((w) => !ids.has(w.id))
-      .map((w) => ({ ...w, role: 'owner' as const }));
-    return [...mine, ...others];
+    const all =
+      actor.orgRole !== 'admin'
+        ? mine
+        : [
+            ...mine,
+            ...(await workspacesRepository.listAll(this.db))
+              .filter((w) => !ids.has(w.id))
+              .map((w) => ({ ...w, role: 'owner' as const })),
+          ];
+    // An API token sees its one workspace, with the role it is confined to.
+    return all.flatMap((w) => {
+      const role = confineToToken(actor, w.id, actor.token?.notebookId ?? null, w.role);
+      return role ? [{ ...w, role }] : [];
+    });
   }
 
   /**

@@ -6,10 +6,12 @@ import { NotebookList } from '../notebooks/NotebookList';
 import { NotebookPage } from '../notebook/NotebookPage';
 import { RuntimesPage } from '../runtimes/RuntimesPage';
 import { IntegrationsPage } from '../integrations/IntegrationsPage';
+import { TokensPage } from '../tokens/TokensPage';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
 import {
   INTEGRATIONS_PATH,
   RUNTIMES_PATH,
+  TOKENS_PATH,
   linkClick,
   navigate,
   parseRoute,
@@ -20,7 +22,7 @@ import { useRuntimeStatus } from './runtimeStatus';
 type AuthView =
   | { kind: 'loading' }
   | { kind: 'signup' }
-  | { kind: 'login' }
+  | { kind: 'login'; sso?: { label: string; loginUrl: string } | undefined }
   | { kind: 'in'; user: User }
   | { kind: 'error'; error: ErrorInfo };
 
@@ -34,7 +36,7 @@ async function resolveAuth(): Promise<AuthView> {
   }
   try {
     const state = await api.authState();
-    return { kind: state.signupOpen ? 'signup' : 'login' };
+    return state.signupOpen ? { kind: 'signup' } : { kind: 'login', sso: state.sso };
   } catch (err) {
     return { kind: 'error', error: toErrorInfo(err) };
   }
@@ -79,7 +81,9 @@ export function App() {
     case 'signup':
       return <SignupForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />;
     case 'login':
-      return <LoginForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />;
+      return (
+        <LoginForm sso={auth.sso} onDone={(info) => setAuth({ kind: 'in', user: info.user })} />
+      );
     case 'in':
       return (
         <Shell user={auth.user} onLogout={() => void logout()} onUnauthenticated={refreshAuth} />
@@ -133,6 +137,15 @@ function Shell({
           >
             Integrations
           </a>
+          <a
+            className="nav-link"
+            href={TOKENS_PATH}
+            onClick={linkClick(TOKENS_PATH)}
+            data-testid="nav-tokens"
+            aria-current={route.name === 'tokens' ? 'page' : undefined}
+          >
+            Tokens
+          </a>
         </nav>
         <RuntimeIndicator />
         <span className="spacer" />
@@ -156,6 +169,8 @@ function Shell({
         <RuntimesPage user={user} onUnauthenticated={onUnauthenticated} />
       ) : route.name === 'integrations' ? (
         <IntegrationsPage />
+      ) : route.name === 'tokens' ? (
+        <TokensPage onUnauthenticated={onUnauthenticated} />
       ) : (
         <NotebookList onUnauthenticated={onUnauthenticated} />
       )}

@@ -5,17 +5,21 @@ export type Route =
   | { name: 'list' }
   | { name: 'notebook'; id: string }
   | { name: 'runtimes' }
-  | { name: 'integrations' };
+  | { name: 'integrations' }
+  | { name: 'tokens' };
 
 /** The page that lists paired runtimes and pairs new ones. */
 export const RUNTIMES_PATH = '/runtimes';
 /** The page that lists the integrations (processors) of this build. */
 export const INTEGRATIONS_PATH = '/integrations';
+/** The page that lists, creates and revokes the user's API tokens. */
+export const TOKENS_PATH = '/tokens';
 
 /** Map a pathname to a route; anything unknown is the notebook list. */
 export function parseRoute(pathname: string): Route {
   if (/^\/runtimes\/?$/.test(pathname)) return { name: 'runtimes' };
   if (/^\/integrations\/?$/.test(pathname)) return { name: 'integrations' };
+  if (/^\/tokens\/?$/.test(pathname)) return { name: 'tokens' };
   const m = /^\/notebooks\/([^/]+)\/?$/.exec(pathname);
   if (m) {
     try {
