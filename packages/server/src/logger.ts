@@ -25,6 +25,46 @@ export const REDACT_PATHS = [
 ];
 
 /**
+ * Query parameters that carry one-time credentials: the OAuth authorization response at the
+ * SSO callback (`code`, `state`) and implicit-style tokens, should an IdP ever send them.
+ */
+const SECRET_QUERY_PARAMS = new Set(['code', 'state', 'id_token', 'access_token']);
+
+/** `url` with the values of credential-carrying query parameters replaced by `[redacted]`. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return SECRET_QUERY_PARAMS.has(name) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, q)}?${params.join('&')}`;
+}
+
+/** Fastify's request serializer, with {@link redactUrl} applied to the URL. */
+function reqSerializer(req: {
+  method?: string;
+  url?: string;
+  headers?: Record<string, unknown>;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
+  return {
+    method: req.method,
+    url: req.url === undefined ? undefined : redactUrl(req.url),
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
+/**
  * The server's pino logger. Errors are serialised without database parameters (cell sources,
  * titles) — see db/dbErrors.ts.
  */
@@ -32,7 +72,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   const options = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: errSerializer(pino.stdSerializers.err) },
+    serializers: { err: errSerializer(pino.stdSerializers.err), req: reqSerializer },
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -104,6 +104,7 @@ describe.each(dbKinds)('API tokens (%s)', (kind) => {
       expect.objectContaining({ action: 'token.create', subject: token.id, workspaceId: ws }),
     );
     expect(JSON.stringify(audit)).not.toContain(secret);
+    expect(t.logs.join('')).not.toContain(secret);
   });
 
   it('a bearer request needs no CSRF token; a cookie request still does', async () => {
