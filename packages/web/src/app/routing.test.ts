@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES_PATH, notebookPath, parseRoute } from './routing';
+import { RUNTIMES_PATH, TOKENS_PATH, notebookPath, parseRoute } from './routing';
 
 describe('parseRoute', () => {
   it('maps / and unknown paths to the list', () => {
@@ -16,5 +16,10 @@ describe('parseRoute', () => {
     expect(parseRoute(RUNTIMES_PATH)).toEqual({ name: 'runtimes' });
     expect(parseRoute('/runtimes/')).toEqual({ name: 'runtimes' });
     expect(parseRoute('/runtimes/x')).toEqual({ name: 'list' });
+  });
+  it('maps /tokens (with or without a trailing slash)', () => {
+    expect(parseRoute(TOKENS_PATH)).toEqual({ name: 'tokens' });
+    expect(parseRoute('/tokens/')).toEqual({ name: 'tokens' });
+    expect(parseRoute('/tokens/tok_1')).toEqual({ name: 'list' });
   });
 });
