@@ -12,6 +12,11 @@ export interface HttpClientOptions {
    * cookie themselves (httpOnly), so leave this off there.
    */
   manageCookies?: boolean;
+  /**
+   * An API token (`spin_…`) sent as `Authorization: Bearer` on every request — for agents, the
+   * CLI and oneshot runs. A bearer request needs no session cookie and no CSRF token.
+   */
+  apiToken?: string;
 }
 
 /**
@@ -24,6 +29,7 @@ export class HttpClient {
   private readonly doFetch: typeof fetch;
   private readonly cookies = new Map<string, string>();
   private readonly manageCookies: boolean;
+  private readonly apiToken: string | undefined;
   /** Set from SessionInfo after signup/login/me. */
   csrfToken: string | null = null;
 
@@ -31,6 +37,7 @@ export class HttpClient {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.manageCookies = opts.manageCookies ?? false;
+    this.apiToken = opts.apiToken;
   }
 
   async request<S extends z.ZodType>(
@@ -73,6 +80,7 @@ export class HttpClient {
   ): Promise<Response> {
     const headers: Record<string, string> = { accept };
     if (bodyText !== undefined) headers['content-type'] = 'application/json';
+    if (this.apiToken) headers.authorization = `Bearer ${this.apiToken}`;
     if (method !== 'GET' && this.csrfToken) headers[CSRF_HEADER] = this.csrfToken;
     if (this.manageCookies && this.cookies.size > 0) {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import {
   AccessTokenResponseSchema,
+  ApiTokenListSchema,
+  ApiTokenSchema,
+  CreatedApiTokenSchema,
+  type CreateApiTokenRequest,
   AuditEntrySchema,
   AuditVerifyResponseSchema,
   AuthStateSchema,
@@ -245,5 +249,17 @@ export class ServerApi {
   }
   verifyAudit() {
     return this.http.request('GET', '/api/v1/audit/verify', AuditVerifyResponseSchema);
+  }
+
+  // ---- API tokens
+  listTokens() {
+    return this.http.request('GET', '/api/v1/tokens', ApiTokenListSchema);
+  }
+  /** Create a token; the answer's `secret` is shown this once and never again. */
+  createToken(body: CreateApiTokenRequest) {
+    return this.http.request('POST', '/api/v1/tokens', CreatedApiTokenSchema, body);
+  }
+  revokeToken(id: string) {
+    return this.http.request('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`, ApiTokenSchema);
   }
 }

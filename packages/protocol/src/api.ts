@@ -38,7 +38,11 @@ export type User = z.infer<typeof UserSchema>;
 export const SessionInfoSchema = z.object({ user: UserSchema, csrfToken: z.string() });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
-export const AuthStateSchema = z.object({ signupOpen: z.boolean() });
+export const AuthStateSchema = z.object({
+  signupOpen: z.boolean(),
+  /** Present when OpenID Connect sign-on is configured: the sign-in page shows its button. */
+  sso: z.object({ label: z.string(), loginUrl: z.string() }).optional(),
+});
 
 /** Header that carries the CSRF token on state-changing requests. */
 export const CSRF_HEADER = 'x-csrf-token';

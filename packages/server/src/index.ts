@@ -87,6 +87,7 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
       issuer: config.publicUrl,
       accessTokenTtlS: config.accessTokenTtlS,
       metrics,
+      oidc: config.oidc,
     });
     const upgrade = services.auditChainUpgrade;
     if (upgrade.status === 'keyed') {

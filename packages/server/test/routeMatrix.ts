@@ -141,6 +141,23 @@ function wsOrgAdmin(ok: number, notFound: string, request: Req): MatrixEntry {
   return ws([], ok, notFound, request);
 }
 
+/**
+ * Something the sign-up admin owns (an API token): only its owner, or an org admin, may act on
+ * it; anyone else gets 404 `request.not_found` (another user's token is not leaked).
+ */
+function ownedByAdmin(request: Req): MatrixEntry {
+  const hidden: Outcome = { status: 404, code: 'request.not_found' };
+  return {
+    request,
+    expect: {
+      anonymous: UNAUTH,
+      ...(Object.fromEntries(ROLES.map((r) => [r, hidden])) as Record<WorkspaceRole, Outcome>),
+      orgAdmin: { status: 200 },
+      outsider: hidden,
+    },
+  };
+}
+
 const ALL = ROLES;
 const RUNNERS: readonly WorkspaceRole[] = ['owner', 'editor', 'agent'];
 const EDITORS: readonly WorkspaceRole[] = ['owner', 'editor'];
@@ -170,6 +187,18 @@ async function freshCell(c: MatrixCtx): Promise<string> {
 }
 /** The smallest nbformat 4 notebook. */
 const EMPTY_IPYNB = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] };
+
+/** A new personal API token of the admin (in the matrix's workspace); its id. */
+async function adminToken(c: MatrixCtx): Promise<string> {
+  const res = await c.admin.request('POST', '/api/v1/tokens', {
+    name: 'admin matrix token',
+    kind: 'personal',
+    workspaceId: c.ws,
+    expiresInDays: 7,
+  });
+  if (res.statusCode !== 201) throw new Error(`create token: ${res.body}`);
+  return (res.json() as { token: { id: string } }).token.id;
+}
 
 /** Compile a fresh program as the admin, and the receipt its runtime would sign for it. */
 async function freshReceipt(c: MatrixCtx): Promise<MatrixRequest> {
@@ -244,5 +273,10 @@ export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /api/v1/notebooks/:id/versions/:version': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/versions/0` })),
   'POST /api/v1/notebooks/:id/versions/:version/restore': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/versions/0/restore`, body: {} })),
   'PUT /api/v1/notebooks/:id/tags': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/tags`, body: { tags: ['oncall'] } })),
+  'POST /api/v1/tokens': ws(ALL, 201, WS, (c) => ({ url: '/api/v1/tokens', body: { name: 'matrix', kind: 'personal', workspaceId: c.ws, expiresInDays: 7 } })),
+  'GET /api/v1/tokens': signedIn(200, url('/api/v1/tokens')),
+  'DELETE /api/v1/tokens/:id': ownedByAdmin(async (c) => ({ url: `/api/v1/tokens/${await adminToken(c)}` })),
+  'GET /api/v1/auth/oidc/login': open(404, url('/api/v1/auth/oidc/login'), 'sso.not_configured'),
+  'GET /api/v1/auth/oidc/callback': open(404, url('/api/v1/auth/oidc/callback?code=x&state=y'), 'sso.not_configured'),
   'GET /api/v1/audit/export': scoped(OWNERS, 200, url('/api/v1/audit/export')),
 };

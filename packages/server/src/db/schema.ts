@@ -308,3 +308,74 @@ export const notebookVersions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.notebookId, t.version] })],
 );
+/**
+ * API tokens (REST `Authorization: Bearer`). `secret_hash` is the SHA-256 hex of the secret:
+ * the secret is 256 bits from the CSPRNG, so a fast hash is enough (nothing to brute-force,
+ * unlike a password) and lets every request find its token by one indexed lookup.
+ */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['personal', 'agent', 'oneshot'] }).notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['owner', 'editor', 'agent', 'viewer'] }).notNull(),
+    /** The one notebook a oneshot token may run. */
+    notebookId: text('notebook_id').references(() => notebooks.id, { onDelete: 'cascade' }),
+    /** The execution session a oneshot token ran in (set by its first compile). */
+    boundSid: text('bound_sid'),
+    secretHash: text('secret_hash').notNull().unique(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+/** Cells a oneshot token has compiled: each at most once, so the token runs its notebook once. */
+export const apiTokenCells = pgTable(
+  'api_token_cells',
+  {
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: 'cascade' }),
+    cellId: text('cell_id').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.cellId] })],
+);
+
+/** Users signed in through OpenID Connect: the IdP's (issuer, sub) names the user for good. */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] })],
+);
+
+/**
+ * OpenID Connect logins in flight: state, nonce and PKCE verifier, keyed by the SHA-256 of a
+ * random value held in the browser's short-lived cookie, so a callback only completes in the
+ * browser that started it, and only once (the row is deleted when consumed).
+ */
+export const oidcLogins = pgTable('oidc_logins', {
+  id: text('id').primaryKey(),
+  state: text('state').notNull(),
+  nonce: text('nonce').notNull(),
+  codeVerifier: text('code_verifier').notNull(),
+  returnTo: text('return_to').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});

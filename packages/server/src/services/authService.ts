@@ -229,7 +229,7 @@ export class AuthService {
     });
   }
 
-  /** Open a browser session for `user` (sign-up, login, invitation sign-up). */
+  /** Open a browser session for `user` (sign-up, login, invitation sign-up, single sign-on). */
   async openSession(user: UserRow): Promise<NewSession> {
     const cookieToken = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');

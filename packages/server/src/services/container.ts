@@ -8,12 +8,15 @@ import {
 import type { MasterKey } from '../security/masterKey.js';
 import type { Metrics } from '../metrics.js';
 import { AUDIT_KEY_INFO, AuditService, type ChainUpgrade } from './auditService.js';
+import type { OidcConfig } from '../config.js';
+import { ApiTokenService } from './apiTokenService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
 import { MemberService } from './memberService.js';
 import { AuthRateLimiter } from '../security/authRateLimiter.js';
 import { IpynbService } from './ipynbService.js';
 import { NotebookService } from './notebookService.js';
+import { OidcService } from './oidcService.js';
 import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
 import { ServerKeyService } from './serverKeyService.js';
@@ -45,6 +48,9 @@ export interface Services {
   /** Database-backed rate limits of the auth routes and token minting. */
   rateLimits: AuthRateLimiter;
   workspaces: WorkspaceService;
+  apiTokens: ApiTokenService;
+  /** OpenID Connect sign-on; null when not configured. */
+  oidc: OidcService | null;
 }
 
 /** Wire the services and load (or create) the server signing key. */
@@ -54,6 +60,7 @@ export async function createServices(opts: {
   issuer: string;
   accessTokenTtlS: number;
   metrics: Metrics;
+  oidc?: OidcConfig | null;
 }): Promise<Services> {
   const { database, issuer, metrics } = opts;
   const db = database.db;
@@ -69,6 +76,7 @@ export async function createServices(opts: {
   await rateLimits.purgeExpired();
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS, audit);
   const notebooks = new NotebookService(db, audit);
+  const auth = new AuthService(db, audit, rateLimits);
   return {
     database,
     authorize,
@@ -76,7 +84,7 @@ export async function createServices(opts: {
     visibleWorkspaces,
     audit,
     auditChainUpgrade,
-    auth: new AuthService(db, audit, rateLimits),
+    auth,
     keys,
     notebooks,
     ipynb: new IpynbService(db, notebooks),
@@ -90,5 +98,7 @@ export async function createServices(opts: {
     members: new MemberService(db, audit, rateLimits, issuer),
     rateLimits,
     workspaces: new WorkspaceService(db, audit),
+    apiTokens: new ApiTokenService(db, audit),
+    oidc: opts.oidc ? new OidcService(db, audit, auth, opts.oidc) : null,
   };
 }

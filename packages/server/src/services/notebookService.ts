@@ -153,6 +153,8 @@ export class NotebookService {
    * caller is a direct member of, else (org admins) the oldest of all.
    */
   async defaultWorkspaceId(actor: UserActor): Promise<string> {
+    // an API token works in its one workspace
+    if (actor.token) return actor.token.workspaceId;
     const [first] = await workspacesRepository.listForUser(this.db, actor.userId);
     const fallback = actor.orgRole === 'admin' ? await workspacesRepository.oldest(this.db) : null;
     const id = first?.id ?? fallback?.id;
