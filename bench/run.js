@@ -11,8 +11,11 @@
 //   kernel_execute_spin_path_outputs  the same, timed until the outputs are complete
 //   envelope_seal / envelope_open  sealProgram / openProgram operations per second
 //   output_throughput / output_latency_clients / output_rss_200mb  see bench/output.js
+//   api_get_notebook_{pglite,postgres}[_api_token]  authenticated GET /api/v1/notebooks/:id
+//                            requests per second under autocannon, see bench/api.js
 //
-// BENCH_ONLY=output runs only the output benchmarks and merges their keys into results.json.
+// BENCH_ONLY=output (or =api) runs only those benchmarks and merges their keys into
+// results.json.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -31,6 +34,7 @@ import {
   openProgram,
   sealProgram,
 } from '@spin/protocol';
+import { runApiBenchmarks } from './api.js';
 import { runOutputBenchmarks } from './output.js';
 
 const N = Number(process.env.BENCH_N ?? 200);
@@ -276,8 +280,13 @@ async function main() {
   const results = {};
   const only = process.env.BENCH_ONLY;
   try {
-    if (only === 'output') {
-      Object.assign(results, await runOutputBenchmarks({ dir, meta, startDeployment }));
+    if (only === 'output' || only === 'api') {
+      Object.assign(
+        results,
+        only === 'output'
+          ? await runOutputBenchmarks({ dir, meta, startDeployment })
+          : await runApiBenchmarks({ dir, meta, root }),
+      );
       const file = path.join(here, 'results.json');
       const previous = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
       await writeFile(file, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
@@ -331,6 +340,7 @@ async function main() {
     };
     console.log('envelope seal/open ops/s', env.seal.ops_per_s, env.open.ops_per_s);
     Object.assign(results, await runOutputBenchmarks({ dir, meta, startDeployment }));
+    Object.assign(results, await runApiBenchmarks({ dir, meta, root }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

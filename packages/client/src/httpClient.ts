@@ -12,6 +12,11 @@ export interface HttpClientOptions {
    * cookie themselves (httpOnly), so leave this off there.
    */
   manageCookies?: boolean;
+  /**
+   * An API token (`spin_…`) sent as `Authorization: Bearer` on every request — for agents, the
+   * CLI and oneshot runs. A bearer request needs no session cookie and no CSRF token.
+   */
+  apiToken?: string;
 }
 
 /**
@@ -24,6 +29,7 @@ export class HttpClient {
   private readonly doFetch: typeof fetch;
   private readonly cookies = new Map<string, string>();
   private readonly manageCookies: boolean;
+  private readonly apiToken: string | undefined;
   /** Set from SessionInfo after signup/login/me. */
   csrfToken: string | null = null;
 
@@ -31,6 +37,7 @@ export class HttpClient {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.manageCookies = opts.manageCookies ?? false;
+    this.apiToken = opts.apiToken;
   }
 
   async request<S extends z.ZodType>(
@@ -39,8 +46,41 @@ export class HttpClient {
     schema: S,
     body?: unknown,
   ): Promise<z.infer<S>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    return this.parse(
+      method,
+      path,
+      schema,
+      await this.send(method, path, body !== undefined ? JSON.stringify(body) : undefined),
+    );
+  }
+
+  /**
+   * Like {@link request}, with a body that is JSON text already (an uploaded file): sent as it
+   * is, so the server, not the browser, judges it and answers with its error code.
+   */
+  async requestJsonText<S extends z.ZodType>(
+    method: 'POST' | 'PUT',
+    path: string,
+    schema: S,
+    jsonText: string,
+  ): Promise<z.infer<S>> {
+    return this.parse(method, path, schema, await this.send(method, path, jsonText));
+  }
+
+  /** A GET whose answer is a file (text), not an API object. */
+  async getText(path: string, accept: string): Promise<string> {
+    return (await this.send('GET', path, undefined, accept)).text();
+  }
+
+  private async send(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    bodyText: string | undefined,
+    accept = 'application/json',
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept };
+    if (bodyText !== undefined) headers['content-type'] = 'application/json';
+    if (this.apiToken) headers.authorization = `Bearer ${this.apiToken}`;
     if (method !== 'GET' && this.csrfToken) headers[CSRF_HEADER] = this.csrfToken;
     if (this.manageCookies && this.cookies.size > 0) {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -51,7 +91,7 @@ export class HttpClient {
         method,
         headers,
         credentials: 'same-origin',
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(bodyText !== undefined ? { body: bodyText } : {}),
       });
     } catch (err) {
       throw new ApiError(
@@ -61,6 +101,15 @@ export class HttpClient {
     }
     if (this.manageCookies) this.storeCookies(res);
     if (!res.ok) throw await errorFromResponse(res);
+    return res;
+  }
+
+  private async parse<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    res: Response,
+  ): Promise<z.infer<S>> {
     const text = await res.text();
     const json: unknown = text.length > 0 ? JSON.parse(text) : undefined;
     const parsed = schema.safeParse(json);

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import {
   AccessTokenResponseSchema,
+  ApiTokenListSchema,
+  ApiTokenSchema,
+  CreatedApiTokenSchema,
+  type CreateApiTokenRequest,
   AuditEntrySchema,
   AuditVerifyResponseSchema,
   AuthStateSchema,
   CompileResponseSchema,
   ExecSessionSchema,
   SessionRecordSchema,
+  IPYNB_MEDIA_TYPE,
   JwksSchema,
   NotebookSchema,
   NotebookSummarySchema,
@@ -113,6 +118,24 @@ export class ServerApi {
       `/api/v1/notebooks/${encodeURIComponent(id)}`,
       NotebookSchema,
       body,
+    );
+  }
+
+  /** Import a Jupyter notebook file (its text, sent unparsed) into a workspace. */
+  importIpynb(workspaceId: string, fileText: string, title?: string) {
+    const q = title ? `?title=${encodeURIComponent(title)}` : '';
+    return this.http.requestJsonText(
+      'POST',
+      `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/notebooks/import${q}`,
+      NotebookSchema,
+      fileText,
+    );
+  }
+  /** A notebook as a Jupyter notebook file (nbformat 4.5 text). */
+  exportIpynb(id: string) {
+    return this.http.getText(
+      `/api/v1/notebooks/${encodeURIComponent(id)}/export.ipynb`,
+      IPYNB_MEDIA_TYPE,
     );
   }
 
@@ -226,5 +249,17 @@ export class ServerApi {
   }
   verifyAudit() {
     return this.http.request('GET', '/api/v1/audit/verify', AuditVerifyResponseSchema);
+  }
+
+  // ---- API tokens
+  listTokens() {
+    return this.http.request('GET', '/api/v1/tokens', ApiTokenListSchema);
+  }
+  /** Create a token; the answer's `secret` is shown this once and never again. */
+  createToken(body: CreateApiTokenRequest) {
+    return this.http.request('POST', '/api/v1/tokens', CreatedApiTokenSchema, body);
+  }
+  revokeToken(id: string) {
+    return this.http.request('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`, ApiTokenSchema);
   }
 }

@@ -38,7 +38,11 @@ export type User = z.infer<typeof UserSchema>;
 export const SessionInfoSchema = z.object({ user: UserSchema, csrfToken: z.string() });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
-export const AuthStateSchema = z.object({ signupOpen: z.boolean() });
+export const AuthStateSchema = z.object({
+  signupOpen: z.boolean(),
+  /** Present when OpenID Connect sign-on is configured: the sign-in page shows its button. */
+  sso: z.object({ label: z.string(), loginUrl: z.string() }).optional(),
+});
 
 /** Header that carries the CSRF token on state-changing requests. */
 export const CSRF_HEADER = 'x-csrf-token';
@@ -72,6 +76,8 @@ export const NotebookSchema = NotebookSummarySchema.extend({
   version: z.number().int().nonnegative(),
   /** What the caller may do with it (`notebook.edit`, `notebook.run`, …), for the UI. */
   allowedActions: z.array(z.string()).optional(),
+  /** Labels for finding notebooks (`PUT /notebooks/:id/tags`). */
+  tags: z.array(z.string()).default([]),
 });
 export type Notebook = z.infer<typeof NotebookSchema>;
 

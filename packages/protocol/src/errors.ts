@@ -69,6 +69,13 @@ export const ERROR_STATUS = {
   'receipt.mismatch': 400,
   // notebooks / compile
   'notebook.not_found': 404,
+  // .ipynb import (issue 7): a file that is not nbformat 4, or breaks its schema
+  'notebook.ipynb_invalid': 422,
+  'notebook.ipynb_version_unsupported': 422,
+  // notebook operations (issue 7): cells by id, kept versions
+  'notebook.cell_not_found': 404,
+  'notebook.cell_exists': 409,
+  'notebook.version_not_found': 404,
   'compile.unsupported_cell': 400,
   'session.not_found': 404,
   'session.not_owner': 403,
@@ -125,6 +132,20 @@ export const ERROR_STATUS = {
   'workspace.archived': 409,
   'workspace.parent_cycle': 400,
   'workspace.has_children': 409,
+  // API tokens (apiTokens.ts): refused bearer tokens say why, so an agent can tell its owner
+  'token.revoked': 401,
+  'token.expired': 401,
+  'token.invalid': 401,
+  'token.not_allowed': 403,
+  'token.oneshot_spent': 403,
+  'token.notebook_required': 400,
+  // OpenID Connect single sign-on
+  'sso.not_configured': 404,
+  'sso.state_mismatch': 400,
+  'sso.code_rejected': 400,
+  'sso.id_token_invalid': 401,
+  'sso.provider_unavailable': 502,
+  'sso.email_missing': 400,
 } as const;
 
 /** Every stable error code. */

@@ -27,6 +27,10 @@ export * from './members.js';
 export * from './password.js';
 
 export * from './workspaces.js';
+export * from './ipynb.js';
+export * from './notebookOps.js';
+export * from './auditQuery.js';
+export * from './apiTokens.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

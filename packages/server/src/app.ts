@@ -25,11 +25,15 @@ import { sameSecret } from './security/sameSecret.js';
 import { authRoutes } from './routes/authRoutes.js';
 import { memberRoutes } from './routes/memberRoutes.js';
 import { auditRoutes } from './routes/auditRoutes.js';
+import { ipynbRoutes } from './routes/ipynbRoutes.js';
+import { notebookOpsRoutes } from './routes/notebookOpsRoutes.js';
 import { notebookRoutes } from './routes/notebookRoutes.js';
 import { runtimeRoutes } from './routes/runtimeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
 import { workspaceRoutes } from './routes/workspaceRoutes.js';
+import { tokenRoutes } from './routes/tokenRoutes.js';
+import { oidcRoutes } from './routes/oidcRoutes.js';
 import { registerWebUi } from './routes/webUiRoutes.js';
 import type { Services } from './services/container.js';
 
@@ -169,6 +173,7 @@ export async function buildApp(
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
           csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER },
+          apiToken: { type: 'http', scheme: 'bearer', description: 'SPIN API token (spin_…)' },
         },
       },
     },
@@ -176,8 +181,16 @@ export async function buildApp(
   });
 
   app.decorateRequest('session', null);
+  app.decorateRequest('tokenActor', null);
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/')) return;
+    // A bearer request is an API token and nothing else: the cookie is ignored, and no CSRF
+    // token is needed (a browser never attaches an Authorization header cross-site by itself).
+    const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (bearer !== undefined) {
+      request.tokenActor = await services.apiTokens.resolve(bearer.trim());
+      return;
+    }
     request.session = await services.auth.resolve(request.cookies[SESSION_COOKIE]);
     if (!request.session || !STATE_CHANGING.has(request.method)) return;
     if (CSRF_EXEMPT.has(request.url.split('?')[0] ?? '')) return;
@@ -228,6 +241,10 @@ export async function buildApp(
   await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(memberRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(workspaceRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(ipynbRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(notebookOpsRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(tokenRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(oidcRoutes, { ...opts, prefix: '/api/v1' });
   await registerWebUi(app, ctx.config.webDir);
   return { app, routes };
 }

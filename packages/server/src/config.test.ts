@@ -47,4 +47,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ SPIN_METRICS_TOKEN: 'short' })).toThrow(/SPIN_METRICS_TOKEN/);
   });
+
+  it('reads OpenID Connect settings: all three of issuer, client id and secret, or none', () => {
+    expect(loadConfig({}).oidc).toBeNull();
+    const oidc = loadConfig({
+      SPIN_PUBLIC_URL: 'https://spin.example.com',
+      SPIN_OIDC_ISSUER: 'https://idp.example.com/realms/ops',
+      SPIN_OIDC_CLIENT_ID: 'spin',
+      SPIN_OIDC_CLIENT_SECRET: 's3cret',
+      SPIN_OIDC_GROUP_ROLES: 'sre=editor, platform-admins=admin,oncall=agent',
+    }).oidc;
+    expect(oidc).toEqual({
+      issuer: 'https://idp.example.com/realms/ops',
+      clientId: 'spin',
+      clientSecret: 's3cret',
+      redirectUrl: 'https://spin.example.com/api/v1/auth/oidc/callback',
+      scopes: 'openid email profile',
+      groupsClaim: 'groups',
+      groupRoles: { sre: 'editor', 'platform-admins': 'admin', oncall: 'agent' },
+      label: 'Sign in with SSO',
+    });
+    expect(() => loadConfig({ SPIN_OIDC_ISSUER: 'https://idp.example.com' })).toThrow(
+      /SPIN_OIDC_ISSUER, SPIN_OIDC_CLIENT_ID and SPIN_OIDC_CLIENT_SECRET/,
+    );
+    expect(() => loadConfig({ SPIN_OIDC_GROUP_ROLES: 'sre=superuser' })).toThrow(
+      /SPIN_OIDC_GROUP_ROLES: must be group=role pairs/,
+    );
+    expect(() => loadConfig({ SPIN_OIDC_ISSUER: 'not a url' })).toThrow(/SPIN_OIDC_ISSUER/);
+  });
 });

@@ -36,7 +36,43 @@ const EnvSchema = z.object({
   /** Lifetime of runtime access tokens, seconds (clients refresh them transparently). */
   SPIN_ACCESS_TOKEN_TTL: z.coerce.number().int().min(1).max(86_400).default(600),
   LOG_LEVEL: LogLevelSchema.default('info'),
+  // OpenID Connect single sign-on: set issuer, client id and client secret together.
+  SPIN_OIDC_ISSUER: z.string().url().optional(),
+  SPIN_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  SPIN_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Default `<SPIN_PUBLIC_URL>/api/v1/auth/oidc/callback`; register it at the IdP. */
+  SPIN_OIDC_REDIRECT_URL: z.string().url().optional(),
+  SPIN_OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+  /** The ID token / userinfo claim that lists the user's groups. */
+  SPIN_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  /**
+   * Group → role mapping, `group=role` pairs separated by commas: `role` is a workspace role
+   * (owner, editor, agent, viewer) in the default workspace, or `admin` for the org role.
+   */
+  SPIN_OIDC_GROUP_ROLES: z
+    .string()
+    .regex(
+      /^\s*[^=,\s]+\s*=\s*(admin|owner|editor|agent|viewer)\s*(,\s*[^=,\s]+\s*=\s*(admin|owner|editor|agent|viewer)\s*)*$/,
+      'must be group=role pairs separated by commas (role: admin, owner, editor, agent, viewer)',
+    )
+    .optional(),
+  SPIN_OIDC_LABEL: z.string().min(1).default('Sign in with SSO'),
 });
+
+/** A role an IdP group maps to: a workspace role in the default workspace, or org admin. */
+export type OidcMappedRole = 'admin' | 'owner' | 'editor' | 'agent' | 'viewer';
+
+/** OpenID Connect settings (null when SSO is off). */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+  scopes: string;
+  groupsClaim: string;
+  groupRoles: Readonly<Record<string, OidcMappedRole>>;
+  label: string;
+}
 
 /** Validated server configuration. */
 export interface ServerConfig {
@@ -64,6 +100,8 @@ export interface ServerConfig {
   /** Lifetime of runtime access tokens, seconds. */
   accessTokenTtlS: number;
   logLevel: z.infer<typeof LogLevelSchema>;
+  /** OpenID Connect single sign-on; null when not configured. */
+  oidc: OidcConfig | null;
 }
 
 /**
@@ -91,6 +129,11 @@ export function loadConfig(
       'invalid server configuration:\n  SPIN_TLS_CERT and SPIN_TLS_KEY go together: set both or neither',
     );
   }
+  const publicUrl = (
+    overrides.publicUrl ??
+    e.SPIN_PUBLIC_URL ??
+    `${tlsCert ? 'https' : 'http'}://localhost:${port}`
+  ).replace(/\/+$/, '');
   return {
     port,
     host: overrides.host ?? e.HOST,
@@ -106,13 +149,36 @@ export function loadConfig(
     metricsToken: overrides.metricsToken ?? e.SPIN_METRICS_TOKEN,
     tlsCert: tlsCert ? resolve(tlsCert) : undefined,
     tlsKey: tlsKey ? resolve(tlsKey) : undefined,
-    publicUrl: (
-      overrides.publicUrl ??
-      e.SPIN_PUBLIC_URL ??
-      `${tlsCert ? 'https' : 'http'}://localhost:${port}`
-    ).replace(/\/+$/, ''),
+    publicUrl,
     webDir: resolve(overrides.webDir ?? e.SPIN_WEB_DIR ?? DEFAULT_WEB_DIR),
     accessTokenTtlS: overrides.accessTokenTtlS ?? e.SPIN_ACCESS_TOKEN_TTL,
     logLevel: overrides.logLevel ?? e.LOG_LEVEL,
+    oidc: overrides.oidc !== undefined ? overrides.oidc : oidcConfig(e, publicUrl),
+  };
+}
+
+function oidcConfig(e: z.infer<typeof EnvSchema>, publicUrl: string): OidcConfig | null {
+  const set = [e.SPIN_OIDC_ISSUER, e.SPIN_OIDC_CLIENT_ID, e.SPIN_OIDC_CLIENT_SECRET];
+  if (set.every((v) => v === undefined)) return null;
+  if (!e.SPIN_OIDC_ISSUER || !e.SPIN_OIDC_CLIENT_ID || !e.SPIN_OIDC_CLIENT_SECRET) {
+    throw new Error(
+      'invalid server configuration:\n  SPIN_OIDC_ISSUER, SPIN_OIDC_CLIENT_ID and ' +
+        'SPIN_OIDC_CLIENT_SECRET: set all three for single sign-on, or none',
+    );
+  }
+  const groupRoles: Record<string, OidcMappedRole> = {};
+  for (const pair of (e.SPIN_OIDC_GROUP_ROLES ?? '').split(',')) {
+    const [group, role] = pair.split('=').map((x) => x.trim());
+    if (group && role) groupRoles[group] = role as OidcMappedRole;
+  }
+  return {
+    issuer: e.SPIN_OIDC_ISSUER,
+    clientId: e.SPIN_OIDC_CLIENT_ID,
+    clientSecret: e.SPIN_OIDC_CLIENT_SECRET,
+    redirectUrl: e.SPIN_OIDC_REDIRECT_URL ?? `${publicUrl}/api/v1/auth/oidc/callback`,
+    scopes: e.SPIN_OIDC_SCOPES,
+    groupsClaim: e.SPIN_OIDC_GROUPS_CLAIM,
+    groupRoles,
+    label: e.SPIN_OIDC_LABEL,
   };
 }

@@ -87,7 +87,14 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
       issuer: config.publicUrl,
       accessTokenTtlS: config.accessTokenTtlS,
       metrics,
+      oidc: config.oidc,
     });
+    const upgrade = services.auditChainUpgrade;
+    if (upgrade.status === 'keyed') {
+      logger.info({ entries: upgrade.entries }, 're-chained the audit log with its HMAC key');
+    } else if (upgrade.status === 'refused') {
+      logger.error({ reason: upgrade.reason }, 'audit log left unkeyed: it does not verify');
+    }
     const { app, routes } = await buildApp({ config, services, metrics, logger });
     await app.ready();
     let closed = false;

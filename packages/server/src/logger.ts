@@ -42,6 +42,27 @@ export function loggableUrl(url: string | undefined): string | undefined {
 }
 
 /**
+ * Query parameters that carry one-time credentials: the OAuth authorization response at the
+ * SSO callback (`code`, `state`) and implicit-style tokens, should an IdP ever send them.
+ */
+const SECRET_QUERY_PARAMS = new Set(['code', 'state', 'id_token', 'access_token']);
+
+/** `url` with the values of credential-carrying query parameters replaced by `[redacted]`. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return SECRET_QUERY_PARAMS.has(name) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, q)}?${params.join('&')}`;
+}
+
+/**
  * The server's pino logger. Errors are serialised without database parameters (cell sources,
  * titles) — see db/dbErrors.ts.
  */
@@ -54,7 +75,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       // Fastify's default request fields, with secrets in the path masked
       req: (req: LoggedRequest) => ({
         method: req.method,
-        url: loggableUrl(req.url),
+        url: req.url === undefined ? undefined : redactUrl(loggableUrl(req.url)!),
         host: req.host,
         remoteAddress: req.ip,
         remotePort: req.socket?.remotePort,

@@ -18,7 +18,7 @@ import {
 } from '@spin/protocol';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { createServer, loadConfig, type SpinServer } from '../src/index.js';
+import { createServer, loadConfig, type ServerConfig, type SpinServer } from '../src/index.js';
 import { workspacesRepository } from '../src/repositories/workspacesRepository.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from './testDatabase.js';
 
@@ -40,7 +40,12 @@ export const METRICS_TOKEN = 'metrics-token-0123456789';
 /** Build the app on a fresh database of `kind` (not listening; use inject). */
 export async function startTestServer(
   kind: DbKind,
-  overrides: { publicUrl?: string; webDir?: string; metricsToken?: string | null } = {},
+  overrides: {
+    publicUrl?: string;
+    webDir?: string;
+    metricsToken?: string | null;
+    oidc?: ServerConfig['oidc'];
+  } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase(kind);
   const configDir = await mkdtemp(join(tmpdir(), 'spin-server-config-'));
@@ -62,6 +67,7 @@ export async function startTestServer(
       metricsToken:
         overrides.metricsToken === null ? undefined : (overrides.metricsToken ?? METRICS_TOKEN),
       ...(overrides.publicUrl ? { publicUrl: overrides.publicUrl } : {}),
+      ...(overrides.oidc ? { oidc: overrides.oidc } : {}),
     },
   );
   const server = await createServer({ config, logger: sink });

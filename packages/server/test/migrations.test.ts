@@ -10,6 +10,17 @@ import { AuditService } from '../src/services/auditService.js';
 
 const dir = fileURLToPath(new URL('../drizzle/', import.meta.url));
 
+/** Migrations after 0002, applied by tests that start from the 0002 schema. */
+const LATER_MIGRATIONS = [
+  '0003_notebook_settings.sql',
+  '0004_session_owner_participants.sql',
+  '0005_invitations_rate_limits.sql',
+  '0006_workspace_tree.sql',
+  '0007_notebook_ipynb_versions_tags_audit_chain.sql',
+];
+/** An audit chain key, as `masterKey.deriveKey(AUDIT_KEY_INFO)` gives one. */
+const CHAIN_KEY = Buffer.alloc(32, 7);
+
 async function apply(db: PGlite, file: string): Promise<void> {
   for (const statement of readFileSync(dir + file, 'utf8').split('--> statement-breakpoint')) {
     await db.exec(statement);
@@ -147,9 +158,11 @@ describe('migration 0002 (runtime workspaces, json outputs and audit data)', () 
         { id: 'rt_by_system', workspace_id: 'ws_first' },
       ]);
 
-      // the chain written before the migration verifies with today's code
-      const audit = new AuditService(drizzle({ client: db, schema }) as unknown as Db);
-      expect(await audit.verify()).toEqual({ ok: true, count: 3, brokenAt: null, reason: null });
+      // the plain chain written before is re-chained with the key (issue 7) and verifies
+      for (const file of LATER_MIGRATIONS) await apply(db, file);
+      const audit = new AuditService(drizzle({ client: db, schema }) as unknown as Db, CHAIN_KEY);
+      expect(await audit.upgradeLegacyChain()).toEqual({ status: 'keyed', entries: 3 });
+      expect(await audit.verify()).toEqual({ ok: true, count: 4, brokenAt: null, reason: null });
       const old = await db.query<{ workspace_id: string | null }>(
         'select workspace_id from audit_log',
       );
@@ -161,7 +174,7 @@ describe('migration 0002 (runtime workspaces, json outputs and audit data)', () 
         subject: 'j2',
         data: { note: 'done\u0000 \ud800' },
       });
-      expect(await audit.verify()).toMatchObject({ ok: true, count: 4 });
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 5 });
 
       // outputs with NUL and unpaired surrogates are stored and read back exactly
       const outputs = [{ output_type: 'stream', name: 'stdout', text: 'done\u0000\ud800\n' }];
@@ -238,6 +251,146 @@ describe('migration 0003 (notebook settings)', () => {
         'select cells, settings from notebooks',
       );
       expect(nb.rows).toEqual([{ cells, settings: {} }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('migration 0007 (ipynb, tags, versions)', () => {
+  it('keeps the current state of every existing notebook as its first version', async () => {
+    const db = new PGlite();
+    try {
+      for (const file of ['0000_init.sql', '0001_cell_runs.sql']) await apply(db, file);
+      for (const file of [
+        '0002_runtime_workspaces_json_outputs.sql',
+        '0003_notebook_settings.sql',
+      ]) {
+        await apply(db, file);
+      }
+      await db.exec(`insert into workspaces (id, name) values ('w', 'W')`);
+      const cells = [{ id: 'a', type: 'python', source: 'print(1)' }];
+      await db.query(
+        `insert into notebooks (id, workspace_id, title, cells, version, updated_at)
+         values ('n', 'w', 'Saved thrice', $1, 3, '2026-11-30T08:00:00Z')`,
+        [JSON.stringify(cells)],
+      );
+      for (const file of LATER_MIGRATIONS.slice(1)) await apply(db, file);
+
+      const nb = await db.query<Record<string, unknown>>(
+        'select tags, jupyter, version from notebooks',
+      );
+      expect(nb.rows).toEqual([{ tags: [], jupyter: null, version: 3 }]);
+      const versions = await db.query<Record<string, unknown>>(
+        'select notebook_id, version, title, cells, settings, saved_by, restored_from, saved_at from notebook_versions',
+      );
+      expect(versions.rows).toEqual([
+        {
+          notebook_id: 'n',
+          version: 3,
+          title: 'Saved thrice',
+          cells,
+          settings: {},
+          saved_by: null,
+          restored_from: null,
+          saved_at: new Date('2026-11-30T08:00:00Z'),
+        },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('migration 0007 (keyed audit chain)', () => {
+  /** The 0006 schema with a plain SHA-256 chain of `n` entries, written as the old code did. */
+  async function previousRelease(n: number): Promise<PGlite> {
+    const db = new PGlite();
+    for (const file of [
+      '0000_init.sql',
+      '0001_cell_runs.sql',
+      '0002_runtime_workspaces_json_outputs.sql',
+      ...LATER_MIGRATIONS.slice(0, 4),
+    ]) {
+      await apply(db, file);
+    }
+    let prev = '0'.repeat(64);
+    for (let seq = 1; seq <= n; seq++) {
+      const row = {
+        seq,
+        at: `2026-11-25T10:00:0${seq}.000Z`,
+        actor: 'usr_a',
+        action: 'notebook.created',
+        subject: `nb_${seq}`,
+        data: { title: `T${seq}` },
+        workspaceId: 'ws_1',
+      };
+      const hash = await sha256Hex(prev + canonicalJson(row));
+      await db.query(
+        `insert into audit_log (seq, at, actor, workspace_id, action, subject, data, prev_hash, hash)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          seq,
+          row.at,
+          row.actor,
+          row.workspaceId,
+          row.action,
+          row.subject,
+          JSON.stringify(row.data),
+          prev,
+          hash,
+        ],
+      );
+      prev = hash;
+    }
+    await apply(db, '0007_notebook_ipynb_versions_tags_audit_chain.sql');
+    return db;
+  }
+  const auditOf = (db: PGlite, key = CHAIN_KEY) =>
+    new AuditService(drizzle({ client: db, schema }) as unknown as Db, key);
+
+  it('re-chains the entries of the previous release with the key, keeping their content', async () => {
+    const db = await previousRelease(3);
+    try {
+      const before = await db.query(
+        'select seq, at, actor, workspace_id, action, subject, data from audit_log order by seq',
+      );
+      const audit = auditOf(db);
+      expect(await audit.verify()).toMatchObject({ ok: false, brokenAt: 1 });
+      expect(await audit.upgradeLegacyChain()).toEqual({ status: 'keyed', entries: 3 });
+      expect(await audit.verify()).toEqual({ ok: true, count: 4, brokenAt: null, reason: null });
+      const after = await db.query(
+        'select seq, at, actor, workspace_id, action, subject, data from audit_log where seq <= 3 order by seq',
+      );
+      expect(after.rows).toEqual(before.rows);
+      const marker = await db.query<{ action: string; chain: string }>(
+        'select action, chain from audit_log where seq = 4',
+      );
+      expect(marker.rows).toEqual([{ action: 'audit.chain_keyed', chain: 'hmac-sha256' }]);
+      // it runs once: a second start changes nothing
+      expect(await audit.upgradeLegacyChain()).toEqual({ status: 'nothing_to_do' });
+      // and the chain is keyed: another key does not verify it
+      expect(await auditOf(db, Buffer.alloc(32, 8)).verify()).toMatchObject({
+        ok: false,
+        brokenAt: 1,
+      });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuses to re-chain a plain chain that was already tampered with, changing nothing', async () => {
+    const db = await previousRelease(3);
+    try {
+      await db.exec(`update audit_log set data = '{"title":"forged"}' where seq = 2`);
+      const before = await db.query('select * from audit_log order by seq');
+      const audit = auditOf(db);
+      expect(await audit.upgradeLegacyChain()).toEqual({
+        status: 'refused',
+        reason: 'the unkeyed chain is broken at seq 2',
+      });
+      expect((await db.query('select * from audit_log order by seq')).rows).toEqual(before.rows);
+      expect(await audit.verify()).toMatchObject({ ok: false, brokenAt: 1 });
     } finally {
       await db.close();
     }

@@ -144,8 +144,11 @@ describe.each(dbKinds)('route × role matrix (%s)', (kind) => {
       const client = req.fresh ? await logIn(t, caller.email, caller.password) : caller.client;
       res = await client.request(method as 'GET', req.url, req.body);
     }
+    // only JSON answers carry an error code (an export streams NDJSON, an .ipynb is a file)
     const code = (r: typeof res) =>
-      method === 'HEAD' ? '' : ((r.json() as { error?: { code: string } }).error?.code ?? '');
+      method === 'HEAD' || !String(r.headers['content-type'] ?? '').startsWith('application/json')
+        ? ''
+        : ((r.json() as { error?: { code: string } }).error?.code ?? '');
     const got = `${res.statusCode} ${code(res)}`.trim();
     const want = `${expected.status} ${method === 'HEAD' ? '' : (expected.code ?? '')}`.trim();
     if (got !== want) failures.push(`${name}: got ${got}, want ${want}`);

@@ -160,6 +160,23 @@ function withCodes(entry: MatrixEntry, codes: Partial<Record<Who, Outcome>>): Ma
 const NOT_OWNER: Outcome = { status: 403, code: 'session.not_owner' };
 const FORGED_INVITATION = 'forged-invitation-token-0123456789';
 
+/**
+ * Something the sign-up admin owns (an API token): only its owner, or an org admin, may act on
+ * it; anyone else gets 404 `request.not_found` (another user's token is not leaked).
+ */
+function ownedByAdmin(request: Req): MatrixEntry {
+  const hidden: Outcome = { status: 404, code: 'request.not_found' };
+  return {
+    request,
+    expect: {
+      anonymous: UNAUTH,
+      ...(Object.fromEntries(ROLES.map((r) => [r, hidden])) as Record<WorkspaceRole, Outcome>),
+      orgAdmin: { status: 200 },
+      outsider: hidden,
+    },
+  };
+}
+
 const ALL = ROLES;
 const RUNNERS: readonly WorkspaceRole[] = ['owner', 'editor', 'agent'];
 const EDITORS: readonly WorkspaceRole[] = ['owner', 'editor'];
@@ -174,6 +191,33 @@ const cell = { id: 'c1', type: 'python', source: '1' } as const;
 const url =
   (u: string): Req =>
   () => ({ url: u });
+
+let cellSeq = 0;
+/** A cell id no earlier case used. */
+const freshCellId = () => `mx${++cellSeq}`;
+/** Insert a fresh cell into the matrix's notebook as the admin; its id. */
+async function freshCell(c: MatrixCtx): Promise<string> {
+  const id = freshCellId();
+  const res = await c.admin.request('POST', `/api/v1/notebooks/${c.nb}/cells`, {
+    cell: { id, type: 'python', source: '2' },
+  });
+  if (res.statusCode !== 201) throw new Error(`insert cell: ${res.body}`);
+  return id;
+}
+/** The smallest nbformat 4 notebook. */
+const EMPTY_IPYNB = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] };
+
+/** A new personal API token of the admin (in the matrix's workspace); its id. */
+async function adminToken(c: MatrixCtx): Promise<string> {
+  const res = await c.admin.request('POST', '/api/v1/tokens', {
+    name: 'admin matrix token',
+    kind: 'personal',
+    workspaceId: c.ws,
+    expiresInDays: 7,
+  });
+  if (res.statusCode !== 201) throw new Error(`create token: ${res.body}`);
+  return (res.json() as { token: { id: string } }).token.id;
+}
 
 /** Compile a fresh program as the admin, and the receipt its runtime would sign for it. */
 async function freshReceipt(c: MatrixCtx): Promise<MatrixRequest> {
@@ -254,4 +298,21 @@ export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'POST /api/v1/receipts': ws(ALL, 200, PROG, freshReceipt),
   'GET /api/v1/audit': scoped(OWNERS, 200, url('/api/v1/audit')),
   'GET /api/v1/audit/verify': orgAdmin(200, url('/api/v1/audit/verify')),
+  'GET /api/v1/workspaces/:id/notebooks': ws(ALL, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/notebooks?q=Incident` })),
+  'POST /api/v1/workspaces/:id/notebooks/import': ws(EDITORS, 201, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/notebooks/import?title=Imported`, body: EMPTY_IPYNB })),
+  'GET /api/v1/notebooks/:id/export.ipynb': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/export.ipynb` })),
+  'POST /api/v1/notebooks/:id/cells': ws(EDITORS, 201, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/cells`, body: { cell: { id: freshCellId(), type: 'python', source: '3' } } })),
+  'PATCH /api/v1/notebooks/:id/cells/:cellId': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/cells/c1`, body: { source: 'print(2 + 2)' } })),
+  'POST /api/v1/notebooks/:id/cells/:cellId/move': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/cells/c1/move`, body: { index: 0 } })),
+  'DELETE /api/v1/notebooks/:id/cells/:cellId': ws(EDITORS, 200, NB, async (c) => ({ url: `/api/v1/notebooks/${c.nb}/cells/${await freshCell(c)}` })),
+  'GET /api/v1/notebooks/:id/versions': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/versions` })),
+  'GET /api/v1/notebooks/:id/versions/:version': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/versions/0` })),
+  'POST /api/v1/notebooks/:id/versions/:version/restore': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/versions/0/restore`, body: {} })),
+  'PUT /api/v1/notebooks/:id/tags': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/tags`, body: { tags: ['oncall'] } })),
+  'POST /api/v1/tokens': ws(ALL, 201, WS, (c) => ({ url: '/api/v1/tokens', body: { name: 'matrix', kind: 'personal', workspaceId: c.ws, expiresInDays: 7 } })),
+  'GET /api/v1/tokens': signedIn(200, url('/api/v1/tokens')),
+  'DELETE /api/v1/tokens/:id': ownedByAdmin(async (c) => ({ url: `/api/v1/tokens/${await adminToken(c)}` })),
+  'GET /api/v1/auth/oidc/login': open(404, url('/api/v1/auth/oidc/login'), 'sso.not_configured'),
+  'GET /api/v1/auth/oidc/callback': open(404, url('/api/v1/auth/oidc/callback?code=x&state=y'), 'sso.not_configured'),
+  'GET /api/v1/audit/export': scoped(OWNERS, 200, url('/api/v1/audit/export')),
 };

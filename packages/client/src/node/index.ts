@@ -4,7 +4,10 @@ import { ServerApi, type WebSocketCtor } from '@spin/client';
 /** `ws` as a WHATWG-style WebSocket constructor for Node (sets TCP_NODELAY itself). */
 export const NodeWebSocket = WebSocket as unknown as WebSocketCtor;
 
-/** A server API client for Node: keeps the session cookie in memory. */
-export function createNodeApi(baseUrl: string): ServerApi {
-  return new ServerApi({ baseUrl, manageCookies: true });
+/**
+ * A server API client for Node: keeps the session cookie in memory, or — with `apiToken` —
+ * authenticates every request with that API token (agents, scripts, oneshot runs).
+ */
+export function createNodeApi(baseUrl: string, opts: { apiToken?: string } = {}): ServerApi {
+  return new ServerApi({ baseUrl, manageCookies: true, ...opts });
 }

@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { CellInput, NotebookSettings, Output } from '@spin/protocol';
+import type { CellInput, IpynbKept, NotebookSettings, Output } from '@spin/protocol';
 
 /**
  * Control-plane tables (drizzle schema). Migrations in `packages/server/drizzle/` are generated
@@ -103,6 +103,13 @@ export const notebooks = pgTable(
     /** Notebook-wide settings (time range); `{}` means the defaults. */
     settings: jsonb('settings').$type<Partial<NotebookSettings>>().notNull().default({}),
     version: integer('version').notNull().default(0),
+    /**
+     * What an imported .ipynb had that SPIN's cell model has no place for (metadata,
+     * attachments, outputs, unknown fields), written back on export; null for SPIN notebooks.
+     */
+    jupyter: jsonb('jupyter').$type<IpynbKept>(),
+    /** Labels for finding notebooks; a JSON array of strings. */
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -211,6 +218,13 @@ export const auditLog = pgTable(
     data: json('data').$type<Record<string, unknown>>().notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /**
+     * How `hash` was made: `hmac-sha256` (keyed, see auditService.ts) or `sha256` (the plain
+     * chain before issue 7; re-chained at start, and refused by the verifier afterwards).
+     */
+    chain: text('chain', { enum: ['sha256', 'hmac-sha256'] })
+      .notNull()
+      .default('sha256'),
   },
   (t) => [index('audit_log_workspace_seq_idx').on(t.workspaceId, t.seq)],
 );
@@ -271,4 +285,97 @@ export const rateLimits = pgTable('rate_limits', {
   key: text('key').primaryKey(),
   points: integer('points').notNull().default(0),
   expire: ts('expire'),
+});
+
+/**
+ * Every saved state of a notebook (issue 7): one row per version number, written in the same
+ * transaction as the save that made it, so restoring any version gives back exactly what was
+ * saved. A restore is itself a new version naming the one it restored.
+ */
+export const notebookVersions = pgTable(
+  'notebook_versions',
+  {
+    notebookId: text('notebook_id')
+      .notNull()
+      .references(() => notebooks.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    title: text('title').notNull(),
+    cells: jsonb('cells').$type<CellInput[]>().notNull(),
+    settings: jsonb('settings').$type<Partial<NotebookSettings>>().notNull().default({}),
+    savedBy: text('saved_by').references(() => users.id, { onDelete: 'set null' }),
+    restoredFrom: integer('restored_from'),
+    savedAt: ts('saved_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.notebookId, t.version] })],
+);
+/**
+ * API tokens (REST `Authorization: Bearer`). `secret_hash` is the SHA-256 hex of the secret:
+ * the secret is 256 bits from the CSPRNG, so a fast hash is enough (nothing to brute-force,
+ * unlike a password) and lets every request find its token by one indexed lookup.
+ */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['personal', 'agent', 'oneshot'] }).notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['owner', 'editor', 'agent', 'viewer'] }).notNull(),
+    /** The one notebook a oneshot token may run. */
+    notebookId: text('notebook_id').references(() => notebooks.id, { onDelete: 'cascade' }),
+    /** The execution session a oneshot token ran in (set by its first compile). */
+    boundSid: text('bound_sid'),
+    secretHash: text('secret_hash').notNull().unique(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+/** Cells a oneshot token has compiled: each at most once, so the token runs its notebook once. */
+export const apiTokenCells = pgTable(
+  'api_token_cells',
+  {
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: 'cascade' }),
+    cellId: text('cell_id').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.cellId] })],
+);
+
+/** Users signed in through OpenID Connect: the IdP's (issuer, sub) names the user for good. */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] })],
+);
+
+/**
+ * OpenID Connect logins in flight: state, nonce and PKCE verifier, keyed by the SHA-256 of a
+ * random value held in the browser's short-lived cookie, so a callback only completes in the
+ * browser that started it, and only once (the row is deleted when consumed).
+ */
+export const oidcLogins = pgTable('oidc_logins', {
+  id: text('id').primaryKey(),
+  state: text('state').notNull(),
+  nonce: text('nonce').notNull(),
+  codeVerifier: text('code_verifier').notNull(),
+  returnTo: text('return_to').notNull(),
+  expiresAt: ts('expires_at').notNull(),
 });

@@ -5,6 +5,20 @@ export interface UserActor {
   email: string;
   name: string;
   orgRole: 'admin' | 'member';
+  /** Set when the request authenticated with an API token: what the token confines it to. */
+  token?: TokenScope;
+}
+
+/**
+ * The confinement of an API-token request (see `policies/tokenScope.ts`): one workspace, at
+ * most `role` there, and for oneshot tokens one notebook.
+ */
+export interface TokenScope {
+  id: string;
+  kind: 'personal' | 'agent' | 'oneshot';
+  workspaceId: string;
+  role: 'owner' | 'editor' | 'agent' | 'viewer';
+  notebookId: string | null;
 }
 
 /** The server itself (or the CLI in-process), e.g. auto-registering the local runtime. */

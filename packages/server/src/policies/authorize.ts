@@ -6,6 +6,7 @@ import { programsRepository } from '../repositories/programsRepository.js';
 import { runtimesRepository, type RuntimeRow } from '../repositories/runtimesRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { UserActor } from './actor.js';
+import { checkTokenOrgAction, confineToToken } from './tokenScope.js';
 import {
   allowedActions,
   decide,
@@ -94,6 +95,15 @@ interface Loaded {
   row: ResourceRows[ResourceType] | null;
 }
 
+/** The notebook a loaded resource is or belongs to (oneshot tokens are confined to one). */
+function notebookOf(type: ResourceType, row: Loaded['row']): string | null {
+  if (!row) return null;
+  if (type === 'notebook') return (row as ResourceRows['notebook']).id;
+  if (type === 'session') return (row as ResourceRows['session']).notebookId;
+  if (type === 'program') return (row as ResourceRows['program']).notebookId;
+  return null;
+}
+
 /**
  * Build the authorizer. Anonymous → 401 `auth.unauthenticated`; a resource that does not exist
  * or that the caller cannot see → 404 (not leaking existence); a visible resource the role may
@@ -139,6 +149,7 @@ export function createAuthorizer(db: Db): {
 
   async function authorizeOrg(actor: UserActor | null, action: OrgAction): Promise<OrgGrant> {
     if (!actor) throw signIn();
+    checkTokenOrgAction(actor, action);
     if (!orgRoleAllows(actor.orgRole, action)) throw refusal('auth.permission_required', action);
     return { actor, orgRole: actor.orgRole };
   }
@@ -154,8 +165,14 @@ export function createAuthorizer(db: Db): {
     if (!loaded) throw notFound();
     const chain = await workspacesRepository.chainFor(db, loaded.workspaceId, actor.userId);
     const workspace = chain[0]?.workspace;
-    const role: WorkspaceRole | null =
+    const member: WorkspaceRole | null =
       actor.orgRole === 'admin' ? ORG_ADMIN_ROLE : inheritedRole(chain);
+    // An API token confines the caller to its workspace (exactly: not its children), to at
+    // most the token's role, and (oneshot) to one notebook.
+    const role =
+      member &&
+      workspace &&
+      confineToToken(actor, workspace.id, notebookOf(resource.type, loaded.row), member);
     if (!workspace || !role) throw notFound();
     const m: Membership = {
       actor,
@@ -192,7 +209,10 @@ export function createAuthorizer(db: Db): {
         ? new Map(tree.map((w) => [w.id, ORG_ADMIN_ROLE]))
         : effectiveRoles(tree, await workspacesRepository.grantsOf(db, actor.userId));
     return tree.flatMap((workspace) => {
-      const role = roles.get(workspace.id);
+      const member = roles.get(workspace.id);
+      // an API token sees its one workspace, with the role it is confined to
+      const role =
+        member && confineToToken(actor, workspace.id, actor.token?.notebookId ?? null, member);
       if (!role) return [];
       const ancestry = ancestorsOf(byId, workspace.id);
       const archived = ancestry.some((id) => byId.get(id)?.archivedAt != null);
@@ -202,7 +222,7 @@ export function createAuthorizer(db: Db): {
 
   const scope: ScopeOf = async (actor, action) => {
     if (!actor) throw signIn();
-    if (actor.orgRole === 'admin') return { all: true };
+    if (actor.orgRole === 'admin' && !actor.token) return { all: true };
     const workspaceIds = (await visibleWorkspaces(actor))
       .filter((m) => roleAllows(m.role, action) && (!m.archived || ARCHIVED_ALLOWS.has(action)))
       .map((m) => m.workspace.id);

@@ -74,6 +74,8 @@ describe('policies', () => {
       cells: [],
       settings: {},
       version: 0,
+      tags: [],
+      jupyter: null,
       createdBy: null,
       createdAt: new Date(),
       updatedAt: new Date(),

@@ -31,6 +31,8 @@ export const ROLE_POLICY = {
   'workspace.create_child': ['owner'],
   /** Delete: an owner who is also an org admin (see policies.ts). */
   'workspace.delete': ['owner'],
+  /** Create an API token in the workspace (for oneself, at most one's own role). */
+  'token.create': ['owner', 'editor', 'agent', 'viewer'],
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 
 /**
@@ -59,6 +61,8 @@ export const ORG_POLICY = {
   'workspace.create': ['admin', 'member'],
   /** Verify the whole audit chain: it spans every workspace. */
   'audit.verify': ['admin'],
+  /** List and revoke one's own API tokens (admins: revoke anyone's). */
+  'token.manage': ['admin', 'member'],
 } as const satisfies Record<string, readonly OrgRole[]>;
 
 /** Something a caller may be allowed to do inside a workspace. */

@@ -1,9 +1,32 @@
-import { and, asc, desc, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { auditLog } from '../db/schema.js';
 
 /** An audit row. */
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/** Narrowing of an audit listing; every field is optional and they combine with AND. */
+export interface AuditFilter {
+  workspaceId?: string | undefined;
+  actor?: string | undefined;
+  action?: string | undefined;
+  /** ISO time, inclusive. */
+  from?: string | undefined;
+  /** ISO time, exclusive. */
+  to?: string | undefined;
+}
+
+function filterConditions(filter: AuditFilter): SQL[] {
+  const conditions: SQL[] = [];
+  if (filter.workspaceId !== undefined)
+    conditions.push(eq(auditLog.workspaceId, filter.workspaceId));
+  if (filter.actor !== undefined) conditions.push(eq(auditLog.actor, filter.actor));
+  if (filter.action !== undefined) conditions.push(eq(auditLog.action, filter.action));
+  // `at` is always Date.toISOString() text, so text order is time order.
+  if (filter.from !== undefined) conditions.push(gte(auditLog.at, filter.from));
+  if (filter.to !== undefined) conditions.push(lt(auditLog.at, filter.to));
+  return conditions;
+}
 
 /** Key of the advisory lock that serialises audit appends across connections. */
 const AUDIT_LOCK_KEY = 0x5350494e; // "SPIN"
@@ -23,25 +46,38 @@ export const auditRepository = {
   },
   /**
    * Rows with seq > after, ascending; only those of `workspaceIds` unless it is `'all'` (rows
-   * without a workspace are in `'all'` only).
+   * without a workspace are in `'all'` only), narrowed by `filter`.
    */
   async page(
     db: Db,
     after: number,
     limit: number,
     workspaceIds: readonly string[] | 'all' = 'all',
+    filter: AuditFilter = {},
   ): Promise<AuditRow[]> {
     if (workspaceIds !== 'all' && workspaceIds.length === 0) return [];
-    const newer = gt(auditLog.seq, after);
+    const conditions = [gt(auditLog.seq, after), ...filterConditions(filter)];
+    if (workspaceIds !== 'all') conditions.push(inArray(auditLog.workspaceId, [...workspaceIds]));
     return db
       .select()
       .from(auditLog)
-      .where(
-        workspaceIds === 'all'
-          ? newer
-          : and(newer, inArray(auditLog.workspaceId, [...workspaceIds])),
-      )
+      .where(and(...conditions))
       .orderBy(asc(auditLog.seq))
       .limit(limit);
+  },
+  /** How many rows each chain format has. */
+  async countByChain(db: Db): Promise<Partial<Record<AuditRow['chain'], number>>> {
+    const rows = await db
+      .select({ chain: auditLog.chain, n: count() })
+      .from(auditLog)
+      .groupBy(auditLog.chain);
+    return Object.fromEntries(rows.map((r) => [r.chain, Number(r.n)]));
+  },
+  /** Replace one row's links with keyed ones (the chain upgrade only). */
+  async rechain(db: Db, seq: number, prevHash: string, hash: string): Promise<void> {
+    await db
+      .update(auditLog)
+      .set({ prevHash, hash, chain: 'hmac-sha256' })
+      .where(eq(auditLog.seq, seq));
   },
 };

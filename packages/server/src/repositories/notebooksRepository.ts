@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { CellInput, NotebookSettings } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { notebooks } from '../db/schema.js';
@@ -15,6 +15,14 @@ const summaryColumns = {
   title: notebooks.title,
   updatedAt: notebooks.updatedAt,
 };
+
+/** A notebook in search results. */
+export type NotebookListRow = NotebookSummaryRow & Pick<NotebookRow, 'tags' | 'version'>;
+
+/** `text` as a LIKE pattern matching itself anywhere (`%`, `_` and `\` taken literally). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 /** notebooks access. */
 export const notebooksRepository = {
@@ -49,6 +57,45 @@ export const notebooksRepository = {
       .from(notebooks)
       .where(eq(notebooks.workspaceId, workspaceId))
       .orderBy(desc(notebooks.updatedAt));
+  },
+  /**
+   * Notebooks of a workspace, newest first: `q` matches the title or any cell's source
+   * (case-insensitive substring), `tag` one of its tags; `limit` from `offset`, with the total.
+   */
+  async search(
+    db: Db,
+    workspaceId: string,
+    query: { q?: string | undefined; tag?: string | undefined; limit: number; offset: number },
+  ): Promise<{ rows: NotebookListRow[]; total: number }> {
+    const conditions: SQL[] = [eq(notebooks.workspaceId, workspaceId)];
+    if (query.q) {
+      const pattern = containsPattern(query.q);
+      conditions.push(
+        or(
+          ilike(notebooks.title, pattern),
+          sql`exists (select 1 from jsonb_array_elements(${notebooks.cells}) as cell where cell->>'source' ilike ${pattern})`,
+        )!,
+      );
+    }
+    if (query.tag) conditions.push(sql`${notebooks.tags} @> jsonb_build_array(${query.tag}::text)`);
+    const where = and(...conditions);
+    const rows = await db
+      .select({ ...summaryColumns, tags: notebooks.tags, version: notebooks.version })
+      .from(notebooks)
+      .where(where)
+      .orderBy(desc(notebooks.updatedAt), notebooks.id)
+      .limit(query.limit)
+      .offset(query.offset);
+    const [total] = await db.select({ n: count() }).from(notebooks).where(where);
+    return { rows, total: Number(total?.n ?? 0) };
+  },
+  async setTags(db: Db, id: string, tags: string[]): Promise<NotebookRow | null> {
+    const [row] = await db
+      .update(notebooks)
+      .set({ tags, updatedAt: new Date() })
+      .where(eq(notebooks.id, id))
+      .returning();
+    return row ?? null;
   },
   /** Save title/cells/settings if the version still matches; returns null when it moved on. */
   async update(

@@ -28,6 +28,10 @@ export const usersRepository = {
       .returning({ id: users.id });
     return rows.length === 1;
   },
+  async setOrgRole(db: Db, id: string, orgRole: UserRow['orgRole']): Promise<UserRow> {
+    const [row] = await db.update(users).set({ orgRole }).where(eq(users.id, id)).returning();
+    return row!;
+  },
   async insert(db: Db, row: typeof users.$inferInsert): Promise<UserRow> {
     const [created] = await db.insert(users).values(row).returning();
     return created!;

@@ -1,4 +1,10 @@
-import { AuditEntrySchema, AuditVerifyResponseSchema } from '@spin/protocol';
+import { Readable } from 'node:stream';
+import {
+  AuditEntrySchema,
+  AuditFilterQuerySchema,
+  AuditVerifyResponseSchema,
+  NDJSON_MEDIA_TYPE,
+} from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from './requestActor.js';
@@ -18,7 +24,7 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
     {
       schema: {
         tags,
-        querystring: z.object({
+        querystring: AuditFilterQuerySchema.extend({
           limit: z.coerce.number().int().min(1).max(1000).default(100),
           after: z.coerce.number().int().min(0).default(0),
         }),
@@ -28,6 +34,31 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
     async (request) => {
       const readable = await scope(actorOf(request), 'audit.read');
       return { entries: await audit.list(readable, request.query) };
+    },
+  );
+
+  app.get(
+    '/audit/export',
+    {
+      schema: {
+        tags,
+        summary: 'Export the audit entries the caller may read as JSON lines',
+        querystring: AuditFilterQuerySchema,
+      },
+    },
+    async (request, reply) => {
+      const readable = await scope(actorOf(request), 'audit.read');
+      const entries = audit.entries(readable, request.query);
+      // Streamed page by page: an export of a long log never sits in memory whole.
+      const lines = Readable.from(
+        (async function* () {
+          for await (const entry of entries) yield `${JSON.stringify(entry)}\n`;
+        })(),
+      );
+      return reply
+        .type(NDJSON_MEDIA_TYPE)
+        .header('content-disposition', 'attachment; filename="spin-audit.ndjson"')
+        .send(lines);
     },
   );
 

@@ -26,6 +26,9 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.get('/auth/state', { schema: { tags, response: { 200: AuthStateSchema } } }, async () => ({
     signupOpen: !(await services.auth.hasAnyUser()),
+    ...(services.oidc
+      ? { sso: { label: services.oidc.label, loginUrl: '/api/v1/auth/oidc/login' } }
+      : {}),
   }));
 
   app.post(

@@ -110,6 +110,7 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
         type: 'notebook',
         id: request.params.id,
       });
+      await services.apiTokens.consumeRun(grant.actor, request.body.sid, request.body.cell.id);
       return compiler.compile(grant, request.params.id, request.body);
     },
   );

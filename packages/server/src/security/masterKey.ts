@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -21,6 +21,11 @@ export interface MasterKey {
   id: string;
   encrypt(plaintext: string): string;
   decrypt(sealed: string): string;
+  /**
+   * A 32-byte subkey for one purpose (HKDF-SHA256, RFC 5869, with `info` naming the purpose),
+   * so each use of the master key gets its own key and none of them reveals another.
+   */
+  deriveKey(info: string): Buffer;
 }
 
 /** Name of the key file that older versions generated inside SPIN_DATA_DIR. */
@@ -39,6 +44,9 @@ export function masterKeyFromBytes(key: Buffer): MasterKey {
   const id = createHash('sha256').update(key).digest('hex').slice(0, 16);
   return {
     id,
+    deriveKey(info) {
+      return Buffer.from(hkdfSync('sha256', key, Buffer.from('spin master key'), info, 32));
+    },
     encrypt(plaintext) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

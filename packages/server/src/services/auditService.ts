@@ -1,10 +1,23 @@
+import { createHmac } from 'node:crypto';
 import { canonicalJson, sha256Hex, type AuditEntry, type AuditVerifyResult } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import type { Scope } from '../policies/authorize.js';
-import { auditRepository, type AuditRow } from '../repositories/auditRepository.js';
+import {
+  auditRepository,
+  type AuditFilter,
+  type AuditRow,
+} from '../repositories/auditRepository.js';
 
 /** prevHash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * HKDF `info` of the audit chain key. The key is derived from the master key, which lives
+ * outside the database (SPIN_MASTER_KEY or a file beside, not inside, the data directory), so
+ * reading or writing the database never yields it — and a distinct label keeps it apart from
+ * every other use of the master key.
+ */
+export const AUDIT_KEY_INFO = 'spin audit chain hmac v1';
 
 /** One event to append. */
 export interface AuditEvent {
@@ -16,33 +29,69 @@ export interface AuditEvent {
   data: Record<string, unknown>;
 }
 
-/**
- * `hash = sha256hex(prevHash + canonicalJson({seq, at, actor, action, subject, data,
- * workspaceId}))`, `workspaceId` only when set — so entries written before workspaces were
- * recorded (null) keep their hashes, and moving an entry to another workspace breaks it.
- */
-export function auditHash(
-  prevHash: string,
-  row: Omit<AuditRow, 'prevHash' | 'hash'>,
-): Promise<string> {
+type HashedFields = Omit<AuditRow, 'prevHash' | 'hash' | 'chain'>;
+
+/** What each link hashes: the previous link and the entry, `workspaceId` only when set. */
+function linkText(prevHash: string, row: HashedFields): string {
   const { seq, at, actor, action, subject, data } = row;
   const workspaceId = row.workspaceId ?? undefined;
-  return sha256Hex(
-    prevHash + canonicalJson({ seq, at, actor, action, subject, data, workspaceId }),
-  );
+  return prevHash + canonicalJson({ seq, at, actor, action, subject, data, workspaceId });
+}
+
+/**
+ * The keyed link: `HMAC-SHA256(chainKey, prevHash + canonicalJson(entry))`, hex.
+ *
+ * Why an HMAC per entry rather than signed checkpoints: a plain hash chain proves nothing
+ * against someone who can write the database — they edit a row and recompute every hash after
+ * it. With a key they do not have, they cannot produce a single valid link, so any edit,
+ * deletion, reordering or wholesale recomputation shows at the first entry it touches, and
+ * verification needs no checkpoint schedule (a checkpoint scheme leaves the entries since the
+ * last checkpoint unprotected). The cost — the verifier needs the key — is fine: the server
+ * verifies its own log. What an HMAC cannot show is a truncated tail (drop the newest entries
+ * and the rest still verifies); `count` and the newest `seq` are what to compare against an
+ * exported copy (`GET /api/v1/audit/export`).
+ */
+export function auditHmac(key: Buffer, prevHash: string, row: HashedFields): string {
+  return createHmac('sha256', key).update(linkText(prevHash, row), 'utf8').digest('hex');
+}
+
+/** The plain link of the chain before it was keyed (`sha256hex(prevHash + canonicalJson)`). */
+export function legacyAuditHash(prevHash: string, row: HashedFields): Promise<string> {
+  return sha256Hex(linkText(prevHash, row));
 }
 
 /** Plain wire form of an audit row. */
 export function presentAuditEntry(row: AuditRow): AuditEntry {
-  return { ...row };
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    workspaceId: row.workspaceId,
+    action: row.action,
+    subject: row.subject,
+    data: row.data,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
 }
 
+/** Result of {@link AuditService.upgradeLegacyChain}. */
+export type ChainUpgrade =
+  | { status: 'keyed'; entries: number }
+  | { status: 'nothing_to_do' }
+  | { status: 'refused'; reason: string };
+
 /**
- * The tamper-evident audit log. Appends are serialised (transaction + advisory lock) so the
- * chain never forks; {@link AuditService.verify} recomputes every link.
+ * The tamper-evident audit log, keyed (see {@link auditHmac}). Appends are serialised
+ * (transaction + advisory lock) so the chain never forks; {@link AuditService.verify}
+ * recomputes every link with the key.
  */
 export class AuditService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The chain key: `masterKey.deriveKey(AUDIT_KEY_INFO)`. */
+    private readonly key: Buffer,
+  ) {}
 
   /**
    * Append one entry. Pass the caller's transaction to make the entry atomic with the change
@@ -62,25 +111,47 @@ export class AuditService {
       data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
     };
     const prevHash = last?.hash ?? GENESIS_HASH;
-    const row: AuditRow = { ...base, prevHash, hash: await auditHash(prevHash, base) };
+    const row: AuditRow = {
+      ...base,
+      prevHash,
+      hash: auditHmac(this.key, prevHash, base),
+      chain: 'hmac-sha256',
+    };
     await auditRepository.insert(tx, row);
     return row;
   }
 
   /**
    * Entries with seq > after, oldest first, of the workspaces in `scope` (org admins: all,
-   * including org-level entries such as logins).
+   * including org-level entries such as logins), narrowed by `filter`.
    */
-  async list(scope: Scope, opts: { after: number; limit: number }): Promise<AuditEntry[]> {
+  async list(
+    scope: Scope,
+    opts: { after: number; limit: number } & AuditFilter,
+  ): Promise<AuditEntry[]> {
+    const { after, limit, ...filter } = opts;
     const workspaces = scope.all ? 'all' : scope.workspaceIds;
-    return (await auditRepository.page(this.db, opts.after, opts.limit, workspaces)).map(
+    return (await auditRepository.page(this.db, after, limit, workspaces, filter)).map(
       presentAuditEntry,
     );
   }
 
+  /** Every entry `list` would return, page by page, for streaming exports. */
+  async *entries(scope: Scope, filter: AuditFilter): AsyncGenerator<AuditEntry> {
+    let after = 0;
+    for (;;) {
+      const page = await this.list(scope, { after, limit: 500, ...filter });
+      if (page.length === 0) return;
+      yield* page;
+      after = page[page.length - 1]!.seq;
+    }
+  }
+
   /**
-   * Recompute the chain from the first entry. An edited row shows as a hash mismatch; a deleted
-   * row as a seq gap or a prevHash that does not match the previous entry's hash.
+   * Recompute the chain from the first entry with the key. An edited row (or one re-hashed
+   * without the key) shows as a MAC mismatch; a deleted or reordered row as a seq gap or a
+   * prevHash that does not match the previous entry's; an entry still in the unkeyed format
+   * after the upgrade as not keyed.
    */
   async verify(): Promise<AuditVerifyResult> {
     let prevHash = GENESIS_HASH;
@@ -105,11 +176,14 @@ export class AuditService {
         if (row.prevHash !== prevHash) {
           return broken(
             row.seq,
-            'prevHash does not match the previous entry (row deleted or replaced?)',
+            'prevHash does not match the previous entry (row deleted, reordered or replaced?)',
           );
         }
-        if ((await auditHash(row.prevHash, row)) !== row.hash) {
-          return broken(row.seq, 'hash mismatch: entry content was edited');
+        if (row.chain !== 'hmac-sha256') {
+          return broken(row.seq, 'entry is not keyed (written or re-hashed without the key)');
+        }
+        if (auditHmac(this.key, row.prevHash, row) !== row.hash) {
+          return broken(row.seq, 'hash mismatch: entry edited or re-hashed without the key');
         }
         prevHash = row.hash;
         prevSeq = row.seq;
@@ -117,5 +191,67 @@ export class AuditService {
       }
     }
     return { ok: true, count, brokenAt: null, reason: null };
+  }
+
+  /**
+   * The data migration of the keyed chain: re-chain entries written before it (plain SHA-256)
+   * with the key, once. It runs only when *no* entry is keyed yet and the plain chain verifies
+   * whole — a log that is partly keyed, or whose plain chain is broken, is left exactly as it
+   * is for the verifier to report, so tampering is never laundered into a valid keyed chain.
+   * A keyed `audit.chain_keyed` entry records how many entries were re-chained.
+   *
+   * Limit (documented in docs/audit.md): someone who can write the database could rewrite a
+   * keyed log back into a plain one before a restart; the upgrade then re-keys it, and the
+   * `audit.chain_keyed` entry — which a healthy log has exactly once, right after the entries
+   * that existed at upgrade — is the trace to look for.
+   */
+  async upgradeLegacyChain(): Promise<ChainUpgrade> {
+    return this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      await auditRepository.lockForAppend(tx);
+      const counts = await auditRepository.countByChain(tx);
+      if ((counts['sha256'] ?? 0) === 0) return { status: 'nothing_to_do' as const };
+      if ((counts['hmac-sha256'] ?? 0) > 0) {
+        return { status: 'refused' as const, reason: 'the log mixes keyed and unkeyed entries' };
+      }
+      const rows: AuditRow[] = [];
+      let prevSeq = 0;
+      let prevHash = GENESIS_HASH;
+      for (;;) {
+        const page = await auditRepository.page(tx, prevSeq, 500);
+        if (page.length === 0) break;
+        for (const row of page) {
+          const intact =
+            row.seq === prevSeq + 1 &&
+            row.prevHash === prevHash &&
+            (await legacyAuditHash(row.prevHash, row)) === row.hash;
+          if (!intact) {
+            return {
+              status: 'refused' as const,
+              reason: `the unkeyed chain is broken at seq ${row.seq}`,
+            };
+          }
+          prevSeq = row.seq;
+          prevHash = row.hash;
+          rows.push(row);
+        }
+      }
+      let keyedPrev = GENESIS_HASH;
+      for (const row of rows) {
+        const hash = auditHmac(this.key, keyedPrev, row);
+        await auditRepository.rechain(tx, row.seq, keyedPrev, hash);
+        keyedPrev = hash;
+      }
+      await this.append(
+        {
+          actor: 'system',
+          action: 'audit.chain_keyed',
+          subject: null,
+          data: { entries: rows.length, legacyHeadHash: prevHash },
+        },
+        tx,
+      );
+      return { status: 'keyed' as const, entries: rows.length };
+    });
   }
 }

@@ -149,6 +149,14 @@ export class AuthService {
       user?.passwordHash ?? (await dummyPasswordHash()),
     );
     if (!user || !ok) {
+      // Failed logins are audited (org-level, admins read them): the address tried, never the
+      // password; the actor is the account when it exists.
+      await this.audit.append({
+        actor: user?.id ?? null,
+        action: 'auth.login_failed',
+        subject: user?.id ?? null,
+        data: { email: input.email.trim().toLowerCase(), client },
+      });
       throw new SpinError('auth.invalid_credentials', 'email or password is wrong');
     }
     await this.limits.reset('loginAccount', input.email);
@@ -221,7 +229,7 @@ export class AuthService {
     });
   }
 
-  /** Open a browser session for `user` (sign-up, login, invitation sign-up). */
+  /** Open a browser session for `user` (sign-up, login, invitation sign-up, single sign-on). */
   async openSession(user: UserRow): Promise<NewSession> {
     const cookieToken = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');

@@ -7,12 +7,16 @@ import {
 } from '../policies/authorize.js';
 import type { MasterKey } from '../security/masterKey.js';
 import type { Metrics } from '../metrics.js';
-import { AuditService } from './auditService.js';
+import { AUDIT_KEY_INFO, AuditService, type ChainUpgrade } from './auditService.js';
+import type { OidcConfig } from '../config.js';
+import { ApiTokenService } from './apiTokenService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
 import { MemberService } from './memberService.js';
 import { AuthRateLimiter } from '../security/authRateLimiter.js';
+import { IpynbService } from './ipynbService.js';
 import { NotebookService } from './notebookService.js';
+import { OidcService } from './oidcService.js';
 import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
 import { ServerKeyService } from './serverKeyService.js';
@@ -28,9 +32,13 @@ export interface Services {
   /** Every workspace a caller reaches, with the effective (inherited) role. */
   visibleWorkspaces: VisibleWorkspaces;
   audit: AuditService;
+  /** What the start-up re-chaining of an unkeyed audit log did (the server logs it). */
+  auditChainUpgrade: ChainUpgrade;
   auth: AuthService;
   keys: ServerKeyService;
   notebooks: NotebookService;
+  /** .ipynb import and export. */
+  ipynb: IpynbService;
   runtimes: RuntimeService;
   sessions: SessionService;
   compiler: CompileService;
@@ -40,6 +48,9 @@ export interface Services {
   /** Database-backed rate limits of the auth routes and token minting. */
   rateLimits: AuthRateLimiter;
   workspaces: WorkspaceService;
+  apiTokens: ApiTokenService;
+  /** OpenID Connect sign-on; null when not configured. */
+  oidc: OidcService | null;
 }
 
 /** Wire the services and load (or create) the server signing key. */
@@ -49,10 +60,13 @@ export async function createServices(opts: {
   issuer: string;
   accessTokenTtlS: number;
   metrics: Metrics;
+  oidc?: OidcConfig | null;
 }): Promise<Services> {
   const { database, issuer, metrics } = opts;
   const db = database.db;
-  const audit = new AuditService(db);
+  const audit = new AuditService(db, opts.masterKey.deriveKey(AUDIT_KEY_INFO));
+  // Before anything appends: the upgrade only re-chains a log with no keyed entry yet.
+  const auditChainUpgrade = await audit.upgradeLegacyChain();
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
@@ -61,15 +75,19 @@ export async function createServices(opts: {
   // windows that ended are dead rows; one sweep per start keeps the table small
   await rateLimits.purgeExpired();
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS, audit);
+  const notebooks = new NotebookService(db, audit);
+  const auth = new AuthService(db, audit, rateLimits);
   return {
     database,
     authorize,
     scope,
     visibleWorkspaces,
     audit,
-    auth: new AuthService(db, audit, rateLimits),
+    auditChainUpgrade,
+    auth,
     keys,
-    notebooks: new NotebookService(db, audit),
+    notebooks,
+    ipynb: new IpynbService(db, notebooks),
     runtimes,
     sessions,
     compiler: new CompileService(db, audit, sessions, runtimes, keys, issuer, (type) =>
@@ -80,5 +98,7 @@ export async function createServices(opts: {
     members: new MemberService(db, audit, rateLimits, issuer),
     rateLimits,
     workspaces: new WorkspaceService(db, audit),
+    apiTokens: new ApiTokenService(db, audit),
+    oidc: opts.oidc ? new OidcService(db, audit, auth, opts.oidc) : null,
   };
 }

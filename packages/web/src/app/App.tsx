@@ -9,12 +9,14 @@ import { IntegrationsPage } from '../integrations/IntegrationsPage';
 import { InvitePage } from '../members/InvitePage';
 import { MembersPage } from '../members/MembersPage';
 import { WorkspacesPage } from '../workspaces/WorkspacesPage';
+import { TokensPage } from '../tokens/TokensPage';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
 import {
   INTEGRATIONS_PATH,
   MEMBERS_PATH,
   RUNTIMES_PATH,
   WORKSPACES_PATH,
+  TOKENS_PATH,
   linkClick,
   navigate,
   parseRoute,
@@ -25,7 +27,7 @@ import { useRuntimeStatus } from './runtimeStatus';
 type AuthView =
   | { kind: 'loading' }
   | { kind: 'signup' }
-  | { kind: 'login' }
+  | { kind: 'login'; sso?: { label: string; loginUrl: string } | undefined }
   | { kind: 'in'; user: User }
   | { kind: 'error'; error: ErrorInfo };
 
@@ -39,7 +41,7 @@ async function resolveAuth(): Promise<AuthView> {
   }
   try {
     const state = await api.authState();
-    return { kind: state.signupOpen ? 'signup' : 'login' };
+    return state.signupOpen ? { kind: 'signup' } : { kind: 'login', sso: state.sso };
   } catch (err) {
     return { kind: 'error', error: toErrorInfo(err) };
   }
@@ -97,7 +99,7 @@ export function App() {
       return auth.kind === 'signup' ? (
         <SignupForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />
       ) : (
-        <LoginForm onDone={(info) => setAuth({ kind: 'in', user: info.user })} />
+        <LoginForm sso={auth.sso} onDone={(info) => setAuth({ kind: 'in', user: info.user })} />
       );
     case 'in':
       return (
@@ -170,6 +172,15 @@ function Shell({
           >
             Members
           </a>
+          <a
+            className="nav-link"
+            href={TOKENS_PATH}
+            onClick={linkClick(TOKENS_PATH)}
+            data-testid="nav-tokens"
+            aria-current={route.name === 'tokens' ? 'page' : undefined}
+          >
+            Tokens
+          </a>
         </nav>
         <RuntimeIndicator />
         <span className="spacer" />
@@ -199,6 +210,8 @@ function Shell({
         <InvitePage token={route.token} user={user} onSignedIn={() => undefined} />
       ) : route.name === 'workspaces' ? (
         <WorkspacesPage onUnauthenticated={onUnauthenticated} />
+      ) : route.name === 'tokens' ? (
+        <TokensPage onUnauthenticated={onUnauthenticated} />
       ) : (
         <NotebookList onUnauthenticated={onUnauthenticated} />
       )}

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES_PATH, WORKSPACES_PATH, membersPath, notebookPath, parseRoute } from './routing';
+import {
+  RUNTIMES_PATH,
+  TOKENS_PATH,
+  WORKSPACES_PATH,
+  membersPath,
+  notebookPath,
+  parseRoute,
+} from './routing';
 
 describe('parseRoute', () => {
   it('maps / and unknown paths to the list', () => {
@@ -28,5 +35,11 @@ describe('parseRoute', () => {
   it('maps /workspaces', () => {
     expect(parseRoute(WORKSPACES_PATH)).toEqual({ name: 'workspaces' });
     expect(parseRoute('/workspaces/')).toEqual({ name: 'workspaces' });
+  });
+
+  it('maps /tokens (with or without a trailing slash)', () => {
+    expect(parseRoute(TOKENS_PATH)).toEqual({ name: 'tokens' });
+    expect(parseRoute('/tokens/')).toEqual({ name: 'tokens' });
+    expect(parseRoute('/tokens/tok_1')).toEqual({ name: 'list' });
   });
 });

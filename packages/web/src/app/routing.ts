@@ -8,7 +8,8 @@ export type Route =
   | { name: 'integrations' }
   | { name: 'members'; workspaceId: string | null }
   | { name: 'invite'; token: string }
-  | { name: 'workspaces' };
+  | { name: 'workspaces' }
+  | { name: 'tokens' };
 
 /** The page that lists paired runtimes and pairs new ones. */
 export const RUNTIMES_PATH = '/runtimes';
@@ -25,6 +26,9 @@ export function membersPath(workspaceId: string): string {
   return `/workspaces/${encodeURIComponent(workspaceId)}/members`;
 }
 
+/** The page that lists, creates and revokes the user's API tokens. */
+export const TOKENS_PATH = '/tokens';
+
 /** Map a pathname to a route; anything unknown is the notebook list. */
 export function parseRoute(pathname: string): Route {
   if (/^\/runtimes\/?$/.test(pathname)) return { name: 'runtimes' };
@@ -37,6 +41,7 @@ export function parseRoute(pathname: string): Route {
   const invite = /^\/invite\/([A-Za-z0-9_-]{1,256})\/?$/.exec(pathname);
   if (invite) return { name: 'invite', token: invite[1]! };
   if (/^\/workspaces\/?$/.test(pathname)) return { name: 'workspaces' };
+  if (/^\/tokens\/?$/.test(pathname)) return { name: 'tokens' };
   const m = /^\/notebooks\/([^/]+)\/?$/.exec(pathname);
   if (m) {
     try {

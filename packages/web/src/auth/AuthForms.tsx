@@ -86,7 +86,14 @@ export function SignupForm({ onDone }: { onDone: (info: SessionInfo) => void }) 
   );
 }
 
-export function LoginForm({ onDone }: { onDone: (info: SessionInfo) => void }) {
+/** Password sign-in, plus the single sign-on button when the server has OIDC configured. */
+export function LoginForm({
+  onDone,
+  sso,
+}: {
+  onDone: (info: SessionInfo) => void;
+  sso?: { label: string; loginUrl: string } | undefined;
+}) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, submit } = useSubmit(() => api.login({ email, password }), onDone);
@@ -128,6 +135,15 @@ export function LoginForm({ onDone }: { onDone: (info: SessionInfo) => void }) {
         <p className="muted" data-testid="login-invite-hint">
           New here? Sign-up is by invitation: ask a workspace owner for an invitation link.
         </p>
+        {sso && (
+          <a
+            className="btn sso-button"
+            data-testid="login-sso"
+            href={`${sso.loginUrl}?returnTo=${encodeURIComponent(window.location.pathname)}`}
+          >
+            {sso.label}
+          </a>
+        )}
       </form>
     </main>
   );

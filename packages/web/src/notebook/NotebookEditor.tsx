@@ -30,6 +30,7 @@ import {
 import { notebookPermissions } from './permissions';
 import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookSession } from './useNotebookSession';
+import { ExportIpynbButton } from './ExportIpynbButton';
 
 const SAVE_DELAY_MS = 600;
 const RUNTIME_KEY = 'spin.runtimeId';
@@ -294,6 +295,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           }}
         />
         <SaveIndicator state={save.state} error={save.error} />
+        <ExportIpynbButton notebookId={initial.id} title={title} />
         <TimeRangePicker value={settings.timeRange} onChange={setTimeRange} />
         {runtimes && runtimes.length > 1 && (
           <label className="runtime-picker">

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick, navigate, notebookPath } from '../app/routing';
 import { emptyCell } from '../notebook/notebookModel';
+import { ImportIpynbButton } from './ImportIpynbButton';
 
 function formatUpdated(iso: string): string {
   const d = new Date(iso);
@@ -47,6 +48,7 @@ export function NotebookList({ onUnauthenticated }: { onUnauthenticated: () => v
     <main className="page">
       <div className="list-header">
         <h1>Notebooks</h1>
+        <ImportIpynbButton onError={setCreateError} />
         <button
           type="button"
           className="btn btn-primary"
