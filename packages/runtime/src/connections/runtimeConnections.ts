@@ -17,7 +17,7 @@ const SecretValueSchema = z.union([
 /** One connection defined by the runtime's operator. */
 const RuntimeConnectionSchema = z.strictObject({
   name: ConnectionNameSchema,
-  /** The processor id (manifest `id`) the connection is for, e.g. `prometheus`. */
+  /** The processor id (manifest `id`) the connection is for (its folder name under processors/). */
   type: z.string().min(1).max(64),
   config: z.record(z.string(), z.unknown()).default({}),
   secrets: z.record(z.string(), SecretValueSchema).default({}),
