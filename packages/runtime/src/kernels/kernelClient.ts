@@ -241,6 +241,12 @@ export class KernelClient {
     this.control = new Dealer({ routingId: this.codec.session, linger: 0 });
     this.iopub = new Subscriber({ linger: 0 });
     this.stdin = new Dealer({ routingId: this.codec.session, linger: 0 });
+    // The kernel's stdin is a ROUTER: an input_request to a peer that has not connected yet is
+    // dropped, and the cell waits forever. Each socket reconnects on its own timer, so shell
+    // being ready says nothing about stdin: wait for stdin's own connection too.
+    const stdinConnected = new Promise<void>((resolve) => {
+      this.stdin!.events.on('connect', () => resolve());
+    });
     this.iopub.subscribe();
     this.shell.connect(url(shellPort));
     this.control.connect(url(controlPort));
@@ -275,6 +281,7 @@ export class KernelClient {
     proc.once('exit', (code, signal) => this.handleExit(code, signal));
 
     await this.waitReady(this.opts.startTimeoutMs ?? 30_000);
+    await Promise.race([stdinConnected, new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
 
   private waitReady(timeoutMs: number): Promise<void> {
