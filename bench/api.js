@@ -10,9 +10,9 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, waitHealthy } from './processes.js';
 import autocannon from 'autocannon';
 import pg from 'pg';
 
@@ -21,30 +21,6 @@ const DURATION_S = Number(process.env.BENCH_API_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
 const POSTGRES_ADMIN_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url, child) {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become healthy`);
-}
 
 /** Start `spin server` on `databaseUrl` (undefined → PGlite), sign up, create a notebook. */
 async function startServer(root, dir, name, databaseUrl) {
@@ -69,7 +45,7 @@ async function startServer(root, dir, name, databaseUrl) {
     }
   };
   try {
-    await waitHealthy(url, child);
+    await waitHealthy(url, child, 600);
     const signup = await fetch(`${url}/api/v1/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -50,7 +50,7 @@ export interface RuntimeSocketOptions {
   reconnect?: boolean;
 }
 
-interface RefreshWaiter {
+interface ReplyWaiter {
   resolve: () => void;
   reject: (e: ApiError) => void;
 }
@@ -83,9 +83,9 @@ export class RuntimeSocket {
   private _lastSeq: number;
   private _closeReason: ApiError | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly refreshWaiters = new Map<string, RefreshWaiter>();
+  private readonly replyWaiters = new Map<string, ReplyWaiter>();
   /** `restart` requests waiting for `restarted` (or their `error`). */
-  private readonly restartWaiters = new Map<string, RefreshWaiter>();
+  private readonly restartWaiters = new Map<string, ReplyWaiter>();
   /** `kernel_request`s waiting for their `kernel_reply` (or `error`). */
   private readonly kernelWaiters = new Map<
     string,
@@ -205,11 +205,11 @@ export class RuntimeSocket {
   interrupt(): Promise<void> {
     const requestId = `r${this.nextRequest++}`;
     return new Promise<void>((resolve, reject) => {
-      this.refreshWaiters.set(requestId, { resolve, reject });
+      this.replyWaiters.set(requestId, { resolve, reject });
       try {
         this.send({ type: 'interrupt', requestId });
       } catch (err) {
-        this.refreshWaiters.delete(requestId);
+        this.replyWaiters.delete(requestId);
         reject(err as Error);
       }
     });
@@ -335,7 +335,7 @@ export class RuntimeSocket {
     const requestId = `f${this.nextRequest++}`;
     try {
       await new Promise<void>((resolve, reject) => {
-        this.refreshWaiters.set(requestId, { resolve, reject });
+        this.replyWaiters.set(requestId, { resolve, reject });
         ws.send(JSON.stringify({ type: 'refresh', requestId, token } satisfies ClientMessage));
       });
     } catch {
@@ -371,8 +371,8 @@ export class RuntimeSocket {
   private failPending(err: ApiError): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    for (const w of this.refreshWaiters.values()) w.reject(err);
-    this.refreshWaiters.clear();
+    for (const w of this.replyWaiters.values()) w.reject(err);
+    this.replyWaiters.clear();
     for (const w of this.restartWaiters.values()) w.reject(err);
     this.restartWaiters.clear();
     for (const w of this.kernelWaiters.values()) w.reject(err);
@@ -493,15 +493,15 @@ export class RuntimeSocket {
         return;
       }
       case 'refreshed': {
-        const w = msg.requestId ? this.refreshWaiters.get(msg.requestId) : undefined;
-        if (msg.requestId) this.refreshWaiters.delete(msg.requestId);
+        const w = msg.requestId ? this.replyWaiters.get(msg.requestId) : undefined;
+        if (msg.requestId) this.replyWaiters.delete(msg.requestId);
         w?.resolve();
         return;
       }
       case 'error': {
         const err = new ApiError(msg.code, msg.message);
         const p = msg.requestId ? this.pending.get(msg.requestId) : undefined;
-        const w = msg.requestId ? this.refreshWaiters.get(msg.requestId) : undefined;
+        const w = msg.requestId ? this.replyWaiters.get(msg.requestId) : undefined;
         const k = msg.requestId ? this.restartWaiters.get(msg.requestId) : undefined;
         const q = msg.requestId ? this.kernelWaiters.get(msg.requestId) : undefined;
         if (q && msg.requestId) {
@@ -514,7 +514,7 @@ export class RuntimeSocket {
           this.pending.delete(msg.requestId);
           p.reject(err);
         } else if (w && msg.requestId) {
-          this.refreshWaiters.delete(msg.requestId);
+          this.replyWaiters.delete(msg.requestId);
           w.reject(err);
         } else if (err.code === 'auth.token_expired' && this._state === 'open') {
           // the runtime ends the socket at exp (close 4001 follows); we reconnect then
@@ -528,8 +528,8 @@ export class RuntimeSocket {
         this.setOwner({ owner: msg.owner, ownerEpoch: msg.ownerEpoch });
         return;
       case 'interrupted': {
-        const w = this.refreshWaiters.get(msg.requestId);
-        this.refreshWaiters.delete(msg.requestId);
+        const w = this.replyWaiters.get(msg.requestId);
+        this.replyWaiters.delete(msg.requestId);
         w?.resolve();
         return;
       }

@@ -148,12 +148,6 @@ describe('mutual TLS on a runtime deployed on its own', () => {
   });
 });
 
-const pemCache = new Map<string, Buffer>();
 function readPem(file: string): Buffer {
-  let b = pemCache.get(file);
-  if (!b) {
-    b = readFileSync(file);
-    pemCache.set(file, b);
-  }
-  return b;
+  return readFileSync(file);
 }
