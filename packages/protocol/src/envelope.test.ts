@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CompactEncrypt, CompactSign, SignJWT, base64url, type JWK } from 'jose';
 import { generateEncryptionKey, generateSigningKey, importKey, type KeyPairJwk } from './keys.js';
-import { openProgram, sealProgram, PROGRAM_JWS_TYP } from './envelope.js';
+import {
+  openCredentialBundle,
+  openProgram,
+  sealCredentialBundle,
+  sealProgram,
+  PROGRAM_JWS_TYP,
+} from './envelope.js';
+import type { CredentialBundleClaims } from './credentials.js';
 import type { ProgramClaims } from './program.js';
 import { SpinError } from './errors.js';
 
@@ -172,5 +179,83 @@ describe('compressed envelopes', () => {
     }
     expect(inflations).toBe(0);
     expect(claimed).toEqual([]);
+  });
+});
+
+describe('credential bundle envelopes', () => {
+  function bundle(over: Partial<CredentialBundleClaims> = {}): CredentialBundleClaims {
+    return {
+      iss: 'http://server',
+      aud: 'rt_A',
+      jti: crypto.randomUUID(),
+      iat: Math.floor(Date.now() / 1000),
+      version: 3,
+      connections: [],
+      secrets: [
+        {
+          id: 'sec_1',
+          name: 'DB_PASSWORD',
+          workspaceId: 'ws_1',
+          version: 1,
+          ref: { storeType: 'spin_store' },
+          value: 'hunter2',
+        },
+      ],
+      ...over,
+    };
+  }
+  async function sealB(f: Fixture, c: CredentialBundleClaims): Promise<string> {
+    return sealCredentialBundle(c, {
+      signingKey: await importKey(f.server.privateJwk, 'EdDSA'),
+      signingKid: f.server.publicJwk.kid,
+      recipientKey: await importKey(f.runtime.publicJwk as JWK, 'ECDH-ES+A256KW'),
+      recipientKid: f.runtime.publicJwk.kid,
+    });
+  }
+  async function openB(f: Fixture, jwe: string, audience = 'rt_A') {
+    return openCredentialBundle(jwe, {
+      decryptionKey: await importKey(f.runtime.privateJwk, 'ECDH-ES+A256KW'),
+      decryptionKid: f.runtime.publicJwk.kid,
+      serverJwks: { keys: [f.server.publicJwk] },
+      audience,
+    });
+  }
+
+  it('round-trips a bundle and hides its values from the relay', async () => {
+    const f = await fixture();
+    const jwe = await sealB(f, bundle());
+    expect(jwe).not.toContain('hunter2');
+    expect(Buffer.from(jwe.split('.').join(''), 'base64url').toString('latin1')).not.toContain(
+      'hunter2',
+    );
+    const opened = await openB(f, jwe);
+    expect(opened.version).toBe(3);
+    expect(opened.secrets[0]!.value).toBe('hunter2');
+  });
+
+  it('refuses a bundle for another runtime, and a program passed as a bundle or back', async () => {
+    const f = await fixture();
+    expect(await codeOf(openB(f, await sealB(f, bundle()), 'rt_B'))).toBe(
+      'credentials.bundle_invalid',
+    );
+    expect(await codeOf(openB(f, await seal(f, claims())))).toBe('envelope.malformed');
+    expect(await codeOf(open(f, await sealB(f, bundle())))).toBe('envelope.malformed');
+  });
+
+  it('refuses a tampered bundle and one signed by an unpaired key', async () => {
+    const f = await fixture();
+    const jwe = await sealB(f, bundle());
+    const parts = jwe.split('.');
+    const ct = Buffer.from(parts[3]!, 'base64url');
+    ct[0] = ct[0]! ^ 1;
+    parts[3] = ct.toString('base64url');
+    expect(await codeOf(openB(f, parts.join('.')))).toBe('envelope.decrypt_failed');
+    const forged = await sealCredentialBundle(bundle(), {
+      signingKey: await importKey(f.other.privateJwk, 'EdDSA'),
+      signingKid: f.other.publicJwk.kid,
+      recipientKey: await importKey(f.runtime.publicJwk as JWK, 'ECDH-ES+A256KW'),
+      recipientKid: f.runtime.publicJwk.kid,
+    });
+    expect(await codeOf(openB(f, forged))).toBe('envelope.unknown_signer');
   });
 });

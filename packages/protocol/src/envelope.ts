@@ -10,6 +10,11 @@ import {
 } from 'jose';
 import { SpinError } from './errors.js';
 import { CONTENT_ENCRYPTION_ALG, KEY_MANAGEMENT_ALG, SIGNING_ALG, type Jwks } from './keys.js';
+import {
+  CREDENTIAL_BUNDLE_TYP,
+  CredentialBundleClaimsSchema,
+  type CredentialBundleClaims,
+} from './credentials.js';
 import { MAX_PROGRAM_TTL_S, ProgramClaimsSchema, type ProgramClaims } from './program.js';
 
 /**
@@ -31,14 +36,10 @@ export interface SealOptions {
   recipientKid: string;
 }
 
-/** Sign then encrypt a program. Returns the compact JWE. */
-export async function sealProgram(claims: ProgramClaims, opts: SealOptions): Promise<string> {
-  const parsed = ProgramClaimsSchema.parse(claims);
-  if (parsed.exp - parsed.iat > MAX_PROGRAM_TTL_S) {
-    throw new SpinError('envelope.claims_invalid', 'program lifetime exceeds 5 minutes');
-  }
-  const jws = await new CompactSign(enc.encode(JSON.stringify(parsed)))
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: opts.signingKid, typ: PROGRAM_JWS_TYP })
+/** Sign then encrypt a JSON payload with JWS `typ`. Returns the compact JWE. */
+async function sealSigned(typ: string, payload: unknown, opts: SealOptions): Promise<string> {
+  const jws = await new CompactSign(enc.encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: SIGNING_ALG, kid: opts.signingKid, typ })
     .sign(opts.signingKey);
   return new CompactEncrypt(enc.encode(jws))
     .setProtectedHeader({
@@ -48,6 +49,26 @@ export async function sealProgram(claims: ProgramClaims, opts: SealOptions): Pro
       cty: 'JWT',
     })
     .encrypt(opts.recipientKey);
+}
+
+/** Sign then encrypt a program. Returns the compact JWE. */
+export async function sealProgram(claims: ProgramClaims, opts: SealOptions): Promise<string> {
+  const parsed = ProgramClaimsSchema.parse(claims);
+  if (parsed.exp - parsed.iat > MAX_PROGRAM_TTL_S) {
+    throw new SpinError('envelope.claims_invalid', 'program lifetime exceeds 5 minutes');
+  }
+  return sealSigned(PROGRAM_JWS_TYP, parsed, opts);
+}
+
+/**
+ * Sign then encrypt a runtime's credential bundle (credentials.ts), exactly like a program but
+ * with its own JWS `typ`, so neither can pass as the other.
+ */
+export async function sealCredentialBundle(
+  claims: CredentialBundleClaims,
+  opts: SealOptions,
+): Promise<string> {
+  return sealSigned(CREDENTIAL_BUNDLE_TYP, CredentialBundleClaimsSchema.parse(claims), opts);
 }
 
 export interface OpenOptions {
@@ -88,13 +109,16 @@ function headerOf(token: string, parts: number): Record<string, unknown> {
   }
 }
 
-/**
- * Decrypt and verify a program. Every failure is a SpinError with its own stable code:
- * `envelope.malformed`, `alg_not_allowed`, `wrong_recipient`, `decrypt_failed`,
- * `unknown_signer`, `signature_invalid`, `claims_invalid`, `audience_mismatch`, `expired`,
- * `not_yet_valid`, `replayed`, `compression_not_allowed`.
- */
-export async function openProgram(jwe: string, opts: OpenOptions): Promise<ProgramClaims> {
+/** Keys and the expected audience for opening any sealed envelope. */
+type OpenKeys = Pick<OpenOptions, 'decryptionKey' | 'decryptionKid' | 'serverJwks'>;
+
+/** Decrypt, check the header algorithms and `typ`, verify; returns the signed payload's bytes. */
+async function openSigned(
+  jwe: string,
+  typ: string,
+  noun: string,
+  opts: OpenKeys,
+): Promise<Uint8Array> {
   const outer = headerOf(jwe, 5);
   if (outer.alg !== KEY_MANAGEMENT_ALG || outer.enc !== CONTENT_ENCRYPTION_ALG) {
     throw new SpinError(
@@ -104,7 +128,7 @@ export async function openProgram(jwe: string, opts: OpenOptions): Promise<Progr
   }
   // RFC 7516 §4.1.3 compression: jose would inflate the plaintext after decrypting (up to
   // 250 kB by default), so a tiny envelope could cost the runtime CPU and memory before any
-  // signature is checked. SPIN never compresses programs: refuse before touching the key.
+  // signature is checked. SPIN never compresses envelopes: refuse before touching the key.
   if (outer.zip !== undefined) {
     throw new SpinError(
       'envelope.compression_not_allowed',
@@ -112,7 +136,7 @@ export async function openProgram(jwe: string, opts: OpenOptions): Promise<Progr
     );
   }
   if (outer.kid !== opts.decryptionKid) {
-    throw new SpinError('envelope.wrong_recipient', 'program was encrypted for another runtime');
+    throw new SpinError('envelope.wrong_recipient', `${noun} was encrypted for another runtime`);
   }
   let jws: string;
   try {
@@ -123,7 +147,7 @@ export async function openProgram(jwe: string, opts: OpenOptions): Promise<Progr
     });
     jws = dec.decode(plaintext);
   } catch {
-    throw new SpinError('envelope.decrypt_failed', 'program could not be decrypted (tampered?)');
+    throw new SpinError('envelope.decrypt_failed', `${noun} could not be decrypted (tampered?)`);
   }
 
   const inner = headerOf(jws, 3);
@@ -133,23 +157,31 @@ export async function openProgram(jwe: string, opts: OpenOptions): Promise<Progr
       `signature algorithm ${String(inner.alg)} is not allowed`,
     );
   }
-  if (inner.typ !== PROGRAM_JWS_TYP) {
-    throw new SpinError('envelope.malformed', 'payload is not a SPIN program');
+  if (inner.typ !== typ) {
+    throw new SpinError('envelope.malformed', `payload is not a SPIN ${noun}`);
   }
   const keySet = createLocalJWKSet({ keys: opts.serverJwks.keys as JWK[] });
-  let payload: Uint8Array;
   try {
-    ({ payload } = await compactVerify(jws, keySet, { algorithms: [SIGNING_ALG] }));
+    return (await compactVerify(jws, keySet, { algorithms: [SIGNING_ALG] })).payload;
   } catch (err) {
     if (err instanceof joseErrors.JWKSNoMatchingKey) {
       throw new SpinError(
         'envelope.unknown_signer',
-        'program was signed by a key this runtime is not paired with',
+        `${noun} was signed by a key this runtime is not paired with`,
       );
     }
-    throw new SpinError('envelope.signature_invalid', 'program signature is invalid');
+    throw new SpinError('envelope.signature_invalid', `${noun} signature is invalid`);
   }
+}
 
+/**
+ * Decrypt and verify a program. Every failure is a SpinError with its own stable code:
+ * `envelope.malformed`, `alg_not_allowed`, `wrong_recipient`, `decrypt_failed`,
+ * `unknown_signer`, `signature_invalid`, `claims_invalid`, `audience_mismatch`, `expired`,
+ * `not_yet_valid`, `replayed`, `compression_not_allowed`.
+ */
+export async function openProgram(jwe: string, opts: OpenOptions): Promise<ProgramClaims> {
+  const payload = await openSigned(jwe, PROGRAM_JWS_TYP, 'program', opts);
   let claims: ProgramClaims;
   try {
     claims = ProgramClaimsSchema.parse(JSON.parse(dec.decode(payload)));
@@ -170,6 +202,32 @@ export async function openProgram(jwe: string, opts: OpenOptions): Promise<Progr
   if (opts.authorize) await opts.authorize(claims);
   if (!(await opts.claimJti(claims.jti, claims.exp))) {
     throw new SpinError('envelope.replayed', 'program was already executed (replayed jti)');
+  }
+  return claims;
+}
+
+/**
+ * Decrypt and verify a credential bundle sealed for this runtime (`audience`). Envelope failures
+ * carry the `envelope.*` codes of {@link openProgram}; a bundle whose claims do not parse or are
+ * addressed to another runtime is `credentials.bundle_invalid`. Version ordering (refusing older
+ * bundles) is the caller's: it knows which version it holds.
+ */
+export async function openCredentialBundle(
+  jwe: string,
+  opts: OpenKeys & { audience: string },
+): Promise<CredentialBundleClaims> {
+  const payload = await openSigned(jwe, CREDENTIAL_BUNDLE_TYP, 'credential bundle', opts);
+  let claims: CredentialBundleClaims;
+  try {
+    claims = CredentialBundleClaimsSchema.parse(JSON.parse(dec.decode(payload)));
+  } catch {
+    throw new SpinError('credentials.bundle_invalid', 'credential bundle claims are invalid');
+  }
+  if (claims.aud !== opts.audience) {
+    throw new SpinError(
+      'credentials.bundle_invalid',
+      'credential bundle is addressed to another runtime',
+    );
   }
   return claims;
 }

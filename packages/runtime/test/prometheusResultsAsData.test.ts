@@ -25,7 +25,9 @@ describe('a Prometheus result as data in Python (real Prometheus, real ipykernel
   let client: TestClient;
 
   beforeAll(async () => {
-    await prom.start({ samples: 6 });
+    // The query below ends 2 s ago and starts at Prometheus's first scrape at the earliest: with
+    // 10 samples of `up` (one a second) it holds at least 7 steps.
+    await prom.start({ samples: 10 });
     const connection: ProcessorConnection = {
       name: 'metrics',
       config: { url: prom.url },
