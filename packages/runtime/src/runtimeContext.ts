@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
+import type { CredentialStore } from './credentials/credentialStore.js';
 import type { KernelManager } from './kernels/kernelManager.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { RuntimeKeys } from './security/identity.js';
@@ -14,6 +15,8 @@ export interface RuntimeContext {
   pairing: PairingStore;
   replay: ReplayCache;
   sessions: SessionManager;
+  /** The credential bundle relayed by clients (`credentials` message). */
+  credentials: CredentialStore;
   kernels: KernelManager;
   metrics: RuntimeMetrics;
   logger: Logger;
