@@ -16,6 +16,7 @@ import { PROCESSOR_FACTORIES, ProcessorRegistry } from './processors/registry.js
 import { RuntimeConnections } from './connections/runtimeConnections.js';
 import { CredentialStore } from './credentials/credentialStore.js';
 import { CredentialResolver } from './credentials/runCredentials.js';
+import { SecretMasker } from './credentials/secretMasker.js';
 import { VaultClient, vaultSettingsFromEnv } from './credentials/vaultClient.js';
 import { abortRunsLeftInFlight } from './recovery/abortRuns.js';
 import { ProcessLedger } from './recovery/processLedger.js';
@@ -124,7 +125,9 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     ...overrides
   } = opts;
   const config = loadConfig(overrides, env);
-  const logger = createLogger(config.logLevel, loggerOpt);
+  // every secret value the runtime resolves is masked in its own log lines too
+  const logMasker = new SecretMasker();
+  const logger = createLogger(config.logLevel, loggerOpt, (line) => logMasker.mask(line));
   const keys = await loadIdentity(config.home);
   if (config.spinTokenGenerated) {
     logger.info(
@@ -191,6 +194,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     vault: vaultSettings ? new VaultClient(vaultSettings) : null,
     factories: PROCESSOR_FACTORIES,
     logger: logger.child({ component: 'credentials' }),
+    logMasker,
   });
   const sessions = new SessionManager(
     config.home,
@@ -234,6 +238,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     replay,
     sessions,
     credentials: credentialStore,
+    secrets: credentials,
     kernels,
     metrics,
     logger,

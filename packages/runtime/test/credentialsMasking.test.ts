@@ -140,6 +140,33 @@ describe('a canary secret is masked everywhere it could leave the runtime', () =
     expect(outputText(later)).toBe(`${MASK}\n`);
   });
 
+  it('masks it in kernel replies (inspect shows a value) and in input prompts', async () => {
+    client.send({
+      type: 'kernel_request',
+      requestId: 'inspect1',
+      request: 'inspect',
+      code: 's',
+      cursorPos: 1,
+      detailLevel: 0,
+    });
+    const reply = await client.next((m) => m.type === 'kernel_reply' && m.requestId === 'inspect1');
+    const shown = JSON.stringify(reply);
+    expect(shown).toContain(MASK);
+    expect(leaks(shown)).toEqual([]);
+    const sent = await client.execute(await h.server.python('x = input(f"again {s}? ")'));
+    expect(sent.type).toBe('accepted');
+    const ask = await client.next((m) => m.type === 'input_request');
+    expect(ask).toMatchObject({ prompt: `again ${MASK}? ` });
+    client.send({ type: 'input_reply', jti: sent.type === 'accepted' ? sent.jti : '', value: 'y' });
+    await client.next(
+      (m) =>
+        m.type === 'event' &&
+        m.event.type === 'cell_ended' &&
+        sent.type === 'accepted' &&
+        m.event.jti === sent.jti,
+    );
+  });
+
   it('gives a later cell that does not name the secret no way to read it', async () => {
     const events = await client.run(
       await h.server.python('SpinSecrets.get_secret("CANARY")', uses(1, {})),

@@ -22,6 +22,8 @@ export interface CredentialResolverDeps {
   vault: VaultClient | null;
   factories: Readonly<Record<string, ProcessorFactory>>;
   logger: Logger;
+  /** Learns every value resolved in any session (the runtime's log lines are masked with it). */
+  logMasker?: SecretMasker;
 }
 
 /**
@@ -98,6 +100,7 @@ export class CredentialResolver {
     try {
       const value = await this.value(secret, name);
       masker.add(name, value);
+      this.deps.logMasker?.add(name, value);
       return { value };
     } catch (err) {
       const error =

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SpinError } from '@spin/protocol';
+import { Writable } from 'node:stream';
+import { createLogger } from '../logger.js';
 import { MIN_MASKABLE_LENGTH, SecretMasker, secretForms } from './secretMasker.js';
 
 const CANARY = 'canary/Zq9+x=ü"\\ end';
@@ -84,6 +86,29 @@ describe('SecretMasker', () => {
     expect((err as SpinError).message).toMatch(/shorter than 4 characters/);
     expect(m.active).toBe(false);
     expect(m.mask('abc')).toBe('abc');
+  });
+});
+
+describe('the runtime logger', () => {
+  it('masks secret values in every line it writes', () => {
+    let written = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        written += chunk.toString('utf8');
+        cb();
+      },
+    });
+    const m = new SecretMasker();
+    const logger = createLogger('info', sink, (line) => m.mask(line));
+    logger.info({ reason: `connect to db failed: password ${CANARY} refused` }, 'before');
+    m.add('DB_PW', CANARY);
+    logger.warn({ reason: `connect to db failed: password ${CANARY} refused` }, 'after');
+    const [before, after] = written
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reason: string });
+    expect(before!.reason).toContain(CANARY); // not resolved yet: nothing to mask
+    expect(after!.reason).toBe('connect to db failed: password [secret:DB_PW] refused');
   });
 });
 

@@ -302,7 +302,13 @@ export class WsConnection implements SessionSubscriber {
         // not awaited in the message chain: a kernel busy with a cell must not hold up the
         // socket's other messages (interrupt above all)
         void session.kernelRequest(msg.request, msg.code, msg.cursorPos, msg.detailLevel).then(
-          (content) => this.send({ type: 'kernel_reply', requestId: msg.requestId, content }),
+          (content) =>
+            this.send({
+              type: 'kernel_reply',
+              requestId: msg.requestId,
+              // an inspect of a variable shows its value: mask the session's secrets
+              content: this.ctx.secrets.maskerFor(session.sid).maskDeep(content),
+            }),
           (err: unknown) => {
             const e = normaliseError(err);
             this.error(e.code, e.message, msg.requestId);

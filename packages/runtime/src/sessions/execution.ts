@@ -292,6 +292,7 @@ export class Execution {
    * receipt's outputs or a log line.
    */
   private async askInput(prompt: string, password: boolean): Promise<string> {
+    if (this.masker?.active) prompt = this.masker.mask(prompt);
     const value = await this.host.requestInput(prompt, password);
     const echo = password ? '' : value;
     this.stream('stdout', `${prompt}${echo}\n`);
