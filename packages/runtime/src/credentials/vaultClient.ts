@@ -12,18 +12,39 @@ export interface VaultSettings {
   namespace?: string | undefined;
 }
 
-/** Vault settings from the runtime's environment, or null when `SPIN_VAULT_ADDR` is unset. */
+/**
+ * Vault settings from the runtime's environment, or null when `SPIN_VAULT_ADDR` is unset.
+ * Throws an Error naming the variable that is wrong (checked once, at start).
+ */
 export function vaultSettingsFromEnv(env: NodeJS.ProcessEnv): VaultSettings | null {
   const addr = env.SPIN_VAULT_ADDR;
   if (!addr) return null;
-  return {
-    addr,
+  let url: URL;
+  try {
+    url = new URL(addr);
+  } catch {
+    throw new Error(`SPIN_VAULT_ADDR is not a URL (e.g. https://vault.internal:8200)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error('SPIN_VAULT_ADDR must be an http:// or https:// URL');
+  }
+  const settings: VaultSettings = {
+    addr: addr.replace(/\/+$/, ''),
     token: env.SPIN_VAULT_TOKEN || undefined,
     roleId: env.SPIN_VAULT_ROLE_ID || undefined,
     secretId: env.SPIN_VAULT_SECRET_ID || undefined,
     approleMount: env.SPIN_VAULT_APPROLE_MOUNT || undefined,
     namespace: env.SPIN_VAULT_NAMESPACE || undefined,
   };
+  if (!settings.token && !settings.roleId) {
+    throw new Error(
+      'SPIN_VAULT_ADDR is set, but neither SPIN_VAULT_TOKEN nor SPIN_VAULT_ROLE_ID (AppRole) is',
+    );
+  }
+  if (settings.roleId && !settings.token && !settings.secretId) {
+    throw new Error('SPIN_VAULT_ROLE_ID is set without SPIN_VAULT_SECRET_ID');
+  }
+  return settings;
 }
 
 interface Cached {
