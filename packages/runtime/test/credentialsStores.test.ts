@@ -133,6 +133,31 @@ describe('runtime_env and Vault secrets (Vault token auth)', () => {
     expect(outputText(events)).toBe(`${sha(ENV_PW)}\nhidden hidden\n`);
   });
 
+  it('resolves {{secret_var:v}} to the secret a template variable names, if the cell may use it', async () => {
+    const program = (which: string) =>
+      h.server.seal(
+        h.server.claims(
+          {
+            kind: 'processor',
+            processor: 'shell',
+            connection: null,
+            params: {
+              script: 'printf %s "{{secret_var:which}}" | sha256sum | cut -c1-64',
+              env: {},
+            },
+            vars: { which },
+          },
+          uses(1, { ENV_PW: 'sec_env' }),
+        ),
+      );
+    expect(outputText(await client.run(await program('ENV_PW'))).trim()).toBe(sha(ENV_PW));
+    const refused = await client.run(await program('VAULT_PW'));
+    expect(endOf(refused).status).toBe('error');
+    expect(outputText(refused)).toMatch(
+      /secret\.unavailable: \{\{secret_var:which\}\}: this cell may not use secret "VAULT_PW"/,
+    );
+  });
+
   it('fails a cell with a clear code when a secret cannot be resolved', async () => {
     const cases: [string, RegExp][] = [
       ['VAULT_DENIED', /secret\.unavailable: .*Vault secret\/billing\/db: 403: permission denied/],
