@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, type CellInput, type RuntimeMessage } from '@spin/protocol';
@@ -183,5 +183,29 @@ describe('credential bundles at the runtime', () => {
       code: 'credentials.stale_bundle',
     });
     expect(filesContaining(h.home, [TOKEN_V1, TOKEN_V2, 'other-v3'])).toEqual([]);
+  });
+
+  it('after the store is damaged, takes the current bundle again but still no older one', async () => {
+    client.close();
+    await h.rt.close();
+    writeFileSync(join(store(), 'bundle.enc'), Buffer.from('damaged beyond repair'));
+    await h.restart();
+    client = await TestClient.connect(h.rt.url);
+    client.send({ type: 'hello', token: await h.server.token() });
+    expect(await client.next((m) => m.type === 'welcome')).toMatchObject({
+      credentialsVersion: 0,
+    });
+    client.send({ type: 'attach', lastSeq: 0 });
+    await client.next((m) => m.type === 'attached');
+    expect(h.logs.text).toContain('stored credential bundle cannot be read');
+    expect(await relay(client, await inventoryBundle(2, TOKEN_V2))).toMatchObject({
+      code: 'credentials.stale_bundle',
+    });
+    expect(
+      await relay(
+        client,
+        await sealBundle(h, 3, { secrets: [secret('sec_other', 'OTHER', { value: 'other-v3' })] }),
+      ),
+    ).toMatchObject({ type: 'credentials_ack', version: 3 });
   });
 });

@@ -37,8 +37,10 @@ function writePrivate(file: string, data: string | Buffer): void {
  * `credentials/store.key`, both 0600) and survives a restart. A bundle replaces the previous one
  * entirely, so a deleted or rotated credential is gone from memory and disk; an older or equal
  * version is refused (`credentials.stale_bundle`) and changes nothing. The version high-water
- * mark is kept beside it in plain text, so even a store that no longer decrypts never lets an
- * older bundle back in. Values are never logged: only versions and counts.
+ * mark is kept beside it in plain text, so even a store that no longer decrypts (its key lost or
+ * the file damaged) never lets an older bundle back in: the runtime then reports version 0 and
+ * takes the current bundle again, but nothing older. Values are never logged: only versions and
+ * counts.
  */
 export class CredentialStore {
   private claims: CredentialBundleClaims | null = null;
@@ -59,9 +61,9 @@ export class CredentialStore {
     this.load();
   }
 
-  /** Version held (0: none). */
+  /** Version held (0: none — also when the stored one could not be read). */
   get version(): number {
-    return this.claims?.version ?? this.highWater;
+    return this.claims?.version ?? 0;
   }
 
   private get bundleFile(): string {
@@ -155,14 +157,15 @@ export class CredentialStore {
       serverJwks: jwks,
       audience: this.runtimeId,
     });
-    if (claims.version <= this.version) {
+    if (claims.version <= this.version || claims.version < this.highWater) {
+      const held = Math.max(this.version, this.highWater);
       this.logger.warn(
-        { credentialsVersion: this.version, offered: claims.version },
+        { credentialsVersion: held, offered: claims.version },
         'credential bundle refused: not newer than the one held',
       );
       throw new SpinError(
         'credentials.stale_bundle',
-        `credential bundle version ${claims.version} is not newer than the held version ${this.version}`,
+        `credential bundle version ${claims.version} is not newer than the held version ${held}`,
       );
     }
     this.persist(claims);
