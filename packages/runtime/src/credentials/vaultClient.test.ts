@@ -65,4 +65,22 @@ describe('VaultClient against the Vault emulator', () => {
       await code(client('wrong-token').read({ mount: 'kv', path: 'app/db', key: 'password' })),
     ).toBe('secret.unavailable: Vault kv/app/db: 403: permission denied');
   });
+
+  it('keeps an AppRole token for its lease, then logs in again', async () => {
+    vault.addRole('role-app', 'sid-app-0000', ['kv/app'], 60);
+    let now = Date.now();
+    const c = new VaultClient(
+      { addr: vault.url, roleId: 'role-app', secretId: 'sid-app-0000' },
+      () => now,
+    );
+    const ref = { mount: 'kv', path: 'app/db', key: 'user' };
+    const logins = () => vault.requests.filter((r) => r.url === '/v1/auth/approle/login').length;
+    const before = logins();
+    expect(await c.read(ref)).toBe('app');
+    expect(await c.read(ref)).toBe('app');
+    expect(logins()).toBe(before + 1);
+    now += 61_000; // past the token's lease_duration
+    expect(await c.read(ref)).toBe('app');
+    expect(logins()).toBe(before + 2);
+  });
 });
