@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleSecret } from '@spin/protocol';
 import { VaultEmulator } from '../src/credentials/vaultEmulator.js';
 import { TestClient, startPaired, type Harness } from './fixtures.js';
-import { endOf, outputText, relay, sealBundle, secret, uses } from './credentialFixtures.js';
+import {
+  endOf,
+  filesContaining,
+  outputText,
+  relay,
+  sealBundle,
+  secret,
+  uses,
+} from './credentialFixtures.js';
 
 /** Issue 9, acceptance 2 (runtime half): runtime_env and Vault secrets work in cells. */
 const ENV_PW = 'env-pw-Q7;$(touch /tmp/x)`"\'';
@@ -185,6 +193,12 @@ describe('runtime_env and Vault secrets (Vault token auth)', () => {
     expect(outputText(py)).toMatch(
       /SpinSecretError: secret\.unavailable: Vault secret\/billing\/db: 403/,
     );
+  });
+
+  it("leaves no resolved value in the runtime's files or logs", () => {
+    const values = [ENV_PW, VAULT_PW, VAULT_PW_V1, 'vault-pw-v3-Yy22#', ROOT_TOKEN];
+    expect(filesContaining(h.home, values)).toEqual([]);
+    for (const v of values) expect(h.logs.text).not.toContain(v);
   });
 });
 
