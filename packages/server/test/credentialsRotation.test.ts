@@ -127,8 +127,13 @@ describe.each(dbKinds)('spin secrets rotate-master-key (%s)', (kind) => {
     const config = t.server.config;
     const db = await createServer({ config });
     const beforeRows = await ciphertexts(db);
+    const first = sql`(select min(seq) from audit_log)`;
+    const { rows } = (await db.services.database.db.execute(
+      sql`select action from audit_log where seq = ${first}`,
+    )) as unknown as { rows: { action: string }[] };
+    const original = rows[0]!.action;
     await db.services.database.db.execute(
-      sql`update audit_log set action = 'forged' where seq = (select min(seq) from audit_log)`,
+      sql`update audit_log set action = 'forged' where seq = ${first}`,
     );
     await db.close();
     const keyBefore = readFileSync(t.server.masterKeyFile!, 'utf8');
@@ -136,5 +141,25 @@ describe.each(dbKinds)('spin secrets rotate-master-key (%s)', (kind) => {
     expect(readFileSync(t.server.masterKeyFile!, 'utf8')).toBe(keyBefore);
     restarted = await createServer({ config });
     expect(await ciphertexts(restarted)).toEqual(beforeRows);
+    // put the row back: the chain verifies again under the unchanged key
+    await restarted.services.database.db.execute(
+      sql`update audit_log set action = ${original} where seq = ${first}`,
+    );
+    expect((await restarted.services.audit.verify()).ok).toBe(true);
+  });
+
+  it('with SPIN_MASTER_KEY, returns the new key for the operator to set and leaves files alone', async () => {
+    await restarted?.close();
+    restarted = null;
+    const keyFile = t.server.masterKeyFile!;
+    const current = readFileSync(keyFile, 'utf8').trim();
+    const config = { ...t.server.config, masterKey: current };
+    const result = await rotateMasterKey(config);
+    expect(result.keyFile).toBeNull();
+    expect(result.newKeyBase64).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(current);
+    await expect(createServer({ config })).rejects.toThrow(/cannot decrypt the server signing key/);
+    restarted = await createServer({ config: { ...config, masterKey: result.newKeyBase64! } });
+    expect((await restarted.services.audit.verify()).ok).toBe(true);
   });
 });
