@@ -322,6 +322,42 @@ describe.each(dbKinds)('connections and secrets (%s)', (kind) => {
     expect(names.some((c: { name: string }) => c.name === 'evil')).toBe(false);
   });
 
+  it('an agent API token lists names and types (filtered by processor) and is refused config', async () => {
+    const minted = await agent.request('POST', '/api/v1/tokens', {
+      name: 'oncall bot',
+      kind: 'agent',
+      workspaceId: ws,
+      expiresInDays: 1,
+    });
+    expect(minted.statusCode, minted.body).toBe(201);
+    const bearer = { authorization: `Bearer ${minted.json().secret as string}` };
+    const list = await t.server.app.inject({
+      url: `/api/v1/workspaces/${ws}/connections?processor=mysql`,
+      headers: bearer,
+    });
+    expect(list.statusCode).toBe(200);
+    const items = list.json() as { processor: string; name: string }[];
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((c) => c.processor === 'mysql')).toBe(true);
+    expect(Object.keys(items[0]!).sort()).toEqual([
+      'id',
+      'isDefault',
+      'name',
+      'processor',
+      'workspaceId',
+    ]);
+    const one = await t.server.app.inject({
+      url: `/api/v1/connections/${(list.json() as { id: string }[])[0]!.id}`,
+      headers: bearer,
+    });
+    expect([one.statusCode, one.json().error.code]).toEqual([403, 'auth.permission_required']);
+    const secrets = await t.server.app.inject({
+      url: `/api/v1/workspaces/${ws}/secrets`,
+      headers: bearer,
+    });
+    expect(secrets.statusCode).toBe(403);
+  });
+
   it('another workspace cannot see or touch them (404, row unchanged)', async () => {
     const other = await createWorkspace(t, 'Elsewhere');
     await t.server.services.auth.createUser({

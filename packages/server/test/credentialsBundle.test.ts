@@ -229,6 +229,18 @@ describe.each(dbKinds)('credential bundles and program credentials (%s)', (kind)
     expect(plain.json().credentialsVersion).toBe(0);
   });
 
+  it('a {{secret_var:v}} program may use any secret of its workspace chain, by id', async () => {
+    const res = await admin.request('POST', `/api/v1/notebooks/${childNb}/compile`, {
+      sid: childSid,
+      cell: { id: 'sv1', type: 'shell', source: 'echo {{secret_var:which}}' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const claims = await openCompiled(t, rt, res.json().envelope);
+    expect(Object.keys(claims.credentials!.secrets).sort()).toEqual(['API_TOKEN', 'DB_PASSWORD']);
+    expect(res.json().credentialsVersion).toBeGreaterThan(0);
+    expect(JSON.stringify(claims)).not.toContain(CANARY);
+  });
+
   it('a missing connection or secret is a clear compile error', async () => {
     const noConn = await admin.request('POST', `/api/v1/notebooks/${nb}/compile`, {
       sid,

@@ -32,6 +32,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         summary: 'Connections usable in a workspace (its own and inherited): names and types',
         tags,
         params: IdParams,
+        querystring: z.object({ processor: z.string().min(1).max(64).optional() }),
         response: { 200: z.array(ConnectionSummarySchema), ...errors },
       },
     },
@@ -40,7 +41,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         type: 'workspace',
         id: request.params.id,
       });
-      return credentials.listConnections(grant);
+      return credentials.listConnections(grant, request.query.processor);
     },
   );
 

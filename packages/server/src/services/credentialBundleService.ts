@@ -255,12 +255,17 @@ export class CredentialBundleService {
     connection: ConnectionRow | null,
     program: ProgramBody,
   ): Promise<ProgramCredentials> {
-    const names = new Set(secretNames(program.kind === 'kernel' ? program.code : program.params));
+    const text = program.kind === 'kernel' ? program.code : program.params;
+    const refs = templateRefs(text);
+    const names = new Set(refs.flatMap((r) => (r.kind === 'secret' ? [r.name] : [])));
     if (program.kind === 'kernel') {
       for (const m of program.code.matchAll(GET_SECRET)) names.add(m[2]!);
     }
+    // `{{secret_var:v}}` names a secret through a session variable, known only at run time:
+    // the program may then use any secret its notebook's workspace can use (still by id).
+    const anySecret = refs.some((r) => r.kind === 'secret_var');
     const secrets: Record<string, string> = {};
-    if (names.size) {
+    if (names.size || anySecret) {
       const rows = await credentialsRepository.secretsIn(this.db, ancestry);
       for (const name of [...names].sort()) {
         const hit = nearest(rows, ancestry, name);
@@ -272,8 +277,13 @@ export class CredentialBundleService {
         }
         secrets[name] = hit.id;
       }
+      if (anySecret) {
+        for (const ws of [...ancestry].reverse()) {
+          for (const row of rows) if (row.workspaceId === ws) secrets[row.name] = row.id;
+        }
+      }
     }
-    const used = connection !== null || names.size > 0;
+    const used = connection !== null || Object.keys(secrets).length > 0 || anySecret;
     return {
       bundleVersion: used ? await this.currentVersion(runtime) : 0,
       connection: connection && { id: connection.id, name: connection.name },

@@ -82,9 +82,11 @@ export class CredentialService {
   }
 
   /** Connections usable in the grant's workspace (its own and inherited), names and types. */
-  async listConnections(grant: Grant): Promise<ConnectionSummary[]> {
+  async listConnections(grant: Grant, processor?: string): Promise<ConnectionSummary[]> {
     const rows = await credentialsRepository.connectionsIn(this.db, grant.ancestry);
-    return byAncestry(rows, grant.ancestry).map(presentConnectionSummary);
+    return byAncestry(rows, grant.ancestry)
+      .filter((r) => processor === undefined || r.processor === processor)
+      .map(presentConnectionSummary);
   }
 
   async createConnection(grant: Grant, input: CreateConnectionInput): Promise<Connection> {
