@@ -105,6 +105,9 @@ export class CompileService {
     }
     const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.ancestry);
     const m = manifestFor(connection.processor);
+    if (!m.capabilities.healthCheck) {
+      throw new SpinError('request.invalid', `${m.name} connections have no health check`);
+    }
     const program: ProgramBody = {
       kind: 'processor',
       processor: m.id,
