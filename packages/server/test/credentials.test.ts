@@ -408,6 +408,43 @@ describe.each(dbKinds)('connections and secrets (%s)', (kind) => {
     );
   });
 
+  it('an archived workspace is read-only: connections list, nothing is created', async () => {
+    const res = await admin.request('POST', '/api/v1/workspaces', { name: 'Old', parentId: ws });
+    const old = (res.json() as { id: string }).id;
+    expect((await admin.request('POST', `/api/v1/workspaces/${old}/archive`)).statusCode).toBe(200);
+    const refused = await createConnection(admin, old, { name: 'late-db', processor: 'postgres' });
+    expect([refused.statusCode, refused.json().error.code]).toEqual([409, 'workspace.archived']);
+    const listed = await admin.request('GET', `/api/v1/workspaces/${old}/connections`);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().some((c: { name: string }) => c.name === 'late-db')).toBe(false);
+  });
+
+  it('documents every credential route in the OpenAPI document with an operationId', async () => {
+    const doc = (await admin.request('GET', '/api/v1/openapi.json')).json() as {
+      paths: Record<string, Record<string, { operationId?: string; summary?: string }>>;
+    };
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p));
+    const ids = ops.map((o) => o.operationId);
+    for (const id of [
+      'listConnections',
+      'createConnection',
+      'getConnection',
+      'updateConnection',
+      'deleteConnection',
+      'testConnection',
+      'listSecrets',
+      'createSecret',
+      'getSecret',
+      'updateSecret',
+      'deleteSecret',
+      'getCredentialBundle',
+      'getSessionTimeline',
+    ]) {
+      expect(ids).toContain(id);
+      expect(ops.find((o) => o.operationId === id)?.summary).toBeTruthy();
+    }
+  });
+
   it('audits every change by name, never by value', async () => {
     const res = await admin.request('GET', `/api/v1/audit?workspaceId=${ws}&limit=1000`);
     expect(res.statusCode).toBe(200);
