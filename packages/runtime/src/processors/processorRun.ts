@@ -79,6 +79,7 @@ export function startProcessorRun(
   signal: AbortSignal,
 ): ProcessorRun {
   const { manifest } = ctx.processors.factory(program.processor);
+  if (isHealthCheck(program.params)) return startHealthCheck(program, ctx, manifest);
   const parsed = manifest.programSchema.safeParse(program.params);
   if (!parsed.success) {
     throw new SpinError(
@@ -130,6 +131,47 @@ export function startProcessorRun(
       collector.discard();
       await rm(collector.dir, { recursive: true, force: true }).catch(() => undefined);
     },
+  };
+}
+
+/** The server's "Test connection" program: params exactly `{ health: true }`. */
+function isHealthCheck(params: Record<string, unknown>): boolean {
+  const keys = Object.keys(params);
+  return keys.length === 1 && params.health === true;
+}
+
+/**
+ * "Test connection": the processor's own health check against the program's connection, shown
+ * as one line; a failed check fails the cell with `processor.unavailable` and the processor's
+ * message. No CellResult and no session variable.
+ */
+function startHealthCheck(
+  program: ProcessorProgram,
+  ctx: ProcessorRunContext,
+  manifest: { id: string; name: string; capabilities: { healthCheck: boolean } },
+): ProcessorRun {
+  if (!manifest.capabilities.healthCheck) {
+    throw new SpinError('processor.invalid_params', `${manifest.name} has no health check`);
+  }
+  const connection = resolveConnection(program, ctx, manifest.name);
+  const instance = ctx.processors.get(program.processor, connection);
+  return {
+    frames: (async function* () {
+      const health = await instance.checkHealth();
+      const detail = health.message ? (ctx.masker?.mask(health.message) ?? health.message) : '';
+      if (!health.ok) {
+        throw new SpinError(
+          'processor.unavailable',
+          `${connection?.name ?? manifest.name}: ${detail || 'the health check failed'}`,
+        );
+      }
+      yield {
+        type: 'stream' as const,
+        name: 'stdout' as const,
+        text: `✓ ${connection?.name ?? manifest.name}: connected${detail ? ` (${detail})` : ''}\n`,
+      };
+    })(),
+    async end() {},
   };
 }
 

@@ -220,12 +220,11 @@ export class CredentialBundleService {
     const rows = await credentialsRepository.connectionsIn(this.db, ancestry);
     if (cell.connection) {
       const hit = nearest(rows, ancestry, cell.connection);
-      if (!hit) {
-        throw new SpinError(
-          'connection.not_found',
-          `no connection named "${cell.connection}" in this notebook's workspace or its parents`,
-        );
-      }
+      // Not a server-held connection: it may be one the runtime's operator defines beside the
+      // runtime (SPIN_CONNECTIONS_FILE), which the server never sees. The program names it
+      // without credentials; a runtime that has no such connection refuses the run with
+      // `connection.not_found`, naming it.
+      if (!hit) return null;
       if (hit.processor !== manifest.id) {
         throw new SpinError(
           'cell.invalid_params',
