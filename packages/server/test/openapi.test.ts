@@ -168,6 +168,67 @@ describe('OpenAPI document of the control plane', () => {
     expect([...new Set(missing)]).toEqual([]);
   });
 
+  it('documents the refusals every route really answers bad requests with', async () => {
+    const admin = await signUpAdmin(t);
+    const undocumented: string[] = [];
+    const seen = new Set<string>();
+    // logout last: it ends the admin's session
+    const routes = described().sort(
+      (a, b) => Number(a.url.endsWith('/logout')) - Number(b.url.endsWith('/logout')),
+    );
+    for (const route of routes) {
+      const url = route.url.replace(/:(\w+)/g, 'nope_$1').replace('/api/*', '/api/x');
+      const s = route.schema as Json;
+      const probes: { who: string; payload?: string }[] = [
+        { who: 'anonymous', ...(s.body ? { payload: '{}' } : {}) },
+        { who: 'admin', ...(s.body ? { payload: '{}' } : {}) },
+        ...(s.body
+          ? [
+              { who: 'admin', payload: '{"unclosed": ' },
+              { who: 'admin', payload: '[[[[' },
+            ]
+          : []),
+      ];
+      for (const probe of probes) {
+        const res = await t.server.app.inject({
+          method: route.method as 'GET',
+          url,
+          ...(probe.who === 'admin'
+            ? { cookies: { spin_session: admin.cookie }, headers: { 'x-csrf-token': admin.csrf } }
+            : {}),
+          ...(probe.payload !== undefined
+            ? {
+                payload: probe.payload,
+                headers: {
+                  'content-type': 'application/json',
+                  ...(probe.who === 'admin' ? { 'x-csrf-token': admin.csrf } : {}),
+                },
+              }
+            : {}),
+        });
+        if (res.statusCode < 400) continue;
+        const code = (res.json() as { error: { code: string } }).error.code;
+        seen.add(code);
+        const op = operationOf(route.method, route.url);
+        if (!codesOf(op?.responses[res.statusCode]).includes(code)) {
+          undocumented.push(
+            `${route.method} ${route.url} (${probe.who} ${probe.payload ?? ''}): ${res.statusCode} ${code}`,
+          );
+        }
+      }
+    }
+    expect(undocumented).toEqual([]);
+    // the probes reach the body parser, validation, sign-in and the resources' 404s
+    for (const code of [
+      'auth.unauthenticated',
+      'request.malformed_json',
+      'request.invalid',
+      'notebook.not_found',
+    ]) {
+      expect(seen).toContain(code);
+    }
+  });
+
   it('names shared schemas once under components and refers to them with $ref', () => {
     const schemas = doc.components.schemas;
     for (const name of ['Notebook', 'WorkspaceDetail', 'Runtime', 'Member', 'Error', 'ErrorCode']) {
