@@ -3,7 +3,14 @@ import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedTypes, openApiErrors, typeErrors } from '../../../test/openapiTooling.js';
 import { API_TAGS, UNSAFE_METHODS, type RouteAuth } from '../src/openapi/describeRoute.js';
-import { createNotebook, signUpAdmin, startTestServer, type TestServer } from './fixtures.js';
+import {
+  ADMIN,
+  createNotebook,
+  logIn,
+  signUpAdmin,
+  startTestServer,
+  type TestServer,
+} from './fixtures.js';
 import { ROUTE_MATRIX } from './routeMatrix.js';
 
 /**
@@ -58,6 +65,7 @@ describe('OpenAPI document of the control plane', () => {
 
   beforeAll(async () => {
     t = await startTestServer('pglite');
+    await signUpAdmin(t);
     const res = await t.server.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     // the route checks below run on the registered routes even when the document fails
     doc = res.statusCode === 200 ? res.json() : { paths: {}, components: { schemas: {} } };
@@ -114,6 +122,7 @@ describe('OpenAPI document of the control plane', () => {
         none: '[]',
         optional: `[{},${session},{"apiToken":[]}]`,
         user: `[${session},{"apiToken":[]}]`,
+        session: `[${session}]`,
         metricsToken: '[{"metricsToken":[]}]',
       }[auth];
       if (security !== want) problems.push(`${name}: security ${security}, want ${want}`);
@@ -143,7 +152,7 @@ describe('OpenAPI document of the control plane', () => {
       for (const code of s['x-spin-errors'] as string[]) {
         if (!listed.has(code)) problems.push(`${name}: declared ${code} is not documented`);
       }
-      if (s['x-spin-auth'] === 'user' && !listed.has('auth.unauthenticated')) {
+      if (['user', 'session'].includes(auth) && !listed.has('auth.unauthenticated')) {
         problems.push(`${name}: a signed-in route without 401 auth.unauthenticated`);
       }
     }
@@ -169,7 +178,7 @@ describe('OpenAPI document of the control plane', () => {
   });
 
   it('documents the refusals every route really answers bad requests with', async () => {
-    const admin = await signUpAdmin(t);
+    const admin = await logIn(t, ADMIN.email, ADMIN.password);
     const undocumented: string[] = [];
     const seen = new Set<string>();
     // logout last: it ends the admin's session
@@ -309,7 +318,7 @@ ${body}
   });
 
   it('a client built on the document reaches the server: data and documented error codes', async () => {
-    const admin = await signUpAdmin(t);
+    const admin = await logIn(t, ADMIN.email, ADMIN.password);
     const notebook = await createNotebook(admin, 'Through the document');
     // openapi-fetch over the real app (inject), signed in with the session cookie
     const client = createClient<never>({

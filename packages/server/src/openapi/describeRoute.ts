@@ -26,9 +26,10 @@ export type ApiTag = keyof typeof API_TAGS;
  *   needs the CSRF header on unsafe methods);
  * - `user`: a signed-in user — a session cookie (plus the `x-csrf-token` header on unsafe
  *   methods) or an API token as `Authorization: Bearer`;
+ * - `session`: a signed-in user by session cookie only (an API token is refused);
  * - `metricsToken`: the operator's `SPIN_METRICS_TOKEN` as a bearer token.
  */
-export type RouteAuth = 'none' | 'optional' | 'user' | 'metricsToken';
+export type RouteAuth = 'none' | 'optional' | 'user' | 'session' | 'metricsToken';
 
 /** A success answer that is not the route's JSON response schema (a file, a redirect). */
 export interface DocumentedSuccess {
@@ -151,13 +152,14 @@ export function impliedErrors(shape: RouteShape): ErrorCode[] {
     );
   }
   const api = shape.url.startsWith('/api/');
-  if (api && (shape.auth === 'user' || shape.auth === 'optional')) {
+  const signedIn = shape.auth === 'user' || shape.auth === 'session';
+  if (api && (signedIn || shape.auth === 'optional')) {
     codes.push('token.invalid', 'token.revoked', 'token.expired');
     if (UNSAFE_METHODS.has(shape.method) && !CSRF_EXEMPT.has(shape.url)) {
       codes.push('auth.csrf_failed');
     }
   }
-  if (shape.auth === 'user') codes.push('auth.unauthenticated');
+  if (signedIn) codes.push('auth.unauthenticated');
   if (shape.auth === 'metricsToken') codes.push('auth.token_missing', 'auth.token_invalid');
   return codes;
 }

@@ -63,6 +63,8 @@ export function securityFor(auth: RouteAuth, method: string): Json[] {
       return [{}, session, { apiToken: [] }];
     case 'user':
       return [session, { apiToken: [] }];
+    case 'session':
+      return [session];
     case 'metricsToken':
       return [{ metricsToken: [] }];
   }
