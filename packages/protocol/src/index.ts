@@ -31,6 +31,7 @@ export * from './ipynb.js';
 export * from './notebookOps.js';
 export * from './auditQuery.js';
 export * from './apiTokens.js';
+export * from './openapiParts.js';
 
 /** Version of the SPIN protocol and packages. */
 export const SPIN_VERSION = '0.1.0';

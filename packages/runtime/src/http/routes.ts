@@ -6,6 +6,7 @@ import type { RuntimeContext } from '../runtimeContext.js';
 import { publicIdentity } from '../security/identity.js';
 import { allowOrigin, answerPreflight, applyCors } from './cors.js';
 import { bearerToken, readJson, sendError, sendJson } from './httpIo.js';
+import { runtimeOpenApiDocument } from './openapi.js';
 
 /** Constant-time comparison of two secrets of any length (compares their SHA-256). */
 export function secretsEqual(a: string, b: string): boolean {
@@ -72,13 +73,58 @@ async function metrics(ctx: RuntimeContext, req: IncomingMessage, res: ServerRes
   res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType }).end(text);
 }
 
-async function blob(ctx: RuntimeContext, req: IncomingMessage, res: ServerResponse, id: string) {
-  await serveBlob(ctx, req, res, id);
+/** One HTTP endpoint: `path` is an OpenAPI path template; `params` its values in order. */
+interface RuntimeRoute {
+  method: string;
+  path: string;
+  handle(ctx: RuntimeContext, req: IncomingMessage, res: ServerResponse, params: string[]): unknown;
 }
 
 /**
- * The runtime's HTTP endpoints (DESIGN.md §5): `/healthz`, `/metrics`, `/v1/identity`,
- * `/v1/pair`, `/v1/blobs/:id`. Errors use the `{ error: { code, message } }` shape.
+ * Every HTTP endpoint of the runtime. Each is described in openapi.ts (RUNTIME_OPERATIONS);
+ * runtime/test/openapi.test.ts fails when the two lists differ.
+ */
+export const RUNTIME_ROUTES: readonly RuntimeRoute[] = [
+  {
+    method: 'GET',
+    path: '/healthz',
+    handle: (ctx, _req, res) =>
+      sendJson(res, 200, {
+        status: 'ok',
+        runtimeId: ctx.keys.runtimeId,
+        paired: ctx.pairing.paired,
+      }),
+  },
+  { method: 'GET', path: '/metrics', handle: metrics },
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    handle: (_ctx, _req, res) => sendJson(res, 200, runtimeOpenApiDocument()),
+  },
+  {
+    method: 'GET',
+    path: '/v1/identity',
+    handle: (ctx, _req, res) =>
+      sendJson(res, 200, publicIdentity(ctx.keys, ctx.pairing.paired, ctx.kernels.announced())),
+  },
+  { method: 'POST', path: '/v1/pair', handle: pair },
+  {
+    method: 'GET',
+    path: '/v1/blobs/{id}',
+    handle: (ctx, req, res, [id]) => serveBlob(ctx, req, res, decodeURIComponent(id ?? '')),
+  },
+];
+
+/** `{name}` matches the rest of its segment — for the last one, the rest of the path. */
+const MATCHERS = RUNTIME_ROUTES.map((route) => ({
+  route,
+  pattern: new RegExp(`^${route.path.replace(/\{\w+\}$/, '(.*)').replace(/\{\w+\}/g, '([^/]+)')}$`),
+}));
+
+/**
+ * The runtime's HTTP endpoints (DESIGN.md §5, {@link RUNTIME_ROUTES}): `/healthz`, `/metrics`,
+ * `/v1/identity`, `/v1/pair`, `/v1/blobs/:id`, `/v1/openapi.json`. Errors use the
+ * `{ error: { code, message } }` shape.
  */
 export async function handleRequest(
   ctx: RuntimeContext,
@@ -97,24 +143,14 @@ export async function handleRequest(
     // sends a pairing request, when its origin is not allowed yet.
     if (path === '/v1/pair' || path === '/v1/identity') allowOrigin(req, res);
     else applyCors(req, res, ctx.pairing);
-    const route = `${req.method ?? ''} ${path}`;
-    if (route === 'GET /healthz') {
-      sendJson(res, 200, {
-        status: 'ok',
-        runtimeId: ctx.keys.runtimeId,
-        paired: ctx.pairing.paired,
-      });
-    } else if (route === 'GET /metrics') {
-      await metrics(ctx, req, res);
-    } else if (route === 'GET /v1/identity') {
-      sendJson(res, 200, publicIdentity(ctx.keys, ctx.pairing.paired, ctx.kernels.announced()));
-    } else if (route === 'POST /v1/pair') {
-      await pair(ctx, req, res);
-    } else if (req.method === 'GET' && path.startsWith('/v1/blobs/')) {
-      await blob(ctx, req, res, decodeURIComponent(path.slice('/v1/blobs/'.length)));
-    } else {
-      throw new SpinError('request.not_found', `no route ${req.method ?? ''} ${path}`);
+    for (const { route, pattern } of MATCHERS) {
+      const match = req.method === route.method ? pattern.exec(path) : null;
+      if (match) {
+        await route.handle(ctx, req, res, match.slice(1));
+        return;
+      }
     }
+    throw new SpinError('request.not_found', `no route ${req.method ?? ''} ${path}`);
   } catch (err) {
     if (!(err instanceof SpinError)) ctx.logger.error({ err, path }, 'request failed');
     // a body we stopped reading leaves the connection unusable: tell the client not to reuse it

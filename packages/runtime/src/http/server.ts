@@ -8,6 +8,9 @@ import { handleRequest } from './routes.js';
 import type { RuntimeTls } from './tls.js';
 import { MAX_MESSAGE_BYTES, WsConnection } from './wsConnection.js';
 
+/** The WebSocket endpoint (described as operation `connectRuntimeSocket` in openapi.ts). */
+export const WS_PATH = '/v1/ws';
+
 /** ws reads frames up to this size, so oversize messages get an error instead of a close. */
 const WS_MAX_PAYLOAD = 2 * MAX_MESSAGE_BYTES;
 
@@ -50,7 +53,7 @@ export function createRuntimeServer(
   server.on('connection', (socket) => socket.setNoDelay(true));
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://runtime').pathname;
-    if (path !== '/v1/ws') {
+    if (path !== WS_PATH) {
       refuseUpgrade(socket, new SpinError('request.not_found', `no WebSocket at ${path}`));
       return;
     }

@@ -7,6 +7,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
@@ -17,13 +18,20 @@ import type { RouteContext } from './routeContext.js';
  */
 export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, scope, audit } = services;
-  const tags = ['audit'];
 
   app.get(
     '/audit',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'listAuditEntries',
+          summary: 'List the audit entries the caller may read, filtered, oldest first',
+          description:
+            'Org admins read every entry; a workspace owner the entries of the workspaces ' +
+            'they own. Page with `after` (the last `seq` seen).',
+          tags: ['audit'],
+          errors: ['auth.permission_required'],
+        }),
         querystring: AuditFilterQuerySchema.extend({
           limit: z.coerce.number().int().min(1).max(1000).default(100),
           after: z.coerce.number().int().min(0).default(0),
@@ -41,8 +49,18 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
     '/audit/export',
     {
       schema: {
-        tags,
-        summary: 'Export the audit entries the caller may read as JSON lines',
+        ...describeRoute({
+          operationId: 'exportAuditEntries',
+          summary: 'Export the audit entries the caller may read as JSON lines',
+          tags: ['audit'],
+          errors: ['auth.permission_required'],
+          success: {
+            status: 200,
+            description: 'One audit entry (component `AuditEntry`) per line, streamed',
+            contentType: NDJSON_MEDIA_TYPE,
+            schema: { type: 'string', description: 'JSON lines of `AuditEntry`' },
+          },
+        }),
         querystring: AuditFilterQuerySchema,
       },
     },
@@ -64,7 +82,17 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
 
   app.get(
     '/audit/verify',
-    { schema: { tags, response: { 200: AuditVerifyResponseSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'verifyAuditChain',
+          summary: 'Verify the keyed audit chain end to end (org admins)',
+          tags: ['audit'],
+          errors: refusals('org'),
+        }),
+        response: { 200: AuditVerifyResponseSchema },
+      },
+    },
     async (request) => {
       await authorize(actorOf(request), 'audit.verify', { type: 'org' });
       return audit.verify();

@@ -11,6 +11,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { NewSession } from '../services/authService.js';
+import { describeRoute } from '../openapi/describeRoute.js';
 import type { RouteContext } from './routeContext.js';
 import { setSessionCookie as setCookie } from './sessionCookie.js';
 
@@ -22,18 +23,45 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
   const secure = config.publicUrl.startsWith('https:');
   const setSessionCookie = (reply: FastifyReply, session: NewSession) =>
     setCookie(reply, session, secure);
-  const tags = ['auth'];
 
-  app.get('/auth/state', { schema: { tags, response: { 200: AuthStateSchema } } }, async () => ({
-    signupOpen: !(await services.auth.hasAnyUser()),
-    ...(services.oidc
-      ? { sso: { label: services.oidc.label, loginUrl: '/api/v1/auth/oidc/login' } }
-      : {}),
-  }));
+  app.get(
+    '/auth/state',
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'getAuthState',
+          summary: 'Whether sign-up is open and how to sign in (password, SSO)',
+          tags: ['auth'],
+          auth: 'none',
+          errors: [],
+        }),
+        response: { 200: AuthStateSchema },
+      },
+    },
+    async () => ({
+      signupOpen: !(await services.auth.hasAnyUser()),
+      ...(services.oidc
+        ? { sso: { label: services.oidc.label, loginUrl: '/api/v1/auth/oidc/login' } }
+        : {}),
+    }),
+  );
 
   app.post(
     '/auth/signup',
-    { schema: { tags, body: SignupRequestSchema, response: { 200: SessionInfoSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'signUp',
+          summary: 'Create the first account (the organisation’s admin) and sign in',
+          description: 'Open only while no user exists; later people join by invitation.',
+          tags: ['auth'],
+          auth: 'none',
+          errors: ['auth.signup_closed', 'auth.rate_limited'],
+        }),
+        body: SignupRequestSchema,
+        response: { 200: SessionInfoSchema },
+      },
+    },
     async (request, reply) => {
       const session = await services.auth.signup(request.body, request.ip);
       setSessionCookie(reply, session);
@@ -43,7 +71,20 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.post(
     '/auth/login',
-    { schema: { tags, body: LoginRequestSchema, response: { 200: SessionInfoSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'logIn',
+          summary: 'Sign in with email and password',
+          description: 'Sets the session cookie; the answer carries the CSRF token.',
+          tags: ['auth'],
+          auth: 'none',
+          errors: ['auth.invalid_credentials', 'auth.rate_limited'],
+        }),
+        body: LoginRequestSchema,
+        response: { 200: SessionInfoSchema },
+      },
+    },
     async (request, reply) => {
       const session = await services.auth.login(request.body, request.ip);
       setSessionCookie(reply, session);
@@ -55,7 +96,14 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/auth/password',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'changePassword',
+          summary: 'Change the signed-in user’s password',
+          description: 'Needs the session cookie: an API token cannot change a password.',
+          tags: ['auth'],
+          auth: 'session',
+          errors: ['auth.invalid_credentials', 'auth.rate_limited'],
+        }),
         body: ChangePasswordRequestSchema,
         response: { 200: z.object({ ok: z.literal(true) }) },
       },
@@ -69,7 +117,18 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.post(
     '/auth/logout',
-    { schema: { tags, response: { 200: z.object({ ok: z.literal(true) }) } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'logOut',
+          summary: 'Sign out: end the session and clear its cookie',
+          tags: ['auth'],
+          auth: 'optional',
+          errors: [],
+        }),
+        response: { 200: z.object({ ok: z.literal(true) }) },
+      },
+    },
     async (request, reply) => {
       if (request.session) await services.auth.logout(request.session);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -79,7 +138,19 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.get(
     '/auth/me',
-    { schema: { tags, response: { 200: SessionInfoSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'getMe',
+          summary: 'The signed-in user and the session’s CSRF token',
+          description: 'Needs the session cookie.',
+          tags: ['auth'],
+          auth: 'session',
+          errors: [],
+        }),
+        response: { 200: SessionInfoSchema },
+      },
+    },
     async (request) => {
       if (!request.session) throw new SpinError('auth.unauthenticated', 'sign in first');
       return services.auth.me(request.session);

@@ -6,8 +6,9 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
-import { ErrorResponseSchema, type RouteContext } from './routeContext.js';
+import type { RouteContext } from './routeContext.js';
 
 const IdParams = z.object({ id: ResourceIdSchema });
 
@@ -24,15 +25,24 @@ export const ipynbRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
     '/workspaces/:id/notebooks/import',
     {
       schema: {
-        tags: ['notebooks'],
-        summary: 'Import a Jupyter notebook (.ipynb, nbformat 4)',
+        ...describeRoute({
+          operationId: 'importNotebook',
+          summary: 'Import a Jupyter notebook (.ipynb, nbformat 4)',
+          description:
+            'The body is the .ipynb file. Outputs, attachments and metadata SPIN does not use ' +
+            'are kept, so an export gives them back.',
+          tags: ['notebooks'],
+          errors: [
+            ...refusals('workspace', 'write'),
+            'notebook.ipynb_invalid',
+            'notebook.ipynb_version_unsupported',
+          ],
+        }),
         params: IdParams,
         querystring: z.object({ title: NotebookTitleSchema.optional() }),
         body: z.unknown().describe('the .ipynb file, nbformat 4.x JSON'),
         response: {
           201: NotebookSchema,
-          413: ErrorResponseSchema,
-          422: ErrorResponseSchema,
         },
       },
     },
@@ -55,8 +65,24 @@ export const ipynbRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
     '/notebooks/:id/export.ipynb',
     {
       schema: {
-        tags: ['notebooks'],
-        summary: 'Export a notebook as a Jupyter notebook (.ipynb, nbformat 4.5)',
+        ...describeRoute({
+          operationId: 'exportNotebook',
+          summary: 'Export a notebook as a Jupyter notebook (.ipynb, nbformat 4.5)',
+          tags: ['notebooks'],
+          errors: refusals('notebook'),
+          success: {
+            status: 200,
+            description: 'The .ipynb file (nbformat 4.5 JSON), as an attachment',
+            contentType: IPYNB_MEDIA_TYPE,
+            schema: { type: 'object', additionalProperties: true },
+            headers: {
+              'content-disposition': {
+                description: '`attachment; filename="<title>.ipynb"`',
+                schema: { type: 'string' },
+              },
+            },
+          },
+        }),
         params: IdParams,
       },
     },

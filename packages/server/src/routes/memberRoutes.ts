@@ -14,6 +14,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 import { setSessionCookie } from './sessionCookie.js';
@@ -31,12 +32,22 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
   { services, config },
 ) => {
   const { authorize, members } = services;
-  const tags = ['members'];
   const workspace = (id: string) => ({ type: 'workspace' as const, id });
 
   app.get(
     '/workspaces/:id/members',
-    { schema: { tags, params: WorkspaceParams, response: { 200: z.array(MemberSchema) } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'listMembers',
+          summary: 'List a workspace’s members and their roles',
+          tags: ['members'],
+          errors: refusals('workspace'),
+        }),
+        params: WorkspaceParams,
+        response: { 200: z.array(MemberSchema) },
+      },
+    },
     async (request) =>
       members.list(await authorize(actorOf(request), 'member.view', workspace(request.params.id))),
   );
@@ -45,7 +56,12 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/workspaces/:id/members/:userId',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'changeMemberRole',
+          summary: 'Change a member’s role',
+          tags: ['members'],
+          errors: [...refusals('workspace', 'write'), 'member.not_found', 'member.last_owner'],
+        }),
         params: MemberParams,
         body: ChangeMemberRoleRequestSchema,
         response: { 200: MemberSchema },
@@ -63,7 +79,18 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.delete(
     '/workspaces/:id/members/:userId',
-    { schema: { tags, params: MemberParams, response: { 204: z.null() } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'removeMember',
+          summary: 'Remove a member from the workspace',
+          tags: ['members'],
+          errors: [...refusals('workspace', 'write'), 'member.not_found', 'member.last_owner'],
+        }),
+        params: MemberParams,
+        response: { 204: z.null() },
+      },
+    },
     async (request, reply) => {
       const grant = await authorize(
         actorOf(request),
@@ -77,7 +104,18 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.get(
     '/workspaces/:id/invitations',
-    { schema: { tags, params: WorkspaceParams, response: { 200: z.array(InvitationSchema) } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'listInvitations',
+          summary: 'List a workspace’s pending invitations',
+          tags: ['members'],
+          errors: refusals('workspace'),
+        }),
+        params: WorkspaceParams,
+        response: { 200: z.array(InvitationSchema) },
+      },
+    },
     async (request) =>
       members.listInvitations(
         await authorize(actorOf(request), 'member.manage', workspace(request.params.id)),
@@ -88,7 +126,15 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/workspaces/:id/invitations',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'createInvitation',
+          summary: 'Create an invitation link for a role',
+          description:
+            'The answer holds the single-use token once; owners invite any role, editors ' +
+            'agents and viewers.',
+          tags: ['members'],
+          errors: refusals('workspace', 'write'),
+        }),
         params: WorkspaceParams,
         body: CreateInvitationRequestSchema,
         response: { 201: CreatedInvitationSchema },
@@ -106,7 +152,18 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.delete(
     '/workspaces/:id/invitations/:invitationId',
-    { schema: { tags, params: InvitationParams, response: { 204: z.null() } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'revokeInvitation',
+          summary: 'Revoke a pending invitation',
+          tags: ['members'],
+          errors: [...refusals('workspace', 'write'), 'invitation.not_found'],
+        }),
+        params: InvitationParams,
+        response: { 204: z.null() },
+      },
+    },
     async (request, reply) => {
       const grant = await authorize(
         actorOf(request),
@@ -123,7 +180,19 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/invitations/lookup',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'lookUpInvitation',
+          summary: 'See what an invitation token invites to',
+          tags: ['members'],
+          auth: 'optional',
+          errors: [
+            'invitation.not_found',
+            'invitation.used',
+            'invitation.expired',
+            'invitation.revoked',
+            'auth.rate_limited',
+          ],
+        }),
         body: InvitationTokenRequestSchema,
         response: { 200: InvitationPreviewSchema },
       },
@@ -135,7 +204,19 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/invitations/accept',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'acceptInvitation',
+          summary: 'Accept an invitation as the signed-in user',
+          tags: ['members'],
+          errors: [
+            'invitation.not_found',
+            'invitation.used',
+            'invitation.expired',
+            'invitation.revoked',
+            'invitation.already_member',
+            'auth.rate_limited',
+          ],
+        }),
         body: InvitationTokenRequestSchema,
         response: { 200: AcceptedInvitationSchema },
       },
@@ -151,7 +232,21 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/invitations/signup',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'signUpWithInvitation',
+          summary: 'Create an account through an invitation and sign in',
+          description: 'Sets the session cookie; the answer carries the CSRF token.',
+          tags: ['members'],
+          auth: 'none',
+          errors: [
+            'invitation.not_found',
+            'invitation.used',
+            'invitation.expired',
+            'invitation.revoked',
+            'auth.email_taken',
+            'auth.rate_limited',
+          ],
+        }),
         body: InvitationSignupRequestSchema,
         response: { 200: InvitationSignupResponseSchema },
       },

@@ -16,12 +16,12 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
-import { ErrorResponseSchema, type RouteContext } from './routeContext.js';
+import type { RouteContext } from './routeContext.js';
 
 const IdParams = z.object({ id: ResourceIdSchema });
 const VersionParams = IdParams.extend({ version: z.coerce.number().int().min(0) });
-const errors = { 404: ErrorResponseSchema, 409: ErrorResponseSchema };
 
 /**
  * Notebook operations (issue 7): cells by id, kept versions, tags and search. Every cell
@@ -29,7 +29,6 @@ const errors = { 404: ErrorResponseSchema, 409: ErrorResponseSchema };
  */
 export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, notebooks } = services;
-  const tags = ['notebooks'];
   const edit = (request: { params: { id: string } }, actor: ReturnType<typeof actorOf>) =>
     authorize(actor, 'notebook.edit', { type: 'notebook', id: request.params.id });
 
@@ -37,8 +36,12 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/workspaces/:id/notebooks',
     {
       schema: {
-        tags,
-        summary: 'Search a workspace’s notebooks by title and content, by tag, paginated',
+        ...describeRoute({
+          operationId: 'searchNotebooks',
+          summary: 'Search a workspace’s notebooks by title and content, by tag, paginated',
+          tags: ['notebooks'],
+          errors: refusals('workspace'),
+        }),
         params: IdParams,
         querystring: NotebookSearchQuerySchema,
         response: { 200: NotebookPageSchema },
@@ -57,11 +60,15 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/notebooks/:id/cells',
     {
       schema: {
-        tags,
-        summary: 'Insert a cell',
+        ...describeRoute({
+          operationId: 'insertCell',
+          summary: 'Insert a cell (a save: a new kept version)',
+          tags: ['notebooks'],
+          errors: [...refusals('notebook', 'write'), 'request.conflict', 'notebook.cell_exists'],
+        }),
         params: IdParams,
         body: InsertCellRequestSchema,
-        response: { 201: NotebookSchema, ...errors },
+        response: { 201: NotebookSchema },
       },
     },
     async (request, reply) => {
@@ -74,11 +81,15 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/notebooks/:id/cells/:cellId',
     {
       schema: {
-        tags,
-        summary: 'Update a cell',
+        ...describeRoute({
+          operationId: 'updateCell',
+          summary: 'Update a cell’s source, type or settings',
+          tags: ['notebooks'],
+          errors: [...refusals('notebook', 'write'), 'request.conflict', 'notebook.cell_not_found'],
+        }),
         params: CellPathParamsSchema,
         body: UpdateCellRequestSchema,
-        response: { 200: NotebookSchema, ...errors },
+        response: { 200: NotebookSchema },
       },
     },
     async (request) => {
@@ -91,11 +102,15 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/notebooks/:id/cells/:cellId/move',
     {
       schema: {
-        tags,
-        summary: 'Move a cell',
+        ...describeRoute({
+          operationId: 'moveCell',
+          summary: 'Move a cell to another index',
+          tags: ['notebooks'],
+          errors: [...refusals('notebook', 'write'), 'request.conflict', 'notebook.cell_not_found'],
+        }),
         params: CellPathParamsSchema,
         body: MoveCellRequestSchema,
-        response: { 200: NotebookSchema, ...errors },
+        response: { 200: NotebookSchema },
       },
     },
     async (request) => {
@@ -108,11 +123,15 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/notebooks/:id/cells/:cellId',
     {
       schema: {
-        tags,
-        summary: 'Delete a cell',
+        ...describeRoute({
+          operationId: 'deleteCell',
+          summary: 'Delete a cell',
+          tags: ['notebooks'],
+          errors: [...refusals('notebook', 'write'), 'request.conflict', 'notebook.cell_not_found'],
+        }),
         params: CellPathParamsSchema,
         querystring: DeleteCellQuerySchema,
-        response: { 200: NotebookSchema, ...errors },
+        response: { 200: NotebookSchema },
       },
     },
     async (request) => {
@@ -125,8 +144,12 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/notebooks/:id/versions',
     {
       schema: {
-        tags,
-        summary: 'List kept versions, newest first',
+        ...describeRoute({
+          operationId: 'listNotebookVersions',
+          summary: 'List kept versions, newest first',
+          tags: ['notebooks'],
+          errors: refusals('notebook'),
+        }),
         params: IdParams,
         querystring: PageQuerySchema,
         response: { 200: NotebookVersionPageSchema },
@@ -145,10 +168,14 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/notebooks/:id/versions/:version',
     {
       schema: {
-        tags,
-        summary: 'Read one kept version',
+        ...describeRoute({
+          operationId: 'getNotebookVersion',
+          summary: 'Read one kept version',
+          tags: ['notebooks'],
+          errors: [...refusals('notebook'), 'notebook.version_not_found'],
+        }),
         params: VersionParams,
-        response: { 200: NotebookVersionSchema, 404: ErrorResponseSchema },
+        response: { 200: NotebookVersionSchema },
       },
     },
     async (request) => {
@@ -164,11 +191,19 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/notebooks/:id/versions/:version/restore',
     {
       schema: {
-        tags,
-        summary: 'Restore a kept version (as a new version)',
+        ...describeRoute({
+          operationId: 'restoreNotebookVersion',
+          summary: 'Restore a kept version (as a new version)',
+          tags: ['notebooks'],
+          errors: [
+            ...refusals('notebook', 'write'),
+            'request.conflict',
+            'notebook.version_not_found',
+          ],
+        }),
         params: VersionParams,
         body: RestoreVersionRequestSchema,
-        response: { 200: NotebookSchema, ...errors },
+        response: { 200: NotebookSchema },
       },
     },
     async (request) => {
@@ -181,11 +216,15 @@ export const notebookOpsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app
     '/notebooks/:id/tags',
     {
       schema: {
-        tags,
-        summary: 'Replace the notebook’s tags',
+        ...describeRoute({
+          operationId: 'setNotebookTags',
+          summary: 'Replace the notebook’s tags',
+          tags: ['notebooks'],
+          errors: refusals('notebook', 'write'),
+        }),
         params: IdParams,
         body: SetTagsRequestSchema,
-        response: { 200: NotebookSchema, 404: ErrorResponseSchema },
+        response: { 200: NotebookSchema },
       },
     },
     async (request) => {

@@ -9,6 +9,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
@@ -22,7 +23,13 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     '/notebooks',
     {
       schema: {
-        tags: ['notebooks'],
+        ...describeRoute({
+          operationId: 'listNotebooks',
+          summary: 'List the notebooks of a workspace',
+          description: 'Without `workspaceId`, the caller’s default workspace.',
+          tags: ['notebooks'],
+          errors: [...refusals('org'), ...refusals('workspace')],
+        }),
         querystring: z.object({ workspaceId: ResourceIdSchema.optional() }),
         response: { 200: z.array(NotebookSummarySchema) },
       },
@@ -43,7 +50,13 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     '/notebooks',
     {
       schema: {
-        tags: ['notebooks'],
+        ...describeRoute({
+          operationId: 'createNotebook',
+          summary: 'Create a notebook',
+          description: 'In `workspaceId`, or the caller’s default workspace.',
+          tags: ['notebooks'],
+          errors: [...refusals('org'), ...refusals('workspace', 'write')],
+        }),
         body: CreateNotebookRequestSchema,
         response: { 201: NotebookSchema },
       },
@@ -66,7 +79,18 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
 
   app.get(
     '/notebooks/:id',
-    { schema: { tags: ['notebooks'], params: IdParams, response: { 200: NotebookSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'getNotebook',
+          summary: 'Read a notebook with its cells',
+          tags: ['notebooks'],
+          errors: refusals('notebook'),
+        }),
+        params: IdParams,
+        response: { 200: NotebookSchema },
+      },
+    },
     async (request) => {
       const grant = await authorize(actorOf(request), 'notebook.view', {
         type: 'notebook',
@@ -80,7 +104,15 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     '/notebooks/:id',
     {
       schema: {
-        tags: ['notebooks'],
+        ...describeRoute({
+          operationId: 'updateNotebook',
+          summary: 'Save a notebook (title, cells, settings) as a new kept version',
+          description:
+            'With `version`, the save is refused with `request.conflict` unless it is still ' +
+            'the notebook’s current version (optimistic concurrency).',
+          tags: ['notebooks'],
+          errors: [...refusals('notebook', 'write'), 'request.conflict'],
+        }),
         params: IdParams,
         body: UpdateNotebookRequestSchema,
         response: { 200: NotebookSchema },
@@ -99,7 +131,26 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     '/notebooks/:id/compile',
     {
       schema: {
-        tags: ['execution'],
+        ...describeRoute({
+          operationId: 'compileCell',
+          summary: 'Compile a cell into a signed, encrypted program for the session’s runtime',
+          description:
+            'DESIGN.md §1 steps 1–3: the answer is an opaque JWE the client relays to the ' +
+            'runtime over its WebSocket.',
+          tags: ['execution'],
+          errors: [
+            ...refusals('notebook', 'write'),
+            'session.not_found',
+            'runtime.unknown_runtime',
+            'token.oneshot_spent',
+            'compile.unsupported_cell',
+            'cell.unknown_type',
+            'cell.invalid_params',
+            'template.invalid',
+            'template.unknown_variable',
+            'template.unsupported',
+          ],
+        }),
         params: IdParams,
         body: CompileRequestSchema,
         response: { 200: CompileResponseSchema },

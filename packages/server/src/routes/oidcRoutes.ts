@@ -2,6 +2,7 @@ import { SESSION_COOKIE, SpinError } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { OIDC_LOGIN_TTL_MS } from '../services/oidcService.js';
+import { describeRoute } from '../openapi/describeRoute.js';
 import type { RouteContext } from './routeContext.js';
 
 /** Cookie that ties an OpenID Connect callback to the browser that started the sign-on. */
@@ -21,7 +22,6 @@ export const oidcRoutes: FastifyPluginAsyncZod<RouteContext> = async (
   { services, config },
 ) => {
   const secure = config.publicUrl.startsWith('https:');
-  const tags = ['auth'];
   const sso = () => {
     if (!services.oidc)
       throw new SpinError('sso.not_configured', 'single sign-on is not configured');
@@ -30,7 +30,29 @@ export const oidcRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.get(
     '/auth/oidc/login',
-    { schema: { tags, querystring: z.object({ returnTo: ReturnToSchema }) } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'startOidcLogin',
+          summary: 'Start single sign-on: redirect to the OpenID Connect provider',
+          description: 'Authorization code flow with PKCE; open it in the browser, not by fetch.',
+          tags: ['auth'],
+          auth: 'none',
+          errors: ['sso.not_configured', 'sso.provider_unavailable'],
+          success: {
+            status: 302,
+            description: 'To the provider’s authorization endpoint',
+            headers: {
+              location: {
+                description: 'The provider’s authorization URL',
+                schema: { type: 'string' },
+              },
+            },
+          },
+        }),
+        querystring: z.object({ returnTo: ReturnToSchema }),
+      },
+    },
     async (request, reply) => {
       const started = await sso().start(request.query.returnTo);
       reply.setCookie(OIDC_COOKIE, started.cookieValue, {
@@ -49,7 +71,28 @@ export const oidcRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     '/auth/oidc/callback',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'finishOidcLogin',
+          summary: 'Single sign-on callback: sign in and redirect back to `returnTo`',
+          description: 'The provider redirects the browser here; sets the session cookie.',
+          tags: ['auth'],
+          auth: 'none',
+          errors: [
+            'sso.not_configured',
+            'sso.state_mismatch',
+            'sso.code_rejected',
+            'sso.id_token_invalid',
+            'sso.email_missing',
+            'sso.provider_unavailable',
+          ],
+          success: {
+            status: 302,
+            description: 'Signed in: to the path the sign-on started from',
+            headers: {
+              location: { description: 'A path on this server', schema: { type: 'string' } },
+            },
+          },
+        }),
         querystring: z
           .object({
             code: z.string().max(4096).optional(),

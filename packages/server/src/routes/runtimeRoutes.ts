@@ -9,6 +9,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
@@ -20,13 +21,20 @@ const IdParams = z.object({ id: ResourceIdSchema });
  */
 export const runtimeRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, scope, runtimes, notebooks } = services;
-  const tags = ['runtimes'];
 
   app.get(
     '/runtimes',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'listRuntimes',
+          summary: 'List the runtimes the caller may use',
+          description:
+            'With `workspaceId`, the runtimes usable there (its own and its ancestors’); ' +
+            'without, every runtime of the workspaces the caller reaches.',
+          tags: ['runtimes'],
+          errors: refusals('workspace'),
+        }),
         querystring: z.object({ workspaceId: ResourceIdSchema.optional() }),
         response: { 200: z.array(RuntimeSchema) },
       },
@@ -46,7 +54,22 @@ export const runtimeRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
 
   app.post(
     '/runtimes',
-    { schema: { tags, body: RegisterRuntimeRequestSchema, response: { 201: RuntimeSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'registerRuntime',
+          summary: 'Register a paired runtime (its identity from `POST /v1/pair`)',
+          tags: ['runtimes'],
+          errors: [
+            ...refusals('org'),
+            ...refusals('workspace', 'write'),
+            'runtime.already_registered',
+          ],
+        }),
+        body: RegisterRuntimeRequestSchema,
+        response: { 201: RuntimeSchema },
+      },
+    },
     async (request, reply) => {
       const actor = actorOf(request);
       const workspaceId =
@@ -67,7 +90,12 @@ export const runtimeRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     '/runtimes/:id/repair',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'repairRuntime',
+          summary: 'Record a runtime’s new identity after re-pairing',
+          tags: ['runtimes'],
+          errors: [...refusals('runtime', 'write'), 'runtime.fingerprint_mismatch'],
+        }),
         params: IdParams,
         body: RepairRuntimeRequestSchema,
         response: { 200: RepairRuntimeResponseSchema },
@@ -86,7 +114,12 @@ export const runtimeRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     '/runtimes/:id/pair-grant',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'createPairGrant',
+          summary: 'Issue a signed grant that lets a paired runtime be paired again',
+          tags: ['runtimes'],
+          errors: refusals('runtime', 'write'),
+        }),
         params: IdParams,
         body: PairGrantRequestSchema,
         response: { 200: PairGrantResponseSchema },

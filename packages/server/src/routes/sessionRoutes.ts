@@ -13,6 +13,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
@@ -21,12 +22,21 @@ const SidParams = z.object({ sid: ResourceIdSchema });
 /** Execution sessions, access tokens and runtime receipts (DESIGN.md §1 steps 1 and 7). */
 export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, sessions, receipts } = services;
-  const tags = ['execution'];
 
   app.post(
     '/sessions',
     {
-      schema: { tags, body: CreateSessionRequestSchema, response: { 200: ExecSessionSchema } },
+      schema: {
+        ...describeRoute({
+          operationId: 'openSession',
+          summary: 'Open (or join) the notebook’s execution session on a runtime',
+          description: 'Viewers may join an open session to watch; starting one needs run rights.',
+          tags: ['execution'],
+          errors: [...refusals('notebook'), 'runtime.unknown_runtime'],
+        }),
+        body: CreateSessionRequestSchema,
+        response: { 200: ExecSessionSchema },
+      },
     },
     async (request) => {
       // Viewers may join an open session to watch (the service refuses them starting one).
@@ -40,7 +50,18 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
 
   app.get(
     '/sessions/:sid',
-    { schema: { tags, params: SidParams, response: { 200: SessionRecordSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'getSession',
+          summary: 'Read a session: owner, participants and runs',
+          tags: ['execution'],
+          errors: refusals('session'),
+        }),
+        params: SidParams,
+        response: { 200: SessionRecordSchema },
+      },
+    },
     async (request) => {
       await authorize(actorOf(request), 'session.view', {
         type: 'session',
@@ -54,7 +75,17 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     '/sessions/:sid/handoff',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'handOffSession',
+          summary: 'Hand the session’s ownership to another participant',
+          tags: ['execution'],
+          errors: [
+            ...refusals('session', 'write'),
+            'session.not_owner',
+            'session.handoff_target_invalid',
+            'request.conflict',
+          ],
+        }),
         params: SidParams,
         body: HandoffRequestSchema,
         response: { 200: SessionRecordSchema },
@@ -73,7 +104,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     '/sessions/:sid/token',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'issueSessionToken',
+          summary: 'Issue a short-lived access token for the session’s runtime',
+          tags: ['execution'],
+          errors: [...refusals('session'), 'auth.rate_limited'],
+        }),
         params: SidParams,
         response: { 200: AccessTokenResponseSchema },
       },
@@ -92,7 +128,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     '/sessions/:sid/pending-receipts',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'listPendingReceipts',
+          summary: 'Which of these programs still await their receipt',
+          tags: ['execution'],
+          errors: refusals('session'),
+        }),
         params: SidParams,
         body: PendingReceiptsRequestSchema,
         response: { 200: PendingReceiptsResponseSchema },
@@ -111,7 +152,20 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     '/receipts',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'submitReceipt',
+          summary: 'Submit a runtime-signed receipt for a program to the audit log',
+          tags: ['execution'],
+          errors: [
+            ...refusals('program'),
+            'receipt.malformed',
+            'receipt.signature_invalid',
+            'receipt.digest_mismatch',
+            'receipt.mismatch',
+            'receipt.duplicate',
+            'runtime.unknown_runtime',
+          ],
+        }),
         body: SubmitReceiptRequestSchema,
         response: { 200: SubmitReceiptResponseSchema },
       },

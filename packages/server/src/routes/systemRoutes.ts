@@ -2,6 +2,7 @@ import { JwksSchema, SPIN_VERSION, ServerInfoSchema, SpinError } from '@spin/pro
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sameSecret } from '../security/sameSecret.js';
+import { describeRoute } from '../openapi/describeRoute.js';
 import { ErrorResponseSchema, type RouteContext } from './routeContext.js';
 
 /** Fixed endpoints (DESIGN.md §5): health, OpenAPI, metrics, JWKS, server info. */
@@ -9,13 +10,18 @@ export const systemRoutes: FastifyPluginAsyncZod<RouteContext> = async (
   app,
   { services, config, metrics },
 ) => {
-  const tags = ['system'];
-
   app.get(
     '/healthz',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'getHealth',
+          summary: 'Liveness and database reachability',
+          description: '503 with `internal.error` while the database is unreachable.',
+          tags: ['system'],
+          auth: 'none',
+          errors: [],
+        }),
         response: { 200: z.object({ status: z.literal('ok') }), 503: ErrorResponseSchema },
       },
     },
@@ -32,11 +38,41 @@ export const systemRoutes: FastifyPluginAsyncZod<RouteContext> = async (
     },
   );
 
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/api/v1/openapi.json',
+    {
+      schema: describeRoute({
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI 3.0 document',
+        tags: ['system'],
+        auth: 'none',
+        errors: [],
+        success: {
+          status: 200,
+          description: 'The OpenAPI document',
+          contentType: 'application/json',
+          schema: { type: 'object', additionalProperties: true },
+        },
+      }),
+    },
+    async () => app.swagger(),
+  );
 
   // Not public: metrics name routes, counts and error codes. Off unless SPIN_METRICS_TOKEN is
   // set; then Prometheus sends it as a bearer token.
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+  const metricsDoc = describeRoute({
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics (off unless SPIN_METRICS_TOKEN is set)',
+    tags: ['system'],
+    auth: 'metricsToken',
+    errors: ['metrics.disabled'],
+    success: {
+      status: 200,
+      description: 'Prometheus text exposition format',
+      contentType: 'text/plain',
+    },
+  });
+  app.get('/metrics', { schema: metricsDoc }, async (request, reply) => {
     if (!config.metricsToken) {
       throw new SpinError('metrics.disabled', 'metrics are off; set SPIN_METRICS_TOKEN to enable');
     }
@@ -53,7 +89,18 @@ export const systemRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.get(
     '/.well-known/jwks.json',
-    { schema: { tags, response: { 200: JwksSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'getServerJwks',
+          summary: 'The server’s public signing keys (programs, access tokens, grants)',
+          tags: ['system'],
+          auth: 'none',
+          errors: [],
+        }),
+        response: { 200: JwksSchema },
+      },
+    },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
       return services.keys.jwks();
@@ -62,7 +109,18 @@ export const systemRoutes: FastifyPluginAsyncZod<RouteContext> = async (
 
   app.get(
     '/api/v1/server',
-    { schema: { tags, response: { 200: ServerInfoSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'getServerInfo',
+          summary: 'The server’s issuer URL and version',
+          tags: ['system'],
+          auth: 'none',
+          errors: [],
+        }),
+        response: { 200: ServerInfoSchema },
+      },
+    },
     async () => ({ issuer: config.publicUrl, version: SPIN_VERSION }),
   );
 

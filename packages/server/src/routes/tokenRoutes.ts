@@ -7,18 +7,31 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
 /** API tokens: create (the secret is in this one answer), list own, revoke. */
 export const tokenRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, apiTokens } = services;
-  const tags = ['tokens'];
 
   app.post(
     '/tokens',
     {
-      schema: { tags, body: CreateApiTokenRequestSchema, response: { 201: CreatedApiTokenSchema } },
+      schema: {
+        ...describeRoute({
+          operationId: 'createApiToken',
+          summary: 'Create an API token (the secret is in this answer only)',
+          tags: ['tokens'],
+          errors: [
+            ...refusals('workspace', 'write'),
+            'notebook.not_found',
+            'token.notebook_required',
+          ],
+        }),
+        body: CreateApiTokenRequestSchema,
+        response: { 201: CreatedApiTokenSchema },
+      },
     },
     async (request, reply) => {
       const grant = await authorize(actorOf(request), 'token.create', {
@@ -31,7 +44,17 @@ export const tokenRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
 
   app.get(
     '/tokens',
-    { schema: { tags, response: { 200: ApiTokenListSchema } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'listApiTokens',
+          summary: 'List the caller’s API tokens with their last use',
+          tags: ['tokens'],
+          errors: refusals('org'),
+        }),
+        response: { 200: ApiTokenListSchema },
+      },
+    },
     async (request) => {
       const grant = await authorize(actorOf(request), 'token.manage', { type: 'org' });
       return apiTokens.list(grant.actor);
@@ -42,7 +65,12 @@ export const tokenRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { se
     '/tokens/:id',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'revokeApiToken',
+          summary: 'Revoke an API token (its owner, or an org admin)',
+          tags: ['tokens'],
+          errors: [...refusals('org'), 'request.not_found'],
+        }),
         params: z.object({ id: ResourceIdSchema }),
         response: { 200: ApiTokenSchema },
       },

@@ -7,6 +7,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { presentWorkspace } from '../services/workspaceService.js';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
@@ -18,12 +19,21 @@ const IdParams = z.object({ id: ResourceIdSchema });
  */
 export const workspaceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, visibleWorkspaces, workspaces } = services;
-  const tags = ['workspaces'];
-  const one = { schema: { tags, params: IdParams, response: { 200: WorkspaceDetailSchema } } };
+  const one = { params: IdParams, response: { 200: WorkspaceDetailSchema } };
 
   app.get(
     '/workspaces',
-    { schema: { tags, response: { 200: z.array(WorkspaceDetailSchema) } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'listWorkspaces',
+          summary: 'List every workspace the caller reaches, with role and allowed actions',
+          tags: ['workspaces'],
+          errors: refusals('org'),
+        }),
+        response: { 200: z.array(WorkspaceDetailSchema) },
+      },
+    },
     async (request) => {
       const grant = await authorize(actorOf(request), 'workspace.list', { type: 'org' });
       return (await visibleWorkspaces(grant.actor)).map(presentWorkspace);
@@ -34,7 +44,12 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
     '/workspaces',
     {
       schema: {
-        tags,
+        ...describeRoute({
+          operationId: 'createWorkspace',
+          summary: 'Create a workspace (top level, or a child of `parentId`)',
+          tags: ['workspaces'],
+          errors: [...refusals('org'), ...refusals('workspace', 'write')],
+        }),
         body: CreateWorkspaceRequestSchema,
         response: { 201: WorkspaceDetailSchema },
       },
@@ -50,7 +65,13 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
     },
   );
 
-  app.get('/workspaces/:id', one, async (request) =>
+  const view = describeRoute({
+    operationId: 'getWorkspace',
+    summary: 'Read a workspace’s settings, the caller’s role and allowed actions',
+    tags: ['workspaces'],
+    errors: refusals('workspace'),
+  });
+  app.get('/workspaces/:id', { schema: { ...view, ...one } }, async (request) =>
     presentWorkspace(
       await authorize(actorOf(request), 'workspace.view', {
         type: 'workspace',
@@ -61,7 +82,22 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
 
   app.patch(
     '/workspaces/:id',
-    { schema: { ...one.schema, body: UpdateWorkspaceRequestSchema } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'updateWorkspace',
+          summary: 'Change a workspace’s settings or move it under another parent',
+          tags: ['workspaces'],
+          errors: [
+            ...refusals('workspace', 'write'),
+            'workspace.parent_cycle',
+            'runtime.unknown_runtime',
+          ],
+        }),
+        ...one,
+        body: UpdateWorkspaceRequestSchema,
+      },
+    },
     async (request) => {
       const actor = actorOf(request);
       const grant = await authorize(actor, 'workspace.update', {
@@ -80,29 +116,57 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
     },
   );
 
-  app.post('/workspaces/:id/archive', one, async (request) =>
-    workspaces.setArchived(
-      await authorize(actorOf(request), 'workspace.archive', {
-        type: 'workspace',
-        id: request.params.id,
+  const archive = (operationId: string, summary: string) => ({
+    schema: {
+      ...describeRoute({
+        operationId,
+        summary,
+        tags: ['workspaces'],
+        errors: refusals('workspace', 'write'),
       }),
-      true,
-    ),
+      ...one,
+    },
+  });
+  app.post(
+    '/workspaces/:id/archive',
+    archive('archiveWorkspace', 'Archive a workspace (read-only until unarchived)'),
+    async (request) =>
+      workspaces.setArchived(
+        await authorize(actorOf(request), 'workspace.archive', {
+          type: 'workspace',
+          id: request.params.id,
+        }),
+        true,
+      ),
   );
 
-  app.delete('/workspaces/:id/archive', one, async (request) =>
-    workspaces.setArchived(
-      await authorize(actorOf(request), 'workspace.archive', {
-        type: 'workspace',
-        id: request.params.id,
-      }),
-      false,
-    ),
+  app.delete(
+    '/workspaces/:id/archive',
+    archive('unarchiveWorkspace', 'Unarchive a workspace'),
+    async (request) =>
+      workspaces.setArchived(
+        await authorize(actorOf(request), 'workspace.archive', {
+          type: 'workspace',
+          id: request.params.id,
+        }),
+        false,
+      ),
   );
 
   app.delete(
     '/workspaces/:id',
-    { schema: { tags, params: IdParams, response: { 200: z.object({ deleted: z.string() }) } } },
+    {
+      schema: {
+        ...describeRoute({
+          operationId: 'deleteWorkspace',
+          summary: 'Delete a workspace (org admins); its audit trail is kept',
+          tags: ['workspaces'],
+          errors: [...refusals('workspace', 'write'), 'workspace.has_children'],
+        }),
+        params: IdParams,
+        response: { 200: z.object({ deleted: z.string() }) },
+      },
+    },
     async (request) =>
       workspaces.delete(
         await authorize(actorOf(request), 'workspace.delete', {
