@@ -1,6 +1,8 @@
 import { useMemo, useState } from 'react';
-import type { DataFrame, Field } from '@spin/protocol';
+import type { DataFrame, Field, Series } from '@spin/protocol';
+import { seriesLabel } from './seriesAlign';
 import { tableRows } from './frames';
+import { TimeSeriesChart } from './TimeSeriesChart';
 
 const ROWS_PER_VIEW = 50;
 
@@ -112,40 +114,65 @@ function TableView({ frames }: { frames: DataFrame[] }) {
 }
 
 function SeriesView({ frames }: { frames: DataFrame[] }) {
-  const series = frames.flatMap((f) => (f.kind === 'timeseries' ? f.frame.series : []));
+  const series = useMemo(
+    () => frames.flatMap((f) => (f.kind === 'timeseries' ? f.frame.series : [])),
+    [frames],
+  );
+  const [view, setView] = useState<'chart' | 'table'>('chart');
   return (
     <div className="output output-frame output-timeseries" data-testid="frame-timeseries">
-      <table>
-        <thead>
-          <tr>
-            <th>series</th>
-            <th>points</th>
-            <th>min</th>
-            <th>max</th>
-            <th>last</th>
-          </tr>
-        </thead>
-        <tbody>
-          {series.map((s, i) => {
-            const vals = s.values.filter((v): v is number => v !== null);
-            return (
-              <tr key={i}>
-                <td>
-                  {s.name ||
-                    Object.entries(s.labels)
-                      .map(([k, v]) => `${k}="${v}"`)
-                      .join(', ')}
-                </td>
-                <td>{s.values.length}</td>
-                <td>{vals.length ? Math.min(...vals) : ''}</td>
-                <td>{vals.length ? Math.max(...vals) : ''}</td>
-                <td>{s.values[s.values.length - 1] ?? ''}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="frame-tabs" role="group" aria-label="Show as">
+        <button
+          type="button"
+          className={`btn btn-link${view === 'chart' ? ' active' : ''}`}
+          aria-pressed={view === 'chart'}
+          onClick={() => setView('chart')}
+        >
+          Chart
+        </button>
+        <button
+          type="button"
+          className={`btn btn-link${view === 'table' ? ' active' : ''}`}
+          aria-pressed={view === 'table'}
+          data-testid="timeseries-as-table"
+          onClick={() => setView('table')}
+        >
+          Table
+        </button>
+        <span className="muted">{series.length} series</span>
+      </div>
+      {view === 'chart' ? <TimeSeriesChart series={series} /> : <SeriesSummary series={series} />}
     </div>
+  );
+}
+
+function SeriesSummary({ series }: { series: readonly Series[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>series</th>
+          <th>points</th>
+          <th>min</th>
+          <th>max</th>
+          <th>last</th>
+        </tr>
+      </thead>
+      <tbody>
+        {series.map((s, i) => {
+          const vals = s.values.filter((v): v is number => v !== null);
+          return (
+            <tr key={i}>
+              <td>{seriesLabel(s)}</td>
+              <td>{s.values.length}</td>
+              <td>{vals.length ? vals.reduce((a, b) => Math.min(a, b)) : ''}</td>
+              <td>{vals.length ? vals.reduce((a, b) => Math.max(a, b)) : ''}</td>
+              <td>{s.values[s.values.length - 1] ?? ''}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 

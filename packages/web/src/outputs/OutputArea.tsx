@@ -4,6 +4,7 @@ import { AnsiText } from './AnsiText';
 import { FrameView } from './FrameView';
 import { groupOutputs } from './frames';
 import { selectMime } from './mime';
+import { StreamView } from './StreamView';
 import { estimateHtmlHeight, frameDocument } from './htmlFrame';
 
 /** Renders one cell's outputs (nbformat output types; SPIN frames grouped by result). */
@@ -25,11 +26,7 @@ export const OutputList = memo(function OutputList({ outputs }: { outputs: reado
 const OutputItem = memo(function OutputItem({ output }: { output: Output }) {
   switch (output.output_type) {
     case 'stream':
-      return (
-        <pre className={`output output-stream output-${output.name}`}>
-          <AnsiText text={output.text} />
-        </pre>
-      );
+      return <StreamView name={output.name} text={output.text} />;
     case 'error':
       return (
         <div className="output output-error">
