@@ -1,12 +1,24 @@
 import { Dealer, Subscriber, type Socket } from 'zeromq';
+import { IOPUB_RECEIVE_HWM } from './iopubBounds.js';
 import type { Channel } from './messages.js';
 import type { KernelEndpoints } from './provisioner.js';
 import { MessageCodec, WireError, type JupyterMessage } from './wire.js';
 
 /**
+ * A socket with messages queued hands them over without ever leaving the microtask queue, so
+ * a kernel flooding iopub would starve the event loop: no WebSocket write, timer or HTTP
+ * request would run until the flood ends — nor the finalizers (run from `setImmediate`) that
+ * give zeromq's zero-copy message buffers back, which is how a 200 MB cell held hundreds of MB
+ * of freed messages. The pump yields one turn after this many bytes or messages; a burst
+ * below both stays in one turn (one journal event, see StreamCoalescer).
+ */
+const YIELD_BYTES = 4 * 1024 * 1024;
+const YIELD_MESSAGES = 256;
+
+/**
  * The runtime's ZeroMQ sockets to one kernel (https://jupyter-client.readthedocs.io/en/stable/messaging.html#introduction):
  * Dealer on shell, control and stdin (routing id = the codec's session), Subscriber on iopub
- * (subscribed to everything). Every signed message received is handed to `onMessage` with its
+ * (subscribed to everything, reading ahead at most {@link IOPUB_RECEIVE_HWM} messages). Every signed message received is handed to `onMessage` with its
  * channel; unsigned or forged frames are dropped. Sends on one socket keep their order.
  * The heartbeat channel has its own socket ({@link Heartbeat}), at {@link heartbeatUrl}.
  */
@@ -25,7 +37,7 @@ export class KernelConnection {
   ) {
     this.codec = new MessageCodec(endpoints.key);
     const routingId = this.codec.session;
-    const iopub = new Subscriber({ linger: 0 });
+    const iopub = new Subscriber({ linger: 0, receiveHighWaterMark: IOPUB_RECEIVE_HWM });
     const stdin = new Dealer({ routingId, linger: 0 });
     this.sockets = {
       shell: new Dealer({ routingId, linger: 0 }),
@@ -61,8 +73,18 @@ export class KernelConnection {
   }
 
   private async pump(channel: Channel, sock: Socket & AsyncIterable<Buffer[]>): Promise<void> {
+    let bytes = 0;
+    let messages = 0;
     try {
-      for await (const frames of sock) this.dispatch(channel, frames);
+      for await (const frames of sock) {
+        this.dispatch(channel, frames);
+        for (const f of frames) bytes += f.length;
+        if (bytes >= YIELD_BYTES || ++messages >= YIELD_MESSAGES) {
+          bytes = 0;
+          messages = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
     } catch {
       // socket closed
     }

@@ -2,6 +2,7 @@ import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { KernelDiedError, SpinError } from '../errors.js';
 import { KernelConnection } from './connection.js';
+import { kernelSetupCode } from './iopubBounds.js';
 import { describeKernelExit, type KillReason } from './kernelDeath.js';
 import type { KernelSpec } from './kernelspec.js';
 import { boundedOutput } from './mapping.js';
@@ -137,7 +138,10 @@ export class KernelClient {
     this.statusListeners.push(listener);
   }
 
-  /** Launch the kernel and resolve once it answers kernel_info on shell and iopub. */
+  /**
+   * Launch the kernel and resolve once it answers kernel_info on shell and iopub, and has run
+   * its setup code ({@link kernelSetupCode}: bounded iopub messages).
+   */
   async start(spec: KernelSpec): Promise<void> {
     if (this.proc) throw new Error('kernel already started');
     this.spec = spec;
@@ -156,6 +160,8 @@ export class KernelClient {
 
     await this.waitReady(this.opts.startTimeoutMs ?? 30_000);
     await Promise.race([conn.stdinConnected, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    const setup = kernelSetupCode(spec);
+    if (setup) await this.execute(setup, () => undefined, { silent: true });
   }
 
   private waitReady(timeoutMs: number): Promise<void> {
