@@ -1,6 +1,8 @@
 // Output benchmarks (issue 8, acceptance 8), run by bench/run.js. Each measure runs interleaved
 // with its raw ZeroMQ baseline (KernelClient straight to ipykernel) in blocks, 3 repetitions,
-// and reports the median of the blocks' medians.
+// and reports the median of the blocks' medians. Both paths start kernels with KernelClient, so
+// both kernels flush streams at 1 MiB (runtime/src/kernels/iopubBounds.ts): the same messages
+// reach the baseline and the runtime.
 //
 //   output_throughput       50 MB printed as 100-byte lines and as 1 MB lines: MB/s straight
 //                           over ZeroMQ vs the full SPIN path (until cell_ended at the client,
@@ -34,28 +36,6 @@ const expectedLast = {
   lines_100B: String(TOTAL / 100).padStart(10, '0') + 'x'.repeat(89),
   lines_1MB: 'x'.repeat(MB - 1),
 };
-/**
- * Diagnostic (BENCH_KERNEL_BOUNDED_FLUSH=1, result keys get a `_bounded_flush` suffix): make
- * ipykernel flush a stream once 1 MiB is buffered, in both kernels, to show what bounding iopub
- * message size at the kernel would change (ipykernel 6 sends everything written between two
- * flushes as one message: 50–200 MB here).
- */
-const BOUNDED = Boolean(process.env.BENCH_KERNEL_BOUNDED_FLUSH);
-const BOUNDED_FLUSH = [
-  'import sys',
-  'def _bound(stream, limit=1 << 20):',
-  '    write = stream.write',
-  '    def bounded(s):',
-  '        n = 0',
-  '        for i in range(0, len(s), limit):',
-  '            n += write(s[i:i + limit]) or 0',
-  '            if stream._buffer.tell() >= limit:',
-  '                stream.flush()',
-  '        return n',
-  '    stream.write = bounded',
-  '_bound(sys.stdout); _bound(sys.stderr); del _bound',
-].join('\n');
-
 const latencyCode = (spaced) =>
   [
     'import time',
@@ -151,10 +131,18 @@ async function spinThroughput(ctx, shape) {
   };
 }
 
+/** Wall time of a cell that prints nothing: what every run pays before its first byte. */
+async function emptyCellMs(ctx) {
+  const t0 = performance.now();
+  const r = await ctx.session.run({ id: 'out', type: 'python', source: 'pass' });
+  if (r.status !== 'ok') throw new Error('empty cell failed');
+  return performance.now() - t0;
+}
+
 async function throughput(ctx, raw) {
   const out = {};
   for (const shape of Object.keys(SHAPES)) {
-    out[shape] = { raw: [], spin: [] };
+    out[shape] = { raw: [], spin: [], empty: [] };
   }
   for (let rep = 0; rep < REPS; rep++) {
     for (const shape of Object.keys(SHAPES)) {
@@ -162,23 +150,31 @@ async function throughput(ctx, raw) {
       for (let i = 0; i < RUNS; i++) rawRuns.push(await rawThroughput(raw, shape));
       const spinRuns = [];
       for (let i = 0; i < RUNS; i++) spinRuns.push(await spinThroughput(ctx, shape));
+      const empty = [];
+      for (let i = 0; i < RUNS; i++) empty.push(await emptyCellMs(ctx));
       out[shape].raw.push(rawRuns);
       out[shape].spin.push(spinRuns);
+      out[shape].empty.push(empty);
       console.log(
         `  ${shape} rep ${rep + 1}: zeromq ${r3(median(rawRuns.map((r) => r.MBps)))} MB/s, ` +
           `spin ${r3(median(spinRuns.map((r) => r.cellMBps)))} MB/s until cell_ended, ` +
-          `${r3(median(spinRuns.map((r) => r.allMBps)))} MB/s with the blob`,
+          `${r3(median(spinRuns.map((r) => r.allMBps)))} MB/s with the blob; ` +
+          `an empty cell ${r3(median(empty))} ms`,
       );
     }
   }
   const result = {};
-  for (const [shape, { raw: rawBlocks, spin: spinBlocks }] of Object.entries(out)) {
+  for (const [shape, { raw: rawBlocks, spin: spinBlocks, empty }] of Object.entries(out)) {
     const mom = (blocks, f) => r3(median(blocks.map((b) => median(b.map(f)))));
     const zeromq = mom(rawBlocks, (r) => r.MBps);
     const cell = mom(spinBlocks, (r) => r.cellMBps);
     const all = mom(spinBlocks, (r) => r.allMBps);
     const spinRuns = spinBlocks.flat();
     const rawRuns = rawBlocks.flat();
+    // The SPIN run includes what any cell costs (compile at the server, envelope, receipt):
+    // the same run with an empty cell's median time taken off shows the output path alone.
+    const emptyMs = mom(empty, (ms) => ms);
+    const netMBps = mom(spinBlocks, (r) => TOTAL / MB / (TOTAL / MB / r.cellMBps - emptyMs / 1000));
     result[shape] = {
       total_bytes: TOTAL,
       zeromq_MBps: zeromq,
@@ -186,6 +182,8 @@ async function throughput(ctx, raw) {
       spin_until_all_bytes_MBps: all,
       ratio_until_cell_ended: r3(cell / zeromq),
       ratio_until_all_bytes: r3(all / zeromq),
+      spin_empty_cell_ms: emptyMs,
+      ratio_until_cell_ended_net_of_empty_cell: r3(netMBps / zeromq),
       runs: spinRuns.length,
       zeromq_bytes_dropped: Math.max(...rawRuns.map((r) => TOTAL - r.bytes)),
       zeromq_last_line_ok: rawRuns.every((r) => r.lastLineOk),
@@ -378,11 +376,6 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
     try {
       const warm = await session.run({ id: 'out', type: 'python', source: 'print(1)' });
       if (warm.status !== 'ok') throw new Error('warm-up failed');
-      if (BOUNDED) {
-        await raw.execute(BOUNDED_FLUSH, () => {});
-        const r = await session.run({ id: 'patch', type: 'python', source: BOUNDED_FLUSH });
-        if (r.status !== 'ok') throw new Error('bounded flush patch failed');
-      }
       const parts = (process.env.BENCH_OUTPUT_PARTS ?? 'throughput,latency,rss').split(',');
       const results = {};
       const common = () => ({
@@ -397,7 +390,7 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
         results.output_throughput = {
           description:
             '50 MB of output printed by one cell: MB/s over ZeroMQ straight to ipykernel (KernelClient, TCP) vs the full SPIN path (server + runtime processes, @spin/client): until cell_ended at the client (head, blob reference, tail), and until the client also fetched the whole spilled blob by byte ranges. Interleaved blocks, 3 reps × ' +
-            `${RUNS} runs, median of medians; bytes received counted, blob sha256, last line and server receipt verified`,
+            `${RUNS} runs, median of medians; bytes received counted, blob sha256, last line and server receipt verified. spin_empty_cell_ms: an empty cell run in the same blocks (compile, envelope, receipt: paid by every cell); ratio_until_cell_ended_net_of_empty_cell takes it off the SPIN time`,
           ...(await throughput(ctx, raw)),
         };
         Object.assign(results.output_throughput, common());
@@ -410,11 +403,7 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
         };
         Object.assign(results.output_latency_clients, common());
       }
-      if (!parts.includes('rss')) {
-        return BOUNDED
-          ? Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}_bounded_flush`, v]))
-          : results;
-      }
+      if (!parts.includes('rss')) return results;
       console.log('runtime RSS during a 200 MB cell');
       const rssLines = await rssDuring(
         ctx,
@@ -436,9 +425,7 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
         lines_100B: rssLines,
         lines_1MB: rss1MB,
       };
-      return BOUNDED
-        ? Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}_bounded_flush`, v]))
-        : results;
+      return results;
     } finally {
       session.close();
     }

@@ -79,10 +79,11 @@ export class BlobWriter {
 
   /**
    * Append text, encoded piece by piece into one scratch buffer: a 50 MB chunk from the kernel
-   * is never copied whole.
+   * is never copied whole. Returns the bytes written (its UTF-8 length).
    */
-  write(text: string): void {
-    if (this.fd === null || text.length === 0) return;
+  write(text: string): number {
+    if (this.fd === null || text.length === 0) return 0;
+    const before = this.state.bytes;
     for (let i = 0; i < text.length;) {
       let end = Math.min(text.length, i + PIECE_CHARS);
       const last = text.charCodeAt(end - 1);
@@ -91,6 +92,7 @@ export class BlobWriter {
       this.writeBytes(scratch.subarray(0, n));
       i = end;
     }
+    return this.state.bytes - before;
   }
 
   private writeBytes(buf: Buffer): void {

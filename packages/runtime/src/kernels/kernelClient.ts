@@ -1,30 +1,33 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chownSync, closeSync, fchownSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { Dealer, Subscriber, type Socket } from 'zeromq';
+import { type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { KernelDiedError, SpinError } from '../errors.js';
+import { KernelConnection } from './connection.js';
+import { kernelSetupCode } from './iopubBounds.js';
 import { describeKernelExit, type KillReason } from './kernelDeath.js';
 import type { KernelSpec } from './kernelspec.js';
-import { MAX_OUTPUT_DEPTH, nestsDeeperThan } from './outputDepth.js';
-import { MessageCodec, WireError, type JupyterMessage } from './wire.js';
+import { boundedOutput } from './mapping.js';
+import {
+  executeRequestContent,
+  parentId,
+  readExecuteReply,
+  readInputRequest,
+  readOutput,
+  readStatus,
+  type Channel,
+  type ExecuteReply,
+  type KernelOutput,
+  type ShellRequestType,
+} from './messages.js';
+import {
+  signalGroup,
+  spawnKernel,
+  writeConnectionFile,
+  type ProvisionOptions,
+} from './provisioner.js';
+import type { JupyterMessage } from './wire.js';
 
-/** iopub message types that are cell outputs (nbformat output types plus display updates). */
-export const OUTPUT_MSG_TYPES = new Set([
-  'stream',
-  'display_data',
-  'execute_result',
-  'error',
-  'clear_output',
-  'update_display_data',
-]);
-
-/** One iopub output message of an execution. */
-export interface KernelOutput {
-  msgType: string;
-  content: Record<string, unknown>;
-}
+export { OUTPUT_MSG_TYPES, type ExecuteReply, type KernelOutput } from './messages.js';
+export { kernelEnv } from './provisioner.js';
 
 /** The kernel's `input_request` (stdin channel): answer with the line the user typed. */
 export type InputHandler = (prompt: string, password: boolean) => Promise<string>;
@@ -36,13 +39,7 @@ export interface KernelExit {
   killedBy: KillReason | null;
 }
 
-/** Result of an `execute_request` (from its `execute_reply`). */
-export interface ExecuteReply {
-  status: 'ok' | 'error' | 'aborted';
-  executionCount: number | null;
-}
-
-export interface KernelClientOptions {
+export interface KernelClientOptions extends ProvisionOptions {
   /** Identifier used in logs and directory names (default: random). */
   id?: string;
   /** Writable directory for the connection file and IPC sockets (created if missing). */
@@ -78,61 +75,12 @@ interface PendingExecute {
 }
 
 /**
- * Variables of the runtime process that user code never inherits: SPIN's own (SPIN_TOKEN,
- * and under `spin start` the server's SPIN_MASTER_KEY), the server's DATABASE_URL, and
- * anything named like a secret. Secrets reach cells only through `{{secret:…}}`, which the
- * runtime resolves and masks (DESIGN.md §3).
- */
-const SECRET_ENV =
-  /^SPIN_|^DATABASE_URL$|SECRET|TOKEN|PASSW(OR)?D|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|MASTER_?KEY|AUTH/i;
-
-/** Environment handed to user code: the runtime's, minus {@link SECRET_ENV}. */
-export function kernelEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(base).filter(([k]) => !SECRET_ENV.test(k)));
-}
-
-/**
- * The output as the kernel sent it, or — when it nests deeper than {@link MAX_OUTPUT_DEPTH} —
- * an error output saying so: such data would overflow the stack of everything downstream
- * (journal, receipt digest, the server's canonical JSON), so it is never forwarded.
- */
-function boundedOutput(msgType: string, content: Record<string, unknown>): KernelOutput {
-  // + 2: content → data (or metadata) → the MIME value itself
-  if (!nestsDeeperThan(content, MAX_OUTPUT_DEPTH + 2)) return { msgType, content };
-  return {
-    msgType: 'error',
-    content: {
-      ename: 'OutputTooDeep',
-      evalue:
-        `runtime.output_too_deep: a ${msgType} output nested more than ${MAX_OUTPUT_DEPTH} ` +
-        'levels deep was dropped',
-      traceback: [],
-    },
-  };
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
-/**
  * A client for one Jupyter kernel over ZeroMQ, speaking the messaging protocol v5.3
  * (https://jupyter-client.readthedocs.io/en/stable/messaging.html). It launches the kernel
- * from its kernelspec with a fresh connection file (HMAC-SHA256 key), talks Dealer on
- * shell/control and Subscriber on iopub, and waits for readiness the way FACTS.md prescribes.
+ * from its kernelspec with a fresh connection file ({@link writeConnectionFile},
+ * {@link spawnKernel}), talks to it over a {@link KernelConnection}, waits for readiness the
+ * way FACTS.md prescribes, and completes each request when its reply and its iopub `idle`
+ * have both arrived.
  */
 export class KernelClient {
   readonly id: string;
@@ -140,16 +88,9 @@ export class KernelClient {
   executeRequests = 0;
   spec: KernelSpec | null = null;
   private proc: ChildProcess | null = null;
-  private codec: MessageCodec | null = null;
-  private shell: Dealer | null = null;
-  private control: Dealer | null = null;
-  private iopub: Subscriber | null = null;
-  private stdin: Dealer | null = null;
-  /** The heartbeat socket's address (set by start). */
-  heartbeatUrl: string | null = null;
+  private conn: KernelConnection | null = null;
   private readonly statusListeners: ((state: string) => void)[] = [];
   private killedBy: KillReason | null = null;
-  private readonly sendChains = new WeakMap<Socket, Promise<unknown>>();
   private readonly pending = new Map<string, PendingExecute>();
   private readonly infoRequests = new Set<string>();
   /** Shell requests other than execute, waiting for their reply content. */
@@ -176,6 +117,11 @@ export class KernelClient {
     return this.proc !== null && this.exitInfo === null;
   }
 
+  /** The heartbeat socket's address (set by start). */
+  get heartbeatUrl(): string | null {
+    return this.conn?.heartbeatUrl ?? null;
+  }
+
   /** Called once when the kernel process exits (expectedly or not). */
   onDidExit(listener: (info: KernelExit) => void): void {
     if (this.exitInfo) listener(this.exitInfo);
@@ -192,85 +138,17 @@ export class KernelClient {
     this.statusListeners.push(listener);
   }
 
-  /** Launch the kernel and resolve once it answers kernel_info on shell and iopub. */
+  /**
+   * Launch the kernel and resolve once it answers kernel_info on shell and iopub, and has run
+   * its setup code ({@link kernelSetupCode}: bounded iopub messages).
+   */
   async start(spec: KernelSpec): Promise<void> {
     if (this.proc) throw new Error('kernel already started');
     this.spec = spec;
-    mkdirSync(this.opts.dir, { recursive: true, mode: 0o700 });
-    const owner = this.opts.owner;
-    if (owner) chownSync(this.opts.dir, owner.uid, owner.gid);
-    const key = randomBytes(32).toString('hex');
-    this.codec = new MessageCodec(key);
-    const ipcBase = join(this.opts.dir, 'ipc');
-    const inside = this.opts.dirInside ?? this.opts.dir;
-    const transport = this.opts.transport ?? (ipcBase.length < 96 ? 'ipc' : 'tcp');
-    const ports = transport === 'ipc' ? [1, 2, 3, 4, 5] : await freePorts(5);
-    const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = ports as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const ip = transport === 'ipc' ? ipcBase : '127.0.0.1';
-    const connectionFile = join(this.opts.dir, 'connection.json');
-    const connection = JSON.stringify({
-      shell_port: shellPort,
-      iopub_port: iopubPort,
-      stdin_port: stdinPort,
-      control_port: controlPort,
-      hb_port: hbPort,
-      ip: transport === 'ipc' ? join(inside, 'ipc') : ip,
-      key,
-      transport,
-      signature_scheme: 'hmac-sha256',
-      kernel_name: spec.name,
-    });
-    const fd = openSync(connectionFile, 'w', 0o600);
-    try {
-      // the kernel rewrites it on start, so it is its own (and no one else's) to read
-      if (owner) fchownSync(fd, owner.uid, owner.gid);
-      writeFileSync(fd, connection);
-    } finally {
-      closeSync(fd);
-    }
-    const url = (port: number) =>
-      transport === 'ipc' ? `ipc://${ip}-${port}` : `tcp://${ip}:${port}`;
-
-    this.shell = new Dealer({ routingId: this.codec.session, linger: 0 });
-    this.control = new Dealer({ routingId: this.codec.session, linger: 0 });
-    this.iopub = new Subscriber({ linger: 0 });
-    this.stdin = new Dealer({ routingId: this.codec.session, linger: 0 });
-    // The kernel's stdin is a ROUTER: an input_request to a peer that has not connected yet is
-    // dropped, and the cell waits forever. Each socket reconnects on its own timer, so shell
-    // being ready says nothing about stdin: wait for stdin's own connection too.
-    const stdinConnected = new Promise<void>((resolve) => {
-      this.stdin!.events.on('connect', () => resolve());
-    });
-    this.iopub.subscribe();
-    this.shell.connect(url(shellPort));
-    this.control.connect(url(controlPort));
-    this.iopub.connect(url(iopubPort));
-    this.stdin.connect(url(stdinPort));
-    this.heartbeatUrl = url(hbPort);
-    void this.pump(this.shell);
-    void this.pump(this.control);
-    void this.pump(this.iopub);
-    void this.pump(this.stdin);
-
-    const argv = spec.argv.map((a) =>
-      a
-        .replace('{connection_file}', join(inside, 'connection.json'))
-        .replace('{resource_dir}', spec.resourceDir),
-    );
-    const finalArgv = this.opts.wrapCommand ? this.opts.wrapCommand(argv) : argv;
-    const env = { ...(this.opts.env ?? kernelEnv()), ...spec.env };
-    const proc = spawn(finalArgv[0]!, finalArgv.slice(1), {
-      cwd: this.opts.cwd ?? this.opts.dir,
-      env,
-      detached: true, // own process group: SIGINT reaches the kernel, not our terminal's
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const endpoints = await writeConnectionFile(spec, this.opts);
+    const conn = new KernelConnection(endpoints, (channel, msg) => this.dispatch(channel, msg));
+    this.conn = conn;
+    const proc = spawnKernel(spec, this.opts);
     this.proc = proc;
     if (proc.pid) this.opts.onSpawn?.(proc.pid);
     proc.stderr?.setEncoding('utf8');
@@ -281,15 +159,17 @@ export class KernelClient {
     proc.once('exit', (code, signal) => this.handleExit(code, signal));
 
     await this.waitReady(this.opts.startTimeoutMs ?? 30_000);
-    await Promise.race([stdinConnected, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    await Promise.race([conn.stdinConnected, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    const setup = kernelSetupCode(spec);
+    if (setup) await this.execute(setup, () => undefined, { silent: true });
   }
 
   private waitReady(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const send = () => {
-        const msg = this.codec!.create('kernel_info_request', {});
+        const msg = this.conn!.codec.create('kernel_info_request', {});
         this.infoRequests.add(msg.header.msg_id);
-        void this.send(this.shell!, msg).catch(() => undefined);
+        void this.conn!.send('shell', msg).catch(() => undefined);
       };
       const timer = setInterval(send, 250);
       const deadline = setTimeout(() => {
@@ -327,80 +207,50 @@ export class KernelClient {
     this.pending.clear();
     this.onInfo?.();
     for (const l of this.exitListeners.splice(0)) l(this.exitInfo);
-    this.closeSockets();
+    this.conn?.close();
   }
 
-  private send(sock: Socket, msg: JupyterMessage): Promise<unknown> {
-    const frames = this.codec!.encode(msg);
-    const prev = this.sendChains.get(sock) ?? Promise.resolve();
-    const next = prev.then(() => (sock as Dealer).send(frames));
-    this.sendChains.set(
-      sock,
-      next.catch(() => undefined),
-    );
-    return next;
-  }
-
-  private async pump(sock: Socket & AsyncIterable<Buffer[]>): Promise<void> {
-    try {
-      for await (const frames of sock) this.dispatch(sock, frames);
-    } catch {
-      // socket closed
-    }
-  }
-
-  private dispatch(sock: Socket, frames: Buffer[]): void {
-    let msg: JupyterMessage;
-    try {
-      msg = this.codec!.decode(frames);
-    } catch (err) {
-      if (err instanceof WireError) return; // unsigned or forged: drop it
-      throw err;
-    }
-    const parentId = msg.parent_header.msg_id;
-    if (!parentId) return;
-    const infoRequest = this.infoRequests.has(parentId);
-    if (sock === this.iopub && msg.header.msg_type === 'status' && !infoRequest) {
-      const state = String(msg.content.execution_state ?? '');
+  /** Route one signed message: readiness probes, shell replies, and executions' messages. */
+  private dispatch(channel: Channel, msg: JupyterMessage): void {
+    const parent = parentId(msg);
+    if (!parent) return;
+    const infoRequest = this.infoRequests.has(parent);
+    const state = channel === 'iopub' ? readStatus(msg) : null;
+    if (state !== null && !infoRequest) {
       for (const l of this.statusListeners) l(state);
     }
     if (infoRequest) {
       if (this.onInfo === null) return; // a late answer to a readiness probe
-      if (sock === this.iopub) this.infoIopub = true;
+      if (channel === 'iopub') this.infoIopub = true;
       else if (msg.header.msg_type === 'kernel_info_reply') this.infoReply = true;
       this.onInfo?.();
       return;
     }
-    const answer = sock === this.shell ? this.shellRequests.get(parentId) : undefined;
+    const answer = channel === 'shell' ? this.shellRequests.get(parent) : undefined;
     if (answer) {
-      this.shellRequests.delete(parentId);
+      this.shellRequests.delete(parent);
       answer(msg.content);
       return;
     }
-    const p = this.pending.get(parentId);
+    const p = this.pending.get(parent);
     if (!p) return;
-    if (sock === this.stdin) {
-      if (msg.header.msg_type === 'input_request') this.answerInput(p, msg);
+    if (channel === 'stdin') {
+      const req = readInputRequest(msg);
+      if (req) this.answerInput(p, msg, req);
       return;
     }
-    if (sock === this.iopub) {
-      const type = msg.header.msg_type;
-      if (type === 'status') {
-        if (msg.content.execution_state === 'idle') p.idle = true;
-        else if (msg.content.execution_state === 'busy') p.onBusy?.();
-      } else if (OUTPUT_MSG_TYPES.has(type)) {
-        p.onOutput(boundedOutput(type, msg.content));
+    if (channel === 'iopub') {
+      if (state === 'idle') p.idle = true;
+      else if (state === 'busy') p.onBusy?.();
+      else if (state === null) {
+        const out = readOutput(msg);
+        if (out) p.onOutput(boundedOutput(out));
       }
-    } else if (msg.header.msg_type === 'execute_reply') {
-      const status = msg.content.status;
-      p.reply = {
-        status: status === 'ok' || status === 'aborted' ? status : 'error',
-        executionCount:
-          typeof msg.content.execution_count === 'number' ? msg.content.execution_count : null,
-      };
+    } else {
+      p.reply = readExecuteReply(msg) ?? p.reply;
     }
     if (p.reply && p.idle) {
-      this.pending.delete(parentId);
+      this.pending.delete(parent);
       p.resolve(p.reply);
     }
   }
@@ -410,15 +260,17 @@ export class KernelClient {
    * A handler that rejects (the run ended: interrupt, timeout) sends nothing — the interrupt
    * already ended the kernel's wait.
    */
-  private answerInput(p: PendingExecute, req: JupyterMessage): void {
-    const prompt = String(req.content.prompt ?? '');
-    const password = req.content.password === true;
+  private answerInput(
+    p: PendingExecute,
+    req: JupyterMessage,
+    { prompt, password }: { prompt: string; password: boolean },
+  ): void {
     const ask = p.onInput ? p.onInput(prompt, password) : Promise.resolve('');
     void ask
       .then((value) => {
-        if (!this.alive || !this.stdin) return;
-        const reply = this.codec!.create('input_reply', { value }, req.header);
-        return this.send(this.stdin, reply);
+        const conn = this.conn;
+        if (!this.alive || !conn) return;
+        return conn.send('stdin', conn.codec.create('input_reply', { value }, req.header));
       })
       .catch(() => undefined);
   }
@@ -440,17 +292,14 @@ export class KernelClient {
       onBusy?: () => void;
     } = {},
   ): Promise<ExecuteReply> {
-    if (!this.alive || !this.codec || !this.shell) {
+    const conn = this.conn;
+    if (!this.alive || !conn) {
       return Promise.reject(new KernelDiedError('the kernel is not running'));
     }
-    const msg = this.codec.create('execute_request', {
-      code,
-      silent: opts.silent ?? false,
-      store_history: opts.storeHistory ?? !opts.silent,
-      user_expressions: {},
-      allow_stdin: opts.onInput !== undefined,
-      stop_on_error: false,
-    });
+    const msg = conn.codec.create(
+      'execute_request',
+      executeRequestContent(code, { ...opts, allowStdin: opts.onInput !== undefined }),
+    );
     return new Promise<ExecuteReply>((resolve, reject) => {
       this.pending.set(msg.header.msg_id, {
         onOutput,
@@ -462,7 +311,7 @@ export class KernelClient {
         reject,
       });
       if (!opts.silent) this.executeRequests++;
-      this.send(this.shell!, msg).catch((err: unknown) => {
+      conn.send('shell', msg).catch((err: unknown) => {
         this.pending.delete(msg.header.msg_id);
         reject(err instanceof Error ? err : new Error(String(err)));
       });
@@ -475,14 +324,15 @@ export class KernelClient {
    * within `timeoutMs` (the kernel answers shell requests in order, after a running cell).
    */
   request(
-    msgType: 'complete_request' | 'inspect_request' | 'is_complete_request',
+    msgType: ShellRequestType,
     content: Record<string, unknown>,
     timeoutMs = 10_000,
   ): Promise<Record<string, unknown>> {
-    if (!this.alive || !this.codec || !this.shell) {
+    const conn = this.conn;
+    if (!this.alive || !conn) {
       return Promise.reject(new KernelDiedError('the kernel is not running'));
     }
-    const msg = this.codec.create(msgType, content);
+    const msg = conn.codec.create(msgType, content);
     const id = msg.header.msg_id;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -493,7 +343,7 @@ export class KernelClient {
         clearTimeout(timer);
         resolve(c);
       });
-      this.send(this.shell!, msg).catch((err: unknown) => {
+      conn.send('shell', msg).catch((err: unknown) => {
         clearTimeout(timer);
         this.shellRequests.delete(id);
         reject(err instanceof Error ? err : new Error(String(err)));
@@ -503,17 +353,14 @@ export class KernelClient {
 
   /** Interrupt the running execution: SIGINT to the kernel's process group, or a control message. */
   async interrupt(): Promise<void> {
-    if (!this.alive || !this.proc?.pid) return;
+    const conn = this.conn;
+    if (!this.alive || !this.proc?.pid || !conn) return;
     const mode = this.opts.interruptMode ?? this.spec?.interruptMode ?? 'signal';
     if (mode === 'message') {
-      await this.send(this.control!, this.codec!.create('interrupt_request', {}));
+      await conn.send('control', conn.codec.create('interrupt_request', {}));
       return;
     }
-    try {
-      process.kill(-this.proc.pid, 'SIGINT');
-    } catch {
-      this.proc.kill('SIGINT');
-    }
+    signalGroup(this.proc.pid, 'SIGINT');
   }
 
   /** Ask the kernel to shut down, then SIGTERM/SIGKILL the process we spawned if it lingers. */
@@ -521,51 +368,31 @@ export class KernelClient {
     if (this.closing) return;
     this.closing = true;
     const proc = this.proc;
-    if (proc && this.alive) {
+    const conn = this.conn;
+    if (proc && conn && this.alive) {
       const exited = new Promise<void>((r) => this.onDidExit(() => r()));
       const wait = (ms: number) =>
         Promise.race([
           exited.then(() => true),
           new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
         ]);
-      await this.send(
-        this.control!,
-        this.codec!.create('shutdown_request', { restart: false }),
-      ).catch(() => undefined);
+      await conn
+        .send('control', conn.codec.create('shutdown_request', { restart: false }))
+        .catch(() => undefined);
       if (!(await wait(graceMs))) {
-        this.signalGroup('SIGTERM');
+        signalGroup(proc.pid, 'SIGTERM');
         if (!(await wait(1000))) {
-          this.signalGroup('SIGKILL');
+          signalGroup(proc.pid, 'SIGKILL');
           await wait(1000);
         }
       }
     }
-    this.closeSockets();
-  }
-
-  private signalGroup(signal: NodeJS.Signals): void {
-    const pid = this.proc?.pid;
-    if (!pid) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // already gone
-      }
-    }
+    this.conn?.close();
   }
 
   /** Kill the kernel immediately (it ignored an interrupt, or its heartbeat stopped). */
   kill(reason: KillReason = 'timeout'): void {
     if (this.alive) this.killedBy ??= reason;
-    this.signalGroup('SIGKILL');
-  }
-
-  private closeSockets(): void {
-    for (const s of [this.shell, this.control, this.iopub, this.stdin]) {
-      if (s && !s.closed) s.close();
-    }
+    signalGroup(this.proc?.pid, 'SIGKILL');
   }
 }

@@ -12,6 +12,7 @@ import {
 import type { Logger } from 'pino';
 import { KernelDiedError } from '../errors.js';
 import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
+import { mapKernelOutput } from '../kernels/mapping.js';
 import { MAX_OUTPUT_DEPTH, nestsDeeperThan } from '../kernels/outputDepth.js';
 import type { RuntimeMetrics } from '../metrics.js';
 import type { ProcessorRegistry } from '../processors/registry.js';
@@ -206,59 +207,12 @@ export class Execution {
   }
 
   private readonly onKernelOutput = (o: KernelOutput): void => {
-    const c = o.content;
-    const data = (c.data ?? {}) as Record<string, unknown>;
-    const metadata = (c.metadata ?? {}) as Record<string, unknown>;
-    const size = () => JSON.stringify(data).length;
-    switch (o.msgType) {
-      case 'stream':
-        this.stream(c.name === 'stderr' ? 'stderr' : 'stdout', String(c.text ?? ''));
-        return;
-      case 'display_data': {
-        const transient = c.transient as { display_id?: string } | undefined;
-        const out = { output_type: 'display_data' as const, data, metadata };
-        const withTransient = transient?.display_id ? { ...out, transient } : out;
-        this.rich({ type: 'display_data', data: withTransient }, size());
-        return;
-      }
-      case 'execute_result':
-        this.rich(
-          {
-            type: 'execute_result',
-            data: {
-              output_type: 'execute_result',
-              execution_count: typeof c.execution_count === 'number' ? c.execution_count : null,
-              data,
-              metadata,
-            },
-          },
-          size(),
-        );
-        return;
-      case 'error': {
-        const traceback = Array.isArray(c.traceback) ? c.traceback.map(String) : [];
-        const err = {
-          output_type: 'error' as const,
-          ename: String(c.ename ?? 'Error'),
-          evalue: String(c.evalue ?? ''),
-          traceback,
-        };
-        this.rich({ type: 'error', data: err }, JSON.stringify(err).length);
-        return;
-      }
-      case 'clear_output':
-        this.flushMasked();
-        this.budget.clear(c.wait === true);
-        return;
-      case 'update_display_data': {
-        const id = (c.transient as { display_id?: string } | undefined)?.display_id;
-        if (id)
-          this.rich(
-            { type: 'update_display_data', data: { display_id: id, data, metadata } },
-            size(),
-          );
-        return;
-      }
+    const out = mapKernelOutput(o);
+    if (out?.kind === 'stream') this.stream(out.name, out.text);
+    else if (out?.kind === 'rich') this.rich(out.event, out.bytes);
+    else if (out?.kind === 'clear') {
+      this.flushMasked(); // a held-back tail of masked text belongs before the clear
+      this.budget.clear(out.wait);
     }
   };
 

@@ -184,11 +184,14 @@ export class OutputBudget {
     const blob = s.blob!;
     s.open = open;
     if (!committed) return;
-    const bytes = byteLength(committed);
-    if (blob.bytes + bytes > this.limits.spillMaxBytes) {
-      s.dropped += bytes;
+    // a UTF-16 unit is at most 3 UTF-8 bytes: only near the limit is the exact length needed
+    // beforehand (elsewhere the blob counts it while encoding: one pass over the chunk, not two)
+    const surelyFits = blob.bytes + 3 * committed.length <= this.limits.spillMaxBytes;
+    const exact = surelyFits ? 0 : byteLength(committed);
+    if (!surelyFits && blob.bytes + exact > this.limits.spillMaxBytes) {
+      s.dropped += exact;
     } else {
-      blob.write(committed);
+      const bytes = blob.write(committed);
       if (committed.length > 4 * this.tailLimit) {
         // only the end of a big chunk can be in the tail: keep a copy of that much (a slice
         // would keep the whole chunk alive)
