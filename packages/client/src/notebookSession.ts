@@ -281,17 +281,7 @@ export class NotebookSession {
     variables: readonly TemplateVariable[],
     inputs: Readonly<Record<string, unknown>>,
   ): Promise<Map<string, CellRunResult>> {
-    const given = Object.fromEntries(
-      Object.entries(inputs).filter(([, v]) => v !== undefined && v !== ''),
-    );
-    resolveTemplateValues(variables, given); // throws template.* for a bad value
-    const checked: InputValues = {};
-    for (const def of variables) {
-      if (def.type === 'input' && Object.hasOwn(given, def.name)) {
-        checked[def.name] = checkInputValue(def, given[def.name]);
-      }
-    }
-    this._templateValues = checked;
+    this.setInputValues(variables, inputs);
     const runs = new Map<string, CellRunResult>();
     for (const def of variables) {
       if (def.type !== 'code_python') continue;
@@ -301,6 +291,29 @@ export class NotebookSession {
       runs.set(def.name, await this.relay(compiled, templateVariableCellId(def.name)));
     }
     return runs;
+  }
+
+  /**
+   * Keep the `input` values (empty ones dropped) for the next compiles without running the
+   * Python variables again — e.g. when a reload rejoins a session whose variables already
+   * resolved. Throws `template.*` for a value the definitions refuse, keeping the old values.
+   */
+  setInputValues(
+    variables: readonly TemplateVariable[],
+    inputs: Readonly<Record<string, unknown>>,
+  ): InputValues {
+    const given = Object.fromEntries(
+      Object.entries(inputs).filter(([, v]) => v !== undefined && v !== ''),
+    );
+    resolveTemplateValues(variables, given);
+    const checked: InputValues = {};
+    for (const def of variables) {
+      if (def.type === 'input' && Object.hasOwn(given, def.name)) {
+        checked[def.name] = checkInputValue(def, given[def.name]);
+      }
+    }
+    this._templateValues = checked;
+    return { ...checked };
   }
 
   private async relay(

@@ -30,6 +30,9 @@ import {
 import { notebookPermissions } from './permissions';
 import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookSession } from './useNotebookSession';
+import { SessionVariablesForm } from './SessionVariablesForm';
+import { useTemplateVariables } from './useTemplateVariables';
+import { VariablesPanel } from './VariablesPanel';
 import { ExportIpynbButton } from './ExportIpynbButton';
 
 const SAVE_DELAY_MS = 600;
@@ -172,11 +175,19 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     saver.markDirty();
   };
 
-  const setTimeRange = (timeRange: NotebookSettings['timeRange']) => {
-    settingsRef.current = { ...settingsRef.current, timeRange };
+  const setSettings = (patch: Partial<NotebookSettings>) => {
+    settingsRef.current = { ...settingsRef.current, ...patch };
     setSettingsState(settingsRef.current);
     saver.markDirty();
   };
+  const setTimeRange = (timeRange: NotebookSettings['timeRange']) => setSettings({ timeRange });
+  const variables = settings.templateVariables ?? [];
+  const templateVars = useTemplateVariables({
+    session,
+    phase: sessionUi.phase,
+    variables,
+    canRun: can.run,
+  });
 
   const commitTitle = () => {
     const t = titleDraft.trim();
@@ -381,6 +392,22 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           </button>
         </div>
       )}
+
+      {templateVars.state.status === 'needs-input' && (
+        <SessionVariablesForm
+          variables={variables}
+          state={templateVars.state}
+          onSubmit={(inputs) => void templateVars.resolve(inputs)}
+        />
+      )}
+      <VariablesPanel
+        variables={variables}
+        canEdit={can.edit}
+        canRun={can.run && sessionUi.phase === 'open'}
+        state={templateVars.state}
+        onChange={(templateVariables) => setSettings({ templateVariables })}
+        onApply={(inputs) => void templateVars.resolve(inputs)}
+      />
 
       <div className="cells">
         {cells.map((cell, i) => (
