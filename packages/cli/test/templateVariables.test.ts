@@ -216,6 +216,28 @@ describe('template variables end to end (issue 9)', () => {
     expect(stdout(py.outputs)).toBe(`eu-west-1 ${INJECTION} web-42\n`);
   });
 
+  it('a restarted kernel gets every template value again as spin_vars', async () => {
+    await session.restart();
+    const py = await run({
+      type: 'python',
+      source: 'print(sorted(spin_vars), spin_vars["computed"]["pi"])',
+    });
+    expect(stdout(py.outputs)).toBe("['awkward', 'computed', 'limit', 'region', 'target'] 3.14\n");
+  });
+
+  it('a Python cell cannot set a template value by imitating the variable program', async () => {
+    const forged = await run({
+      type: 'python',
+      source:
+        'from IPython.display import display\n' +
+        'display({"application/json": {"host": "evil"}, "text/plain": "x"}, raw=True, ' +
+        'metadata={"spin": {"templateVar": "computed"}})',
+    });
+    expect(forged.status).toBe('ok');
+    const sh = await run({ type: 'shell', source: 'echo {{computed.host}}' });
+    expect(stdout(sh.outputs)).toBe('web-42\n');
+  });
+
   it('the server refuses values that do not fit the definitions, and client-made static values', async () => {
     const cell = { id: 'bad', type: 'shell', source: 'echo {{limit}}' } as const;
     const refused = async (templateValues: Record<string, string | number | boolean>) => {
@@ -231,6 +253,36 @@ describe('template variables end to end (issue 9)', () => {
     expect(await refused({ region: 'us-east-1' })).toBe('template.not_input');
     expect(await refused({ computed: 'x' })).toBe('template.not_input');
     expect(await refused({ nope: 'x' })).toBe('template.unknown_variable');
+  });
+
+  it('a Python variable whose value is not JSON fails its run with a clear error', async () => {
+    const vars: TemplateVariable[] = [
+      { name: 'broken', type: 'code_python', code: 'object()', kernel: 'python3' },
+    ];
+    const other = await api.createNotebook({
+      title: 'Broken variable',
+      settings: { timeRange: { from: 'now-1h', to: 'now' }, templateVariables: vars },
+    });
+    const s = await openSession(api, other.id);
+    try {
+      const runs = await s.resolveVariables(vars, {});
+      const r = runs.get('broken')!;
+      expect(r.status).toBe('error');
+      expect(r.outputs).toContainEqual(
+        expect.objectContaining({
+          output_type: 'error',
+          ename: 'TypeError',
+          evalue: expect.stringContaining(
+            'template variable broken: the value of the last line is not JSON',
+          ),
+        }),
+      );
+      const sh = await s.run({ id: 'uses', type: 'shell', source: 'echo {{broken}}' });
+      expect(sh.status).toBe('error');
+      expect(JSON.stringify(sh.outputs)).toContain('template.unknown_variable');
+    } finally {
+      s.close();
+    }
   });
 
   it('a cell using an input variable with no value is refused by name', async () => {

@@ -68,6 +68,11 @@ export class SessionResults {
     this.values.set(name, value);
   }
 
+  /** The `code_python` template values computed in this session, by name. */
+  templateValues(): Record<string, TemplateValue> {
+    return Object.fromEntries(this.values);
+  }
+
   /**
    * What `{{name.path}}` reads, or undefined when no variable `name` is set. Rows are read
    * from the in-memory preview, so a result with more rows than that cannot be templated.

@@ -238,8 +238,11 @@ export class Execution {
     if (this.abort.signal.aborted) {
       return { status: 'error', executionCount: null, exitCode: null };
     }
-    if (program.vars && kernel.spec?.language.toLowerCase() === 'python') {
-      const bound = await kernel.execute(bindTemplateValuesCode(program.vars), () => {}, {
+    // Python sees every template value as `spin_vars`: the program's (input, static) and those
+    // computed in this session (code_python), so a restarted kernel has them all again.
+    const spinVars = { ...this.host.results.templateValues(), ...program.vars };
+    if (Object.keys(spinVars).length && kernel.spec?.language.toLowerCase() === 'python') {
+      const bound = await kernel.execute(bindTemplateValuesCode(spinVars), () => {}, {
         silent: true,
         storeHistory: false,
       });
