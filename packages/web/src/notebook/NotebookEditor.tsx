@@ -8,6 +8,7 @@ import {
   type Notebook,
   type NotebookSettings,
   type Runtime,
+  type TemplateVariable,
 } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick } from '../app/routing';
@@ -36,6 +37,7 @@ import { VariablesPanel } from './VariablesPanel';
 import { ExportIpynbButton } from './ExportIpynbButton';
 
 const SAVE_DELAY_MS = 600;
+const NO_VARIABLES: readonly TemplateVariable[] = [];
 const RUNTIME_KEY = 'spin.runtimeId';
 
 interface Props {
@@ -181,7 +183,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     saver.markDirty();
   };
   const setTimeRange = (timeRange: NotebookSettings['timeRange']) => setSettings({ timeRange });
-  const variables = settings.templateVariables ?? [];
+  const variables = settings.templateVariables ?? NO_VARIABLES;
   const templateVars = useTemplateVariables({
     session,
     phase: sessionUi.phase,
