@@ -100,6 +100,8 @@ export class NotebookSession {
   /** True while a (re)attach replays the journal: receipts seen then are checked in one batch. */
   private replaying = true;
   private flushing: Promise<void> = Promise.resolve();
+  /** The credential relay in flight (one at a time). */
+  private credentialRelay: Promise<void> = Promise.resolve();
   private readonly deferred = new Map<
     string,
     { t: Tracked; receipt: string; settle: (p: Promise<number | null>) => void }
@@ -317,9 +319,10 @@ export class NotebookSession {
   }
 
   private async relay(
-    compiled: { jti: string; envelope: string },
+    compiled: { jti: string; envelope: string; credentialsVersion?: number | undefined },
     cellId: string,
   ): Promise<CellRunResult> {
+    await this.relayCredentials(compiled.credentialsVersion);
     const tracked = this.track(compiled.jti, cellId);
     tracked.state.running = true;
     this.onDidChangeCellEmitter.fire({ ...tracked.state });
@@ -336,6 +339,25 @@ export class NotebookSession {
       throw err;
     }
     return done;
+  }
+
+  /**
+   * Before a program that needs credentials version `needed`: when the runtime reported an
+   * older one, fetch its sealed bundle from the server and relay it (DESIGN.md §1
+   * "Credentials"). One relay at a time; the runtime handles messages in order, so the program
+   * sent next runs with the bundle.
+   */
+  private relayCredentials(needed: number | undefined): Promise<void> {
+    if (needed === undefined) return Promise.resolve();
+    this.credentialRelay = this.credentialRelay
+      .catch(() => undefined)
+      .then(async () => {
+        const have = this.socket.credentialsVersion;
+        if (needed <= have) return;
+        const res = await this.opts.api.runtimeCredentials(this.opts.runtime.id, have);
+        if (res.bundle) await this.socket.relayCredentials(res.bundle);
+      });
+    return this.credentialRelay;
   }
 
   /** Interrupt the running execution (owner only; rejects with the runtime's error). */

@@ -86,6 +86,12 @@ export class RuntimeSocket {
   private readonly replyWaiters = new Map<string, ReplyWaiter>();
   /** `restart` requests waiting for `restarted` (or their `error`). */
   private readonly restartWaiters = new Map<string, ReplyWaiter>();
+  /** `credentials` messages waiting for their `credentials_ack` (or `error`). */
+  private readonly credentialWaiters = new Map<
+    string,
+    { resolve: (version: number | null) => void; reject: (e: ApiError) => void }
+  >();
+  private _credentialsVersion = 0;
   /** `kernel_request`s waiting for their `kernel_reply` (or `error`). */
   private readonly kernelWaiters = new Map<
     string,
@@ -113,6 +119,11 @@ export class RuntimeSocket {
   /** The session's owner as last announced by the runtime, or null before the first welcome. */
   get owner(): SessionOwnerInfo | null {
     return this._owner;
+  }
+
+  /** Version of the credential bundle the runtime holds (from its welcome and acks; 0: none). */
+  get credentialsVersion(): number {
+    return this._credentialsVersion;
   }
   /** The session's kernel changed state (`dead` says why and that `restart()` helps). */
   readonly onDidKernelStatus = this.onDidKernelStatusEmitter.event;
@@ -258,6 +269,26 @@ export class RuntimeSocket {
     });
   }
 
+  /**
+   * Hand the runtime a sealed credential bundle (relayed, never read: it is encrypted to the
+   * runtime and signed by the server). Resolves with the version the runtime stored, or null
+   * when it already holds that version or a newer one (`credentials.stale_bundle`); rejects
+   * with the runtime's error otherwise.
+   */
+  async relayCredentials(bundle: string): Promise<number | null> {
+    if (this._state !== 'open' || !this.ws) await this.connect();
+    const requestId = `c${this.nextRequest++}`;
+    return new Promise((resolve, reject) => {
+      this.credentialWaiters.set(requestId, { resolve, reject });
+      try {
+        this.send({ type: 'credentials', requestId, bundle });
+      } catch (err) {
+        this.credentialWaiters.delete(requestId);
+        reject(err as Error);
+      }
+    });
+  }
+
   /** Answer the kernel's input request of run `jti`. */
   inputReply(jti: string, value: string): void {
     this.send({ type: 'input_reply', requestId: `i${this.nextRequest++}`, jti, value });
@@ -377,6 +408,8 @@ export class RuntimeSocket {
     this.restartWaiters.clear();
     for (const w of this.kernelWaiters.values()) w.reject(err);
     this.kernelWaiters.clear();
+    for (const w of this.credentialWaiters.values()) w.reject(err);
+    this.credentialWaiters.clear();
   }
 
   private async open(): Promise<void> {
@@ -472,6 +505,7 @@ export class RuntimeSocket {
         if (msg.ownerEpoch !== undefined) {
           this.setOwner({ owner: msg.owner ?? null, ownerEpoch: msg.ownerEpoch });
         }
+        this._credentialsVersion = msg.credentialsVersion ?? 0;
         onWelcome();
         this.send({ type: 'attach', lastSeq: this._lastSeq });
         return;
@@ -504,7 +538,12 @@ export class RuntimeSocket {
         const w = msg.requestId ? this.replyWaiters.get(msg.requestId) : undefined;
         const k = msg.requestId ? this.restartWaiters.get(msg.requestId) : undefined;
         const q = msg.requestId ? this.kernelWaiters.get(msg.requestId) : undefined;
-        if (q && msg.requestId) {
+        const c = msg.requestId ? this.credentialWaiters.get(msg.requestId) : undefined;
+        if (c && msg.requestId) {
+          this.credentialWaiters.delete(msg.requestId);
+          if (err.code === 'credentials.stale_bundle') c.resolve(null);
+          else c.reject(err);
+        } else if (q && msg.requestId) {
           this.kernelWaiters.delete(msg.requestId);
           q.reject(err);
         } else if (k && msg.requestId) {
@@ -551,6 +590,13 @@ export class RuntimeSocket {
       case 'input_request':
         this.onDidInputRequestEmitter.fire(msg);
         return;
+      case 'credentials_ack': {
+        this._credentialsVersion = Math.max(this._credentialsVersion, msg.version);
+        const c = this.credentialWaiters.get(msg.requestId);
+        this.credentialWaiters.delete(msg.requestId);
+        c?.resolve(msg.version);
+        return;
+      }
       case 'pong':
         return;
     }

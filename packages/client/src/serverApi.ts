@@ -9,6 +9,7 @@ import {
   AuditVerifyResponseSchema,
   AuthStateSchema,
   CompileResponseSchema,
+  CredentialBundleResponseSchema,
   ExecSessionSchema,
   SessionRecordSchema,
   IPYNB_MEDIA_TYPE,
@@ -181,6 +182,17 @@ export class ServerApi {
       `/api/v1/runtimes/${encodeURIComponent(id)}/pair-grant`,
       PairGrantResponseSchema,
       body,
+    );
+  }
+  /**
+   * The runtime's sealed credential bundle, unless `have` (the version the runtime reported) is
+   * current (`bundle: null`). Opaque to the client: sealed to the runtime, signed by the server.
+   */
+  runtimeCredentials(id: string, have: number) {
+    return this.http.request(
+      'GET',
+      `/api/v1/runtimes/${encodeURIComponent(id)}/credentials?have=${have}`,
+      CredentialBundleResponseSchema,
     );
   }
   serverInfo() {

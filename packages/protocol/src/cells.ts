@@ -51,6 +51,16 @@ const cellFields = {
   resultVar: ResultVarSchema.optional(),
   /** Overrides the notebook's time range for this cell. */
   timeRange: TimeRangeSchema.optional(),
+  /**
+   * Linked to the cell above: it runs when that one succeeds during a run, and an error stops
+   * the chain. Markdown cells cannot be linked (and do not break a chain they sit in).
+   */
+  linked: z.boolean().optional(),
+  /**
+   * "Clear outputs": the run (by `jti`, or `imported` for the outputs an imported .ipynb had)
+   * whose outputs are no longer shown. The next run shows again.
+   */
+  outputsCleared: z.string().min(1).max(128).optional(),
 };
 
 /** A notebook cell as stored by the server and edited by clients. */
@@ -84,6 +94,13 @@ export const CellInputSchema = z
         message: `unknown cell type "${cell.type}" (this server has no such processor)`,
       });
       return;
+    }
+    if (cell.linked && info.kind === 'markdown') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['linked'],
+        message: 'markdown cells cannot be linked',
+      });
     }
     if (cell.params === undefined) return;
     const parsed = info.paramsSchema.safeParse(cell.params);

@@ -150,6 +150,7 @@ const SpinCellMetaSchema = z.looseObject({
   connection: z.string().nullable().optional(),
   resultVar: z.string().optional(),
   timeRange: z.unknown().optional(),
+  linked: z.boolean().optional(),
 });
 
 /** What `metadata.spin` of the notebook holds. */
@@ -222,7 +223,7 @@ function codeCellInput(
   if (!spin.success || !cellTypeInfo(spin.data.cellType)) {
     return { input: { id, type: 'python', source }, usedSpin: false };
   }
-  const { cellType, params, connection, resultVar, timeRange } = spin.data;
+  const { cellType, params, connection, resultVar, timeRange, linked } = spin.data;
   if (cellType === 'markdown') {
     throw invalid(`cells.${index}: a code cell cannot be a markdown cell (metadata.spin)`);
   }
@@ -235,6 +236,7 @@ function codeCellInput(
       ...(connection !== undefined && connection !== null ? { connection } : {}),
       ...(resultVar !== undefined ? { resultVar } : {}),
       ...(timeRange !== undefined ? { timeRange } : {}),
+      ...(linked ? { linked: true } : {}),
     },
     usedSpin: true,
   };
@@ -416,6 +418,7 @@ function spinCellMeta(cell: CellInput): Record<string, unknown> | null {
       : {}),
     ...(cell.resultVar !== undefined ? { resultVar: cell.resultVar } : {}),
     ...(cell.timeRange !== undefined ? { timeRange: cell.timeRange } : {}),
+    ...(cell.linked ? { linked: true } : {}),
   };
   if (cell.type === 'python' && Object.keys(extra).length === 0) return null;
   return { cellType: cell.type, ...extra };

@@ -159,7 +159,10 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
     prompt: z.string(),
     password: z.boolean(),
   }),
-  /** The bundle was verified and stored (or an equal or newer one was already held). */
+  /**
+   * The bundle was verified and stored. One not newer than the held version is refused with
+   * `credentials.stale_bundle` (the runtime already has that version or a newer one).
+   */
   z.object({
     type: z.literal('credentials_ack'),
     requestId,

@@ -14,6 +14,10 @@ import { createProcessorHost } from './processors/host.js';
 import type { ConnectionSource } from './processors/processorRun.js';
 import { PROCESSOR_FACTORIES, ProcessorRegistry } from './processors/registry.js';
 import { RuntimeConnections } from './connections/runtimeConnections.js';
+import { CredentialStore } from './credentials/credentialStore.js';
+import { CredentialResolver } from './credentials/runCredentials.js';
+import { SecretMasker } from './credentials/secretMasker.js';
+import { VaultClient, vaultSettingsFromEnv } from './credentials/vaultClient.js';
 import { abortRunsLeftInFlight } from './recovery/abortRuns.js';
 import { ProcessLedger } from './recovery/processLedger.js';
 import { RunLedger } from './recovery/runLedger.js';
@@ -121,7 +125,9 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     ...overrides
   } = opts;
   const config = loadConfig(overrides, env);
-  const logger = createLogger(config.logLevel, loggerOpt);
+  // every secret value the runtime resolves is masked in its own log lines too
+  const logMasker = new SecretMasker();
+  const logger = createLogger(config.logLevel, loggerOpt, (line) => logMasker.mask(line));
   const keys = await loadIdentity(config.home);
   if (config.spinTokenGenerated) {
     logger.info(
@@ -152,6 +158,11 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
   const runs = new RunLedger(config.home);
   const pairing = new PairingStore(config.home, config.allowedOrigins);
   const replay = new ReplayCache(config.home);
+  const credentialStore = new CredentialStore(
+    config.home,
+    keys.runtimeId,
+    logger.child({ component: 'credentials' }),
+  );
   const kernels = new KernelManager({
     home: config.home,
     sandbox,
@@ -160,6 +171,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     env: env ?? process.env,
     heartbeat: { intervalMs: config.kernelHeartbeatMs, misses: 5 },
     ledger: processLedger,
+    hiddenEnv: () => credentialStore.runtimeEnvNames(),
     ...(searchPath ? { searchPath } : {}),
   });
   const processors = new ProcessorRegistry(
@@ -167,6 +179,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       logger,
       sandbox: (argv, writable) => sandbox.wrapProcess(argv, writable[0] ?? ''),
       trackProcess: (pid) => processLedger.add(pid, 'process', ''),
+      hiddenEnv: () => credentialStore.runtimeEnvNames(),
     }),
   );
   const fileConnections = loadConnections(config, env ?? process.env);
@@ -174,6 +187,15 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     logger.info({ connections: fileConnections.list() }, 'connections defined at this runtime');
   }
   const connectionSource: ConnectionSource = connections ?? fileConnections;
+  const vaultSettings = vaultSettingsFromEnv(env ?? process.env);
+  const credentials = new CredentialResolver({
+    store: credentialStore,
+    env: env ?? process.env,
+    vault: vaultSettings ? new VaultClient(vaultSettings) : null,
+    factories: PROCESSOR_FACTORIES,
+    logger: logger.child({ component: 'credentials' }),
+    logMasker,
+  });
   const sessions = new SessionManager(
     config.home,
     {
@@ -182,6 +204,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
       signingKid: keys.signing.publicJwk.kid,
       processors,
       connections: connectionSource,
+      credentials,
       metrics,
       logger,
       kernels,
@@ -208,7 +231,19 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     signingKid: keys.signing.publicJwk.kid,
     logger,
   });
-  const ctx = { config, keys, pairing, replay, sessions, kernels, metrics, logger, helloTimeoutMs };
+  const ctx = {
+    config,
+    keys,
+    pairing,
+    replay,
+    sessions,
+    credentials: credentialStore,
+    secrets: credentials,
+    kernels,
+    metrics,
+    logger,
+    helloTimeoutMs,
+  };
   const tls = loadRuntimeTls({
     cert: config.tlsCert,
     key: config.tlsKey,

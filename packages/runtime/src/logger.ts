@@ -8,11 +8,13 @@ export const REDACT_PATHS = [
   'token',
   'spinToken',
   'envelope',
+  'bundle',
   'authorization',
   'cookie',
   '*.token',
   '*.spinToken',
   '*.envelope',
+  '*.bundle',
   '*.authorization',
   '*.cookie',
   'headers.authorization',
@@ -28,9 +30,22 @@ function isLogger(x: LoggerOption): x is Logger {
   return typeof (x as Logger).child === 'function' && typeof (x as Logger).info === 'function';
 }
 
-/** Build the runtime's pino logger with redaction applied. */
-export function createLogger(level: string, option?: LoggerOption): Logger {
+/**
+ * Build the runtime's pino logger with redaction applied. `mask`, when given, rewrites each
+ * serialised line before it is written (the credential resolver's masker: a secret value that
+ * slipped into an error message is replaced there too). A logger passed in is used as it is.
+ */
+export function createLogger(
+  level: string,
+  option?: LoggerOption,
+  mask?: (line: string) => string,
+): Logger {
   if (option && isLogger(option)) return option.child({ component: 'runtime' });
-  const opts = { level, base: { component: 'runtime' }, redact: { paths: REDACT_PATHS } };
+  const opts = {
+    level,
+    base: { component: 'runtime' },
+    redact: { paths: REDACT_PATHS },
+    ...(mask ? { hooks: { streamWrite: mask } } : {}),
+  };
   return option ? pino(opts, option) : pino(opts);
 }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
+import type { CredentialStore } from './credentials/credentialStore.js';
+import type { CredentialResolver } from './credentials/runCredentials.js';
 import type { KernelManager } from './kernels/kernelManager.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { RuntimeKeys } from './security/identity.js';
@@ -14,6 +16,10 @@ export interface RuntimeContext {
   pairing: PairingStore;
   replay: ReplayCache;
   sessions: SessionManager;
+  /** The credential bundle relayed by clients (`credentials` message). */
+  credentials: CredentialStore;
+  /** Secrets resolved per session (their masker hides them in kernel replies too). */
+  secrets: CredentialResolver;
   kernels: KernelManager;
   metrics: RuntimeMetrics;
   logger: Logger;

@@ -193,6 +193,7 @@ export class WsConnection implements SessionSubscriber {
       perms: claims.perms,
       headSeq: this.session.headSeq,
       exp: claims.exp,
+      credentialsVersion: this.ctx.credentials.version,
       owner,
       ownerEpoch,
     });
@@ -301,7 +302,13 @@ export class WsConnection implements SessionSubscriber {
         // not awaited in the message chain: a kernel busy with a cell must not hold up the
         // socket's other messages (interrupt above all)
         void session.kernelRequest(msg.request, msg.code, msg.cursorPos, msg.detailLevel).then(
-          (content) => this.send({ type: 'kernel_reply', requestId: msg.requestId, content }),
+          (content) =>
+            this.send({
+              type: 'kernel_reply',
+              requestId: msg.requestId,
+              // an inspect of a variable shows its value: mask the session's secrets
+              content: this.ctx.secrets.maskerFor(session.sid).maskDeep(content),
+            }),
           (err: unknown) => {
             const e = normaliseError(err);
             this.error(e.code, e.message, msg.requestId);
@@ -366,6 +373,33 @@ export class WsConnection implements SessionSubscriber {
       case 'refresh':
         await this.refresh(msg.token, msg.requestId);
         return;
+      case 'credentials':
+        await this.acceptCredentials(msg.requestId, msg.bundle);
+        return;
+    }
+  }
+
+  /**
+   * Store a relayed credential bundle (credentials/credentialStore.ts): any attached client may
+   * relay one — it is sealed to this runtime and signed by the paired server, so a client can
+   * neither read nor forge it, and an older one is refused. Messages are handled in order, so a
+   * program sent after the bundle runs with it.
+   */
+  private async acceptCredentials(requestId: string, bundle: string): Promise<void> {
+    const { credentials, keys, pairing, logger, metrics } = this.ctx;
+    try {
+      const { version } = await credentials.accept(bundle, keys, pairing);
+      this.send({ type: 'credentials_ack', requestId, version });
+    } catch (err) {
+      const e = normaliseError(err);
+      metrics.envelopeRejections.inc({ code: e.code });
+      if (e.code === 'internal.error') logger.error({ err, requestId }, 'credential bundle failed');
+      else
+        logger.warn(
+          { code: e.code, requestId, sub: this.claims?.sub },
+          'credential bundle refused',
+        );
+      this.error(e.code, e.message, requestId);
     }
   }
 

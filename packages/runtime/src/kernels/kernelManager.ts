@@ -41,6 +41,13 @@ export interface KernelManagerOptions {
   ledger?: ProcessLedger;
   /** Heartbeat timing (default {@link DEFAULT_HEARTBEAT}). */
   heartbeat?: HeartbeatOptions;
+  /** Further variables kernels never inherit (the credential bundle's `runtime_env` secrets). */
+  hiddenEnv?: () => ReadonlySet<string>;
+}
+
+function withoutNames(env: NodeJS.ProcessEnv, names?: ReadonlySet<string>): NodeJS.ProcessEnv {
+  if (!names || names.size === 0) return env;
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !names.has(k)));
 }
 
 /**
@@ -119,7 +126,11 @@ export class KernelManager {
       dirInside: launch.kernelDirInside,
       owner: launch.owner,
       cwd: sessionDir,
-      env: { ...kernelEnv(), ...launch.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+      env: {
+        ...withoutNames(kernelEnv(), this.opts.hiddenEnv?.()),
+        ...launch.env,
+        PYDEVD_DISABLE_FILE_VALIDATION: '1',
+      },
       wrapCommand: launch.wrapCommand,
       ...(sandbox.isolated ? { transport: 'ipc' as const } : {}),
       ...(launch.interruptMode ? { interruptMode: launch.interruptMode } : {}),

@@ -17,12 +17,20 @@ export function createProcessorHost(opts: {
   trackProcess?: ProcessorHost['trackProcess'];
   env?: NodeJS.ProcessEnv;
   pageRows?: number;
+  /** Further variables child processes never inherit (the bundle's `runtime_env` secrets). */
+  hiddenEnv?: () => ReadonlySet<string>;
 }): ProcessorHost {
-  const { sandbox } = opts;
+  const { sandbox, hiddenEnv } = opts;
+  const base = kernelEnv(opts.env ?? process.env);
   return {
     logger: opts.logger.child({ component: 'processor' }),
     fetch: globalThis.fetch,
-    env: kernelEnv(opts.env ?? process.env),
+    // read per use: a newly relayed bundle may name more variables to hide
+    get env() {
+      const hidden = hiddenEnv?.();
+      if (!hidden || hidden.size === 0) return base;
+      return Object.fromEntries(Object.entries(base).filter(([k]) => !hidden.has(k)));
+    },
     ...(sandbox ? { sandbox } : {}),
     ...(opts.trackProcess ? { trackProcess: opts.trackProcess } : {}),
     limits: { pageRows: opts.pageRows ?? DEFAULT_PAGE_ROWS },

@@ -11,6 +11,7 @@ import {
   type MimeBundle,
   type ProgramClaims,
 } from '@spin/protocol';
+import type { SecretMasker } from '../credentials/secretMasker.js';
 import type { ProcessorRegistry } from './registry.js';
 import { ResultCollector } from './resultCollector.js';
 import type { SessionResults } from './sessionResults.js';
@@ -35,6 +36,8 @@ export interface ProcessorRunContext {
   processors: ProcessorRegistry;
   connections?: ConnectionSource | undefined;
   secrets?: SecretSource | undefined;
+  /** Masks the session's secrets in frames before they reach the cell's result on disk. */
+  masker?: SecretMasker | undefined;
 }
 
 /** A started processor query: its frames, and `end` to store (or drop) its result. */
@@ -111,7 +114,7 @@ export function startProcessorRun(
   return {
     frames: (async function* () {
       const list = Symbol.asyncIterator in out ? out : await out;
-      for await (const f of list) {
+      for await (const f of maskFrames(list, ctx.masker)) {
         yield f;
         await collector.add(f);
       }
@@ -128,6 +131,39 @@ export function startProcessorRun(
       await rm(collector.dir, { recursive: true, force: true }).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Frames with the session's secrets masked (stream text also when a value is split across
+ * chunks: a tail that may still become one is held back until the next frame or the end).
+ */
+async function* maskFrames(
+  frames: AsyncIterable<ProcessorFrame> | Iterable<ProcessorFrame>,
+  masker: SecretMasker | undefined,
+): AsyncIterable<ProcessorFrame> {
+  const streams = new Map<'stdout' | 'stderr', ReturnType<SecretMasker['stream']>>();
+  function* flush(): Iterable<ProcessorFrame> {
+    for (const [name, m] of streams) {
+      const text = m.flush();
+      if (text) yield { type: 'stream', name, text };
+    }
+  }
+  for await (const f of frames) {
+    if (!masker?.active) {
+      yield f;
+      continue;
+    }
+    if (f.type === 'stream') {
+      let m = streams.get(f.name);
+      if (!m) streams.set(f.name, (m = masker.stream()));
+      const text = m.write(f.text);
+      if (text) yield { ...f, text };
+      continue;
+    }
+    yield* flush();
+    yield f.type === 'exit' ? f : masker.maskDeep(f);
+  }
+  yield* flush();
 }
 
 /** A frame as a `display_data` bundle (typed frames get their SPIN MIME type and a text form). */

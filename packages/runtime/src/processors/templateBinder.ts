@@ -1,9 +1,28 @@
 import { SpinError, valueAtPath, type TemplateBinder, type TemplateValue } from '@spin/protocol';
 import type { SessionResults } from './sessionResults.js';
 
-/** Where secrets come from at the runtime (issue 9 provides one; without it none resolve). */
+/**
+ * Where secrets come from at the runtime (credentials/runCredentials.ts): only those the
+ * program names. `get` may throw a SpinError saying why one is not available.
+ */
 export interface SecretSource {
   get(name: string): string | undefined;
+}
+
+function secretVarName(
+  variable: string,
+  vars: Readonly<Record<string, TemplateValue>>,
+  results: Pick<SessionResults, 'resolve'>,
+): string {
+  const raw = `{{secret_var:${variable}}}`;
+  const v = Object.hasOwn(vars, variable) ? vars[variable] : results.resolve(variable, [], raw);
+  if (typeof v !== 'string' || v === '') {
+    throw new SpinError(
+      'template.unknown_variable',
+      `${raw}: the variable "${variable}" must hold a secret's name`,
+    );
+  }
+  return v;
 }
 
 /**
@@ -30,11 +49,19 @@ export function createTemplateBinder(opts: {
           `${ref.raw}: no template variable or earlier cell result is named "${ref.name}"`,
         );
       }
-      const value = ref.kind === 'secret' ? opts.secrets?.get(ref.name) : undefined;
+      // {{secret_var:v}}: the secret whose name the variable `v` holds (still one the program names)
+      const name = ref.kind === 'secret' ? ref.name : secretVarName(ref.name, vars, opts.results);
+      let value: string | undefined;
+      try {
+        value = opts.secrets?.get(name);
+      } catch (err) {
+        if (err instanceof SpinError) throw new SpinError(err.code, `${ref.raw}: ${err.message}`);
+        throw err;
+      }
       if (value === undefined) {
         throw new SpinError(
           'template.secret_unavailable',
-          `${ref.raw}: ${ref.kind === 'secret' ? `no secret "${ref.name}" is available on this runtime` : 'secret variables are not available on this runtime'}`,
+          `${ref.raw}: no secret "${name}" is available on this runtime`,
         );
       }
       usedSecrets.add(value);

@@ -28,6 +28,9 @@ import type { SessionResults } from '../processors/sessionResults.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
 import type { BlobWriter } from '../blobs/blobStore.js';
+import { clearKernelSecrets, prepareKernelSecrets } from '../credentials/kernelSecrets.js';
+import type { CredentialResolver, RunCredentials } from '../credentials/runCredentials.js';
+import type { SecretMasker, StreamMasker } from '../credentials/secretMasker.js';
 import type { RunLedger } from '../recovery/runLedger.js';
 import type { NewJournalEvent } from './journal.js';
 import { OutputBudget, type OutputEvent, type OutputLimits } from './outputBudget.js';
@@ -59,6 +62,8 @@ export interface ExecutionDeps {
   output: OutputLimits;
   /** Runs in flight, for the runtime's next life to abort after a crash. */
   runs?: RunLedger;
+  /** Secrets and bundle connections the programs name; their values are masked in outputs. */
+  credentials?: CredentialResolver;
 }
 
 /** What an execution needs from its session. */
@@ -106,7 +111,11 @@ function userError(err: unknown): { ename: string; evalue: string } {
 /** `processor.rate_limited` → `RateLimited`: processor, template and cell errors by reason. */
 function errorName(code: string): string {
   const [area, reason] = code.split('.');
-  if (!reason || !['processor', 'template', 'cell'].includes(area!)) return 'RuntimeError';
+  const areas = ['processor', 'template', 'cell', 'secret', 'connection', 'credentials'];
+  if (!reason || !areas.includes(area!)) return 'RuntimeError';
+  if (area === 'secret' || area === 'connection' || area === 'credentials') {
+    return errorName(`cell.${area}_${reason}`);
+  }
   return reason.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
 }
 
@@ -130,12 +139,17 @@ export class Execution {
   /** The table whose pages spill as text rows (see {@link spillRows}). */
   private rowsSpilling: string | null = null;
   private repeatTimer: NodeJS.Timeout | undefined;
+  /** The session's secret masker (null: no credentials on this runtime). */
+  private readonly masker: SecretMasker | null;
+  private readonly streamMaskers = new Map<'stdout' | 'stderr', StreamMasker>();
+  private credentials: RunCredentials | null = null;
 
   constructor(
     readonly claims: ProgramClaims,
     private readonly host: ExecutionHost,
     private readonly deps: ExecutionDeps,
   ) {
+    this.masker = deps.credentials?.maskerFor(claims.sid) ?? null;
     this.budget = new OutputBudget(
       {
         inlineBytes: Math.min(deps.output.inlineBytes, claims.limits.outputBytes),
@@ -150,8 +164,13 @@ export class Execution {
 
   private emit(partial: Omit<NewJournalEvent, 'cell' | 'jti'>): JournalEvent | null {
     this.coalescer.flush(); // stream text still pending goes first
+    // stream text was masked on the way in (split secrets too); everything else is here
+    const masked =
+      this.masker?.active && partial.type !== 'stream' && partial.type !== 'cell_ended'
+        ? { ...partial, data: this.masker.maskDeep(partial.data) }
+        : partial;
     const ev = this.host.emit({
-      ...partial,
+      ...masked,
       cell: this.claims.cell,
       jti: this.claims.jti,
     } as NewJournalEvent);
@@ -160,11 +179,27 @@ export class Execution {
   }
 
   private stream(name: 'stdout' | 'stderr', text: string): void {
+    if (this.masker?.active) {
+      let m = this.streamMaskers.get(name);
+      if (!m) this.streamMaskers.set(name, (m = this.masker.stream()));
+      text = m.write(text);
+      if (!text) return;
+    }
     this.guard(() => this.budget.stream(name, text));
   }
 
+  /** Release text the stream maskers hold back (before other outputs, and at the end). */
+  private flushMasked(): void {
+    for (const [name, m] of this.streamMaskers) {
+      const text = m.flush();
+      if (text) this.guard(() => this.budget.stream(name, text));
+    }
+  }
+
   private rich(partial: OutputEvent, bytes: number): void {
-    this.guard(() => this.budget.rich(partial, bytes));
+    this.flushMasked();
+    const masked = this.masker?.active ? this.masker.maskDeep(partial) : partial;
+    this.guard(() => this.budget.rich(masked, bytes));
   }
 
   /** A failing disk (a blob that cannot be written) must not stop the kernel's output pump. */
@@ -218,6 +253,7 @@ export class Execution {
         return;
       }
       case 'clear_output':
+        this.flushMasked();
         this.budget.clear(c.wait === true);
         return;
       case 'update_display_data': {
@@ -264,12 +300,18 @@ export class Execution {
           }
           this.onKernelOutput(o);
         };
-    const reply = await kernel.execute(program.code, onOutput, {
-      onInput: (prompt, password) => this.askInput(prompt, password),
-      onBusy: () => {
-        this.kernelBusy = true;
-      },
-    });
+    if (this.credentials) await prepareKernelSecrets(kernel, this.credentials, this.deps.logger);
+    let reply: Awaited<ReturnType<KernelClient['execute']>>;
+    try {
+      reply = await kernel.execute(program.code, onOutput, {
+        onInput: (prompt, password) => this.askInput(prompt, password),
+        onBusy: () => {
+          this.kernelBusy = true;
+        },
+      });
+    } finally {
+      await clearKernelSecrets(kernel, this.deps.logger).catch(() => undefined);
+    }
     const status: CellStatus =
       reply.status === 'ok' ? 'ok' : reply.status === 'aborted' ? 'aborted' : 'error';
     if (templateVar && status === 'ok') {
@@ -289,6 +331,7 @@ export class Execution {
    * receipt's outputs or a log line.
    */
   private async askInput(prompt: string, password: boolean): Promise<string> {
+    if (this.masker?.active) prompt = this.masker.mask(prompt);
     const value = await this.host.requestInput(prompt, password);
     const echo = password ? '' : value;
     this.stream('stdout', `${prompt}${echo}\n`);
@@ -349,7 +392,11 @@ export class Execution {
         workDir: this.host.workDir,
         results: this.host.results,
         processors: this.deps.processors,
-        connections: this.deps.connections,
+        connections: this.credentials
+          ? this.credentials.connections(this.deps.connections)
+          : this.deps.connections,
+        secrets: this.credentials ?? undefined,
+        masker: this.masker ?? undefined,
       },
       this.abort.signal,
     );
@@ -418,6 +465,7 @@ export class Execution {
     const timer = setTimeout(() => this.onTimeout(), claims.limits.timeoutMs);
     let outcome: Outcome;
     try {
+      if (deps.credentials) this.credentials = await deps.credentials.prepare(claims);
       outcome =
         claims.program.kind === 'kernel'
           ? await this.runKernel(claims.program)
@@ -436,6 +484,7 @@ export class Execution {
       this.host.cancelInput();
     }
     try {
+      this.flushMasked();
       this.budget.finish();
       this.coalescer.flush(); // the receipt below digests every output
     } catch (err) {

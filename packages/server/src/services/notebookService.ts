@@ -57,10 +57,14 @@ export function presentNotebook(
 ): Notebook {
   const byCell = new Map(runs.map((r) => [r.cellId, r]));
   const cells: Cell[] = row.cells.map((c) => {
-    const run = byCell.get(c.id);
+    const latest = byCell.get(c.id);
+    // A cleared run shows nothing; an imported notebook's outputs are cleared as `imported`.
+    const run = latest && latest.jti === c.outputsCleared ? undefined : latest;
+    const imported =
+      latest || c.outputsCleared === 'imported' ? [] : importedOutputs(row.jupyter ?? null, c.id);
     return {
       ...cellInput(c),
-      outputs: run?.outputs ?? importedOutputs(row.jupyter ?? null, c.id),
+      outputs: run?.outputs ?? imported,
       lastRun: run
         ? {
             jti: run.jti,
@@ -106,6 +110,8 @@ function cellInput(c: CellInput): CellInput {
     ...(c.connection !== undefined && c.connection !== null ? { connection: c.connection } : {}),
     ...(c.resultVar !== undefined ? { resultVar: c.resultVar } : {}),
     ...(c.timeRange !== undefined ? { timeRange: c.timeRange } : {}),
+    ...(c.linked ? { linked: true } : {}),
+    ...(c.outputsCleared !== undefined ? { outputsCleared: c.outputsCleared } : {}),
   };
 }
 

@@ -27,7 +27,12 @@ import type { NotebookPermissions } from './permissions';
 
 /** Something the notebook can move keyboard focus to. */
 export interface CellFocusHandle {
+  /** Focus the cell's editor (or a rendered markdown cell's view). */
   focus(): void;
+  /** Command mode: focus the cell itself, no editor. */
+  focusCell(): void;
+  /** Edit mode (Enter): the editor, opening a rendered markdown cell's. */
+  edit(): void;
 }
 
 /** Notebook-level operations a cell calls; stable for the page's lifetime. */
@@ -42,6 +47,12 @@ export interface CellActions {
   answerInput(id: string, jti: string, value: string): void;
   remove(id: string): void;
   registerFocus(id: string, handle: CellFocusHandle | null): void;
+  /** The cell got focus, a click, or a Shift+click (extend the selection to it). */
+  activate(id: string, how: 'focus' | 'click' | 'extend'): void;
+  /** Esc in the cell's editor: command mode on this cell. */
+  commandMode(id: string): void;
+  /** Move the cell one place up or down. */
+  move(id: string, delta: -1 | 1): void;
 }
 
 interface Props {
@@ -51,6 +62,12 @@ interface Props {
   actions: CellActions;
   /** Controls the user's role allows (from the notebook's `allowedActions`). */
   can: NotebookPermissions;
+  /** The active cell (command mode's cursor). */
+  active: boolean;
+  /** Part of a multi-cell selection. */
+  selected: boolean;
+  /** May be linked to the cell above (a runnable cell that is not the first). */
+  linkable: boolean;
 }
 
 /** Re-render every `ms` while active (the running timer). */
@@ -65,7 +82,16 @@ function useTicker(active: boolean, ms: number): number {
 }
 
 /** One notebook cell: toolbar, editor (or rendered markdown), status and outputs. */
-export const CellView = memo(function CellView({ cell, index, store, actions, can }: Props) {
+export const CellView = memo(function CellView({
+  cell,
+  index,
+  store,
+  actions,
+  can,
+  active,
+  selected,
+  linkable,
+}: Props) {
   const { id, type, source } = cell;
   // Everything type-specific (menu, editor language, parameter form) comes from the registry.
   const info = cellTypeInfo(type);
@@ -85,16 +111,25 @@ export const CellView = memo(function CellView({ cell, index, store, actions, ca
   const [focusEditor, setFocusEditor] = useState(false);
   const editorRef = useRef<CellEditorHandle>(null);
   const renderedRef = useRef<HTMLDivElement>(null);
+  const rootRef = useRef<HTMLDivElement>(null);
   const showEditorRef = useRef(showEditor);
   showEditorRef.current = showEditor;
+  const startEditingRef = useRef<() => void>(() => {});
 
   useEffect(() => {
     actions.registerFocus(id, {
       focus: () =>
         showEditorRef.current ? editorRef.current?.focus() : renderedRef.current?.focus(),
+      focusCell: () => rootRef.current?.focus({ preventScroll: false }),
+      edit: () => (showEditorRef.current ? editorRef.current?.focus() : startEditingRef.current()),
     });
     return () => actions.registerFocus(id, null);
   }, [actions, id]);
+  useEffect(() => {
+    if (active && rootRef.current && document.activeElement === rootRef.current) {
+      rootRef.current.scrollIntoView({ block: 'nearest' });
+    }
+  }, [active]);
 
   // Leaving a markdown editor keeps focus on the cell (its rendered view), as in Jupyter.
   const focusRenderedNext = useRef(false);
@@ -111,6 +146,7 @@ export const CellView = memo(function CellView({ cell, index, store, actions, ca
     setFocusEditor(true);
     setEditing(true);
   };
+  startEditingRef.current = startEditing;
   const run = (mode: RunMode) => {
     if (isMarkdown) stopEditing(mode === 'stay');
     if (can.run || isMarkdown) actions.run(id, mode);
@@ -133,11 +169,29 @@ export const CellView = memo(function CellView({ cell, index, store, actions, ca
 
   return (
     <div
-      className={`cell cell-${type} status-${dataStatus}`}
+      ref={rootRef}
+      className={`cell cell-${type} status-${dataStatus}${active ? ' cell-active' : ''}${selected ? ' cell-selected' : ''}`}
       data-testid="cell"
       data-cell-id={id}
       data-cell-type={type}
       data-status={dataStatus}
+      data-active={active || undefined}
+      data-selected={selected || undefined}
+      data-linked={cell.linked || undefined}
+      tabIndex={-1}
+      aria-label={`Cell ${index + 1}`}
+      onFocus={() => actions.activate(id, 'focus')}
+      onMouseDown={(e) => {
+        if (e.shiftKey) e.preventDefault();
+        actions.activate(id, e.shiftKey ? 'extend' : 'click');
+      }}
+      onClick={(e) => {
+        // A click outside any control selects the cell in command mode, as in JupyterLab.
+        const t = e.target as HTMLElement;
+        if (!e.shiftKey && !t.closest('.cm-editor, button, input, select, textarea, a, iframe')) {
+          if (!window.getSelection()?.toString()) rootRef.current?.focus();
+        }
+      }}
     >
       <div className="cell-gutter" aria-hidden={count === ''}>
         <span className="exec-count" title="Execution count">
@@ -207,6 +261,28 @@ export const CellView = memo(function CellView({ cell, index, store, actions, ca
               ■ Stop
             </button>
           )}
+          {linkable && can.edit && (
+            <button
+              type="button"
+              className={`btn btn-icon${cell.linked ? ' active' : ''}`}
+              data-testid="cell-link"
+              aria-pressed={cell.linked === true}
+              title={
+                cell.linked
+                  ? 'Linked: runs after the cell above succeeds (click to unlink)'
+                  : 'Link to the cell above: run it after that one succeeds'
+              }
+              aria-label={`Link cell ${index + 1} to the cell above`}
+              onClick={() => actions.patch(id, { linked: cell.linked ? undefined : true })}
+            >
+              🔗
+            </button>
+          )}
+          {!linkable && cell.linked && (
+            <span className="muted" title="Only a runnable cell below another can be linked">
+              (link inactive)
+            </span>
+          )}
           {isMarkdown && !showEditor && can.edit && (
             <button
               type="button"
@@ -236,11 +312,35 @@ export const CellView = memo(function CellView({ cell, index, store, actions, ca
           )}
           <span className="spacer" />
           {can.edit && (
+            <>
+              <button
+                type="button"
+                className="btn btn-icon"
+                data-testid="move-cell-up"
+                title="Move up (Ctrl+Shift+↑)"
+                aria-label={`Move cell ${index + 1} up`}
+                onClick={() => actions.move(id, -1)}
+              >
+                ↑
+              </button>
+              <button
+                type="button"
+                className="btn btn-icon"
+                data-testid="move-cell-down"
+                title="Move down (Ctrl+Shift+↓)"
+                aria-label={`Move cell ${index + 1} down`}
+                onClick={() => actions.move(id, 1)}
+              >
+                ↓
+              </button>
+            </>
+          )}
+          {can.edit && (
             <button
               type="button"
               className="btn btn-icon btn-delete"
               data-testid="delete-cell"
-              title="Delete cell"
+              title="Delete cell (D D; undo with Z)"
               aria-label={`Delete cell ${index + 1}`}
               onClick={() => actions.remove(id)}
             >
@@ -273,7 +373,10 @@ export const CellView = memo(function CellView({ cell, index, store, actions, ca
             ariaLabel={`Cell ${index + 1} (${type}) source`}
             onChange={(s) => actions.setSource(id, s)}
             onRun={run}
-            {...(isMarkdown && source.trim() !== '' ? { onEscape: () => stopEditing(true) } : {})}
+            onEscape={() => {
+              if (isMarkdown && source.trim() !== '') stopEditing(false);
+              actions.commandMode(id);
+            }}
           />
         ) : (
           <div

@@ -42,9 +42,12 @@ export function liveRunWins(persisted: Cell['lastRun'], live: CellRunState | und
 
 /** Merge a cell's persisted run and its live session state into what the UI shows. */
 export function cellRunView(
-  cell: Pick<Cell, 'outputs' | 'lastRun'>,
+  cell: Pick<Cell, 'outputs' | 'lastRun' | 'outputsCleared'>,
   live: CellRunState | undefined,
 ): CellRunView {
+  // "Clear outputs" hides that run (persisted and replayed alike) until the cell runs again.
+  const cleared = cell.outputsCleared;
+  if (live && live.jti === cleared && !live.running) live = undefined;
   if (live && liveRunWins(cell.lastRun, live)) {
     // Same run as persisted and the session has nothing yet (e.g. receipt posted elsewhere).
     return {
@@ -58,7 +61,7 @@ export function cellRunView(
       verified: live.auditSeq !== null || cell.lastRun?.jti === live.jti,
     };
   }
-  const run = cell.lastRun;
+  const run = cell.lastRun?.jti === cleared ? null : cell.lastRun;
   if (run) {
     return {
       status: run.status,
@@ -71,14 +74,15 @@ export function cellRunView(
       verified: true,
     };
   }
+  const outputs = cleared === 'imported' || cell.lastRun ? [] : cell.outputs;
   return {
     status: 'idle',
-    outputs: cell.outputs,
+    outputs,
     executionCount: null,
     exitCode: null,
     startedAt: null,
     endedAt: null,
-    source: cell.outputs.length > 0 ? 'persisted' : 'none',
+    source: outputs.length > 0 ? 'persisted' : 'none',
     verified: false,
   };
 }

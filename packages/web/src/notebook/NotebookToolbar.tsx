@@ -1,0 +1,190 @@
+import { useState } from 'react';
+import { COMMAND_SHORTCUTS } from './commandMode';
+import type { NotebookPermissions } from './permissions';
+
+export interface ToolbarActions {
+  runAll(): void;
+  runAbove(): void;
+  runBelow(): void;
+  interrupt(): void;
+  restart(then: 'nothing' | 'run-all'): void;
+  clearOutputs(): void;
+  undoDelete(): void;
+}
+
+interface Props {
+  can: NotebookPermissions;
+  actions: ToolbarActions;
+  /** A run or a queue of runs is in progress. */
+  busy: boolean;
+  canUndo: boolean;
+}
+
+/**
+ * The notebook's toolbar (JupyterLab's): run all/above/below, interrupt, restart (asked first:
+ * it loses every variable), clear outputs, undo of a cell deletion, and the keyboard help.
+ */
+export function NotebookToolbar({ can, actions, busy, canUndo }: Props) {
+  const [confirm, setConfirm] = useState<'nothing' | 'run-all' | null>(null);
+  const [help, setHelp] = useState(false);
+  return (
+    <>
+      <div className="notebook-toolbar" role="toolbar" aria-label="Notebook">
+        {can.run && (
+          <>
+            <button
+              type="button"
+              className="btn"
+              data-testid="run-all"
+              title="Run every cell, top to bottom; stops at the first error"
+              onClick={actions.runAll}
+            >
+              ▶▶ Run all
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="run-above"
+              onClick={actions.runAbove}
+            >
+              Run above
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="run-below"
+              onClick={actions.runBelow}
+            >
+              Run below
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="interrupt-kernel"
+              title="Interrupt the kernel (I I)"
+              disabled={!busy}
+              onClick={actions.interrupt}
+            >
+              ■ Interrupt
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="restart-kernel"
+              title="Restart the kernel (0 0)"
+              onClick={() => setConfirm('nothing')}
+            >
+              ↻ Restart
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="restart-run-all"
+              onClick={() => setConfirm('run-all')}
+            >
+              Restart &amp; run all
+            </button>
+          </>
+        )}
+        {can.edit && (
+          <>
+            <button
+              type="button"
+              className="btn"
+              data-testid="clear-outputs"
+              title="Clear the outputs of every cell (saved with the notebook)"
+              onClick={actions.clearOutputs}
+            >
+              Clear outputs
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="undo-delete"
+              title="Undo the last cell deletion (Z)"
+              disabled={!canUndo}
+              onClick={actions.undoDelete}
+            >
+              ↶ Undo delete
+            </button>
+          </>
+        )}
+        <span className="spacer" />
+        <button
+          type="button"
+          className={`btn btn-link${help ? ' active' : ''}`}
+          aria-expanded={help}
+          aria-controls="shortcut-help"
+          onClick={() => setHelp((h) => !h)}
+        >
+          ⌨ Shortcuts
+        </button>
+      </div>
+      {confirm && (
+        <RestartConfirm
+          then={confirm}
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => {
+            setConfirm(null);
+            actions.restart(confirm);
+          }}
+        />
+      )}
+      {help && (
+        <div className="shortcut-help" id="shortcut-help" data-testid="shortcut-help">
+          <p className="muted">
+            Press <kbd>Esc</kbd> to leave a cell&apos;s editor (command mode), <kbd>Enter</kbd> to
+            edit it again. In command mode:
+          </p>
+          <dl>
+            {COMMAND_SHORTCUTS.map((s) => (
+              <div key={s.command}>
+                <dt>
+                  <kbd>{s.keys}</kbd>
+                </dt>
+                <dd>{s.label}</dd>
+              </div>
+            ))}
+          </dl>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** Restarting loses every variable: ask first, with Restart focused so Enter confirms. */
+export function RestartConfirm({
+  then,
+  onConfirm,
+  onCancel,
+}: {
+  then: 'nothing' | 'run-all';
+  onConfirm(): void;
+  onCancel(): void;
+}) {
+  return (
+    <div
+      className="notice notice-warn"
+      role="alertdialog"
+      aria-labelledby="restart-title"
+      data-testid="restart-confirm"
+      onKeyDown={(e) => e.key === 'Escape' && onCancel()}
+    >
+      <span id="restart-title">
+        Restart the kernel{then === 'run-all' ? ' and run every cell' : ''}? Its variables are lost.
+      </span>{' '}
+      <button
+        type="button"
+        className="btn btn-primary"
+        data-testid="restart-confirm-yes"
+        autoFocus
+        onClick={onConfirm}
+      >
+        Restart
+      </button>{' '}
+      <button type="button" className="btn" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
