@@ -220,6 +220,13 @@ describe('template variables end to end (issue 9)', () => {
       source: 'echo {{region}} {{limit}} {{computed.host}} {{computed.pi}}',
     });
     expect(stdout(sh.outputs)).toBe('eu-west-1 5 web-42 3.14\n');
+    // a parameter besides the source (the shell cell's environment)
+    const env = await run({
+      type: 'shell',
+      source: 'printf "%s|%s" "$REGION" "$HOST"',
+      params: { env: { REGION: '{{region}}', HOST: '{{computed.host}}' } },
+    });
+    expect(stdout(env.outputs)).toBe('eu-west-1|web-42');
     const py = await run({
       type: 'python',
       source: 'print(spin_vars["region"], spin_vars["target"], spin_vars["computed"]["host"])',
