@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { notebookToIpynb, parseIpynb, serializeIpynb } from './ipynb.js';
 import { compileCell } from './processors/compile.js';
 import {
   assertInputsGiven,
@@ -114,5 +115,22 @@ describe('compiling with template values', () => {
     expect(p.templateVar).toBe('v');
     expect(p.kernel).toBe('python3');
     expect(p.code).toContain(`_spin_template_variable("v", ${JSON.stringify(code)})`);
+  });
+});
+
+describe('template variables in .ipynb files', () => {
+  it('travel in the notebook metadata and come back; a bad definition is refused on import', () => {
+    const nb = notebookToIpynb({
+      title: 'Runbook',
+      settings: { templateVariables: defs },
+      cells: [],
+      runs: new Map(),
+      kept: null,
+    });
+    const back = parseIpynb(JSON.parse(serializeIpynb(nb)));
+    expect(back.settings.templateVariables).toEqual(defs);
+    const meta = (nb.metadata as { spin: { settings: Record<string, unknown> } }).spin;
+    meta.settings.templateVariables = [{ name: 'x', type: 'input', valueKind: 'date' }];
+    expect(codeOf(() => parseIpynb(nb))).toBe('notebook.ipynb_invalid');
   });
 });
