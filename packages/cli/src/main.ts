@@ -1,4 +1,5 @@
 import { parseArgs } from './args.js';
+import { secretsCommand } from './commands/secrets.js';
 import { startCommand } from './commands/start.js';
 
 const HELP = `spin — notebooks for operations work
@@ -10,6 +11,9 @@ Usage:
   spin runtime [--unpair]
       Only a runtime (env: PORT, SPIN_TOKEN, SPIN_HOME, …). --unpair first forgets the server
       it was paired with, so it can be paired again with SPIN_TOKEN alone.
+  spin secrets rotate-master-key
+      Re-encrypt every stored secret and the server signing key under a new master key (stop
+      the server first; reads the server's env: DATABASE_URL, SPIN_DATA_DIR, SPIN_MASTER_KEY…).
   spin help        This text.
 `;
 
@@ -39,6 +43,8 @@ export async function main(argv: string[]): Promise<void> {
       await startRuntime(); // its banner names the URL, fingerprint and kernels
       return;
     }
+    case 'secrets':
+      return secretsCommand(args);
     case 'help':
     case '--help':
     case '-h':

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, type NotebookSession, type ServerApi } from '@spin/client';
 import {
+  ConnectionSchema,
   TIMESERIES_MIME,
   type CellInput,
   type Output,
@@ -64,32 +65,36 @@ beforeAll(async () => {
   await pgc.end();
   prometheus = await new PrometheusServer().start({ targetLabels: { weird: AWKWARD } });
 
-  const home = join(workDir, 'stack');
-  mkdirSync(join(home, 'runtime'), { recursive: true, mode: 0o700 });
-  const connections = [
-    {
-      type: 'mysql',
-      name: 'mariadb',
-      config: { host: '127.0.0.1', port: 3306, database: my.database, user: my.user },
-      secrets: { password: my.password },
-    },
-    {
-      type: 'postgres',
-      name: 'pg',
-      config: { host: '127.0.0.1', port: 5432, database: pgdb.database, user: 'postgres' },
-    },
-    { type: 'prometheus', name: 'prom', config: { url: prometheus.url } },
-  ];
-  writeFileSync(join(home, 'runtime', 'connections.json'), JSON.stringify({ connections }), {
-    mode: 0o600,
-  });
-  stack = await startStack({ home });
+  stack = await startStack({ base: workDir });
   api = await signedUpApi(stack);
   const nb = await api.createNotebook({
     title: 'Template variables',
     cells: [],
     settings: { timeRange: { from: 'now-1h', to: 'now' }, templateVariables: VARIABLES },
   });
+  // The connections live at the server and reach the runtime in its credential bundle.
+  const connections = [
+    {
+      processor: 'mysql',
+      name: 'mariadb',
+      config: { host: '127.0.0.1', port: 3306, database: my.database, user: my.user },
+      secrets: { password: my.password },
+    },
+    {
+      processor: 'postgres',
+      name: 'pg',
+      config: { host: '127.0.0.1', port: 5432, database: pgdb.database, user: 'postgres' },
+    },
+    { processor: 'prometheus', name: 'prom', config: { url: prometheus.url } },
+  ];
+  for (const c of connections) {
+    await api.http.request(
+      'POST',
+      `/api/v1/workspaces/${nb.workspaceId}/connections`,
+      ConnectionSchema,
+      c,
+    );
+  }
   notebookId = nb.id;
   session = await openSession(api, notebookId);
   const runs = await session.resolveVariables(VARIABLES, { target: INJECTION, awkward: AWKWARD });

@@ -204,3 +204,32 @@ export const CredentialBundleResponseSchema = z.object({
   /** Compact JWE, or null when the runtime already has `version`. */
   bundle: z.string().nullable(),
 });
+
+// ---- session timeline (audit view of a session's runs) -------------------------------------
+
+/** One run of a session: who compiled it, when, where, how it ended, what it connected to. */
+export const SessionTimelineEntrySchema = z.object({
+  jti: z.string(),
+  cell: z.string(),
+  /** The processor of an integration cell; null for kernel code. */
+  processor: z.string().nullable(),
+  user: z.object({ id: z.string(), name: z.string().nullable() }),
+  issuedAt: z.string(),
+  /** The receipt's status (`ok`, `error`, `aborted`…); `pending` until a receipt arrives. */
+  status: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().int().nonnegative().nullable(),
+  runtime: z.object({ id: z.string(), name: z.string().nullable() }),
+  /** Names of the connections the run could use (names only, as agents may see them). */
+  connections: z.array(CredentialNameSchema),
+});
+export type SessionTimelineEntry = z.infer<typeof SessionTimelineEntrySchema>;
+
+/** `GET /api/v1/sessions/:sid/timeline`. */
+export const SessionTimelineSchema = z.object({
+  sid: z.string(),
+  notebookId: z.string(),
+  runs: z.array(SessionTimelineEntrySchema),
+});
+export type SessionTimeline = z.infer<typeof SessionTimelineSchema>;

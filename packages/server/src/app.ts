@@ -35,6 +35,8 @@ import { systemRoutes } from './routes/systemRoutes.js';
 import { workspaceRoutes } from './routes/workspaceRoutes.js';
 import { tokenRoutes } from './routes/tokenRoutes.js';
 import { oidcRoutes } from './routes/oidcRoutes.js';
+import { connectionRoutes } from './routes/connectionRoutes.js';
+import { secretRoutes } from './routes/secretRoutes.js';
 import { registerWebUi } from './routes/webUiRoutes.js';
 import type { Services } from './services/container.js';
 
@@ -247,6 +249,8 @@ export async function buildApp(
   await app.register(notebookOpsRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(tokenRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(oidcRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(connectionRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(secretRoutes, { ...opts, prefix: '/api/v1' });
   await registerWebUi(app, ctx.config.webDir);
   return { app, routes };
 }

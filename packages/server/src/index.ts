@@ -167,3 +167,4 @@ export async function startServer(
     close: server.close,
   };
 }
+export { rotateMasterKey, type MasterKeyRotation } from './security/masterKeyRotation.js';

@@ -119,6 +119,15 @@ describe.each(dbKinds)('processor cells (%s)', (kind) => {
   });
 
   it('keeps template and secret references as references in the compiled program', async () => {
+    // the secrets a program names must exist (their ids go in the claims, issue 9)
+    const wsId = (await admin.request('GET', '/api/v1/workspaces')).json()[0].id as string;
+    for (const name of ['DB_PASSWORD', 'API_TOKEN']) {
+      const res = await admin.request('POST', `/api/v1/workspaces/${wsId}/secrets`, {
+        name,
+        ref: { storeType: 'runtime_env', env: name },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }
     const program = await compiled({
       id: 'sec',
       type: 'shell',

@@ -238,6 +238,31 @@ async function freshReceipt(c: MatrixCtx): Promise<MatrixRequest> {
   };
 }
 
+let credentialSeq = 0;
+/** A new connection (postgres, with a password) in the matrix's workspace, as the admin; its id. */
+async function freshConnection(c: MatrixCtx): Promise<string> {
+  const res = await c.admin.request('POST', `/api/v1/workspaces/${c.ws}/connections`, {
+    name: `mx-db-${++credentialSeq}`,
+    processor: 'postgres',
+    config: { host: 'db.internal' },
+    secrets: { password: 'matrix-password' },
+  });
+  if (res.statusCode !== 201) throw new Error(`create connection: ${res.body}`);
+  return (res.json() as { id: string }).id;
+}
+/** A new spin_store secret in the matrix's workspace, as the admin; its id. */
+async function freshSecret(c: MatrixCtx): Promise<string> {
+  const res = await c.admin.request('POST', `/api/v1/workspaces/${c.ws}/secrets`, {
+    name: `MX_SECRET_${++credentialSeq}`,
+    ref: { storeType: 'spin_store' },
+    value: 'matrix-secret-value',
+  });
+  if (res.statusCode !== 201) throw new Error(`create secret: ${res.body}`);
+  return (res.json() as { id: string }).id;
+}
+const CON = 'connection.not_found';
+const SEC = 'secret.not_found';
+
 /** One line per registered route. HEAD routes Fastify adds for GETs run with the GET's entry. */
 // prettier-ignore
 export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
@@ -317,4 +342,19 @@ export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /api/v1/auth/oidc/login': open(404, url('/api/v1/auth/oidc/login'), 'sso.not_configured'),
   'GET /api/v1/auth/oidc/callback': open(404, url('/api/v1/auth/oidc/callback?code=x&state=y'), 'sso.not_configured'),
   'GET /api/v1/audit/export': scoped(OWNERS, 200, url('/api/v1/audit/export')),
+  // connections and secrets (issue 9): agents and viewers get names and types only
+  'GET /api/v1/workspaces/:id/connections': ws(ALL, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/connections` })),
+  'POST /api/v1/workspaces/:id/connections': ws(OWNERS, 201, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/connections`, body: { name: `mx-new-${++credentialSeq}`, processor: 'postgres', config: { host: 'db.internal' } } })),
+  'GET /api/v1/connections/:id': ws(EDITORS, 200, CON, async (c) => ({ url: `/api/v1/connections/${await freshConnection(c)}` })),
+  'PATCH /api/v1/connections/:id': ws(OWNERS, 200, CON, async (c) => ({ url: `/api/v1/connections/${await freshConnection(c)}`, body: { config: { host: 'db2.internal' } } })),
+  'DELETE /api/v1/connections/:id': ws(OWNERS, 200, CON, async (c) => ({ url: `/api/v1/connections/${await freshConnection(c)}` })),
+  'POST /api/v1/connections/:id/test': ws(EDITORS, 200, CON, async (c) => ({ url: `/api/v1/connections/${await freshConnection(c)}/test`, body: { sid: c.sid } })),
+  'GET /api/v1/workspaces/:id/secrets': ws(EDITORS, 200, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/secrets` })),
+  'POST /api/v1/workspaces/:id/secrets': ws(OWNERS, 201, WS, (c) => ({ url: `/api/v1/workspaces/${c.ws}/secrets`, body: { name: `MX_NEW_${++credentialSeq}`, ref: { storeType: 'runtime_env', env: 'MX_ENV' } } })),
+  'GET /api/v1/secrets/:id': ws(EDITORS, 200, SEC, async (c) => ({ url: `/api/v1/secrets/${await freshSecret(c)}` })),
+  'PATCH /api/v1/secrets/:id': ws(OWNERS, 200, SEC, async (c) => ({ url: `/api/v1/secrets/${await freshSecret(c)}`, body: { description: 'rotated monthly' } })),
+  'DELETE /api/v1/secrets/:id': ws(OWNERS, 200, SEC, async (c) => ({ url: `/api/v1/secrets/${await freshSecret(c)}` })),
+  // whoever runs cells on the runtime relays its sealed bundle (it cannot read it)
+  'GET /api/v1/runtimes/:id/credentials': ws(RUNNERS, 200, RT, (c) => ({ url: `/api/v1/runtimes/${c.rt.id}/credentials` })),
+  'GET /api/v1/sessions/:sid/timeline': ws(ALL, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/timeline` })),
 };

@@ -91,3 +91,10 @@ export function errSerializer(fallback: (err: Error) => unknown): (err: unknown)
     return safeDbError(err) ?? fallback(err);
   };
 }
+
+/** The constraint a unique violation (SQLSTATE 23505) inside `err` names; null otherwise. */
+export function uniqueViolationOf(err: unknown): string | null {
+  const pg = pgErrorOf(err);
+  if (!pg || pg.code !== '23505') return null;
+  return typeof pg.constraint === 'string' ? pg.constraint : '';
+}

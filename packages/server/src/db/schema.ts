@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import type { CellInput, IpynbKept, NotebookSettings, Output } from '@spin/protocol';
 
 /**
@@ -197,6 +198,9 @@ export const programs = pgTable(
     expiresAt: ts('expires_at').notNull(),
     receiptStatus: text('receipt_status'),
     receiptAt: ts('receipt_at'),
+    /** When the run started and ended at the runtime, as its receipt says (session timeline). */
+    runStartedAt: ts('run_started_at'),
+    runEndedAt: ts('run_ended_at'),
   },
   (t) => [index('programs_sid_idx').on(t.sid)],
 );
@@ -378,4 +382,75 @@ export const oidcLogins = pgTable('oidc_logins', {
   codeVerifier: text('code_verifier').notNull(),
   returnTo: text('return_to').notNull(),
   expiresAt: ts('expires_at').notNull(),
+});
+
+/**
+ * Connections of a workspace (issue 9), inherited by its child workspaces. `config` holds the
+ * manifest's plain fields; the write-only fields are one AES-256-GCM ciphertext of their JSON
+ * (`secrets_enc`, master key with key id), and `secret_fields` names which are set — field
+ * names only, so reads never decrypt.
+ */
+export const connections = pgTable(
+  'connections',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    processor: text('processor').notNull(),
+    config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+    secretsEnc: text('secrets_enc'),
+    secretFields: jsonb('secret_fields').$type<string[]>().notNull().default([]),
+    isDefault: boolean('is_default').notNull().default(false),
+    version: integer('version').notNull().default(1),
+    createdBy: text('created_by'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('connections_workspace_name_idx').on(t.workspaceId, t.name),
+    // at most one default connection per processor type in a workspace
+    uniqueIndex('connections_workspace_default_idx')
+      .on(t.workspaceId, t.processor)
+      .where(sql`${t.isDefault}`),
+  ],
+);
+
+/**
+ * Secrets of a workspace (issue 9). `ref` is the reference part (`SecretRef`); only
+ * `spin_store` secrets have a value, kept as an AES-256-GCM ciphertext (`value_enc`).
+ */
+export const secrets = pgTable(
+  'secrets',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    storeType: text('store_type', { enum: ['spin_store', 'runtime_env', 'vault'] }).notNull(),
+    ref: jsonb('ref').$type<Record<string, unknown>>().notNull(),
+    valueEnc: text('value_enc'),
+    version: integer('version').notNull().default(1),
+    createdBy: text('created_by'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('secrets_workspace_name_idx').on(t.workspaceId, t.name)],
+);
+
+/**
+ * The credential bundle version of each runtime: bumped when the digest of what its bundle
+ * holds (ids and versions of connections and secrets, never values) changes, so it is monotonic
+ * and moves only for changes that affect this runtime.
+ */
+export const runtimeCredentialVersions = pgTable('runtime_credential_versions', {
+  runtimeId: text('runtime_id')
+    .primaryKey()
+    .references(() => runtimes.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  digest: text('digest').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
 });

@@ -1,11 +1,13 @@
 import { SpinError, type ErrorCode, type WorkspaceRole } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
+import { credentialsRepository } from '../repositories/credentialsRepository.js';
 import { execSessionsRepository } from '../repositories/execSessionsRepository.js';
 import { notebooksRepository } from '../repositories/notebooksRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
 import { runtimesRepository, type RuntimeRow } from '../repositories/runtimesRepository.js';
 import { workspacesRepository } from '../repositories/workspacesRepository.js';
 import type { UserActor } from './actor.js';
+import { credentialSyncVerdict } from './runtimeUsable.js';
 import { checkTokenOrgAction, confineToToken } from './tokenScope.js';
 import {
   allowedActions,
@@ -30,7 +32,9 @@ export type WorkspaceResource =
   | { type: 'notebook'; id: string }
   | { type: 'session'; sid: string }
   | { type: 'program'; jti: string }
-  | { type: 'runtime'; id: string };
+  | { type: 'runtime'; id: string }
+  | { type: 'connection'; id: string }
+  | { type: 'secret'; id: string };
 
 /** What an action is about: the organisation, or something inside a workspace. */
 export type Resource = { type: 'org' } | WorkspaceResource;
@@ -47,6 +51,8 @@ export interface Grant extends Membership {
   notebook: ResourceRows['notebook'] | null;
   session: ResourceRows['session'] | null;
   program: ResourceRows['program'] | null;
+  connection: ResourceRows['connection'] | null;
+  secret: ResourceRows['secret'] | null;
   /** Everything the caller may do with the checked resource (returned to the UI). */
   allowedActions: Action[];
 }
@@ -82,6 +88,15 @@ export type ScopeOf = (actor: UserActor | null, action: Action) => Promise<Scope
 /** Every workspace the actor reaches (directly, by inheritance, or as org admin). */
 export type VisibleWorkspaces = (actor: UserActor) => Promise<Membership[]>;
 
+/**
+ * Checks `actor` may fetch runtime `id`'s sealed credential bundle (see
+ * {@link credentialSyncVerdict}); returns the loaded runtime row.
+ */
+export type AuthorizeCredentialSync = (
+  actor: UserActor | null,
+  runtimeId: string,
+) => Promise<{ actor: UserActor; runtime: RuntimeRow }>;
+
 const signIn = () => new SpinError('auth.unauthenticated', 'sign in first');
 const refusal = (code: ErrorCode, action: string) =>
   code === 'auth.permission_required'
@@ -115,6 +130,7 @@ export function createAuthorizer(db: Db): {
   authorize: Authorize;
   scope: ScopeOf;
   visibleWorkspaces: VisibleWorkspaces;
+  authorizeCredentialSync: AuthorizeCredentialSync;
 } {
   async function load(resource: WorkspaceResource): Promise<Loaded | null> {
     switch (resource.type) {
@@ -136,6 +152,14 @@ export function createAuthorizer(db: Db): {
         const row = await runtimesRepository.get(db, resource.id);
         return row && { workspaceId: row.workspaceId, row };
       }
+      case 'connection': {
+        const row = await credentialsRepository.getConnection(db, resource.id);
+        return row && { workspaceId: row.workspaceId, row };
+      }
+      case 'secret': {
+        const row = await credentialsRepository.getSecret(db, resource.id);
+        return row && { workspaceId: row.workspaceId, row };
+      }
     }
   }
 
@@ -145,6 +169,8 @@ export function createAuthorizer(db: Db): {
     session: 'session.not_found',
     program: 'receipt.unknown_program',
     runtime: 'runtime.unknown_runtime',
+    connection: 'connection.not_found',
+    secret: 'secret.not_found',
   };
 
   async function authorizeOrg(actor: UserActor | null, action: OrgAction): Promise<OrgGrant> {
@@ -192,6 +218,8 @@ export function createAuthorizer(db: Db): {
       notebook: type === 'notebook' ? (row as ResourceRows['notebook']) : null,
       session: type === 'session' ? (row as ResourceRows['session']) : null,
       program: type === 'program' ? (row as ResourceRows['program']) : null,
+      connection: type === 'connection' ? (row as ResourceRows['connection']) : null,
+      secret: type === 'secret' ? (row as ResourceRows['secret']) : null,
       allowedActions: allowedActions(type, m, row),
     };
   }
@@ -230,7 +258,20 @@ export function createAuthorizer(db: Db): {
     return { all: false, workspaceIds };
   };
 
-  return { authorize, scope, visibleWorkspaces };
+  const authorizeCredentialSync: AuthorizeCredentialSync = async (actor, runtimeId) => {
+    if (!actor) throw signIn();
+    const runtime = await runtimesRepository.get(db, runtimeId);
+    const verdict = runtime
+      ? credentialSyncVerdict(await visibleWorkspaces(actor), runtime)
+      : 'hidden';
+    if (!runtime || verdict === 'hidden') {
+      throw new SpinError(NOT_FOUND.runtime, 'runtime not found');
+    }
+    if (verdict === 'denied') throw refusal('auth.permission_required', 'credentials.sync');
+    return { actor, runtime };
+  };
+
+  return { authorize, scope, visibleWorkspaces, authorizeCredentialSync };
 }
 
 /** Whether a scope includes `workspaceId`. */

@@ -1,4 +1,5 @@
 import type { ErrorCode, WorkspaceRole } from '@spin/protocol';
+import type { ConnectionRow, SecretRow } from '../repositories/credentialsRepository.js';
 import type { ExecSessionRow } from '../repositories/execSessionsRepository.js';
 import type { NotebookRow } from '../repositories/notebooksRepository.js';
 import type { ProgramRow } from '../repositories/programsRepository.js';
@@ -35,6 +36,8 @@ export interface ResourceRows {
   session: ExecSessionRow;
   program: ProgramRow;
   runtime: RuntimeRow;
+  connection: ConnectionRow;
+  secret: SecretRow;
 }
 export type ResourceType = keyof ResourceRows;
 
@@ -55,6 +58,8 @@ export const POLICIES: PolicyTable = {
   session: {},
   program: {},
   runtime: {},
+  connection: {},
+  secret: {},
 };
 
 /** Which actions `allowedActions` reports on a resource of each type. */
@@ -64,6 +69,8 @@ const REPORTED: { [T in ResourceType]: (action: Action) => boolean } = {
   session: (a) => a.startsWith('session.'),
   program: () => false,
   runtime: (a) => a.startsWith('runtime.'),
+  connection: (a) => a.startsWith('connection.'),
+  secret: (a) => a.startsWith('secret.'),
 };
 
 /** Decide `action` on a loaded row: true, or the error code refusing it. */

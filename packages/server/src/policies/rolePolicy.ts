@@ -33,6 +33,20 @@ export const ROLE_POLICY = {
   'workspace.delete': ['owner'],
   /** Create an API token in the workspace (for oneself, at most one's own role). */
   'token.create': ['owner', 'editor', 'agent', 'viewer'],
+  /** List connections by name and type only (`ConnectionSummary`): what running cells needs. */
+  'connection.list': ['owner', 'editor', 'agent', 'viewer'],
+  /** See a connection's config and which write-only fields are set (never their values). */
+  'connection.view': ['owner', 'editor'],
+  /** Create, edit, delete connections (DESIGN.md §4). */
+  'connection.manage': ['owner'],
+  /** Run a connection's health check on a runtime. */
+  'connection.test': ['owner', 'editor'],
+  /** See secrets' names, store types and references (never values). */
+  'secret.view': ['owner', 'editor'],
+  /** Create, edit, delete secrets. */
+  'secret.manage': ['owner'],
+  /** Fetch a runtime's sealed credential bundle to relay it (whoever runs cells there). */
+  'credentials.sync': ['owner', 'editor', 'agent'],
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 
 /**
@@ -46,6 +60,9 @@ export const ARCHIVED_ALLOWS: ReadonlySet<string> = new Set([
   'session.view',
   'runtime.view',
   'audit.read',
+  'connection.list',
+  'connection.view',
+  'secret.view',
   'workspace.archive',
   'workspace.delete',
 ]);

@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { notebooks, programs } from '../db/schema.js';
+import { notebooks, programs, runtimes, users } from '../db/schema.js';
 import { prepared } from './preparedStatements.js';
 
 /** A compiled program row. */
@@ -42,10 +42,20 @@ export const programsRepository = {
    * Record the receipt's status if none is recorded yet; false when another receipt won (the
    * conditional update is the lock: the row is not read again).
    */
-  async markReceiptIfPending(db: Db, jti: string, status: string, at: Date): Promise<boolean> {
+  async markReceiptIfPending(
+    db: Db,
+    jti: string,
+    status: string,
+    at: Date,
+    run?: { startedAt: Date; endedAt: Date },
+  ): Promise<boolean> {
     const rows = await db
       .update(programs)
-      .set({ receiptStatus: status, receiptAt: at })
+      .set({
+        receiptStatus: status,
+        receiptAt: at,
+        ...(run ? { runStartedAt: run.startedAt, runEndedAt: run.endedAt } : {}),
+      })
       .where(and(eq(programs.jti, jti), isNull(programs.receiptStatus)))
       .returning({ jti: programs.jti });
     return rows.length > 0;
@@ -74,5 +84,19 @@ export const programsRepository = {
       .update(programs)
       .set({ receiptStatus: status, receiptAt: at })
       .where(eq(programs.jti, jti));
+  },
+  /** Programs of a session with who compiled them and on which runtime, oldest first. */
+  async timelineOf(db: Db, sid: string) {
+    return db
+      .select({
+        program: programs,
+        userName: users.name,
+        runtimeName: runtimes.name,
+      })
+      .from(programs)
+      .leftJoin(users, eq(users.id, programs.sub))
+      .leftJoin(runtimes, eq(runtimes.id, programs.runtimeId))
+      .where(eq(programs.sid, sid))
+      .orderBy(asc(programs.issuedAt), asc(programs.jti));
   },
 };

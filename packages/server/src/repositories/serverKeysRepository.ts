@@ -17,4 +17,11 @@ export const serverKeysRepository = {
   async insert(db: Db, row: typeof serverKeys.$inferInsert): Promise<void> {
     await db.insert(serverKeys).values(row);
   },
+  /** Every key, retired ones included, locked until the transaction ends (key rotation). */
+  async listAllForUpdate(db: Db): Promise<ServerKeyRow[]> {
+    return db.select().from(serverKeys).orderBy(asc(serverKeys.createdAt)).for('update');
+  },
+  async setPrivateJwkEnc(db: Db, kid: string, privateJwkEnc: string): Promise<void> {
+    await db.update(serverKeys).set({ privateJwkEnc }).where(eq(serverKeys.kid, kid));
+  },
 };

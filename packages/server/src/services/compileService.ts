@@ -8,14 +8,20 @@ import {
   sha256Hex,
   SpinError,
   type CompileResponse,
+  type ProgramBody,
   type ProgramClaims,
+  type ProgramCredentials,
   type ProgramLimits,
 } from '@spin/protocol';
 import type { JWK } from 'jose';
 import type { Db } from '../db/connection.js';
 import { actorId } from '../policies/actor.js';
 import type { Grant } from '../policies/authorize.js';
+import type { ConnectionRow } from '../repositories/credentialsRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
+import type { RuntimeRow } from '../repositories/runtimesRepository.js';
+import { manifestFor } from './connectionFields.js';
+import type { CredentialBundleService } from './credentialBundleService.js';
 import type { AuditService } from './auditService.js';
 import type { RuntimeService } from './runtimeService.js';
 import type { ServerKeyService } from './serverKeyService.js';
@@ -38,6 +44,7 @@ export class CompileService {
     private readonly runtimes: RuntimeService,
     private readonly keys: ServerKeyService,
     private readonly issuer: string,
+    private readonly bundles: CredentialBundleService,
     private readonly onCompiled: (cellType: string) => void = () => {},
   ) {}
 
@@ -58,23 +65,91 @@ export class CompileService {
       );
     }
     const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.ancestry);
+    // The connection by name in the notebook's workspace and its ancestors (or the nearest
+    // default of the cell's processor); the program names it, its id goes in the claims.
+    const connection = await this.bundles.resolveConnection(grant.ancestry, input.cell);
+    const cell =
+      connection && !input.cell.connection
+        ? { ...input.cell, connection: connection.name }
+        : input.cell;
     // Driven by the cell-type registry (protocol): kernel code, or a processor call built by
     // the processor's manifest. Template references stay references; the runtime binds them
     // with the notebook's template values, checked here (templateValues.ts).
-    const program = compileNotebookProgram(grant.notebook, input, DEFAULT_LIMITS);
+    const program = compileNotebookProgram(grant.notebook, { ...input, cell }, DEFAULT_LIMITS);
+    const credentials = await this.bundles.programCredentials(
+      runtime,
+      grant.ancestry,
+      connection,
+      program,
+    );
+    return this.issue(grant, { notebookId, sid: session.sid, runtime }, cell, program, credentials);
+  }
+
+  /**
+   * Compile the health check of `connection` for a session the caller may run cells in: a
+   * normal processor program whose params are `{ health: true }`, which the runtime answers
+   * with the processor's `checkHealth()`. The connection must be usable from the session's
+   * notebook (its workspace or an ancestor).
+   */
+  async compileHealthCheck(grant: Grant, connection: ConnectionRow): Promise<CompileResponse> {
+    const session = grant.session!;
+    if (!grant.ancestry.includes(connection.workspaceId)) {
+      throw new SpinError(
+        'connection.not_found',
+        `connection "${connection.name}" is not usable from this session's notebook`,
+      );
+    }
+    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.ancestry);
+    const m = manifestFor(connection.processor);
+    if (!m.capabilities.healthCheck) {
+      throw new SpinError('request.invalid', `${m.name} connections have no health check`);
+    }
+    const program: ProgramBody = {
+      kind: 'processor',
+      processor: m.id,
+      connection: connection.name,
+      params: { health: true },
+    };
+    const credentials = await this.bundles.programCredentials(
+      runtime,
+      grant.ancestry,
+      connection,
+      program,
+    );
+    const cell = { id: `health-${connection.id}`, type: m.cellType };
+    return this.issue(
+      grant,
+      { notebookId: session.notebookId, sid: session.sid, runtime },
+      cell,
+      program,
+      credentials,
+    );
+  }
+
+  /** Sign, seal to the runtime, record and audit one program. */
+  private async issue(
+    grant: Grant,
+    target: { notebookId: string; sid: string; runtime: RuntimeRow },
+    cell: { id: string; type: string },
+    program: ProgramBody,
+    credentials: ProgramCredentials,
+  ): Promise<CompileResponse> {
+    const { notebookId, runtime } = target;
     const iat = Math.floor(Date.now() / 1000);
     const claims: ProgramClaims = {
       iss: this.issuer,
       aud: runtime.id,
       sub: grant.actor.userId,
-      sid: session.sid,
-      cell: input.cell.id,
+      sid: target.sid,
+      cell: cell.id,
       notebook: notebookId,
       jti: randomUUID(),
       iat,
       exp: iat + MAX_PROGRAM_TTL_S,
       program,
       limits: DEFAULT_LIMITS,
+      workspace: grant.workspaceId,
+      credentials,
     };
     const key = this.keys.signingKey();
     const recipient = runtime.encryptionJwk as JWK & { kid: string };
@@ -84,6 +159,7 @@ export class CompileService {
       recipientKey: await importKey(recipient, KEY_MANAGEMENT_ALG),
       recipientKid: recipient.kid,
     });
+    const secretNames = Object.keys(credentials.secrets);
     await this.db.transaction(async (t) => {
       const tx = t as unknown as Db;
       await programsRepository.insert(tx, {
@@ -93,7 +169,7 @@ export class CompileService {
         cellId: claims.cell,
         sub: claims.sub,
         runtimeId: runtime.id,
-        program: { program, limits: claims.limits },
+        program: { program, limits: claims.limits, credentials },
         issuedAt: new Date(iat * 1000),
         expiresAt: new Date(claims.exp * 1000),
       });
@@ -109,20 +185,24 @@ export class CompileService {
             cell: claims.cell,
             sid: claims.sid,
             runtime: runtime.id,
-            cellType: input.cell.type,
+            cellType: cell.type,
             programSha256: await sha256Hex(canonicalJson(program)),
+            // names only: which credentials the program may use, never a value
+            ...(credentials.connection ? { connection: credentials.connection.name } : {}),
+            ...(secretNames.length ? { secrets: secretNames } : {}),
           },
         },
         tx,
       );
     });
-    this.onCompiled(input.cell.type);
+    this.onCompiled(cell.type);
     return {
       envelope,
       jti: claims.jti,
       cell: claims.cell,
       runtimeId: runtime.id,
       expiresAt: new Date(claims.exp * 1000).toISOString(),
+      credentialsVersion: credentials.bundleVersion,
     };
   }
 }

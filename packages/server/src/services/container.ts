@@ -2,6 +2,7 @@ import type { Database } from '../db/connection.js';
 import {
   createAuthorizer,
   type Authorize,
+  type AuthorizeCredentialSync,
   type ScopeOf,
   type VisibleWorkspaces,
 } from '../policies/authorize.js';
@@ -12,6 +13,8 @@ import type { OidcConfig } from '../config.js';
 import { ApiTokenService } from './apiTokenService.js';
 import { AuthService } from './authService.js';
 import { CompileService } from './compileService.js';
+import { CredentialBundleService } from './credentialBundleService.js';
+import { CredentialService } from './credentialService.js';
 import { MemberService } from './memberService.js';
 import { AuthRateLimiter } from '../security/authRateLimiter.js';
 import { IpynbService } from './ipynbService.js';
@@ -21,6 +24,7 @@ import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
 import { ServerKeyService } from './serverKeyService.js';
 import { SessionService } from './sessionService.js';
+import { TimelineService } from './timelineService.js';
 import { WorkspaceService } from './workspaceService.js';
 
 /** Every service of the control plane, wired to one database. */
@@ -31,6 +35,8 @@ export interface Services {
   scope: ScopeOf;
   /** Every workspace a caller reaches, with the effective (inherited) role. */
   visibleWorkspaces: VisibleWorkspaces;
+  /** Who may fetch a runtime's sealed credential bundle (to relay it). */
+  authorizeCredentialSync: AuthorizeCredentialSync;
   audit: AuditService;
   /** What the start-up re-chaining of an unkeyed audit log did (the server logs it). */
   auditChainUpgrade: ChainUpgrade;
@@ -42,6 +48,12 @@ export interface Services {
   runtimes: RuntimeService;
   sessions: SessionService;
   compiler: CompileService;
+  /** Connections and secrets (issue 9). */
+  credentials: CredentialService;
+  /** Per-runtime sealed credential bundles and program credential resolution. */
+  bundles: CredentialBundleService;
+  /** Session timelines (who ran what, when, with which connection). */
+  timeline: TimelineService;
   receipts: ReceiptService;
   /** Workspace members and invitations by link. */
   members: MemberService;
@@ -70,18 +82,21 @@ export async function createServices(opts: {
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
-  const { authorize, scope, visibleWorkspaces } = createAuthorizer(db);
+  const { authorize, scope, visibleWorkspaces, authorizeCredentialSync } = createAuthorizer(db);
   const rateLimits = new AuthRateLimiter(db);
   // windows that ended are dead rows; one sweep per start keeps the table small
   await rateLimits.purgeExpired();
   const sessions = new SessionService(db, runtimes, keys, issuer, opts.accessTokenTtlS, audit);
   const notebooks = new NotebookService(db, audit);
   const auth = new AuthService(db, audit, rateLimits);
+  const credentials = new CredentialService(db, audit, opts.masterKey);
+  const bundles = new CredentialBundleService(db, audit, credentials, keys, issuer);
   return {
     database,
     authorize,
     scope,
     visibleWorkspaces,
+    authorizeCredentialSync,
     audit,
     auditChainUpgrade,
     auth,
@@ -90,9 +105,12 @@ export async function createServices(opts: {
     ipynb: new IpynbService(db, notebooks),
     runtimes,
     sessions,
-    compiler: new CompileService(db, audit, sessions, runtimes, keys, issuer, (type) =>
+    compiler: new CompileService(db, audit, sessions, runtimes, keys, issuer, bundles, (type) =>
       metrics.compiles.inc({ cell_type: type }),
     ),
+    credentials,
+    bundles,
+    timeline: new TimelineService(db),
     receipts: new ReceiptService(db, audit, runtimes, (result) => metrics.receipts.inc({ result })),
     // invitation links point at the web UI, which is served from the public URL
     members: new MemberService(db, audit, rateLimits, issuer),

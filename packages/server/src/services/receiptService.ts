@@ -103,7 +103,12 @@ export class ReceiptService {
       const tx = t as unknown as Db;
       const now = new Date();
       // Conditional on no receipt yet: of two racing receipts, one records, one is a duplicate.
-      if (!(await programsRepository.markReceiptIfPending(tx, program.jti, claims.status, now))) {
+      if (
+        !(await programsRepository.markReceiptIfPending(tx, program.jti, claims.status, now, {
+          startedAt: new Date(claims.startedAt),
+          endedAt: new Date(claims.endedAt),
+        }))
+      ) {
         throw duplicate();
       }
       // The notebook may have been deleted meanwhile: the run is still audited.

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { SessionInfo } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 
 function useSubmit(action: () => Promise<SessionInfo>, onDone: (info: SessionInfo) => void) {
   const [busy, setBusy] = useState(false);
@@ -28,6 +29,7 @@ function AuthError({ error }: { error: ErrorInfo | null }) {
 
 /** First-run sign-up: the first user becomes the organisation's admin. */
 export function SignupForm({ onDone }: { onDone: (info: SessionInfo) => void }) {
+  useDocumentTitle('Create the first account');
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -94,6 +96,7 @@ export function LoginForm({
   onDone: (info: SessionInfo) => void;
   sso?: { label: string; loginUrl: string } | undefined;
 }) {
+  useDocumentTitle('Sign in');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, submit } = useSubmit(() => api.login({ email, password }), onDone);

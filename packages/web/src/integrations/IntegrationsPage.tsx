@@ -1,10 +1,12 @@
 import { PROCESSOR_MANIFESTS } from '@spin/protocol';
 import { ConnectionForm } from './ConnectionForm';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 
 const CAPABILITIES = ['query', 'stream', 'healthCheck', 'complete', 'schemaBrowse'] as const;
 
 /** Every processor of this build, from the registry: what it adds and its connection form. */
 export function IntegrationsPage() {
+  useDocumentTitle('Integrations');
   return (
     <main className="page integrations-page">
       <h1>Integrations</h1>

@@ -1,62 +1,58 @@
-import { memo, useMemo, type ReactNode } from 'react';
-import { parseMarkdown, type Block, type Inline } from './markdown';
+import { memo } from 'react';
+import ReactMarkdown, { type Components } from 'react-markdown';
+import rehypeKatex from 'rehype-katex';
+import remarkGfm from 'remark-gfm';
+import remarkMath from 'remark-math';
+import 'katex/dist/katex.min.css';
+import { markdownUrl } from './safeUrl';
 
-function renderInline(nodes: Inline[]): ReactNode[] {
-  return nodes.map((n, i) => {
-    switch (n.t) {
-      case 'text':
-        return n.text;
-      case 'code':
-        return <code key={i}>{n.text}</code>;
-      case 'strong':
-        return <strong key={i}>{renderInline(n.children)}</strong>;
-      case 'em':
-        return <em key={i}>{renderInline(n.children)}</em>;
-      case 'link':
-        return n.href ? (
-          <a key={i} href={n.href} target="_blank" rel="noopener noreferrer">
-            {renderInline(n.children)}
-          </a>
-        ) : (
-          <span key={i}>{renderInline(n.children)}</span>
-        );
-    }
-  });
-}
+const remarkPlugins = [remarkGfm, remarkMath];
+// KaTeX never runs scripts; `trust: false` keeps \href/\url and \htmlClass-style commands off.
+const rehypePlugins = [[rehypeKatex, { throwOnError: false, trust: false, strict: 'ignore' }]] as [
+  typeof rehypeKatex,
+  object,
+][];
 
-function renderBlock(b: Block, i: number): ReactNode {
-  switch (b.t) {
-    case 'heading': {
-      const H = `h${b.level}` as const;
-      return <H key={i}>{renderInline(b.children)}</H>;
-    }
-    case 'paragraph':
-      return <p key={i}>{renderInline(b.children)}</p>;
-    case 'code':
-      return (
-        <pre key={i} className="md-code">
-          <code>{b.text}</code>
-        </pre>
-      );
-    case 'list': {
-      const items = b.items.map((it, j) => <li key={j}>{renderInline(it)}</li>);
-      return b.ordered ? (
-        <ol key={i} start={b.start}>
-          {items}
-        </ol>
-      ) : (
-        <ul key={i}>{items}</ul>
-      );
-    }
-    case 'quote':
-      return <blockquote key={i}>{b.children.map(renderBlock)}</blockquote>;
-    case 'hr':
-      return <hr key={i} />;
-  }
-}
+const components: Components = {
+  // Links open in a new tab without giving it a handle on this page.
+  a: ({ node: _node, href, children, ...rest }) =>
+    href ? (
+      <a {...rest} href={href} target="_blank" rel="noopener noreferrer">
+        {children}
+      </a>
+    ) : (
+      <span>{children}</span>
+    ),
+  // Images load lazily and never send a referrer to the host that serves them.
+  img: ({ node: _node, src, alt, ...rest }) =>
+    src ? (
+      <img {...rest} src={src} alt={alt ?? ''} loading="lazy" referrerPolicy="no-referrer" />
+    ) : null,
+  pre: ({ node: _node, ...rest }) => <pre className="md-code" {...rest} />,
+  table: ({ node: _node, ...rest }) => (
+    <div className="md-table-wrap">
+      <table {...rest} />
+    </div>
+  ),
+};
 
-/** Renders Markdown source as React elements (never as HTML). */
+/**
+ * Markdown as React elements, never as HTML: CommonMark + GitHub's tables, task lists,
+ * strikethrough and autolinks (remark-gfm), and `$…$` / `$$…$$` math (KaTeX). Raw HTML in the
+ * source is shown as nothing (`skipHtml`), unsafe link and image targets are dropped.
+ */
 export const Markdown = memo(function Markdown({ source }: { source: string }) {
-  const blocks = useMemo(() => parseMarkdown(source), [source]);
-  return <div className="markdown">{blocks.map(renderBlock)}</div>;
+  return (
+    <div className="markdown">
+      <ReactMarkdown
+        remarkPlugins={remarkPlugins}
+        rehypePlugins={rehypePlugins}
+        components={components}
+        urlTransform={markdownUrl}
+        skipHtml
+      >
+        {source}
+      </ReactMarkdown>
+    </div>
+  );
 });

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { AcceptedInvitation, SessionInfo, User } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { navigate } from '../app/routing';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 
 /**
  * `/invite/:token`: what the invitation grants, then accept it — signed in already, by signing
@@ -19,6 +20,7 @@ export function InvitePage({
   user: User | null;
   onSignedIn: (info: SessionInfo) => void;
 }) {
+  useDocumentTitle('Join a workspace');
   const queryClient = useQueryClient();
   const preview = useQuery({
     queryKey: ['invitation', token],

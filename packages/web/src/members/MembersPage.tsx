@@ -4,6 +4,7 @@ import type { CreatedInvitation, Member, Workspace, WorkspaceRole } from '@spin/
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api';
 import { membersPath, navigate } from '../app/routing';
 import { ErrorBox } from '../runtimes/PairPanel';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 
 const ROLES: readonly WorkspaceRole[] = ['viewer', 'agent', 'editor', 'owner'];
 
@@ -32,6 +33,7 @@ export function MembersPage({
   workspaceId: string | null;
   onUnauthenticated: () => void;
 }) {
+  useDocumentTitle('Members');
   const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
   const unauthenticated = isUnauthenticated(workspaces.error);
   useEffect(() => {

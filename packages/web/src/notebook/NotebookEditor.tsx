@@ -12,6 +12,7 @@ import {
 } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick } from '../app/routing';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 import { Autosaver, type SaveState } from './autosaver';
 import { AddCellBar } from './AddCellBar';
 import { CellView, type CellActions, type CellFocusHandle } from './Cell';
@@ -92,6 +93,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     error: null,
   });
   const [notice, setNotice] = useState<string | null>(null);
+  useDocumentTitle(title);
 
   // Refs are the source of truth for handlers (no stale closures); state drives rendering.
   const cellsRef = useRef(cells);

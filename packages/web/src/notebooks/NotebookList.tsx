@@ -4,6 +4,7 @@ import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api'
 import { linkClick, navigate, notebookPath } from '../app/routing';
 import { emptyCell } from '../notebook/notebookModel';
 import { ImportIpynbButton } from './ImportIpynbButton';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 
 function formatUpdated(iso: string): string {
   const d = new Date(iso);
@@ -13,6 +14,7 @@ function formatUpdated(iso: string): string {
 
 /** `/`: the notebooks the user can see, newest first, and a button to start one. */
 export function NotebookList({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+  useDocumentTitle('Notebooks');
   const queryClient = useQueryClient();
   const notebooks = useQuery({ queryKey: ['notebooks'], queryFn: () => api.listNotebooks() });
   const [creating, setCreating] = useState(false);

@@ -4,6 +4,7 @@ import type { Runtime, User, Workspace } from '@spin/protocol';
 import { api, isUnauthenticated, toErrorInfo } from '../app/api';
 import { ErrorBox, PairPanel } from './PairPanel';
 import { canPairRuntimes, pairableWorkspaces } from './pairForm';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 
 function formatTime(iso: string): string {
   const d = new Date(iso);
@@ -22,6 +23,7 @@ export function RuntimesPage({
   user: User;
   onUnauthenticated: () => void;
 }) {
+  useDocumentTitle('Runtimes');
   const runtimes = useQuery({ queryKey: ['runtimes'], queryFn: () => api.listRuntimes() });
   const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
 

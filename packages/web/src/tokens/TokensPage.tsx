@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiToken, ApiTokenKind, CreatedApiToken, Workspace } from '@spin/protocol';
 import { api, isUnauthenticated, toErrorInfo } from '../app/api';
 import { ErrorBox } from '../runtimes/PairPanel';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 
 const KIND_LABEL: Record<ApiTokenKind, string> = {
   personal: 'Personal — acts as you',
@@ -29,6 +30,7 @@ function tokenState(t: ApiToken): 'revoked' | 'expired' | 'active' {
  * its secret — shown once — list them with last use and expiry, revoke.
  */
 export function TokensPage({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+  useDocumentTitle('API tokens');
   const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => api.listTokens() });
   const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
   const [created, setCreated] = useState<CreatedApiToken | null>(null);

@@ -4,6 +4,7 @@ import type { UpdateWorkspaceRequest, WorkspaceDetail } from '@spin/protocol';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api';
 import { ErrorBox } from '../runtimes/PairPanel';
 import { possibleParents, workspaceTree } from './workspaceTree';
+import { useDocumentTitle } from '../app/useDocumentTitle';
 
 const can = (w: WorkspaceDetail, action: string) => w.allowedActions.includes(action);
 
@@ -13,6 +14,7 @@ const can = (w: WorkspaceDetail, action: string) => w.allowedActions.includes(ac
  * `allowedActions` the server returns with each workspace.
  */
 export function WorkspacesPage({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+  useDocumentTitle('Workspaces');
   const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
   const [selectedId, setSelectedId] = useState<string | null>(null);
 
