@@ -1,6 +1,11 @@
 import {
   applyJournalEvent,
+  checkInputValue,
   emptyOutputState,
+  resolveTemplateValues,
+  templateVariableCellId,
+  type InputValues,
+  type TemplateVariable,
   type CellInput,
   type TimeRange,
   type CellStatus,
@@ -107,6 +112,7 @@ export class NotebookSession {
   private _kernelStatus: KernelStatusMessage | null = null;
   /** Input requests not answered yet, by jti (a reload re-sends them). */
   private readonly openInputs = new Map<string, InputRequest>();
+  private _templateValues: InputValues = {};
   /** A cell's latest run changed (output arrived, status changed, receipt verified). */
   readonly onDidChangeCell = this.onDidChangeCellEmitter.event;
   /** The server rejected a receipt (should never happen with an honest runtime). */
@@ -251,20 +257,80 @@ export class NotebookSession {
    * notebook's time range (integration cells use it unless they set their own).
    */
   async run(cell: CellInput, context: { timeRange?: TimeRange } = {}): Promise<CellRunResult> {
+    const values = this.templateValues;
     const compiled = await this.opts.api.compile(this.opts.notebookId, {
       sid: this.sid,
       cell,
       ...(context.timeRange ? { timeRange: context.timeRange } : {}),
+      ...(Object.keys(values).length ? { templateValues: values } : {}),
     });
+    return this.relay(compiled, cell.id);
+  }
+
+  /** Values of the notebook's `input` template variables this session sends with each compile. */
+  get templateValues(): InputValues {
+    return { ...this._templateValues };
+  }
+
+  /**
+   * Resolve the notebook's template variables for this session (at its start, and again when
+   * the user changes them): keep the `input` values — checked here against `variables` so a
+   * form can show the problem at once; the server checks them again at every compile — and run
+   * every `code_python` variable, in order, in the session's kernel. The server compiles those
+   * from the notebook's stored definitions. Resolves with each Python variable's run.
+   */
+  async resolveVariables(
+    variables: readonly TemplateVariable[],
+    inputs: Readonly<Record<string, unknown>>,
+  ): Promise<Map<string, CellRunResult>> {
+    this.setInputValues(variables, inputs);
+    const runs = new Map<string, CellRunResult>();
+    for (const def of variables) {
+      if (def.type !== 'code_python') continue;
+      const compiled = await this.opts.api.compileVariable(this.opts.notebookId, def.name, {
+        sid: this.sid,
+      });
+      runs.set(def.name, await this.relay(compiled, templateVariableCellId(def.name)));
+    }
+    return runs;
+  }
+
+  /**
+   * Keep the `input` values (empty ones dropped) for the next compiles without running the
+   * Python variables again — e.g. when a reload rejoins a session whose variables already
+   * resolved. Throws `template.*` for a value the definitions refuse, keeping the old values.
+   */
+  setInputValues(
+    variables: readonly TemplateVariable[],
+    inputs: Readonly<Record<string, unknown>>,
+  ): InputValues {
+    const given = Object.fromEntries(
+      Object.entries(inputs).filter(([, v]) => v !== undefined && v !== ''),
+    );
+    resolveTemplateValues(variables, given);
+    const checked: InputValues = {};
+    for (const def of variables) {
+      if (def.type === 'input' && Object.hasOwn(given, def.name)) {
+        checked[def.name] = checkInputValue(def, given[def.name]);
+      }
+    }
+    this._templateValues = checked;
+    return { ...checked };
+  }
+
+  private async relay(
+    compiled: { jti: string; envelope: string; credentialsVersion?: number | undefined },
+    cellId: string,
+  ): Promise<CellRunResult> {
     await this.relayCredentials(compiled.credentialsVersion);
-    const tracked = this.track(compiled.jti, cell.id);
+    const tracked = this.track(compiled.jti, cellId);
     tracked.state.running = true;
     this.onDidChangeCellEmitter.fire({ ...tracked.state });
     const done = new Promise<CellRunResult>((resolve, reject) =>
       tracked.waiters.push({ resolve, reject }),
     );
     try {
-      await this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cell.id });
+      await this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cellId });
     } catch (err) {
       // Rejected before it ran: nothing executed, so there is no receipt to wait for.
       if (err instanceof ApiError && err.code === 'client.disconnected') return done;

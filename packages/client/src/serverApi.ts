@@ -25,6 +25,7 @@ import {
   SubmitReceiptResponseSchema,
   WorkspaceDetailSchema,
   type CellInput,
+  type InputValues,
   type CreateWorkspaceRequest,
   type UpdateWorkspaceRequest,
   type NotebookSettings,
@@ -104,7 +105,12 @@ export class ServerApi {
     const q = workspaceId ? `?workspaceId=${encodeURIComponent(workspaceId)}` : '';
     return this.http.request('GET', `/api/v1/notebooks${q}`, z.array(NotebookSummarySchema));
   }
-  createNotebook(body: { title: string; workspaceId?: string; cells?: CellInput[] }) {
+  createNotebook(body: {
+    title: string;
+    workspaceId?: string;
+    cells?: CellInput[];
+    settings?: NotebookSettings;
+  }) {
     return this.http.request('POST', '/api/v1/notebooks', NotebookSchema, body);
   }
   getNotebook(id: string) {
@@ -225,10 +231,22 @@ export class ServerApi {
       {},
     );
   }
-  compile(notebookId: string, body: { sid: string; cell: CellInput; timeRange?: TimeRange }) {
+  compile(
+    notebookId: string,
+    body: { sid: string; cell: CellInput; timeRange?: TimeRange; templateValues?: InputValues },
+  ) {
     return this.http.request(
       'POST',
       `/api/v1/notebooks/${encodeURIComponent(notebookId)}/compile`,
+      CompileResponseSchema,
+      body,
+    );
+  }
+  /** Compile the notebook's `code_python` template variable `name` for session `sid`. */
+  compileVariable(notebookId: string, name: string, body: { sid: string }) {
+    return this.http.request(
+      'POST',
+      `/api/v1/notebooks/${encodeURIComponent(notebookId)}/variables/${encodeURIComponent(name)}/compile`,
       CompileResponseSchema,
       body,
     );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CellInputSchema, CellSchema } from './cells.js';
 import { NotebookSettingsSchema } from './notebookSettings.js';
+import { InputValuesSchema } from './templateVariables.js';
 import { DEFAULT_TIME_RANGE, TimeRangeSchema } from './timeRange.js';
 import { OutputSchema } from './outputs.js';
 import { JwksSchema } from './keys.js';
@@ -208,7 +209,11 @@ export const CompileRequestSchema = z.object({
   cell: CellInputSchema,
   /** The notebook's time range as the client has it (default: the last hour). */
   timeRange: TimeRangeSchema.optional(),
+  /** Values of the notebook's `input` template variables for this session (checked). */
+  templateValues: InputValuesSchema.optional(),
 });
+/** `POST /notebooks/:id/variables/:name/compile`: a `code_python` variable's program. */
+export const CompileVariableRequestSchema = z.object({ sid: ResourceIdSchema });
 export const CompileResponseSchema = z.object({
   envelope: z.string(),
   jti: z.string(),

@@ -19,6 +19,7 @@ export * from './processors/index.js';
 export * from './terminalText.js';
 export * from './blobs.js';
 export * from './notebookSettings.js';
+export * from './templateVariables.js';
 export * from './strings.js';
 export * from './jsonDepth.js';
 export * from './pairingGrant.js';

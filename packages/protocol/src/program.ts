@@ -24,6 +24,13 @@ export const KernelProgramSchema = z.object({
   kind: z.literal('kernel'),
   kernel: z.string().min(1).max(128),
   code: z.string(),
+  /** Notebook template values, bound in a Python kernel as the `spin_vars` dict. */
+  vars: z.record(z.string(), TemplateValueSchema).optional(),
+  /**
+   * Set on a `code_python` template variable's program (templateVariables.ts): the JSON value
+   * it displays becomes this session variable at the runtime.
+   */
+  templateVar: ResultVarSchema.optional(),
 });
 
 /**

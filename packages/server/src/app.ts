@@ -25,6 +25,7 @@ import { auditRoutes } from './routes/auditRoutes.js';
 import { ipynbRoutes } from './routes/ipynbRoutes.js';
 import { notebookOpsRoutes } from './routes/notebookOpsRoutes.js';
 import { notebookRoutes } from './routes/notebookRoutes.js';
+import { templateVariableRoutes } from './routes/templateVariableRoutes.js';
 import { runtimeRoutes } from './routes/runtimeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
@@ -220,6 +221,7 @@ export async function buildApp(
   await app.register(systemRoutes, opts);
   await app.register(authRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(notebookRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(templateVariableRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(runtimeRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(sessionRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });

@@ -296,6 +296,8 @@ export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /api/v1/notebooks/:id': ws(ALL, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}` })),
   'PUT /api/v1/notebooks/:id': ws(EDITORS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}`, body: { title: 'renamed' } })),
   'POST /api/v1/notebooks/:id/compile': ws(RUNNERS, 200, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/compile`, body: { sid: c.sid, cell } })),
+  // the notebook defines no variables: callers allowed to run get the service's refusal
+  'POST /api/v1/notebooks/:id/variables/:name/compile': withCodes(ws(RUNNERS, 400, NB, (c) => ({ url: `/api/v1/notebooks/${c.nb}/variables/nothing/compile`, body: { sid: c.sid } })), Object.fromEntries(['owner', 'editor', 'agent', 'orgAdmin'].map((w) => [w, { status: 400, code: 'template.unknown_variable' }]))),
   'GET /api/v1/runtimes': scoped(ALL, 200, url('/api/v1/runtimes')),
   'POST /api/v1/runtimes': ws(OWNERS, 201, WS, async (c) => ({ url: '/api/v1/runtimes', body: { name: 'x', url: 'http://127.0.0.1:8888', workspaceId: c.ws, identity: (await fakeRuntime()).identity } })),
   'POST /api/v1/runtimes/:id/repair': ws(OWNERS, 200, RT, (c) => ({ url: `/api/v1/runtimes/${c.rt.id}/repair`, body: { expectedFingerprint: c.rt.identity.fingerprint, identity: c.rt.identity, url: 'http://127.0.0.1:8888' } })),

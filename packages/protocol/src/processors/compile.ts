@@ -12,7 +12,7 @@ export interface CellCompileContext {
   /** The notebook's time range; the cell's own `timeRange` overrides it. */
   notebookTimeRange?: TimeRange | undefined;
   limits: ProgramLimits;
-  /** Notebook template variables (issue 9); empty until template variables exist. */
+  /** Notebook template values (`input` and `static` variables, templateVariables.ts). */
   templateValues?: Readonly<Record<string, TemplateValue>>;
   /** Clock for relative time ranges (tests pin it). */
   now?: number;
@@ -49,7 +49,14 @@ export function compileCell(cell: CellInput, ctx: CellCompileContext): ProgramBo
     throw new SpinError('compile.unsupported_cell', `${info.name} cells are not executed`);
   }
   if (info.kind === 'kernel' || !info.manifest) {
-    return { kind: 'kernel', kernel: String(params.kernel), code: cell.source };
+    // Kernel source is never templated; the values reach Python as `spin_vars`.
+    const vars = ctx.templateValues ?? {};
+    return {
+      kind: 'kernel',
+      kernel: String(params.kernel),
+      code: cell.source,
+      ...(Object.keys(vars).length ? { vars: { ...vars } } : {}),
+    };
   }
   const m = info.manifest;
   const timeRange = resolveTimeRange(

@@ -106,3 +106,15 @@ function indent(code: string): string {
     .map((l) => (l.trim() ? `    ${l}` : ''))
     .join('\n');
 }
+
+/**
+ * Code for one silent `execute_request` that merges the program's notebook template values
+ * into the kernel's `spin_vars` dict (templateVariables.ts: Python source is never templated).
+ * The values travel as one JSON string literal that `json.loads` reads, never as code.
+ */
+export function bindTemplateValuesCode(vars: Readonly<Record<string, unknown>>): string {
+  return (
+    `globals().setdefault("spin_vars", {}).update(` +
+    `__import__("json").loads(${JSON.stringify(JSON.stringify(vars))}))\n`
+  );
+}

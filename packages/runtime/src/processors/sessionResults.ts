@@ -24,6 +24,8 @@ interface Entry {
  */
 export class SessionResults {
   private readonly vars = new Map<string, Entry>();
+  /** Values of the notebook's `code_python` template variables, computed in this session. */
+  private readonly values = new Map<string, TemplateValue>();
   private readonly synced = new WeakMap<KernelClient, Map<string, number>>();
   private version = 0;
 
@@ -50,6 +52,7 @@ export class SessionResults {
 
   /** Set `name` to a finished result; the result it replaces is deleted from disk. */
   set(name: string, result: StoredResult): void {
+    this.values.delete(name);
     const old = this.vars.get(name);
     this.vars.set(name, { result, version: ++this.version });
     if (old && old.result.dir !== result.dir) {
@@ -57,11 +60,25 @@ export class SessionResults {
     }
   }
 
+  /** Set `name` to a template variable's JSON value (the latest of a result and a value wins). */
+  setValue(name: string, value: TemplateValue): void {
+    const old = this.vars.get(name);
+    this.vars.delete(name);
+    if (old) void rm(old.result.dir, { recursive: true, force: true }).catch(() => undefined);
+    this.values.set(name, value);
+  }
+
+  /** The `code_python` template values computed in this session, by name. */
+  templateValues(): Record<string, TemplateValue> {
+    return Object.fromEntries(this.values);
+  }
+
   /**
    * What `{{name.path}}` reads, or undefined when no variable `name` is set. Rows are read
    * from the in-memory preview, so a result with more rows than that cannot be templated.
    */
   resolve(name: string, path: readonly string[], ref: string): TemplateValue | undefined {
+    if (this.values.has(name)) return valueAtPath(this.values.get(name)!, path, ref);
     const entry = this.vars.get(name);
     if (!entry) return undefined;
     const { meta, preview, raw, rawTooLarge } = entry.result;

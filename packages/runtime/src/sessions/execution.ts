@@ -1,6 +1,8 @@
 import { ZodError } from 'zod';
 import {
   SpinError,
+  TEMPLATE_VALUE_MIME,
+  TemplateValueSchema,
   outputsDigest,
   outputsFromEvents,
   signReceipt,
@@ -8,6 +10,7 @@ import {
   type JournalEvent,
   type ProgramClaims,
   type TableFrame,
+  type TemplateValue,
 } from '@spin/protocol';
 import type { Logger } from 'pino';
 import { KernelDiedError } from '../errors.js';
@@ -21,6 +24,7 @@ import {
   startProcessorRun,
   type ConnectionSource,
 } from '../processors/processorRun.js';
+import { bindTemplateValuesCode } from '../processors/pythonResults.js';
 import type { SessionResults } from '../processors/sessionResults.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
@@ -78,6 +82,8 @@ export interface ExecutionHost {
   /** Withdraw an input request still open when the run ends. */
   cancelInput(): void;
 }
+
+type KernelProgram = Extract<ProgramClaims['program'], { kind: 'kernel' }>;
 
 type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
 
@@ -216,16 +222,42 @@ export class Execution {
     }
   };
 
-  private async runKernel(kernelName: string, code: string): Promise<Outcome> {
-    this.kernel = await this.host.kernelFor(kernelName);
+  private async runKernel(program: KernelProgram): Promise<Outcome> {
+    const kernel = await this.host.kernelFor(program.kernel);
+    this.kernel = kernel;
     if (this.abort.signal.aborted) {
       return { status: 'error', executionCount: null, exitCode: null };
     }
-    const kernel = this.kernel;
+    // Python sees every template value as `spin_vars`: the program's (input, static) and those
+    // computed in this session (code_python), so a restarted kernel has them all again.
+    const spinVars = { ...this.host.results.templateValues(), ...program.vars };
+    if (Object.keys(spinVars).length && kernel.spec?.language.toLowerCase() === 'python') {
+      const bound = await kernel.execute(bindTemplateValuesCode(spinVars), () => {}, {
+        silent: true,
+        storeHistory: false,
+      });
+      if (bound.status !== 'ok') {
+        throw new SpinError('template.invalid', 'the kernel could not bind spin_vars');
+      }
+    }
+    // A code_python template variable's program displays its value once, tagged with its name.
+    const templateVar = program.templateVar;
+    let value: { v: TemplateValue } | null = null;
+    const onOutput = !templateVar
+      ? this.onKernelOutput
+      : (o: KernelOutput) => {
+          const meta = o.content.metadata as { spin?: { templateVar?: unknown } } | undefined;
+          const data = o.content.data as Record<string, unknown> | undefined;
+          if (o.msgType === 'display_data' && meta?.spin?.templateVar === templateVar && data) {
+            const parsed = TemplateValueSchema.safeParse(data[TEMPLATE_VALUE_MIME]);
+            if (parsed.success) value = { v: parsed.data };
+          }
+          this.onKernelOutput(o);
+        };
     if (this.credentials) await prepareKernelSecrets(kernel, this.credentials, this.deps.logger);
     let reply: Awaited<ReturnType<KernelClient['execute']>>;
     try {
-      reply = await kernel.execute(code, this.onKernelOutput, {
+      reply = await kernel.execute(program.code, onOutput, {
         onInput: (prompt, password) => this.askInput(prompt, password),
         onBusy: () => {
           this.kernelBusy = true;
@@ -236,6 +268,13 @@ export class Execution {
     }
     const status: CellStatus =
       reply.status === 'ok' ? 'ok' : reply.status === 'aborted' ? 'aborted' : 'error';
+    if (templateVar && status === 'ok') {
+      const got = value as { v: TemplateValue } | null;
+      if (!got) {
+        throw new SpinError('template.no_value', `template variable "${templateVar}" has no value`);
+      }
+      this.host.results.setValue(templateVar, got.v);
+    }
     return { status, executionCount: reply.executionCount, exitCode: null };
   }
 
@@ -383,7 +422,7 @@ export class Execution {
       if (deps.credentials) this.credentials = await deps.credentials.prepare(claims);
       outcome =
         claims.program.kind === 'kernel'
-          ? await this.runKernel(claims.program.kernel, claims.program.code)
+          ? await this.runKernel(claims.program)
           : await this.runProcessor(claims.program);
     } catch (err) {
       if (!(err instanceof SpinError) && !(err instanceof ZodError)) {

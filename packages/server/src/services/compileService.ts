@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import {
   canonicalJson,
-  compileCell,
   importKey,
   KEY_MANAGEMENT_ALG,
   MAX_PROGRAM_TTL_S,
   sealProgram,
   sha256Hex,
   SpinError,
-  type CellInput,
   type CompileResponse,
   type ProgramBody,
   type ProgramClaims,
   type ProgramCredentials,
   type ProgramLimits,
-  type TimeRange,
 } from '@spin/protocol';
 import type { JWK } from 'jose';
 import type { Db } from '../db/connection.js';
@@ -29,6 +26,7 @@ import type { AuditService } from './auditService.js';
 import type { RuntimeService } from './runtimeService.js';
 import type { ServerKeyService } from './serverKeyService.js';
 import type { SessionService } from './sessionService.js';
+import { compileNotebookProgram, type NotebookCompileInput } from './templateValues.js';
 
 /** Default limits of a compiled program. */
 export const DEFAULT_LIMITS: ProgramLimits = {
@@ -57,7 +55,7 @@ export class CompileService {
   async compile(
     grant: Grant,
     notebookId: string,
-    input: { sid: string; cell: CellInput; timeRange?: TimeRange | undefined },
+    input: NotebookCompileInput & { sid: string },
   ): Promise<CompileResponse> {
     const session = await this.sessions.getRow(input.sid);
     if (session.notebookId !== notebookId) {
@@ -75,11 +73,9 @@ export class CompileService {
         ? { ...input.cell, connection: connection.name }
         : input.cell;
     // Driven by the cell-type registry (protocol): kernel code, or a processor call built by
-    // the processor's manifest. Template references stay references; the runtime binds them.
-    const program = compileCell(cell, {
-      notebookTimeRange: input.timeRange,
-      limits: DEFAULT_LIMITS,
-    });
+    // the processor's manifest. Template references stay references; the runtime binds them
+    // with the notebook's template values, checked here (templateValues.ts).
+    const program = compileNotebookProgram(grant.notebook, { ...input, cell }, DEFAULT_LIMITS);
     const credentials = await this.bundles.programCredentials(
       runtime,
       grant.ancestry,

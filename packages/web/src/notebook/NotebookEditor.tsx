@@ -8,6 +8,7 @@ import {
   type Notebook,
   type NotebookSettings,
   type Runtime,
+  type TemplateVariable,
 } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick } from '../app/routing';
@@ -43,9 +44,13 @@ import { cellRunView } from './runView';
 import { notebookPermissions } from './permissions';
 import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookSession } from './useNotebookSession';
+import { SessionVariablesForm } from './SessionVariablesForm';
+import { useTemplateVariables } from './useTemplateVariables';
+import { VariablesPanel } from './VariablesPanel';
 import { ExportIpynbButton } from './ExportIpynbButton';
 
 const SAVE_DELAY_MS = 600;
+const NO_VARIABLES: readonly TemplateVariable[] = [];
 const RUNTIME_KEY = 'spin.runtimeId';
 
 interface Props {
@@ -215,11 +220,19 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     saver.markDirty();
   };
 
-  const setTimeRange = (timeRange: NotebookSettings['timeRange']) => {
-    settingsRef.current = { ...settingsRef.current, timeRange };
+  const setSettings = (patch: Partial<NotebookSettings>) => {
+    settingsRef.current = { ...settingsRef.current, ...patch };
     setSettingsState(settingsRef.current);
     saver.markDirty();
   };
+  const setTimeRange = (timeRange: NotebookSettings['timeRange']) => setSettings({ timeRange });
+  const variables = settings.templateVariables ?? NO_VARIABLES;
+  const templateVars = useTemplateVariables({
+    session,
+    phase: sessionUi.phase,
+    variables,
+    canRun: can.run,
+  });
 
   const commitTitle = () => {
     const t = titleDraft.trim();
@@ -715,6 +728,22 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           </button>
         </div>
       )}
+
+      {templateVars.state.status === 'needs-input' && (
+        <SessionVariablesForm
+          variables={variables}
+          state={templateVars.state}
+          onSubmit={(inputs) => void templateVars.resolve(inputs)}
+        />
+      )}
+      <VariablesPanel
+        variables={variables}
+        canEdit={can.edit}
+        canRun={can.run && sessionUi.phase === 'open'}
+        state={templateVars.state}
+        onChange={(templateVariables) => setSettings({ templateVariables })}
+        onApply={(inputs) => void templateVars.resolve(inputs)}
+      />
 
       <NotebookToolbar can={can} actions={toolbar} busy={queue > 0} canUndo={canUndo} />
       {restartAsk && (

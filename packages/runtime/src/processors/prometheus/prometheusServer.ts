@@ -40,8 +40,13 @@ export class PrometheusServer {
   private dir = '';
   private log = '';
 
-  /** Start, wait until `/-/ready` answers and until `up` has at least `samples` samples. */
-  async start(opts: { samples?: number } = {}): Promise<this> {
+  /**
+   * Start, wait until `/-/ready` answers and until `up` has at least `samples` samples.
+   * `targetLabels` are added to the self-scrape target (so its `up` series carries them).
+   */
+  async start(
+    opts: { samples?: number; targetLabels?: Record<string, string> } = {},
+  ): Promise<this> {
     this.dir = mkdtempSync(join(tmpdir(), 'spin-prometheus-'));
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
@@ -56,6 +61,15 @@ export class PrometheusServer {
         '  - job_name: prometheus',
         '    static_configs:',
         `      - targets: ['127.0.0.1:${port}']`,
+        // JSON strings are YAML double-quoted scalars: any label value is written exactly.
+        ...(opts.targetLabels
+          ? [
+              '        labels:',
+              ...Object.entries(opts.targetLabels).map(
+                ([k, v]) => `          ${k}: ${JSON.stringify(v)}`,
+              ),
+            ]
+          : []),
         '',
       ].join('\n'),
     );

@@ -1,0 +1,47 @@
+import {
+  CompileResponseSchema,
+  CompileVariableRequestSchema,
+  ResourceIdSchema,
+  TemplateVariableNameSchema,
+  templateVariableCellId,
+} from '@spin/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from './requestActor.js';
+import type { RouteContext } from './routeContext.js';
+
+/** Notebook template variables that run at session start (`code_python`, issue 9). */
+export const templateVariableRoutes: FastifyPluginAsyncZod<RouteContext> = async (
+  app,
+  { services },
+) => {
+  const { authorize, compiler } = services;
+
+  app.post(
+    '/notebooks/:id/variables/:name/compile',
+    {
+      schema: {
+        tags: ['execution'],
+        operationId: 'compileTemplateVariable',
+        summary:
+          "Compile a notebook's code_python template variable for a session: the program runs " +
+          "the notebook's stored code in the session's kernel and keeps its JSON value as {{name}}",
+        params: z.object({ id: ResourceIdSchema, name: TemplateVariableNameSchema }),
+        body: CompileVariableRequestSchema,
+        response: { 200: CompileResponseSchema },
+      },
+    },
+    async (request) => {
+      const { id, name } = request.params;
+      const grant = await authorize(actorOf(request), 'notebook.run', { type: 'notebook', id });
+      const cellId = templateVariableCellId(name);
+      await services.apiTokens.consumeRun(grant.actor, request.body.sid, cellId);
+      return compiler.compile(grant, id, {
+        sid: request.body.sid,
+        // The cell only labels the run (claims, receipt, audit); the code is the definition's.
+        cell: { id: cellId, type: 'python', source: '' },
+        variable: name,
+      });
+    },
+  );
+};
