@@ -139,6 +139,19 @@ export const UpdateConnectionRequestSchema = z.object({
   version: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * `POST /api/v1/workspaces/:id/connections` and `…/secrets`: the create requests without
+ * `workspaceId`, which is the path's.
+ */
+export const CreateConnectionBodySchema = CreateConnectionRequestSchema.omit({ workspaceId: true });
+export const CreateSecretBodySchema = CreateSecretRequestSchema.omit({ workspaceId: true });
+
+/** `POST /api/v1/connections/:id/test`: the session whose runtime runs the health check. */
+export const TestConnectionRequestSchema = z.object({ sid: ResourceIdSchema });
+
+/** `DELETE /api/v1/connections/:id` and `/api/v1/secrets/:id`. */
+export const CredentialDeletedSchema = z.object({ deleted: z.literal(true) });
+
 // ---- the bundle (server → client → runtime, sealed) ----------------------------------------
 
 /** JWS `typ` of a credential bundle (distinct from programs, so one can never pass as the other). */

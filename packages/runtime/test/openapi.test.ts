@@ -129,6 +129,9 @@ describe('OpenAPI document of the runtime', () => {
     // the message unions are components, with the hello that authenticates a socket
     expect(JSON.stringify(doc.components.schemas.ClientMessage)).toContain('"hello"');
     expect(JSON.stringify(doc.components.schemas.RuntimeMessage)).toContain('"welcome"');
+    // and the credential bundle a client relays (issue 9), with its acknowledgement
+    expect(JSON.stringify(doc.components.schemas.ClientMessage)).toContain('"credentials"');
+    expect(JSON.stringify(doc.components.schemas.RuntimeMessage)).toContain('"credentials_ack"');
   });
 
   it('documents the answers the running runtime gives', async () => {

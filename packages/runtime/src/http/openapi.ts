@@ -221,9 +221,12 @@ export const RUNTIME_OPERATIONS: Readonly<Record<string, RuntimeOperation>> = {
       `An HTTP/1.1 upgrade offering subprotocol \`${RUNTIME_SUBPROTOCOL}\`. A browser's ` +
       '`Origin` must be one the pairing allowed. After the upgrade the client sends `hello` ' +
       'with an access token from the server (`POST /api/v1/sessions/{sid}/token`) within 10 s, ' +
-      'then `attach`, `execute` (programs compiled by the server), `interrupt`, … Messages ' +
-      'are JSON text frames: `ClientMessage` from the client, `RuntimeMessage` from the ' +
-      'runtime (see `x-spin-websocket`). A refused upgrade answers with the JSON error body.',
+      'then `attach`, `execute` (programs compiled by the server), `interrupt`, … and, when ' +
+      'a program needs newer credentials than the runtime holds, `credentials` with the ' +
+      'sealed bundle from the server (`GET /api/v1/runtimes/{id}/credentials`), answered by ' +
+      '`credentials_ack`. Messages are JSON text frames: `ClientMessage` from the client, ' +
+      '`RuntimeMessage` from the runtime (see `x-spin-websocket`). A refused upgrade answers ' +
+      'with the JSON error body.',
     tags: ['sessions'],
     security: 'none',
     parameters: [

@@ -16,6 +16,9 @@ export const API_TAGS = {
   execution: 'Compiling cells, execution sessions, runtime access tokens and receipts',
   audit: 'The keyed audit chain: entries, export and verification',
   tokens: 'API tokens (personal, agent, oneshot) for `Authorization: Bearer`',
+  connections:
+    'Connections of processors (databases, APIs): config, write-only fields and health checks',
+  secrets: 'Secrets (values write-only) and the sealed credential bundle a runtime receives',
 } as const;
 export type ApiTag = keyof typeof API_TAGS;
 
@@ -171,6 +174,8 @@ const NOT_FOUND = {
   session: 'session.not_found',
   program: 'receipt.unknown_program',
   runtime: 'runtime.unknown_runtime',
+  connection: 'connection.not_found',
+  secret: 'secret.not_found',
 } as const satisfies Record<string, ErrorCode>;
 
 /**

@@ -2,18 +2,19 @@ import {
   CompileResponseSchema,
   ConnectionSchema,
   ConnectionSummarySchema,
-  CreateConnectionRequestSchema,
+  CreateConnectionBodySchema,
+  CredentialDeletedSchema,
   ResourceIdSchema,
+  TestConnectionRequestSchema,
   UpdateConnectionRequestSchema,
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorResponseSchema } from './errorSchema.js';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
 const IdParams = z.object({ id: ResourceIdSchema });
-const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema };
 
 /**
  * Connections (issue 9). Lists give names and types to everyone who may see the workspace
@@ -22,18 +23,24 @@ const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorR
  */
 export const connectionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, credentials, compiler } = services;
-  const tags = ['connections'];
 
   app.get(
     '/workspaces/:id/connections',
     {
       schema: {
-        operationId: 'listConnections',
-        summary: 'Connections usable in a workspace (its own and inherited): names and types',
-        tags,
+        ...describeRoute({
+          operationId: 'listConnections',
+          summary: 'List the connections usable in a workspace: names and types',
+          description:
+            'The workspace’s own connections and those of its ancestors, nearest first (a ' +
+            'child’s connection shadows a parent’s of the same name). Every member sees these, ' +
+            'agents included; `processor` keeps one processor’s.',
+          tags: ['connections'],
+          errors: refusals('workspace'),
+        }),
         params: IdParams,
         querystring: z.object({ processor: z.string().min(1).max(64).optional() }),
-        response: { 200: z.array(ConnectionSummarySchema), ...errors },
+        response: { 200: z.array(ConnectionSummarySchema) },
       },
     },
     async (request) => {
@@ -49,12 +56,25 @@ export const connectionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     '/workspaces/:id/connections',
     {
       schema: {
-        operationId: 'createConnection',
-        summary: 'Create a connection, validated against its processor manifest',
-        tags,
+        ...describeRoute({
+          operationId: 'createConnection',
+          summary: 'Create a connection, validated against its processor manifest',
+          description:
+            'Owners only. `config` is checked by the manifest’s config schema and `secrets` by ' +
+            'its write-only fields (a value may be one `{{secret:NAME}}` reference); write-only ' +
+            'values are encrypted at rest and never returned. `isDefault` makes it the ' +
+            'workspace’s default connection of its processor.',
+          tags: ['connections'],
+          errors: [
+            ...refusals('workspace', 'write'),
+            'processor.not_found',
+            'connection.name_taken',
+            'request.conflict',
+          ],
+        }),
         params: IdParams,
-        body: CreateConnectionRequestSchema.omit({ workspaceId: true }),
-        response: { 201: ConnectionSchema, ...errors },
+        body: CreateConnectionBodySchema,
+        response: { 201: ConnectionSchema },
       },
     },
     async (request, reply) => {
@@ -70,11 +90,14 @@ export const connectionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     '/connections/:id',
     {
       schema: {
-        operationId: 'getConnection',
-        summary: 'A connection with its config; write-only fields only say whether they are set',
-        tags,
+        ...describeRoute({
+          operationId: 'getConnection',
+          summary: 'Read a connection: its config, and whether each write-only field is set',
+          tags: ['connections'],
+          errors: refusals('connection'),
+        }),
         params: IdParams,
-        response: { 200: ConnectionSchema, ...errors },
+        response: { 200: ConnectionSchema },
       },
     },
     async (request) => {
@@ -90,12 +113,23 @@ export const connectionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     '/connections/:id',
     {
       schema: {
-        operationId: 'updateConnection',
-        summary: 'Change a connection; given write-only fields replace, null clears',
-        tags,
+        ...describeRoute({
+          operationId: 'updateConnection',
+          summary: 'Change a connection; given write-only fields replace, null clears',
+          description:
+            'Owners only. Absent fields keep their values. With `version`, refused with ' +
+            '`request.conflict` unless it is the connection’s current version.',
+          tags: ['connections'],
+          errors: [
+            ...refusals('connection', 'write'),
+            'processor.not_found',
+            'connection.name_taken',
+            'request.conflict',
+          ],
+        }),
         params: IdParams,
         body: UpdateConnectionRequestSchema,
-        response: { 200: ConnectionSchema, ...errors },
+        response: { 200: ConnectionSchema },
       },
     },
     async (request) => {
@@ -111,11 +145,14 @@ export const connectionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     '/connections/:id',
     {
       schema: {
-        operationId: 'deleteConnection',
-        summary: 'Delete a connection (runtimes drop it with their next bundle)',
-        tags,
+        ...describeRoute({
+          operationId: 'deleteConnection',
+          summary: 'Delete a connection (runtimes drop it with their next bundle)',
+          tags: ['connections'],
+          errors: refusals('connection', 'write'),
+        }),
         params: IdParams,
-        response: { 200: z.object({ deleted: z.literal(true) }), ...errors },
+        response: { 200: CredentialDeletedSchema },
       },
     },
     async (request) => {
@@ -132,12 +169,24 @@ export const connectionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     '/connections/:id/test',
     {
       schema: {
-        operationId: 'testConnection',
-        summary: "Compile the connection's health check for a session's runtime (relay it there)",
-        tags,
+        ...describeRoute({
+          operationId: 'testConnection',
+          summary: 'Compile the connection’s health check for a session’s runtime',
+          description:
+            'Owners and editors. The answer is a program like `compileCell`’s, which the client ' +
+            'relays to the session’s runtime; the runtime runs the processor’s health check ' +
+            'with the connection. The connection must be usable from the session’s notebook.',
+          tags: ['connections', 'execution'],
+          errors: [
+            ...refusals('connection', 'write'),
+            ...refusals('session', 'write'),
+            'runtime.unknown_runtime',
+            'processor.not_found',
+          ],
+        }),
         params: IdParams,
-        body: z.object({ sid: ResourceIdSchema }),
-        response: { 200: CompileResponseSchema, ...errors },
+        body: TestConnectionRequestSchema,
+        response: { 200: CompileResponseSchema },
       },
     },
     async (request) => {

@@ -1,6 +1,7 @@
 import {
-  CreateSecretRequestSchema,
+  CreateSecretBodySchema,
   CredentialBundleResponseSchema,
+  CredentialDeletedSchema,
   ResourceIdSchema,
   SecretSchema,
   SessionTimelineSchema,
@@ -8,12 +9,11 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorResponseSchema } from './errorSchema.js';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
 const IdParams = z.object({ id: ResourceIdSchema });
-const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema };
 
 /**
  * Secrets (issue 9): names, store types and references to owners and editors (never values:
@@ -22,17 +22,23 @@ const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorR
  */
 export const secretRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { services }) => {
   const { authorize, authorizeCredentialSync, credentials, bundles, timeline } = services;
-  const tags = ['secrets'];
 
   app.get(
     '/workspaces/:id/secrets',
     {
       schema: {
-        operationId: 'listSecrets',
-        summary: 'Secrets usable in a workspace (its own and inherited), without values',
-        tags,
+        ...describeRoute({
+          operationId: 'listSecrets',
+          summary: 'List the secrets usable in a workspace, without values',
+          description:
+            'Owners and editors. The workspace’s own secrets and those of its ancestors, ' +
+            'nearest first: names, store types and references; a `spin_store` value only as ' +
+            '`value.set`.',
+          tags: ['secrets'],
+          errors: refusals('workspace'),
+        }),
         params: IdParams,
-        response: { 200: z.array(SecretSchema), ...errors },
+        response: { 200: z.array(SecretSchema) },
       },
     },
     async (request) => {
@@ -48,12 +54,18 @@ export const secretRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { s
     '/workspaces/:id/secrets',
     {
       schema: {
-        operationId: 'createSecret',
-        summary: 'Create a secret (spin_store values are encrypted at rest and never returned)',
-        tags,
+        ...describeRoute({
+          operationId: 'createSecret',
+          summary: 'Create a secret (spin_store values are encrypted at rest, never returned)',
+          description:
+            'Owners only. Only a `spin_store` secret may carry a `value`; `runtime_env` and ' +
+            '`vault` secrets name where the runtime reads it.',
+          tags: ['secrets'],
+          errors: [...refusals('workspace', 'write'), 'secret.name_taken'],
+        }),
         params: IdParams,
-        body: CreateSecretRequestSchema.omit({ workspaceId: true }),
-        response: { 201: SecretSchema, ...errors },
+        body: CreateSecretBodySchema,
+        response: { 201: SecretSchema },
       },
     },
     async (request, reply) => {
@@ -69,11 +81,14 @@ export const secretRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { s
     '/secrets/:id',
     {
       schema: {
-        operationId: 'getSecret',
-        summary: 'A secret without its value (`value.set` says whether one is stored)',
-        tags,
+        ...describeRoute({
+          operationId: 'getSecret',
+          summary: 'Read a secret without its value (`value.set` says whether one is stored)',
+          tags: ['secrets'],
+          errors: refusals('secret'),
+        }),
         params: IdParams,
-        response: { 200: SecretSchema, ...errors },
+        response: { 200: SecretSchema },
       },
     },
     async (request) => {
@@ -89,12 +104,16 @@ export const secretRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { s
     '/secrets/:id',
     {
       schema: {
-        operationId: 'updateSecret',
-        summary: 'Change a secret: description, reference or (spin_store) value',
-        tags,
+        ...describeRoute({
+          operationId: 'updateSecret',
+          summary: 'Change a secret: description, reference or (spin_store) value',
+          description: 'Owners only. Moving a secret off `spin_store` drops its stored value.',
+          tags: ['secrets'],
+          errors: refusals('secret', 'write'),
+        }),
         params: IdParams,
         body: UpdateSecretRequestSchema,
-        response: { 200: SecretSchema, ...errors },
+        response: { 200: SecretSchema },
       },
     },
     async (request) => {
@@ -110,11 +129,14 @@ export const secretRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { s
     '/secrets/:id',
     {
       schema: {
-        operationId: 'deleteSecret',
-        summary: 'Delete a secret (runtimes drop it with their next bundle)',
-        tags,
+        ...describeRoute({
+          operationId: 'deleteSecret',
+          summary: 'Delete a secret (runtimes drop it with their next bundle)',
+          tags: ['secrets'],
+          errors: refusals('secret', 'write'),
+        }),
         params: IdParams,
-        response: { 200: z.object({ deleted: z.literal(true) }), ...errors },
+        response: { 200: CredentialDeletedSchema },
       },
     },
     async (request) => {
@@ -131,12 +153,20 @@ export const secretRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { s
     '/runtimes/:id/credentials',
     {
       schema: {
-        operationId: 'getCredentialBundle',
-        summary: "The runtime's sealed credential bundle for a client to relay (null when current)",
-        tags,
+        ...describeRoute({
+          operationId: 'getCredentialBundle',
+          summary: 'Fetch a runtime’s sealed credential bundle for the client to relay',
+          description:
+            'Owners, editors and agents of a workspace that may use the runtime. The bundle is ' +
+            'a JWE sealed to the runtime (the client cannot read it), sent over the runtime’s ' +
+            'WebSocket as a `credentials` message; `bundle` is null when `have` is already ' +
+            'the current `version`. Every fetch is audited.',
+          tags: ['secrets', 'runtimes'],
+          errors: ['runtime.unknown_runtime', 'auth.permission_required'],
+        }),
         params: IdParams,
         querystring: z.object({ have: z.coerce.number().int().nonnegative().optional() }),
-        response: { 200: CredentialBundleResponseSchema, ...errors },
+        response: { 200: CredentialBundleResponseSchema },
       },
     },
     async (request) => {
@@ -149,11 +179,14 @@ export const secretRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { s
     '/sessions/:sid/timeline',
     {
       schema: {
-        operationId: 'getSessionTimeline',
-        summary: 'Every run of a session: who, when, status, runtime, duration, connections',
-        tags: ['execution'],
+        ...describeRoute({
+          operationId: 'getSessionTimeline',
+          summary: 'List every run of a session: who, when, status, runtime, connections',
+          tags: ['execution'],
+          errors: refusals('session'),
+        }),
         params: z.object({ sid: ResourceIdSchema }),
-        response: { 200: SessionTimelineSchema, ...errors },
+        response: { 200: SessionTimelineSchema },
       },
     },
     async (request) => {
