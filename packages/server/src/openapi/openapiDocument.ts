@@ -159,6 +159,26 @@ function mergeSameInputs(document: Json): Json {
   return rewrite(document) as Json;
 }
 
+/**
+ * Components that are "any JSON value" (`TemplateValue`: a string, number, boolean, null, or an
+ * array or object of such values). Their exact recursive union is true but unusable: client
+ * generators turn it into a type that refers to itself (TypeScript refuses it), so the document
+ * says what they are in words and lets any JSON through.
+ */
+const ANY_JSON = /^TemplateValue(Input|Write)?$/;
+
+function anyJson(document: Json): Json {
+  const schemas = (document.components as Json | undefined)?.schemas as Json | undefined;
+  for (const name of Object.keys(schemas ?? {})) {
+    if (!ANY_JSON.test(name)) continue;
+    schemas![name] = {
+      description:
+        'Any JSON value: a string, number, boolean, null, or an array or object of such values.',
+    };
+  }
+  return document;
+}
+
 const zodTransform = createJsonSchemaTransform({
   schemaRegistry: apiComponents,
   skipList: [],
@@ -240,8 +260,8 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
   transform,
   transformObject: (input) => {
     const document = zodTransformObject(input) as unknown as Json;
-    return nameRequestOnlyInputs(
-      pruneComponents(mergeSameInputs(document)),
+    return anyJson(
+      nameRequestOnlyInputs(pruneComponents(mergeSameInputs(document))),
     ) as unknown as ReturnType<typeof zodTransformObject>;
   },
 };

@@ -7,6 +7,7 @@ import {
 } from '@spin/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { describeRoute, refusals } from '../openapi/describeRoute.js';
 import { actorOf } from './requestActor.js';
 import type { RouteContext } from './routeContext.js';
 
@@ -21,11 +22,24 @@ export const templateVariableRoutes: FastifyPluginAsyncZod<RouteContext> = async
     '/notebooks/:id/variables/:name/compile',
     {
       schema: {
-        tags: ['execution'],
-        operationId: 'compileTemplateVariable',
-        summary:
-          "Compile a notebook's code_python template variable for a session: the program runs " +
-          "the notebook's stored code in the session's kernel and keeps its JSON value as {{name}}",
+        ...describeRoute({
+          operationId: 'compileTemplateVariable',
+          summary: "Compile a notebook's code_python template variable for a session",
+          description:
+            "The program runs the notebook's stored code (never code from the request) in the " +
+            "session's kernel; the runtime keeps its JSON value as the session variable `{{name}}`.",
+          tags: ['execution'],
+          errors: [
+            ...refusals('notebook', 'write'),
+            'session.not_found',
+            'runtime.unknown_runtime',
+            'token.oneshot_spent',
+            'template.unknown_variable',
+            'template.invalid_value',
+            'template.not_input',
+            'template.missing_value',
+          ],
+        }),
         params: z.object({ id: ResourceIdSchema, name: TemplateVariableNameSchema }),
         body: CompileVariableRequestSchema,
         response: { 200: CompileResponseSchema },
