@@ -22,6 +22,11 @@ export interface VendorCall {
    * 9110 §10.2.3). Datadog, for one, says it in `X-RateLimit-Reset`.
    */
   retryAfterOf?: (headers: Headers) => number | undefined;
+  /**
+   * Whether an error response is a rate limit although its status is not 429 — AWS, for one,
+   * answers `ThrottlingException` with HTTP 400. Sees the status and the body text.
+   */
+  throttled?: (status: number, body: string) => boolean;
   /** Called before each wait, so the cell can say it is waiting. */
   onRetry?: (waitS: number, attempt: number) => void;
   /** Attempts in all, the first included (default 5). */
@@ -117,7 +122,16 @@ export async function fetchWithRetry(
       if (call.signal.aborted) throw call.signal.reason ?? err;
       throw unreachable(err, url, call.vendor);
     }
-    const limited = res.status === 429 || (res.status === 503 && res.headers.has('retry-after'));
+    let limited = res.status === 429 || (res.status === 503 && res.headers.has('retry-after'));
+    if (!limited && res.status >= 400 && call.throttled) {
+      limited = call.throttled(
+        res.status,
+        await res
+          .clone()
+          .text()
+          .catch(() => ''),
+      );
+    }
     if (!limited) return { res, retryAfterS: undefined, retries: attempt - 1 };
     const asked = (call.retryAfterOf ?? ((h) => retryAfterSeconds(h.get('retry-after'))))(
       res.headers,
