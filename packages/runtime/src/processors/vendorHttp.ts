@@ -112,7 +112,13 @@ export async function fetchWithRetry(
   url: URL,
   init: RequestInit,
   call: VendorCall,
-): Promise<{ res: Response; retryAfterS: number | undefined; retries: number }> {
+): Promise<{
+  res: Response;
+  retryAfterS: number | undefined;
+  retries: number;
+  /** The last response is a rate limit (also one detected by `throttled`). */
+  limited: boolean;
+}> {
   const max = call.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     let res: Response;
@@ -132,7 +138,7 @@ export async function fetchWithRetry(
           .catch(() => ''),
       );
     }
-    if (!limited) return { res, retryAfterS: undefined, retries: attempt - 1 };
+    if (!limited) return { res, retryAfterS: undefined, retries: attempt - 1, limited };
     const asked = (call.retryAfterOf ?? ((h) => retryAfterSeconds(h.get('retry-after'))))(
       res.headers,
     );
@@ -143,7 +149,7 @@ export async function fetchWithRetry(
       { vendor: call.vendor, status: res.status, waitS, attempt, retrying: fits && attempt < max },
       'rate limited',
     );
-    if (!fits || attempt >= max) return { res, retryAfterS: asked, retries: attempt - 1 };
+    if (!fits || attempt >= max) return { res, retryAfterS: asked, retries: attempt - 1, limited };
     await res.body?.cancel().catch(() => undefined);
     call.onRetry?.(waitS, attempt);
     await sleep(waitS * 1000, call.signal);
@@ -168,7 +174,7 @@ export async function vendorJson<T>(
   init: RequestInit,
   call: VendorCall,
 ): Promise<{ data: T; res: Response; retries: number }> {
-  const { res, retryAfterS, retries } = await fetchWithRetry(url, init, call);
+  const { res, retryAfterS, retries, limited } = await fetchWithRetry(url, init, call);
   let text: string;
   try {
     text = await res.text();
@@ -182,6 +188,15 @@ export async function vendorJson<T>(
   );
   if (res.status >= 400) {
     const said = (call.messageOf ?? vendorErrorMessage)(text);
+    if (limited && res.status !== 429) {
+      // A rate limit in another status (GitHub's 403, AWS's 400): say it is one.
+      const wait = retryAfterS !== undefined ? `; retry after ${retryAfterS} s` : '';
+      throw new SpinError(
+        'processor.rate_limited',
+        `rate limited (HTTP ${res.status})${wait}: ${call.vendor}: ${said}`,
+        retryAfterS !== undefined ? { retryAfterS } : undefined,
+      );
+    }
     throw httpError(
       res.status,
       `${call.vendor}: ${said}`,
