@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SpinError } from '../../errors.js';
+import { renderTemplate, templateRefs, templateText } from '../../templates.js';
 import { defineProcessor } from '../manifest.js';
 
 /** A GitHub connection, as Grafana's GitHub data source has it: a token and an API URL. */
@@ -68,6 +69,18 @@ export const GithubProgramSchema = z.object({
 });
 export type GithubProgram = z.infer<typeof GithubProgramSchema>;
 
+/** Refuse a target that is not what the query type reads (a path segment must stay one). */
+function checkTarget(
+  queryType: (typeof GITHUB_QUERY_TYPES)[number],
+  target: string,
+  code: 'cell.invalid_params' | 'template.invalid',
+): void {
+  if (queryType === 'repositories' && !OWNER.test(target))
+    throw new SpinError(code, `"${target}" is not a GitHub user or organization`);
+  if (queryType !== 'repositories' && queryType !== 'search_issues' && !REPO.test(target))
+    throw new SpinError(code, `write the repository as owner/repo (got "${target}")`);
+}
+
 /**
  * The GitHub processor: repositories, pull requests, commits, workflow runs and issue search
  * over the REST API (`Accept: application/vnd.github+json`, `X-GitHub-Api-Version`), following
@@ -102,24 +115,23 @@ export const manifest = defineProcessor({
   },
   compile(cell) {
     const target = cell.source.trim();
-    const { queryType } = cell.params;
-    if (queryType === 'repositories' && !OWNER.test(target))
-      throw new SpinError(
-        'cell.invalid_params',
-        `"${target}" is not a GitHub user or organization`,
-      );
-    if (queryType !== 'repositories' && queryType !== 'search_issues' && !REPO.test(target))
-      throw new SpinError(
-        'cell.invalid_params',
-        `write the repository as owner/repo (got "${target}")`,
-      );
-    if (target === '') throw new SpinError('cell.invalid_params', 'write an issue search');
+    if (target === '')
+      throw new SpinError('cell.invalid_params', 'write owner/repo, an owner or a search');
+    // With template references the target is checked once bound, at the runtime.
+    if (templateRefs(target).length === 0)
+      checkTarget(cell.params.queryType, target, 'cell.invalid_params');
     return {
       target,
-      queryType,
+      queryType: cell.params.queryType,
       state: cell.params.state,
       ref: cell.params.ref ?? null,
       maxRows: cell.params.maxRows,
     };
+  },
+  /** Values become part of a path: the bound target must still be a user or owner/repo. */
+  bindTemplates(p, binder) {
+    const target = renderTemplate(p.target, (ref) => templateText(binder.resolve(ref)));
+    checkTarget(p.queryType, target, 'template.invalid');
+    return { ...p, target };
   },
 });

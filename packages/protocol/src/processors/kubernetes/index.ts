@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SpinError } from '../../errors.js';
+import { renderTemplate, templateRefs, templateText } from '../../templates.js';
 import { defineProcessor } from '../manifest.js';
 
 /**
@@ -74,6 +75,8 @@ export const KubernetesProgramSchema = z.discriminatedUnion('verb', [
     follow: z.boolean(),
     tailLines: z.number().int().min(0).max(1_000_000).nullable(),
   }),
+  /** A command with template references: parsed once they are bound, at the runtime. */
+  z.object({ verb: z.literal('template'), source: z.string().min(1).max(10_000) }),
 ]);
 export type KubernetesProgram = z.infer<typeof KubernetesProgramSchema>;
 
@@ -86,7 +89,7 @@ function invalid(message: string): SpinError {
  * [--field-selector S]` or `logs <pod> [-n NS] [-c CONTAINER] [-f] [--tail N]`. Only reads
  * exist, so a cell cannot change the cluster.
  */
-export function parseKubectl(source: string): KubernetesProgram {
+export function parseKubectl(source: string): Exclude<KubernetesProgram, { verb: 'template' }> {
   const words =
     source
       .trim()
@@ -197,5 +200,29 @@ export const manifest = defineProcessor({
   paramsSchema: z.object({}),
   programSchema: KubernetesProgramSchema,
   defaults: { source: 'get pods', params: {} },
-  compile: (cell) => parseKubectl(cell.source),
+  compile: (cell) =>
+    templateRefs(cell.source).length > 0
+      ? { verb: 'template' as const, source: cell.source }
+      : parseKubectl(cell.source),
+  /**
+   * A value must stay one word of a command line (a name, a namespace, a selector such as
+   * app=web): spaces or quotes could add options, so they are refused.
+   */
+  bindTemplates(p, binder) {
+    if (p.verb !== 'template') return p;
+    const command = renderTemplate(p.source, (ref) => {
+      const v = templateText(binder.resolve(ref));
+      if (!/^[A-Za-z0-9_.=,!/:-]+$/.test(v))
+        throw new SpinError(
+          'template.invalid',
+          `${ref.raw}: a value here must be one word, such as a name or app=web`,
+        );
+      return v;
+    });
+    try {
+      return parseKubectl(command);
+    } catch (err) {
+      throw err instanceof SpinError ? new SpinError('template.invalid', err.message) : err;
+    }
+  },
 });

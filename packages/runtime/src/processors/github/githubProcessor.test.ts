@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manifest } from '@spin/protocol/processors/github';
 import type { ProcessorFrame, ProcessorHost } from '../sdk.js';
 import { GithubEmulator } from './emulator.js';
 import { createGithub, nextLink } from './githubProcessor.js';
@@ -123,6 +124,21 @@ describe('GitHub processor against the emulated REST API', () => {
       code: 'processor.unavailable',
       message: expect.stringContaining('upstream unavailable (HTTP 502)'),
     });
+  });
+
+  it('binds a template into the repository path only when the result is still owner/repo', () => {
+    const p = manifest.programSchema.parse({
+      queryType: 'pull_requests',
+      target: 'acme/{{repo}}',
+      state: 'open',
+      ref: null,
+      maxRows: 10,
+    });
+    const bind = (v: string) => manifest.bindTemplates!(p, { resolve: () => v });
+    expect(bind('api')).toMatchObject({ target: 'acme/api' });
+    expect(() => bind('api/../../users')).toThrow(
+      expect.objectContaining({ code: 'template.invalid' }),
+    );
   });
 
   it('sends the token to the API origin only: a Link elsewhere is not followed', async () => {

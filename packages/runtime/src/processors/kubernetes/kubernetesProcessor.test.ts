@@ -151,6 +151,20 @@ describe('Kubernetes processor against an emulated API server (HTTPS, cluster CA
     expect(tableColumn(retried.events, 'ready')).toEqual(['2/2']);
   });
 
+  it('binds template values as single words of the command, and refuses ones that add options', async () => {
+    const ok = await harness.run('kubernetes', conn(), 'get pods -n {{ns}} -l app={{app}}', {
+      vars: { ns: 'default', app: 'api' },
+    });
+    expect(ok.errorText).toBe('');
+    expect(tableColumn(ok.events, 'name')).toEqual(['api-0', 'api-1']);
+    const before = emu.requests.length;
+    const bad = await harness.run('kubernetes', conn(), 'get pods -n {{ns}}', {
+      vars: { ns: 'default -A' },
+    });
+    expect(bad.errorText).toContain('template.invalid: {{ns}}: a value here must be one word');
+    expect(emu.requests.length).toBe(before);
+  });
+
   it('reads only: other verbs are refused when the cell compiles', () => {
     expect(() => parseKubectl('delete pod api-0')).toThrow(/a Kubernetes cell reads with get/);
     expect(() => parseKubectl('get secrets')).toThrow(/get what\?/);

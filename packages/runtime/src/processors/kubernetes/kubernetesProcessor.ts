@@ -339,6 +339,11 @@ export function createKubernetes(
     query(request, signal) {
       const p = KubernetesProgramSchema.parse(request.params);
       const c = call(signal, cellDeadline(request));
+      if (p.verb === 'template')
+        throw new SpinError(
+          'processor.invalid_params',
+          'the command still holds template references',
+        );
       return p.verb === 'logs' ? logs(p, request, c, conn, url) : list(p, request, c, conn, url);
     },
     async checkHealth() {
