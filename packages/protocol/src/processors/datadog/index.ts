@@ -42,9 +42,10 @@ export type DatadogSecrets = z.infer<typeof DatadogSecretsSchema>;
 
 /** Parameters of a Datadog cell besides its query. */
 export const DatadogParamsSchema = z.object({
-  queryType: z.enum(['metrics', 'logs']).default('metrics').meta({
+  queryType: z.enum(['metrics', 'logs', 'events', 'monitors']).default('metrics').meta({
     title: 'Query type',
-    description: 'metrics: a metrics query as time series; logs: a log search',
+    description:
+      'metrics: a metrics query as time series; logs: a log search; events: events with these tags (a,b); monitors: monitors whose name contains the text',
   }),
   maxLogs: z.number().int().min(1).max(100_000).default(1000).meta({
     title: 'Log limit',
@@ -58,8 +59,9 @@ export const DatadogParamsSchema = z.object({
 
 /** A compiled Datadog query. */
 export const DatadogProgramSchema = z.object({
-  queryType: z.enum(['metrics', 'logs']),
-  query: z.string().min(1).max(100_000),
+  queryType: z.enum(['metrics', 'logs', 'events', 'monitors']),
+  /** Empty only for events and monitors (all of them). */
+  query: z.string().max(100_000),
   maxLogs: z.number().int().min(1).max(100_000),
   sort: z.enum(['timestamp', '-timestamp']),
 });
@@ -102,9 +104,10 @@ export function bindDatadogQuery(query: string, text: (ref: TemplateRef) => stri
 }
 
 /**
- * The Datadog processor: metrics queries through `GET /api/v1/query` as time series, and log
+ * The Datadog processor: metrics queries through `GET /api/v1/query` as time series, log
  * searches through `POST /api/v2/logs/events/search` as logs, read page by page with the
- * response's cursor. Both use the notebook's time range.
+ * response's cursor, events (`GET /api/v1/events`, paged) and monitors (`GET /api/v1/monitor`,
+ * paged) as tables. Metrics, logs and events use the notebook's time range.
  */
 export const manifest = defineProcessor({
   id: 'datadog',
@@ -135,7 +138,7 @@ export const manifest = defineProcessor({
   },
   compile(cell) {
     const query = cell.source.trim();
-    if (query === '') {
+    if (query === '' && (cell.params.queryType === 'metrics' || cell.params.queryType === 'logs')) {
       throw new SpinError(
         'cell.invalid_params',
         'write a metrics query (avg:system.cpu.user{*} by {host}) or a log search (service:web)',

@@ -147,6 +147,35 @@ describe('Datadog processor against the emulated API', () => {
     expect(bad).toMatchObject({ ok: false, message: expect.stringContaining('HTTP 403') });
   });
 
+  it('lists events of the time range by tag, and monitors by name across pages', async () => {
+    const dd = createDatadog(conn(), { ...host, limits: { pageRows: 3 } });
+    const rows = async (params: Record<string, unknown>) => {
+      const out = dd.query(
+        {
+          params: { maxLogs: 1000, sort: '-timestamp', ...params },
+          cwd: dir,
+          limits: { timeoutMs: 10_000, outputBytes: 1_000_000 },
+          timeRange: {
+            from: new Date(Date.now() - 3_600_000).toISOString(),
+            to: new Date().toISOString(),
+          },
+          cell: 'c',
+          jti: 'j',
+        },
+        new AbortController().signal,
+      );
+      const frames: ProcessorFrame[] = [];
+      for await (const f of out as AsyncIterable<ProcessorFrame>) frames.push(f);
+      return frames.flatMap((f) => (f.type === 'table' ? [f.frame] : []));
+    };
+    const events = await rows({ queryType: 'events', query: 'service:api,host:web-2' });
+    expect(events.flatMap((t) => t.columns[1])).toEqual(['Deployed api to web-2']);
+    const before = emu.requests.length;
+    const monitors = await rows({ queryType: 'monitors', query: 'host' });
+    expect(monitors.flatMap((t) => t.columns[1])).toEqual(emu.monitors.slice(1).map((m) => m.name));
+    expect(emu.requests.length - before).toBe(3);
+  });
+
   it('binds templates as quoted strings or tag words only', () => {
     const bind = (q: string, v: string) => bindDatadogQuery(q, () => v);
     expect(bind('avg:cpu{host:{{h}}}', 'web-1')).toBe('avg:cpu{host:web-1}');

@@ -8,6 +8,7 @@ import {
   type DatadogSecrets,
 } from '@spin/protocol/processors/datadog';
 import {
+  TablePager,
   cellDeadline,
   retryAfterSeconds,
   vendorJson,
@@ -273,6 +274,109 @@ async function* logs(
   yield { type: 'raw', value: { pages, count: read } };
 }
 
+async function* events(
+  p: DatadogProgram,
+  request: ProcessorRequest,
+  c: VendorCall,
+  conn: Conn,
+  notices: string[],
+): AsyncGenerator<ProcessorFrame> {
+  const pager = new TablePager(
+    [
+      { name: 'time', type: 'time' },
+      { name: 'title', type: 'string' },
+      { name: 'alert_type', type: 'string' },
+      { name: 'host', type: 'string' },
+      { name: 'source', type: 'string' },
+      { name: 'tags', type: 'json' },
+      { name: 'text', type: 'string' },
+      { name: 'url', type: 'string' },
+    ],
+    `${request.jti}:events`,
+    c.host.limits.pageRows,
+  );
+  let rows = 0;
+  // GET /api/v1/events answers up to 1,000 events a page; `page` counts from 0.
+  for (let page = 0; ; page++) {
+    const url = new URL('api/v1/events', apiBase(conn));
+    url.searchParams.set('start', String(Math.floor(Date.parse(request.timeRange.from) / 1000)));
+    url.searchParams.set('end', String(Math.floor(Date.parse(request.timeRange.to) / 1000)));
+    if (p.query) url.searchParams.set('tags', p.query);
+    url.searchParams.set('page', String(page));
+    const body = await datadog<{ events?: Record<string, unknown>[] }>(
+      url,
+      { headers: headers(conn) },
+      c,
+    );
+    for (const n of notices.splice(0)) yield { type: 'stream', name: 'stderr', text: n };
+    const list = body.events ?? [];
+    for (const e of list) {
+      rows++;
+      const out = pager.push([
+        typeof e.date_happened === 'number' ? e.date_happened * 1000 : null,
+        e.title ?? null,
+        e.alert_type ?? null,
+        e.host ?? null,
+        e.source_type_name ?? null,
+        e.tags ?? [],
+        e.text ?? null,
+        e.url ?? null,
+      ]);
+      if (out) yield out;
+    }
+    if (list.length < 1000) break;
+  }
+  yield pager.end(rows);
+}
+
+async function* monitors(
+  p: DatadogProgram,
+  request: ProcessorRequest,
+  c: VendorCall,
+  conn: Conn,
+  notices: string[],
+): AsyncGenerator<ProcessorFrame> {
+  const pager = new TablePager(
+    [
+      { name: 'id', type: 'integer' },
+      { name: 'name', type: 'string' },
+      { name: 'type', type: 'string' },
+      { name: 'state', type: 'string' },
+      { name: 'query', type: 'string' },
+      { name: 'tags', type: 'json' },
+      { name: 'modified', type: 'time' },
+    ],
+    `${request.jti}:monitors`,
+    c.host.limits.pageRows,
+  );
+  const pageSize = Math.min(1000, c.host.limits.pageRows);
+  let rows = 0;
+  for (let page = 0; ; page++) {
+    const url = new URL('api/v1/monitor', apiBase(conn));
+    if (p.query) url.searchParams.set('name', p.query);
+    url.searchParams.set('page', String(page));
+    url.searchParams.set('page_size', String(pageSize));
+    const list = await datadog<Record<string, unknown>[]>(url, { headers: headers(conn) }, c);
+    for (const n of notices.splice(0)) yield { type: 'stream', name: 'stderr', text: n };
+    for (const m of list) {
+      rows++;
+      const t = Date.parse(String(m.modified ?? ''));
+      const out = pager.push([
+        m.id,
+        m.name,
+        m.type,
+        m.overall_state ?? null,
+        m.query ?? null,
+        m.tags ?? [],
+        Number.isNaN(t) ? null : t,
+      ]);
+      if (out) yield out;
+    }
+    if (list.length < pageSize) break;
+  }
+  yield pager.end(rows);
+}
+
 /** A Datadog processor instance for a connection. */
 export function createDatadog(
   connection: ProcessorConnection | null,
@@ -293,9 +397,10 @@ export function createDatadog(
       const p = DatadogProgramSchema.parse(request.params);
       const notices: string[] = [];
       const c = call(host, signal, cellDeadline(request), notices);
-      return p.queryType === 'logs'
-        ? logs(p, request, c, conn, notices)
-        : metrics(p, request, c, conn, notices);
+      if (p.queryType === 'logs') return logs(p, request, c, conn, notices);
+      if (p.queryType === 'events') return events(p, request, c, conn, notices);
+      if (p.queryType === 'monitors') return monitors(p, request, c, conn, notices);
+      return metrics(p, request, c, conn, notices);
     },
     async checkHealth() {
       try {

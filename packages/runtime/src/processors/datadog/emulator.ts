@@ -43,10 +43,13 @@ export class DatadogEmulator {
   private server: Server | null = null;
   url = '';
 
+  private readonly created: number;
+
   constructor(
     readonly keys: { apiKey: string; appKey: string },
     now = Date.now(),
   ) {
+    this.created = now;
     this.logs = Array.from({ length: 250 }, (_, i) => {
       const host = DATADOG_HOSTS[i % DATADOG_HOSTS.length]!;
       const status = i % 5 === 0 ? 'error' : 'info';
@@ -60,6 +63,39 @@ export class DatadogEmulator {
       };
     });
   }
+
+  /** Events of the last hour (GET /api/v1/events). */
+  get events() {
+    const now = Math.floor(this.created / 1000);
+    return DATADOG_HOSTS.flatMap((host, i) => [
+      {
+        id: 100 + i,
+        title: `Deployed api to ${host}`,
+        text: 'version 1.4.2',
+        date_happened: now - 3000 + i * 60,
+        priority: 'normal',
+        host,
+        tags: [`host:${host}`, 'service:api'],
+        alert_type: 'info',
+        source_type_name: 'deploy',
+        url: `/event/event?id=${100 + i}`,
+      },
+    ]);
+  }
+
+  /** Monitors (GET /api/v1/monitor). */
+  readonly monitors = Array.from({ length: 7 }, (_, i) => ({
+    id: 5000 + i,
+    name: i === 0 ? 'API error rate' : `Host check ${i}`,
+    type: i === 0 ? 'query alert' : 'service check',
+    query:
+      i === 0
+        ? 'avg(last_5m):sum:trace.http.request.errors{service:api} > 5'
+        : `"datadog.agent.up".over("host:h${i}").last(2).count_by_status()`,
+    overall_state: i === 0 ? 'Alert' : 'OK',
+    tags: ['team:ops'],
+    modified: '2026-11-30T10:00:00.000Z',
+  }));
 
   /** The value of `host`'s series at point `k` (deterministic, so tests can recompute it). */
   static value(hostIndex: number, k: number): number {
@@ -118,7 +154,12 @@ export class DatadogEmulator {
     if (url.pathname === '/api/v1/validate' && req.method === 'GET') {
       return apiKeyOk ? json(200, { valid: true }) : errors(403, 'Forbidden');
     }
-    const known = ['/api/v1/query', '/api/v2/logs/events/search'];
+    const known = [
+      '/api/v1/query',
+      '/api/v2/logs/events/search',
+      '/api/v1/events',
+      '/api/v1/monitor',
+    ];
     if (!known.includes(url.pathname)) return errors(404, 'Not found');
     if (!apiKeyOk || req.headers['dd-application-key'] !== this.keys.appKey)
       return errors(403, 'Forbidden');
@@ -126,6 +167,28 @@ export class DatadogEmulator {
       return this.query(url, req, res, json);
     if (url.pathname === '/api/v2/logs/events/search' && req.method === 'POST')
       return this.searchLogs(body, json);
+    if (url.pathname === '/api/v1/events' && req.method === 'GET') {
+      const start = Number(url.searchParams.get('start'));
+      const end = Number(url.searchParams.get('end'));
+      if (!Number.isInteger(start) || !Number.isInteger(end))
+        return errors(400, 'start and end are required (POSIX seconds)');
+      const tags = (url.searchParams.get('tags') ?? '').split(',').filter(Boolean);
+      const page = Number(url.searchParams.get('page') ?? 0);
+      const list = this.events.filter(
+        (e) =>
+          e.date_happened >= start &&
+          e.date_happened <= end &&
+          tags.every((t) => e.tags.includes(t)),
+      );
+      return json(200, { events: list.slice(page * 1000, (page + 1) * 1000), status: 'ok' });
+    }
+    if (url.pathname === '/api/v1/monitor' && req.method === 'GET') {
+      const name = (url.searchParams.get('name') ?? '').toLowerCase();
+      const page = Number(url.searchParams.get('page') ?? 0);
+      const size = Number(url.searchParams.get('page_size') ?? 100);
+      const list = this.monitors.filter((m) => m.name.toLowerCase().includes(name));
+      return json(200, list.slice(page * size, (page + 1) * size));
+    }
     return errors(405, 'Method Not Allowed');
   }
 
