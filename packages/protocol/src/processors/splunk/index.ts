@@ -46,6 +46,11 @@ export type SplunkSecrets = z.infer<typeof SplunkSecretsSchema>;
 
 /** Parameters of a Splunk cell besides its SPL. */
 export const SplunkParamsSchema = z.object({
+  mode: z.enum(['job', 'export']).default('job').meta({
+    title: 'Mode',
+    description:
+      'job: a search job, polled, results read in pages; export: results stream as the search finds them (search/jobs/export)',
+  }),
   maxRows: z.number().int().min(1).max(1_000_000).default(50_000).meta({
     title: 'Row limit',
     description: 'Results read from the search job at most',
@@ -54,6 +59,7 @@ export const SplunkParamsSchema = z.object({
 
 /** A compiled Splunk search. */
 export const SplunkProgramSchema = z.object({
+  mode: z.enum(['job', 'export']),
   /** SPL, starting with a generating command (`search …` or `| …`). */
   search: z.string().min(1).max(100_000),
   maxRows: z.number().int().min(1).max(1_000_000),
@@ -106,7 +112,8 @@ export function bindSpl(spl: string, text: (ref: TemplateRef) => string): string
 
 /**
  * The Splunk processor: SPL through the search jobs REST API (`POST /services/search/jobs`,
- * poll the job, read `/results` in pages with `offset`/`count`, `output_mode=json`). The
+ * poll the job, read `/results` in pages with `offset`/`count`, `output_mode=json`), or
+ * streamed as found through `POST /services/search/jobs/export`. The
  * notebook's time range becomes the job's `earliest_time`/`latest_time`; cancelling the cell
  * cancels the job on the server.
  */
@@ -130,12 +137,12 @@ export const manifest = defineProcessor({
   secretsSchema: SplunkSecretsSchema,
   paramsSchema: SplunkParamsSchema,
   programSchema: SplunkProgramSchema,
-  defaults: { source: 'index=_internal | head 10', params: { maxRows: 50_000 } },
+  defaults: { source: 'index=_internal | head 10', params: { mode: 'job', maxRows: 50_000 } },
   compile(cell) {
     if (cell.source.trim() === '') {
       throw new SpinError('cell.invalid_params', 'write an SPL search, e.g. index=main error');
     }
-    return { search: splSearch(cell.source), maxRows: cell.params.maxRows };
+    return { search: splSearch(cell.source), mode: cell.params.mode, maxRows: cell.params.maxRows };
   },
   bindTemplates: (p, binder) => ({
     ...p,

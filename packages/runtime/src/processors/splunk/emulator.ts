@@ -37,7 +37,8 @@ export const SPLUNK_HOSTS = ['web-1', 'web-2', 'web-3', 'db-1'] as const;
  * enough that the processor would work against a real search head:
  * `POST /services/search/jobs` (also under `/servicesNS/<user>/<app>/`) answers 201 `{sid}`; the
  * job is RUNNING on its first poll and DONE on the next; `/results` pages with `offset`/`count`;
- * `DELETE` cancels; `/services/server/info` reports the version. Values in results are strings,
+ * `DELETE` cancels; `/services/search/jobs/export` streams results as newline-delimited
+ * JSON; `/services/server/info` reports the version. Values in results are strings,
  * as Splunk writes them. Auth is `Authorization: Bearer <token>` or Basic; failures answer
  * Splunk's `{"messages":[{"type","text"}]}` bodies. Paths under `/limited/` always answer 429
  * with Retry-After, under `/broken/` 500; `fail()` plans failures for the next requests.
@@ -49,6 +50,8 @@ export class SplunkEmulator {
   readonly events: SplunkEvent[];
   readonly jobs = new Map<string, Job>();
   readonly requests: { method: string; path: string; authorization: string | undefined }[] = [];
+  /** Export searches whose connection is still open. */
+  openExports = 0;
   private faults: SplunkFault[] = [];
   private server: Server | null = null;
   private nextSid = 1;
@@ -134,6 +137,29 @@ export class SplunkEmulator {
       return json(200, {
         entry: [{ name: 'server-info', content: { version: '9.2.1', serverName: 'emulator' } }],
       });
+    }
+    if (path === '/services/search/jobs/export' && req.method === 'POST') {
+      const form = new URLSearchParams(body);
+      const parsed = this.run(
+        form.get('search') ?? '',
+        Number(form.get('earliest_time')),
+        Number(form.get('latest_time')),
+      );
+      if ('error' in parsed) return msg(400, 'FATAL', parsed.error);
+      const count = Number(form.get('count') ?? 0);
+      const rows = count > 0 ? parsed.rows.slice(0, count) : parsed.rows;
+      res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+      rows.forEach((result, offset) => {
+        const last = offset === rows.length - 1 && !parsed.held;
+        res.write(
+          `${JSON.stringify({ preview: false, offset, ...(last ? { lastrow: true } : {}), result })}\n`,
+        );
+      });
+      if (!parsed.held) return void res.end();
+      // `| hold`: the search goes on until the client closes the connection.
+      this.openExports++;
+      res.on('close', () => this.openExports--);
+      return;
     }
     if (path === '/services/search/jobs' && req.method === 'POST') {
       const form = new URLSearchParams(body);

@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_MIME } from '@spin/protocol';
 import { bindSpl, manifest } from '@spin/protocol/processors/splunk';
 import { CellHarness } from '../cellHarness.js';
-import type { ProcessorConnection } from '../sdk.js';
+import pino from 'pino';
+import type { ProcessorConnection, ProcessorFrame } from '../sdk.js';
 import { SplunkEmulator } from './emulator.js';
+import { createSplunk } from './splunkProcessor.js';
 
 const auth = { token: 'splunk-test-token', username: 'ada', password: 'pw-ada' };
 
@@ -121,15 +123,65 @@ describe('Splunk processor against the emulated search jobs API', () => {
     expect(emu.requests.length - before).toBe(1);
   });
 
+  it('streams an export search as table pages, and cancelling closes the export connection', async () => {
+    const sp = createSplunk(token(), {
+      logger: pino({ level: 'silent' }),
+      fetch: globalThis.fetch,
+      env: {},
+      limits: { pageRows: 25 },
+    });
+    const request = (search: string, signal: AbortSignal) =>
+      sp.query(
+        {
+          params: { search, mode: 'export', maxRows: 1000 },
+          cwd: dir,
+          limits: { timeoutMs: 10_000, outputBytes: 1_000_000 },
+          timeRange: {
+            from: new Date(Date.now() - 3_600_000).toISOString(),
+            to: new Date().toISOString(),
+          },
+          cell: 'c',
+          jti: 'j',
+        },
+        signal,
+      ) as AsyncIterable<ProcessorFrame>;
+    const pages: { rows: number; last: boolean }[] = [];
+    for await (const f of request('search index=web', new AbortController().signal)) {
+      if (f.type === 'table')
+        pages.push({ rows: f.frame.columns[0]!.length, last: f.frame.page.last });
+    }
+    const expected = emu.events.filter(
+      (e) => e._time * 1000 >= Date.now() - 3_600_000 - 60_000,
+    ).length;
+    expect(pages.reduce((n, p) => n + p.rows, 0)).toBeGreaterThanOrEqual(expected - 1);
+    expect(pages.filter((p) => p.last)).toHaveLength(1);
+    expect(pages.length).toBeGreaterThan(3);
+    const ac = new AbortController();
+    let openWhileStreaming = 0;
+    const held = (async () => {
+      for await (const f of request('| makeresults count=30 | hold', ac.signal)) {
+        if (f.type === 'table') {
+          openWhileStreaming = emu.openExports;
+          ac.abort();
+        }
+      }
+    })();
+    await expect(held).rejects.toBeDefined();
+    expect(openWhileStreaming).toBe(1);
+    for (let i = 0; i < 100 && emu.openExports > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(emu.openExports).toBe(0);
+  });
+
   it('binds templates as SPL strings, and refuses bare values that could add commands', () => {
     const bind = (spl: string, v: string) => bindSpl(spl, () => v);
     expect(bind('search host="{{h}}"', 'a"b\\c')).toBe('search host="a\\"b\\\\c"');
     expect(bind('search host={{h}}', 'web-1')).toBe('search host=web-1');
     expect(() => bind('search host={{h}}', 'x | delete')).toThrow(/outside quotes/);
     const program = manifest.compile(
-      { source: 'index=web', params: { maxRows: 10 } },
+      { source: 'index=web', params: { mode: 'job', maxRows: 10 } },
       {} as Parameters<typeof manifest.compile>[1],
     );
-    expect(program).toEqual({ search: 'search index=web', maxRows: 10 });
+    expect(program).toEqual({ search: 'search index=web', mode: 'job', maxRows: 10 });
   });
 });

@@ -4,11 +4,14 @@ import {
   SplunkProgramSchema,
   SplunkSecretsSchema,
   type SplunkConfig,
+  type SplunkProgram,
   type SplunkSecrets,
 } from '@spin/protocol/processors/splunk';
 import {
   TablePager,
   cellDeadline,
+  fetchWithRetry,
+  httpError,
   sleep,
   vendorJson,
   type ProcessorConnection,
@@ -114,6 +117,10 @@ async function* runSearch(
   conn: Conn,
 ): AsyncGenerator<ProcessorFrame> {
   const p = SplunkProgramSchema.parse(request.params);
+  if (p.mode === 'export') {
+    yield* exportSearch(p, request, signal, host, conn);
+    return;
+  }
   const notices: string[] = [];
   const call: VendorCall = {
     host,
@@ -226,6 +233,99 @@ async function* runSearch(
         .catch((err: Error) => host.logger.warn({ sid, err: err.message }, 'splunk cancel failed'));
     }
   }
+}
+
+/**
+ * `search/jobs/export` (REST API reference): results arrive as newline-delimited JSON objects
+ * `{"preview":false,"offset":n,"result":{…}}` while the search runs; the first page fixes the
+ * columns. Closing the connection (cancel, timeout) ends the search on the server.
+ */
+async function* exportSearch(
+  p: SplunkProgram,
+  request: ProcessorRequest,
+  signal: AbortSignal,
+  host: ProcessorHost,
+  conn: Conn,
+): AsyncGenerator<ProcessorFrame> {
+  const form = new URLSearchParams({
+    search: p.search,
+    earliest_time: String(Date.parse(request.timeRange.from) / 1000),
+    latest_time: String(Date.parse(request.timeRange.to) / 1000),
+    output_mode: 'json',
+    count: String(p.maxRows),
+  });
+  const { res } = await fetchWithRetry(
+    endpoint(conn, 'search/jobs/export'),
+    {
+      method: 'POST',
+      headers: {
+        authorization: authHeader(conn),
+        accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: form.toString(),
+    },
+    { host, vendor: 'Splunk', signal, deadline: cellDeadline(request), messageOf: splunkMessage },
+  );
+  if (res.status >= 400)
+    throw httpError(res.status, `Splunk: ${splunkMessage(await res.text())}`, res.headers);
+  if (!res.body) throw new SpinError('processor.upstream_error', 'Splunk sent no export stream');
+  const frameId = `${request.jti}:results`;
+  const pageRows = host.limits.pageRows;
+  let first: Record<string, string | string[] | null>[] = [];
+  let fields: Field[] | null = null;
+  let pager: TablePager | null = null;
+  let rows = 0;
+  const start = (): void => {
+    const names = [...new Set(first.flatMap((r) => Object.keys(r)))];
+    fields = names.map((name) => ({
+      name,
+      type: columnType(
+        name,
+        first.map((r) => r[name]),
+      ),
+    }));
+    pager = new TablePager(fields, frameId, pageRows);
+  };
+  function* add(row: Record<string, string | string[] | null>): Generator<ProcessorFrame> {
+    if (!pager) {
+      first.push(row);
+      if (first.length < pageRows) return;
+      start();
+      const held = first;
+      first = [];
+      for (const r of held) yield* add(r);
+      return;
+    }
+    rows++;
+    const page = pager.push(fields!.map((f) => cellValue(f.type, row[f.name])));
+    if (page) yield page;
+  }
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    rest += decoder.decode(chunk, { stream: true });
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      const msg = JSON.parse(line) as {
+        preview?: boolean;
+        result?: Record<string, string | string[] | null>;
+        messages?: { type: string; text: string }[];
+      };
+      for (const m of msg.messages ?? [])
+        yield { type: 'stream', name: 'stderr', text: `${m.type}: ${m.text}\n` };
+      if (msg.result && msg.preview !== true) yield* add(msg.result);
+    }
+  }
+  if (!pager) {
+    start();
+    const held = first;
+    first = [];
+    for (const r of held) yield* add(r);
+  }
+  yield (pager as TablePager | null)!.end(rows);
 }
 
 /** A Splunk processor instance for a connection. */
