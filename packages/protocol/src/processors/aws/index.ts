@@ -15,6 +15,16 @@ export const AwsConfigSchema = z.object({
       title: 'Endpoint',
       description: 'Overrides https://<service>.<region>.amazonaws.com (VPC endpoints, proxies)',
     }),
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'an IAM role ARN')
+    .optional()
+    .meta({ title: 'Assume role ARN', description: 'Queries run as this role (sts:AssumeRole)' }),
+  externalId: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/)
+    .optional()
+    .meta({ title: 'External ID', description: 'If the role requires one' }),
 });
 export type AwsConfig = z.infer<typeof AwsConfigSchema>;
 

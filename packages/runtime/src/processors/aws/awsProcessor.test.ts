@@ -161,6 +161,97 @@ describe('AWS processor against an emulated CloudWatch that verifies SigV4', () 
     });
   });
 
+  it('assumes a role with STS and signs the queries with its temporary keys and session token', async () => {
+    const role = 'arn:aws:iam::123456789012:role/spin-reader';
+    emu.roles.set(role, keys.accessKeyId);
+    const aws = createAws(
+      {
+        name: 'aws',
+        config: { region: 'eu-west-1', endpoint: emu.url, roleArn: role },
+        secrets: keys,
+      },
+      host,
+    );
+    const before = emu.requests.length;
+    const frames: ProcessorFrame[] = [];
+    const out = aws.query(
+      {
+        params: {
+          queryType: 'logs',
+          logGroups: ['/aws/lambda/api'],
+          query: 'fields @message | limit 2',
+          periodS: 300,
+          maxRows: 10,
+        },
+        cwd: dir,
+        limits: { timeoutMs: 10_000, outputBytes: 1_000_000 },
+        timeRange: {
+          from: new Date(Date.now() - 3_600_000).toISOString(),
+          to: new Date().toISOString(),
+        },
+        cell: 'c',
+        jti: 'j',
+      },
+      new AbortController().signal,
+    ) as AsyncIterable<ProcessorFrame>;
+    for await (const f of out) frames.push(f);
+    const seen = emu.requests.slice(before);
+    expect(seen.map((r) => `${r.service} ${r.target}`).slice(0, 2)).toEqual([
+      'sts sts.AssumeRole',
+      'logs Logs_20140328.StartQuery',
+    ]);
+    expect(seen.every((r) => !r.rejected)).toBe(true);
+    expect(emu.temporaryKeys().length).toBe(1);
+    expect(seen[0]!.accessKeyId).toBe(keys.accessKeyId);
+    expect(seen[1]!.accessKeyId).toBe(emu.temporaryKeys()[0]);
+    expect(frames.some((f) => f.type === 'table')).toBe(true);
+
+    const denied = createAws(
+      {
+        name: 'aws',
+        config: {
+          region: 'eu-west-1',
+          endpoint: emu.url,
+          roleArn: 'arn:aws:iam::123456789012:role/admin',
+        },
+        secrets: keys,
+      },
+      host,
+    );
+    const queries = emu.queries.size;
+    await expect(
+      (async () => {
+        for await (const _ of denied.query(
+          {
+            params: {
+              queryType: 'logs',
+              logGroups: ['/aws/lambda/api'],
+              query: 'fields @message',
+              periodS: 300,
+              maxRows: 10,
+            },
+            cwd: dir,
+            limits: { timeoutMs: 10_000, outputBytes: 1_000_000 },
+            timeRange: {
+              from: new Date(Date.now() - 60_000).toISOString(),
+              to: new Date().toISOString(),
+            },
+            cell: 'c',
+            jti: 'j',
+          },
+          new AbortController().signal,
+        ) as AsyncIterable<ProcessorFrame>)
+          void _;
+      })(),
+    ).rejects.toMatchObject({
+      code: 'processor.forbidden',
+      message: expect.stringContaining(
+        'AWS STS AccessDenied: User: arn:aws:iam::123456789012:user/spin is not authorized to perform: sts:AssumeRole',
+      ),
+    });
+    expect(emu.queries.size).toBe(queries);
+  });
+
   it('reads GetMetricData as time series across NextToken pages', async () => {
     const before = emu.requests.length;
     const frames = await query({

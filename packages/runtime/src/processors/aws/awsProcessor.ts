@@ -95,23 +95,121 @@ function mapError(status: number, body: string, retryAfterS: number | undefined)
   return new SpinError('processor.upstream_error', `upstream answered HTTP ${status}: ${said}`);
 }
 
+interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** A tag of a small, known XML answer (STS Query protocol responses). */
+function xmlTag(xml: string, name: string): string | undefined {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+}
+
 /** A SigV4-signing client of the AWS JSON protocols for one connection. */
 class AwsClient {
   private readonly signers = new Map<Service, SignatureV4>();
+  private assumed: { credentials: Credentials; until: number } | null = null;
 
   constructor(
     private readonly conn: Conn,
     private readonly host: ProcessorHost,
   ) {}
 
+  private baseCredentials(): Credentials {
+    const { accessKeyId = '', secretAccessKey = '', sessionToken } = this.conn.secrets;
+    return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+  }
+
+  /**
+   * The credentials requests are signed with: the connection's keys, or — with a role ARN —
+   * temporary ones from STS AssumeRole (Query protocol), kept until five minutes before they
+   * expire.
+   */
+  private readonly credentials = async (): Promise<Credentials> => {
+    const { roleArn, externalId } = this.conn.config;
+    if (!roleArn) return this.baseCredentials();
+    if (this.assumed && Date.now() < this.assumed.until) return this.assumed.credentials;
+    const url = new URL(
+      this.conn.config.endpoint ?? `https://sts.${this.conn.config.region}.amazonaws.com/`,
+    );
+    const body = new URLSearchParams({
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: roleArn,
+      RoleSessionName: 'spin-notebook',
+      DurationSeconds: '3600',
+      ...(externalId ? { ExternalId: externalId } : {}),
+    }).toString();
+    const signed = await new SignatureV4({
+      service: 'sts',
+      region: this.conn.config.region,
+      credentials: this.baseCredentials(),
+      sha256: Sha256,
+    }).sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      },
+      body,
+    });
+    let res: Response;
+    let xml: string;
+    try {
+      res = await this.host.fetch(url, {
+        method: 'POST',
+        headers: signed.headers,
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      xml = await res.text();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      throw new SpinError(
+        'processor.unavailable',
+        `cannot reach AWS STS at ${url.origin}: ${cause?.code ?? (err as Error).message}`,
+      );
+    }
+    if (res.status >= 400) {
+      const code = xmlTag(xml, 'Code') ?? `HTTP ${res.status}`;
+      const said = `AWS STS ${code}: ${xmlTag(xml, 'Message') ?? ''}`;
+      if (code === 'AccessDenied')
+        throw new SpinError(
+          'processor.forbidden',
+          `cannot assume ${roleArn} (HTTP ${res.status}): ${said}`,
+        );
+      throw mapError(
+        res.status,
+        JSON.stringify({ __type: code, message: xmlTag(xml, 'Message') ?? '' }),
+        undefined,
+      );
+    }
+    const credentials: Credentials = {
+      accessKeyId: xmlTag(xml, 'AccessKeyId') ?? '',
+      secretAccessKey: xmlTag(xml, 'SecretAccessKey') ?? '',
+      sessionToken: xmlTag(xml, 'SessionToken') ?? '',
+    };
+    const expires = Date.parse(xmlTag(xml, 'Expiration') ?? '');
+    this.assumed = {
+      credentials,
+      until: (Number.isNaN(expires) ? Date.now() + 900_000 : expires) - 300_000,
+    };
+    return credentials;
+  };
+
   private signer(service: Service): SignatureV4 {
     let s = this.signers.get(service);
     if (!s) {
-      const { accessKeyId = '', secretAccessKey = '', sessionToken } = this.conn.secrets;
       s = new SignatureV4({
         service: SERVICES[service].signingName,
         region: this.conn.config.region,
-        credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },
+        credentials: this.credentials,
         sha256: Sha256,
       });
       this.signers.set(service, s);

@@ -155,9 +155,14 @@ export class AwsEmulator {
     region: string;
     service: string;
     body: string;
+    accessKeyId?: string;
     rejected?: string;
   }[] = [];
   private keys: Map<string, string>;
+  /** Session tokens of temporary keys STS issued. */
+  private sessions = new Map<string, string>();
+  /** Roles that may be assumed, and by which access key. */
+  readonly roles = new Map<string, string>();
   private faults: AwsFault[] = [];
   private server: Server | null = null;
   private nextId = 1;
@@ -244,6 +249,16 @@ export class AwsEmulator {
       this.keys,
     );
     if (bad) return error(bad.status, bad.type, bad.message);
+    const keyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    seen.accessKeyId = keyId;
+    const session = this.sessions.get(keyId);
+    if (session !== undefined && req.headers['x-amz-security-token'] !== session)
+      return error(
+        400,
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+      );
+    if (seen.service === 'sts') return this.sts(new URLSearchParams(body), keyId, res, seen);
     const fault = this.faults[0];
     if (fault) {
       if (--fault.times <= 0) this.faults.shift();
@@ -318,6 +333,47 @@ export class AwsEmulator {
     }
   }
 
+  /** STS AssumeRole (Query protocol, XML answers), for keys allowed to assume the role. */
+  private sts(
+    form: URLSearchParams,
+    keyId: string,
+    res: ServerResponse,
+    seen: { target: string; rejected?: string },
+  ): void {
+    seen.target = `sts.${form.get('Action') ?? ''}`;
+    const xml = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml' });
+      res.end(text);
+    };
+    const arn = form.get('RoleArn') ?? '';
+    if (form.get('Action') !== 'AssumeRole')
+      return xml(
+        400,
+        '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation</Message></Error></ErrorResponse>',
+      );
+    if (this.roles.get(arn) !== keyId) {
+      seen.rejected = 'AccessDenied';
+      return xml(
+        403,
+        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/spin is not authorized to perform: sts:AssumeRole on resource: ${arn}</Message></Error><RequestId>0</RequestId></ErrorResponse>`,
+      );
+    }
+    const accessKeyId = `ASIA${crypto.randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
+    const secret = crypto.randomUUID();
+    const token = Buffer.from(crypto.randomUUID()).toString('base64');
+    this.keys.set(accessKeyId, secret);
+    this.sessions.set(accessKeyId, token);
+    xml(
+      200,
+      `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><AssumedRoleUser><Arn>${arn}/spin-notebook</Arn><AssumedRoleId>AROA:spin-notebook</AssumedRoleId></AssumedRoleUser><Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secret}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>${new Date(Date.now() + 3_600_000).toISOString()}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+    );
+  }
+
+  /** Access keys STS issued (temporary, with a session token). */
+  temporaryKeys(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   private startQuery(
     input: Record<string, unknown>,
     json: (s: number, v: unknown) => void,
@@ -378,15 +434,13 @@ export class AwsEmulator {
         { field: 'count(*)', value: String(c) },
       ]);
     } else {
-      rows = events
-        .slice(0, limit)
-        .map((e, i) => [
-          ...fields.map((f) => ({
-            field: f,
-            value: f === '@timestamp' ? fmt(e.timestamp) : e.message,
-          })),
-          { field: '@ptr', value: `ptr-${i}` },
-        ]);
+      rows = events.slice(0, limit).map((e, i) => [
+        ...fields.map((f) => ({
+          field: f,
+          value: f === '@timestamp' ? fmt(e.timestamp) : e.message,
+        })),
+        { field: '@ptr', value: `ptr-${i}` },
+      ]);
     }
     const id = `q-${this.nextId++}-${crypto.randomUUID()}`;
     this.queries.set(id, { id, group: groups[0]!, rows, status: 'Running', polls: 0 });
