@@ -21,14 +21,10 @@ export type GcpConfig = z.infer<typeof GcpConfigSchema>;
 
 /** Write-only fields of a GCP connection. */
 export const GcpSecretsSchema = z.object({
-  serviceAccountKey: z
-    .string()
-    .max(16_384)
-    .optional()
-    .meta({
-      title: 'Service account key (JSON)',
-      description: 'The key file a service account downloads',
-    }),
+  serviceAccountKey: z.string().max(16_384).optional().meta({
+    title: 'Service account key (JSON)',
+    description: 'The key file a service account downloads',
+  }),
 });
 export type GcpSecrets = z.infer<typeof GcpSecretsSchema>;
 
