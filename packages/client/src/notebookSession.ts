@@ -256,15 +256,32 @@ export class NotebookSession {
       cell,
       ...(context.timeRange ? { timeRange: context.timeRange } : {}),
     });
+    return this.relayProgram(compiled, cell.id);
+  }
+
+  /**
+   * "Test connection": the server compiles the connection's health check for this session and
+   * it is relayed to the runtime like any cell run (its receipt is audited too). Resolves when
+   * the check ended: status `ok` with a "✓ name: connected" line, or `error` with why.
+   */
+  async testConnection(connectionId: string): Promise<CellRunResult> {
+    const compiled = await this.opts.api.testConnection(connectionId, this.sid);
+    return this.relayProgram(compiled, compiled.cell);
+  }
+
+  private async relayProgram(
+    compiled: { jti: string; envelope: string; credentialsVersion?: number | undefined },
+    cellId: string,
+  ): Promise<CellRunResult> {
     await this.relayCredentials(compiled.credentialsVersion);
-    const tracked = this.track(compiled.jti, cell.id);
+    const tracked = this.track(compiled.jti, cellId);
     tracked.state.running = true;
     this.onDidChangeCellEmitter.fire({ ...tracked.state });
     const done = new Promise<CellRunResult>((resolve, reject) =>
       tracked.waiters.push({ resolve, reject }),
     );
     try {
-      await this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cell.id });
+      await this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cellId });
     } catch (err) {
       // Rejected before it ran: nothing executed, so there is no receipt to wait for.
       if (err instanceof ApiError && err.code === 'client.disconnected') return done;
