@@ -77,6 +77,32 @@ describe('connections, secrets and the audit log in the web UI', () => {
     expect(await page.content()).not.toContain(SECRET_VALUE);
     await page.getByRole('button', { name: 'Cancel' }).click();
 
+    // references to values kept elsewhere: an environment variable of the runtime, a Vault key
+    await page.getByTestId('secret-name').fill('prom_env');
+    await page.getByTestId('secret-store-type').selectOption('runtime_env');
+    await page.getByTestId('secret-env').fill('PROM_TOKEN');
+    await page.getByTestId('secret-save').click();
+    await row(page, 'secret-row', 'prom_env').waitFor();
+    await page.getByTestId('secret-name').fill('prom_vault');
+    await page.getByTestId('secret-store-type').selectOption('vault');
+    await page.getByTestId('secret-vault-mount').fill('kv');
+    await page.getByTestId('secret-vault-path').fill('ops/prometheus');
+    await page.getByTestId('secret-vault-key').fill('token');
+    await page.getByTestId('secret-vault-version').fill('2');
+    await page.getByTestId('secret-save').click();
+    await row(page, 'secret-row', 'prom_vault').waitFor();
+    expect(
+      await row(page, 'secret-row', 'prom_env').getByTestId('secret-store').textContent(),
+    ).toBe('$PROM_TOKEN');
+    expect(
+      await row(page, 'secret-row', 'prom_vault').getByTestId('secret-store').textContent(),
+    ).toBe('vault kv/ops/prometheus#token (v2)');
+    const stored = await adminApi.listSecrets(workspace!.id);
+    expect(stored.find((x) => x.name === 'prom_vault')?.ref).toEqual({
+      storeType: 'vault',
+      vault: { mount: 'kv', path: 'ops/prometheus', key: 'token', version: 2 },
+    });
+
     // ---- a Prometheus connection whose bearer token references the secret
     await page.getByTestId('nav-connections').click();
     expect(await page.title()).toBe('Connections · SPIN');
@@ -105,6 +131,20 @@ describe('connections, secrets and the audit log in the web UI', () => {
     expect(html).not.toContain(SECRET_VALUE);
     expect(html).not.toContain('{{secret:prom_token}}');
     await page.getByTestId('connection-cancel').click();
+
+    // Clear empties the stored field; typing a value sets it again
+    const id = (await metrics.getAttribute('data-connection-id'))!;
+    await metrics.getByTestId('connection-edit').click();
+    await page.getByTestId('connection-secret-clear-token').click();
+    await page.getByTestId('connection-save').click();
+    await page.getByTestId('connection-editor').waitFor({ state: 'detached' });
+    expect((await adminApi.getConnection(id)).secrets.token?.set ?? false).toBe(false);
+    await metrics.getByTestId('connection-edit').click();
+    await page.getByTestId('connection-secrets-token').fill('{{secret:prom_token}}');
+    await page.getByTestId('connection-save').click();
+    await page.getByTestId('connection-editor').waitFor({ state: 'detached' });
+    expect((await adminApi.getConnection(id)).secrets.token).toEqual({ set: true });
+    expect(await page.content()).not.toContain('{{secret:prom_token}}');
 
     // a second connection to a port nothing listens on
     const deadUrl = `http://127.0.0.1:${await freePort()}`;
@@ -180,6 +220,18 @@ describe('connections, secrets and the audit log in the web UI', () => {
     expect(await viewer.getByTestId('secret-row').count()).toBe(0);
     expect(await viewer.content()).not.toContain('prom_token');
 
+    // ---- a child workspace lists the parent's connections as inherited
+    await adminApi.createWorkspace({ name: 'Payments', parentId: workspace!.id });
+    await page.reload();
+    await page.getByTestId('connections-workspace').selectOption({ label: 'Payments' });
+    const inherited = row(page, 'connection-row', 'metrics').getByTestId('connection-inherited');
+    await expect.poll(() => inherited.textContent()).toBe(`inherited from ${workspace!.name}`);
+    // no notebook there yet, so no session to test in: the page says so
+    await page.getByTestId('connection-test-unavailable').waitFor();
+    await page.getByTestId('connections-workspace').selectOption({ label: workspace!.name });
+    await old.waitFor();
+    expect(await old.getByTestId('connection-inherited').count()).toBe(0);
+
     // ---- delete, after confirming
     await old.getByTestId('connection-delete').click();
     await old.getByTestId('connection-delete-confirm').waitFor();
@@ -233,7 +285,11 @@ describe('connections, secrets and the audit log in the web UI', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as AuditEntry);
-    expect(lines.map((e) => e.action)).toEqual(['secret.created']);
+    expect(lines.map((e) => [e.action, e.data.name])).toEqual([
+      ['secret.created', 'prom_token'],
+      ['secret.created', 'prom_env'],
+      ['secret.created', 'prom_vault'],
+    ]);
     expect(ndjson).not.toContain(SECRET_VALUE);
 
     expect(adminErrors).toEqual([]);
