@@ -6,42 +6,15 @@ import { useDocumentTitle } from '../app/useDocumentTitle';
 import { ErrorBox } from '../runtimes/PairPanel';
 import { isForbidden } from '../connections/ConnectionsPage';
 import { allows } from '../connections/WorkspacePicker';
+import { EMPTY_FILTER, toAuditQuery, type AuditFilterForm } from './auditFilter';
 
 const PAGE_SIZE = 50;
-
-/** `datetime-local` input value (local time) → ISO time, or undefined when empty/invalid. */
-function toIso(local: string): string | undefined {
-  if (!local) return undefined;
-  const t = new Date(local).getTime();
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
-}
 
 function formatTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime())
     ? iso
     : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-}
-
-interface FilterForm {
-  workspaceId: string;
-  actor: string;
-  action: string;
-  from: string;
-  to: string;
-}
-const EMPTY: FilterForm = { workspaceId: '', actor: '', action: '', from: '', to: '' };
-
-function toQuery(f: FilterForm): AuditFilterQuery {
-  const q: AuditFilterQuery = {};
-  if (f.workspaceId) q.workspaceId = f.workspaceId;
-  if (f.actor.trim()) q.actor = f.actor.trim();
-  if (f.action.trim()) q.action = f.action.trim();
-  const from = toIso(f.from);
-  const to = toIso(f.to);
-  if (from) q.from = from;
-  if (to) q.to = to;
-  return q;
 }
 
 /**
@@ -53,7 +26,7 @@ export function AuditPage({ onUnauthenticated }: { onUnauthenticated: () => void
   useDocumentTitle('Audit log');
   const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
   const readable = (workspaces.data ?? []).filter((w) => allows(w, 'audit.read'));
-  const [form, setForm] = useState<FilterForm>(EMPTY);
+  const [form, setForm] = useState<AuditFilterForm>(EMPTY_FILTER);
   const [filter, setFilter] = useState<AuditFilterQuery>({});
   /** `after` of each page shown so far; the last is the current page. */
   const [pages, setPages] = useState<number[]>([0]);
@@ -77,7 +50,7 @@ export function AuditPage({ onUnauthenticated }: { onUnauthenticated: () => void
   const hasNext = (entries.data?.length ?? 0) > PAGE_SIZE;
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    setFilter(toQuery(form));
+    setFilter(toAuditQuery(form));
     setPages([0]);
   };
   const workspaceName = (id: string | null) =>
@@ -153,7 +126,7 @@ export function AuditPage({ onUnauthenticated }: { onUnauthenticated: () => void
             type="button"
             className="btn"
             onClick={() => {
-              setForm(EMPTY);
+              setForm(EMPTY_FILTER);
               setFilter({});
               setPages([0]);
             }}

@@ -1,4 +1,4 @@
-import { useState, type ReactElement } from 'react';
+import { useEffect, useState, type ReactElement } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError } from '@spin/client';
 import {
@@ -13,7 +13,7 @@ import { useDocumentTitle } from '../app/useDocumentTitle';
 import { schemaFields } from '../forms/schemaFields';
 import { ErrorBox } from '../runtimes/PairPanel';
 import { ConnectionEditor } from './ConnectionEditor';
-import { testConnection, type ConnectionTestResult } from './connectionTest';
+import { ConnectionTester, type ConnectionTestResult } from './connectionTest';
 import { WorkspacePicker, allows, useWorkspaceChoice } from './WorkspacePicker';
 
 function manifestOf(processor: string): AnyProcessorManifest | undefined {
@@ -146,10 +146,17 @@ function ConnectionTable({
   });
   const canTestHere = allows(workspace, 'connection.test');
   const target = useTestTarget(workspace, canTestHere);
+  const [tester, setTester] = useState<ConnectionTester | null>(null);
+  useEffect(() => {
+    const t = new ConnectionTester();
+    setTester(t);
+    return () => t.close();
+  }, []);
   const runTest = (id: string) => {
-    if (!target.ready) return;
+    if (!target.ready || !tester) return;
     setTests((t) => ({ ...t, [id]: 'running' }));
-    testConnection({ connectionId: id, notebookId: target.notebookId, runtime: target.runtime })
+    tester
+      .test({ connectionId: id, notebookId: target.notebookId, runtime: target.runtime })
       .catch((err: unknown) => {
         const e = toErrorInfo(err);
         return { ok: false, text: `${e.code}: ${e.message}` };
