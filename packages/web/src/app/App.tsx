@@ -129,7 +129,12 @@ function Shell({
     if (route.name === 'list' && pathname !== '/') navigate('/', { replace: true });
   }, [route.name, pathname]);
   // the audit log is for org admins and workspace owners: others get no link to it
-  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
+  // its own key: the pages' ['workspaces'] query still loads fresh when a page opens, and
+  // invalidating ['workspaces'] refreshes this one too
+  const workspaces = useQuery({
+    queryKey: ['workspaces', 'nav'],
+    queryFn: () => api.listWorkspaces(),
+  });
   const mayReadAudit =
     user.orgRole === 'admin' ||
     (workspaces.data ?? []).some((w) => w.allowedActions.includes('audit.read'));
