@@ -240,6 +240,9 @@ describe('connections, secrets and the audit log in the web UI', () => {
     await expect.poll(() => old.count()).toBe(0);
     expect((await adminApi.listConnections(workspace!.id)).map((c) => c.name)).toEqual(['metrics']);
 
+    // more changes than a page holds (50), to page through
+    for (let i = 0; i < 56; i++) await adminApi.updateConnection(id, { isDefault: i % 2 === 1 });
+
     // ---- the audit log: those changes by name, no values, the chain verified
     await page.getByTestId('nav-audit').click();
     expect(await page.title()).toBe('Audit log · SPIN');
@@ -257,6 +260,26 @@ describe('connections, secrets and the audit log in the web UI', () => {
       .toEqual(['connection.created', 'connection.created']);
     const created = await page.getByTestId('audit-data').allTextContents();
     expect(created.join('\n')).toContain('metrics');
+
+    // paged, oldest first: 50 a page, Next and Previous
+    const seqs = () =>
+      page.getByTestId('audit-row').evaluateAll((rs) => rs.map((r) => Number(r.dataset.seq)));
+    await page.getByTestId('audit-filter-action').fill('connection.updated');
+    await page.getByTestId('audit-apply').click();
+    await expect.poll(async () => (await seqs()).length).toBe(50);
+    const first = await seqs();
+    expect(first).toEqual([...first].sort((a, b) => a - b));
+    expect(await page.getByTestId('audit-prev').isDisabled()).toBe(true);
+    await page.getByTestId('audit-next').click();
+    await expect.poll(() => page.getByTestId('audit-page').textContent()).toBe('Page 2');
+    await expect.poll(async () => (await seqs())[0]! > first[49]!).toBe(true);
+    const second = await seqs();
+    expect(second.length).toBeGreaterThanOrEqual(56 + 4 - 50); // and the UI's own updates
+    expect(second.length).toBeLessThan(50);
+    expect(await page.getByTestId('audit-next').isDisabled()).toBe(true);
+    await page.getByTestId('audit-prev').click();
+    await expect.poll(seqs).toEqual(first);
+
     await page.getByTestId('audit-filter-action').fill('');
     await page.getByTestId('audit-apply').click();
     await expect
