@@ -318,6 +318,16 @@ export class NotebookSession {
     return { ...checked };
   }
 
+  /**
+   * "Test connection": the server compiles the connection's health check for this session and
+   * it is relayed to the runtime like any cell run (its receipt is audited too). Resolves when
+   * the check ended: status `ok` with a "✓ name: connected" line, or `error` with why.
+   */
+  async testConnection(connectionId: string): Promise<CellRunResult> {
+    const compiled = await this.opts.api.testConnection(connectionId, this.sid);
+    return this.relay(compiled, compiled.cell);
+  }
+
   private async relay(
     compiled: { jti: string; envelope: string; credentialsVersion?: number | undefined },
     cellId: string,

@@ -9,7 +9,15 @@ import {
   AuditVerifyResponseSchema,
   AuthStateSchema,
   CompileResponseSchema,
+  ConnectionSchema,
+  ConnectionSummarySchema,
   CredentialBundleResponseSchema,
+  SecretSchema,
+  type AuditFilterQuery,
+  type CreateConnectionRequestSchema,
+  type CreateSecretRequestSchema,
+  type UpdateConnectionRequestSchema,
+  type UpdateSecretRequestSchema,
   ExecSessionSchema,
   SessionRecordSchema,
   IPYNB_MEDIA_TYPE,
@@ -38,6 +46,11 @@ import { HttpClient, type HttpClientOptions } from './httpClient.js';
 import { MembersApi } from './membersApi.js';
 
 const OkSchema = z.unknown();
+
+type CreateConnectionRequest = z.input<typeof CreateConnectionRequestSchema>;
+type UpdateConnectionRequest = z.input<typeof UpdateConnectionRequestSchema>;
+type CreateSecretRequest = z.input<typeof CreateSecretRequestSchema>;
+type UpdateSecretRequest = z.input<typeof UpdateSecretRequestSchema>;
 
 /** Typed client for the server's REST API (`/api/v1`, DESIGN.md §5). */
 export class ServerApi {
@@ -277,8 +290,79 @@ export class ServerApi {
     );
     return res.entries;
   }
+  /** One page of audit entries matching `filter` (oldest first; page on with the last `seq`). */
+  async listAudit(filter: AuditFilterQuery & { limit?: number; after?: number } = {}) {
+    const res = await this.http.request(
+      'GET',
+      `/api/v1/audit${auditQuery(filter)}`,
+      z.object({ entries: z.array(AuditEntrySchema) }),
+    );
+    return res.entries;
+  }
+  /** Address of the NDJSON export of the entries matching `filter` (a download link). */
+  auditExportUrl(filter: AuditFilterQuery = {}): string {
+    return `${this.http.baseUrl}/api/v1/audit/export${auditQuery(filter)}`;
+  }
   verifyAudit() {
     return this.http.request('GET', '/api/v1/audit/verify', AuditVerifyResponseSchema);
+  }
+
+  // ---- connections & secrets (write-only values are never returned)
+  /** Connections usable in a workspace (its own and inherited): names and types. */
+  listConnections(workspaceId: string, processor?: string) {
+    const q = processor ? `?processor=${encodeURIComponent(processor)}` : '';
+    return this.http.request(
+      'GET',
+      `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/connections${q}`,
+      z.array(ConnectionSummarySchema),
+    );
+  }
+  createConnection(workspaceId: string, body: Omit<CreateConnectionRequest, 'workspaceId'>) {
+    return this.http.request(
+      'POST',
+      `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/connections`,
+      ConnectionSchema,
+      body,
+    );
+  }
+  /** A connection with its config; write-only fields only say whether they are set. */
+  getConnection(id: string) {
+    const path = `/api/v1/connections/${encodeURIComponent(id)}`;
+    return this.http.request('GET', path, ConnectionSchema);
+  }
+  /** Change a connection: given write-only fields replace, `null` clears, absent keep theirs. */
+  updateConnection(id: string, body: UpdateConnectionRequest) {
+    const path = `/api/v1/connections/${encodeURIComponent(id)}`;
+    return this.http.request('PATCH', path, ConnectionSchema, body);
+  }
+  deleteConnection(id: string) {
+    const path = `/api/v1/connections/${encodeURIComponent(id)}`;
+    return this.http.request('DELETE', path, z.object({ deleted: z.literal(true) }));
+  }
+  /** Compile the connection's health check for session `sid` (relay it to the runtime). */
+  testConnection(id: string, sid: string) {
+    const path = `/api/v1/connections/${encodeURIComponent(id)}/test`;
+    return this.http.request('POST', path, CompileResponseSchema, { sid });
+  }
+  /** Secrets usable in a workspace (its own and inherited), without values. */
+  listSecrets(workspaceId: string) {
+    const path = `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/secrets`;
+    return this.http.request('GET', path, z.array(SecretSchema));
+  }
+  createSecret(workspaceId: string, body: Omit<CreateSecretRequest, 'workspaceId'>) {
+    const path = `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/secrets`;
+    return this.http.request('POST', path, SecretSchema, body);
+  }
+  getSecret(id: string) {
+    return this.http.request('GET', `/api/v1/secrets/${encodeURIComponent(id)}`, SecretSchema);
+  }
+  updateSecret(id: string, body: UpdateSecretRequest) {
+    const path = `/api/v1/secrets/${encodeURIComponent(id)}`;
+    return this.http.request('PATCH', path, SecretSchema, body);
+  }
+  deleteSecret(id: string) {
+    const path = `/api/v1/secrets/${encodeURIComponent(id)}`;
+    return this.http.request('DELETE', path, z.object({ deleted: z.literal(true) }));
   }
 
   // ---- API tokens
@@ -292,4 +376,13 @@ export class ServerApi {
   revokeToken(id: string) {
     return this.http.request('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`, ApiTokenSchema);
   }
+}
+
+/** The query string of the audit filters (empty ones left out). */
+function auditQuery(filter: AuditFilterQuery & { limit?: number; after?: number }): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) {
+    if (v !== undefined && v !== '') q.set(k, String(v));
+  }
+  return q.size > 0 ? `?${q}` : '';
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { User } from '@spin/protocol';
 import { LoginForm, SignupForm } from '../auth/AuthForms';
 import { NotebookList } from '../notebooks/NotebookList';
@@ -10,8 +10,14 @@ import { InvitePage } from '../members/InvitePage';
 import { MembersPage } from '../members/MembersPage';
 import { WorkspacesPage } from '../workspaces/WorkspacesPage';
 import { TokensPage } from '../tokens/TokensPage';
+import { ConnectionsPage } from '../connections/ConnectionsPage';
+import { SecretsPage } from '../secrets/SecretsPage';
+import { AuditPage } from '../audit/AuditPage';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
 import {
+  AUDIT_PATH,
+  CONNECTIONS_PATH,
+  SECRETS_PATH,
   INTEGRATIONS_PATH,
   MEMBERS_PATH,
   RUNTIMES_PATH,
@@ -122,6 +128,16 @@ function Shell({
   useEffect(() => {
     if (route.name === 'list' && pathname !== '/') navigate('/', { replace: true });
   }, [route.name, pathname]);
+  // the audit log is for org admins and workspace owners: others get no link to it
+  // its own key: the pages' ['workspaces'] query still loads fresh when a page opens, and
+  // invalidating ['workspaces'] refreshes this one too
+  const workspaces = useQuery({
+    queryKey: ['workspaces', 'nav'],
+    queryFn: () => api.listWorkspaces(),
+  });
+  const mayReadAudit =
+    user.orgRole === 'admin' ||
+    (workspaces.data ?? []).some((w) => w.allowedActions.includes('audit.read'));
 
   return (
     <div className="app">
@@ -165,6 +181,24 @@ function Shell({
           </a>
           <a
             className="nav-link"
+            href={CONNECTIONS_PATH}
+            onClick={linkClick(CONNECTIONS_PATH)}
+            data-testid="nav-connections"
+            aria-current={route.name === 'connections' ? 'page' : undefined}
+          >
+            Connections
+          </a>
+          <a
+            className="nav-link"
+            href={SECRETS_PATH}
+            onClick={linkClick(SECRETS_PATH)}
+            data-testid="nav-secrets"
+            aria-current={route.name === 'secrets' ? 'page' : undefined}
+          >
+            Secrets
+          </a>
+          <a
+            className="nav-link"
             href={MEMBERS_PATH}
             onClick={linkClick(MEMBERS_PATH)}
             data-testid="nav-members"
@@ -181,6 +215,17 @@ function Shell({
           >
             Tokens
           </a>
+          {mayReadAudit && (
+            <a
+              className="nav-link"
+              href={AUDIT_PATH}
+              onClick={linkClick(AUDIT_PATH)}
+              data-testid="nav-audit"
+              aria-current={route.name === 'audit' ? 'page' : undefined}
+            >
+              Audit
+            </a>
+          )}
         </nav>
         <RuntimeIndicator />
         <span className="spacer" />
@@ -212,6 +257,12 @@ function Shell({
         <WorkspacesPage onUnauthenticated={onUnauthenticated} />
       ) : route.name === 'tokens' ? (
         <TokensPage onUnauthenticated={onUnauthenticated} />
+      ) : route.name === 'connections' ? (
+        <ConnectionsPage onUnauthenticated={onUnauthenticated} />
+      ) : route.name === 'secrets' ? (
+        <SecretsPage onUnauthenticated={onUnauthenticated} />
+      ) : route.name === 'audit' ? (
+        <AuditPage onUnauthenticated={onUnauthenticated} />
       ) : (
         <NotebookList onUnauthenticated={onUnauthenticated} />
       )}

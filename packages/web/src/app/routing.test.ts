@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AUDIT_PATH,
+  CONNECTIONS_PATH,
+  SECRETS_PATH,
   RUNTIMES_PATH,
   TOKENS_PATH,
   WORKSPACES_PATH,
@@ -30,6 +33,16 @@ describe('parseRoute', () => {
     expect(parseRoute('/workspaces/%E0%A4%A/members')).toEqual({ name: 'list' });
     expect(parseRoute('/invite/abc_DEF-123')).toEqual({ name: 'invite', token: 'abc_DEF-123' });
     expect(parseRoute('/invite/not%20a%20token')).toEqual({ name: 'list' });
+  });
+
+  it('maps /connections, /secrets and /audit (with or without a trailing slash)', () => {
+    expect(parseRoute(CONNECTIONS_PATH)).toEqual({ name: 'connections' });
+    expect(parseRoute('/connections/')).toEqual({ name: 'connections' });
+    expect(parseRoute(SECRETS_PATH)).toEqual({ name: 'secrets' });
+    expect(parseRoute('/secrets/')).toEqual({ name: 'secrets' });
+    expect(parseRoute(AUDIT_PATH)).toEqual({ name: 'audit' });
+    expect(parseRoute('/audit/')).toEqual({ name: 'audit' });
+    expect(parseRoute('/audit/x')).toEqual({ name: 'list' });
   });
 
   it('maps /workspaces', () => {

@@ -9,7 +9,10 @@ export type Route =
   | { name: 'members'; workspaceId: string | null }
   | { name: 'invite'; token: string }
   | { name: 'workspaces' }
-  | { name: 'tokens' };
+  | { name: 'tokens' }
+  | { name: 'connections' }
+  | { name: 'secrets' }
+  | { name: 'audit' };
 
 /** The page that lists paired runtimes and pairs new ones. */
 export const RUNTIMES_PATH = '/runtimes';
@@ -29,6 +32,13 @@ export function membersPath(workspaceId: string): string {
 /** The page that lists, creates and revokes the user's API tokens. */
 export const TOKENS_PATH = '/tokens';
 
+/** A workspace's connections (its own and inherited). */
+export const CONNECTIONS_PATH = '/connections';
+/** A workspace's secrets (names and where values live, never values). */
+export const SECRETS_PATH = '/secrets';
+/** The audit log with its filters, chain verification and export. */
+export const AUDIT_PATH = '/audit';
+
 /** Map a pathname to a route; anything unknown is the notebook list. */
 export function parseRoute(pathname: string): Route {
   if (/^\/runtimes\/?$/.test(pathname)) return { name: 'runtimes' };
@@ -42,6 +52,9 @@ export function parseRoute(pathname: string): Route {
   if (invite) return { name: 'invite', token: invite[1]! };
   if (/^\/workspaces\/?$/.test(pathname)) return { name: 'workspaces' };
   if (/^\/tokens\/?$/.test(pathname)) return { name: 'tokens' };
+  if (/^\/connections\/?$/.test(pathname)) return { name: 'connections' };
+  if (/^\/secrets\/?$/.test(pathname)) return { name: 'secrets' };
+  if (/^\/audit\/?$/.test(pathname)) return { name: 'audit' };
   const m = /^\/notebooks\/([^/]+)\/?$/.exec(pathname);
   if (m) {
     try {
