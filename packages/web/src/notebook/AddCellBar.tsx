@@ -1,6 +1,15 @@
 import { CELL_TYPES, type CellType } from '@spin/protocol';
 
-/** Buttons that add a cell of each type, in registry order (built-ins and every processor). */
+/** Kernel and markdown cells, and shell (a processor, but a code cell as users see it). */
+const isQuick = (t: (typeof CELL_TYPES)[number]) => !t.manifest || t.type === 'shell';
+const QUICK = CELL_TYPES.filter(isQuick);
+const INTEGRATIONS = CELL_TYPES.filter((t) => !isQuick(t));
+
+/**
+ * Add a cell of a type, in registry order. The bar at the end of the notebook has a button per
+ * type (built-ins and every processor); the slim bar between two cells has Python, Shell and
+ * Markdown and a menu of the integrations, so it stays one row however many processors there are.
+ */
 export function AddCellBar({
   onAdd,
   subtle,
@@ -8,9 +17,10 @@ export function AddCellBar({
   onAdd: (type: CellType) => void;
   subtle?: boolean;
 }) {
+  const buttons = subtle ? QUICK : CELL_TYPES;
   return (
     <div className={`add-cell-bar${subtle ? ' subtle' : ''}`} data-testid="add-cell-bar">
-      {CELL_TYPES.map((t) => (
+      {buttons.map((t) => (
         <button
           key={t.type}
           type="button"
@@ -26,6 +36,24 @@ export function AddCellBar({
           + {t.name}
         </button>
       ))}
+      {subtle && INTEGRATIONS.length > 0 && (
+        <select
+          className="btn btn-add"
+          aria-label="Add an integration cell here"
+          data-testid="add-cell-integration"
+          value=""
+          onChange={(e) => {
+            if (e.target.value) onAdd(e.target.value as CellType);
+          }}
+        >
+          <option value="">+ Integration…</option>
+          {INTEGRATIONS.map((t) => (
+            <option key={t.type} value={t.type}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+      )}
     </div>
   );
 }
