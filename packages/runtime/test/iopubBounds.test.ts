@@ -51,4 +51,12 @@ describe('bounded iopub stream messages (real ipykernel)', () => {
     const names = await streamed('print([n for n in dir() if "spin" in n])');
     expect(names.text).toBe('[]\n');
   });
+
+  it("makes the kernel's iopub socket queue instead of dropping (send HWM unlimited)", async () => {
+    // ZeroMQ PUB drops what it cannot queue; ipykernel's default send HWM is 1000 messages
+    const { text } = await streamed(
+      'import zmq\nprint(get_ipython().kernel.iopub_thread.socket.getsockopt(zmq.SNDHWM))',
+    );
+    expect(text).toBe('0\n');
+  });
 });

@@ -1,5 +1,4 @@
 import { Dealer, Subscriber, type Socket } from 'zeromq';
-import { IOPUB_RECEIVE_HWM } from './iopubBounds.js';
 import type { Channel } from './messages.js';
 import type { KernelEndpoints } from './provisioner.js';
 import { MessageCodec, WireError, type JupyterMessage } from './wire.js';
@@ -19,7 +18,8 @@ const YIELD_MESSAGES = 256;
 /**
  * The runtime's ZeroMQ sockets to one kernel (https://jupyter-client.readthedocs.io/en/stable/messaging.html#introduction):
  * Dealer on shell, control and stdin (routing id = the codec's session), Subscriber on iopub
- * (subscribed to everything, reading ahead at most {@link IOPUB_RECEIVE_HWM} messages). Every
+ * (subscribed to everything, reading ahead at most `iopubReadAhead` messages, 0 = no limit:
+ * a kernel's PUB socket drops what a subscriber does not take, see iopubBounds.ts). Every
  * signed message received is handed to `onMessage` with its channel; unsigned or forged frames
  * are dropped. Sends on one socket keep their order. The heartbeat channel has its own socket
  * (heartbeat.ts), at {@link heartbeatUrl}.
@@ -36,10 +36,11 @@ export class KernelConnection {
   constructor(
     endpoints: KernelEndpoints,
     private readonly onMessage: (channel: Channel, msg: JupyterMessage) => void,
+    iopubReadAhead: number,
   ) {
     this.codec = new MessageCodec(endpoints.key);
     const routingId = this.codec.session;
-    const iopub = new Subscriber({ linger: 0, receiveHighWaterMark: IOPUB_RECEIVE_HWM });
+    const iopub = new Subscriber({ linger: 0, receiveHighWaterMark: iopubReadAhead });
     const stdin = new Dealer({ routingId, linger: 0 });
     this.sockets = {
       shell: new Dealer({ routingId, linger: 0 }),
@@ -59,6 +60,16 @@ export class KernelConnection {
       void this.pump(channel, this.sockets[channel]);
     }
     this.heartbeatUrl = endpoints.hb;
+  }
+
+  /**
+   * Read ahead without limit from now on: for a kernel whose iopub socket turned out to drop
+   * what the runtime does not read. Only ever raised: libzmq applies a changed HWM to the
+   * connected pipe (4.2+), but lowering it from unlimited stalled the pipe (measured: a 40 MB
+   * cell hung; a pipe created unlimited never tells the sender what it has read).
+   */
+  unboundIopubReadAhead(): void {
+    (this.sockets.iopub as Subscriber).receiveHighWaterMark = 0;
   }
 
   /** Sign and send `msg` on `channel`, after whatever was sent there before. */

@@ -2,7 +2,7 @@ import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { KernelDiedError, SpinError } from '../errors.js';
 import { KernelConnection } from './connection.js';
-import { kernelSetupCode } from './iopubBounds.js';
+import { IOPUB_QUEUES_MARKER, IOPUB_RECEIVE_HWM, kernelSetupCode } from './iopubBounds.js';
 import { describeKernelExit, type KillReason } from './kernelDeath.js';
 import type { KernelSpec } from './kernelspec.js';
 import { boundedOutput } from './mapping.js';
@@ -140,13 +140,20 @@ export class KernelClient {
 
   /**
    * Launch the kernel and resolve once it answers kernel_info on shell and iopub, and has run
-   * its setup code ({@link kernelSetupCode}: bounded iopub messages).
+   * its setup code ({@link kernelSetupCode}: bounded iopub messages, a kernel-side iopub queue
+   * that does not drop — or else an unbounded read-ahead in the runtime).
    */
   async start(spec: KernelSpec): Promise<void> {
     if (this.proc) throw new Error('kernel already started');
     this.spec = spec;
     const endpoints = await writeConnectionFile(spec, this.opts);
-    const conn = new KernelConnection(endpoints, (channel, msg) => this.dispatch(channel, msg));
+    const setup = kernelSetupCode(spec);
+    // a small read-ahead only where the setup code can make the kernel queue instead of drop
+    const conn = new KernelConnection(
+      endpoints,
+      (channel, msg) => this.dispatch(channel, msg),
+      setup ? IOPUB_RECEIVE_HWM : 0,
+    );
     this.conn = conn;
     const proc = spawnKernel(spec, this.opts);
     this.proc = proc;
@@ -160,8 +167,16 @@ export class KernelClient {
 
     await this.waitReady(this.opts.startTimeoutMs ?? 30_000);
     await Promise.race([conn.stdinConnected, new Promise((r) => setTimeout(r, 5_000).unref())]);
-    const setup = kernelSetupCode(spec);
-    if (setup) await this.execute(setup, () => undefined, { silent: true });
+    if (!setup) return;
+    let said = '';
+    await this.execute(
+      setup,
+      (o) => {
+        if (o.msgType === 'stream') said += String(o.content.text);
+      },
+      { silent: true },
+    );
+    if (!said.includes(IOPUB_QUEUES_MARKER)) conn.unboundIopubReadAhead();
   }
 
   private waitReady(timeoutMs: number): Promise<void> {
