@@ -132,6 +132,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   const { handle: session, ui: sessionUi } = useNotebookSession({
     notebookId: id,
     runtime,
+    waitingForRuntime: runtimes === null && runtimesError === null,
     store,
     snapshot: () => ({
       knownJtis: cellsRef.current.flatMap((c) => (c.lastRun ? [c.lastRun.jti] : [])),

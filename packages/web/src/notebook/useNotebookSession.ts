@@ -54,6 +54,13 @@ function abandonableWebSocket(): { Ctor: WebSocketCtor; abandon(): void } {
   };
 }
 
+/** How long Run waits for the runtimes to load before it says there is none. */
+const READY_WAIT_MS = 30_000;
+
+function noRuntime(): ApiError {
+  return new ApiError('client.no_runtime', 'No runtime is available for this notebook.');
+}
+
 /**
  * Owns the page's NotebookSession: opens it for (notebook, runtime) with the jtis the server
  * already holds receipts for, feeds live cell states into the store, reports the socket state to
@@ -62,6 +69,11 @@ function abandonableWebSocket(): { Ctor: WebSocketCtor; abandon(): void } {
 export function useNotebookSession(opts: {
   notebookId: string;
   runtime: Runtime | null;
+  /**
+   * The runtimes are still loading: `ready()` called now (Run pressed right after the page
+   * opened) waits for the session instead of failing with `client.no_runtime`.
+   */
+  waitingForRuntime?: boolean;
   /** Read when opening: every cell's `lastRun?.jti` and the ids of current cells. */
   snapshot: () => { knownJtis: string[]; cellIds: string[] };
   store: CellRunStore;
@@ -73,6 +85,13 @@ export function useNotebookSession(opts: {
   const [attempt, setAttempt] = useState(0);
   const [ui, setUi] = useState<SessionUiState>({ phase: 'none', error: null });
   const promiseRef = useRef<Promise<NotebookSession> | null>(null);
+  // Callers of ready() before a session was being opened (runtimes still loading).
+  const waitersRef = useRef<Array<(p: Promise<NotebookSession>) => void>>([]);
+  const waitingRef = useRef(opts.waitingForRuntime === true);
+  waitingRef.current = opts.waitingForRuntime === true;
+  const settleWaiters = (p: Promise<NotebookSession>) => {
+    for (const w of waitersRef.current.splice(0)) w(p);
+  };
   // Re-open only when the runtime really changes, not when a refetch returns an equal object.
   const runtimeRef = useRef(runtime);
   runtimeRef.current = runtime;
@@ -95,6 +114,7 @@ export function useNotebookSession(opts: {
     const { knownJtis, cellIds } = snapshotRef.current();
     const p = NotebookSession.open({ api, notebookId, runtime, knownJtis, WebSocket: ws.Ctor });
     promiseRef.current = p;
+    settleWaiters(p);
     let retry: ReturnType<typeof setTimeout> | null = null;
     p.then(
       (s) => {
@@ -162,12 +182,30 @@ export function useNotebookSession(opts: {
     };
   }, [notebookId, runtimeKey, store, attempt]);
 
+  // The runtimes loaded and none is usable: whoever waits in ready() hears it now.
+  const waiting = opts.waitingForRuntime === true;
+  useEffect(() => {
+    if (!waiting && !promiseRef.current && waitersRef.current.length > 0) {
+      settleWaiters(Promise.reject(noRuntime()));
+    }
+  }, [waiting]);
+
   const handleRef = useRef<SessionHandle>({
-    ready: () =>
-      promiseRef.current ??
-      Promise.reject(
-        new ApiError('client.no_runtime', 'No runtime is available for this notebook.'),
-      ),
+    ready: () => {
+      if (promiseRef.current) return promiseRef.current;
+      if (!waitingRef.current) return Promise.reject(noRuntime());
+      return new Promise<NotebookSession>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waitersRef.current = waitersRef.current.filter((w) => w !== waiter);
+          reject(noRuntime());
+        }, READY_WAIT_MS);
+        const waiter = (p: Promise<NotebookSession>) => {
+          clearTimeout(timer);
+          p.then(resolve, reject);
+        };
+        waitersRef.current.push(waiter);
+      });
+    },
     reconnect: () => setAttempt((a) => a + 1),
   });
   return { handle: handleRef.current, ui };
