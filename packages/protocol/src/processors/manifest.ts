@@ -61,6 +61,11 @@ export interface ProcessorManifest<
   capabilities: ProcessorCapabilities;
   /** Whether a cell must name a connection. */
   needsConnection: boolean;
+  /**
+   * Offered beside the kernel and markdown cells in the slim "add a cell" bar between cells
+   * (a code cell as users see it, like Shell); other processors are in its integrations menu.
+   */
+  pinned?: boolean;
   /** Whether queries use the time range (the UI then offers a per-cell override). */
   usesTimeRange: boolean;
   /** Plain connection fields (host, database, URL…). */
@@ -116,6 +121,7 @@ export const ProcessorManifestShapeSchema = z.object({
     schemaBrowse: z.boolean(),
   }),
   needsConnection: z.boolean(),
+  pinned: z.boolean().optional(),
   usesTimeRange: z.boolean(),
   configSchema: z.instanceof(z.ZodObject),
   secretsSchema: z.instanceof(z.ZodObject),

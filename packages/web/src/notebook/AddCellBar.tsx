@@ -1,14 +1,15 @@
 import { CELL_TYPES, type CellType } from '@spin/protocol';
 
-/** Kernel and markdown cells, and shell (a processor, but a code cell as users see it). */
-const isQuick = (t: (typeof CELL_TYPES)[number]) => !t.manifest || t.type === 'shell';
+/** Kernel and markdown cells, and processors pinned beside them (Shell). */
+const isQuick = (t: (typeof CELL_TYPES)[number]) => !t.manifest || t.manifest.pinned === true;
 const QUICK = CELL_TYPES.filter(isQuick);
 const INTEGRATIONS = CELL_TYPES.filter((t) => !isQuick(t));
 
 /**
  * Add a cell of a type, in registry order. The bar at the end of the notebook has a button per
- * type (built-ins and every processor); the slim bar between two cells has Python, Shell and
- * Markdown and a menu of the integrations, so it stays one row however many processors there are.
+ * type (built-ins and every processor); the slim bar between two cells has the kernel and
+ * markdown cells, the processors that are `pinned` (Shell), and a menu of the integrations, so
+ * it stays one row however many processors there are.
  */
 export function AddCellBar({
   onAdd,

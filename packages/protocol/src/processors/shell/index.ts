@@ -52,6 +52,7 @@ export const manifest = defineProcessor({
     schemaBrowse: false,
   },
   needsConnection: false,
+  pinned: true,
   usesTimeRange: true,
   configSchema: z.object({}),
   secretsSchema: z.object({}),
