@@ -106,9 +106,14 @@ export default tseslint.config(
   },
   {
     files: ['packages/protocol/src/**'],
+    ignores: ['packages/protocol/src/node/**'],
     rules: {
       'no-restricted-imports': forbid(['client', 'server', 'runtime', 'web', 'cli'], [browserSafe]),
     },
+  },
+  {
+    files: ['packages/protocol/src/node/**'],
+    rules: { 'no-restricted-imports': forbid(['client', 'server', 'runtime', 'web', 'cli']) },
   },
   {
     files: ['packages/client/src/**'],

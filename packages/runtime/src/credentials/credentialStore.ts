@@ -5,11 +5,11 @@ import type { Logger } from 'pino';
 import {
   CredentialBundleClaimsSchema,
   SpinError,
-  openCredentialBundle,
   type BundleConnection,
   type BundleSecret,
   type CredentialBundleClaims,
 } from '@spin/protocol';
+import { openCredentialBundle } from '@spin/protocol/node';
 import type { RuntimeKeys } from '../security/identity.js';
 import type { PairingStore } from '../security/pairing.js';
 

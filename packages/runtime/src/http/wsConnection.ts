@@ -4,13 +4,13 @@ import {
   ClientMessageSchema,
   SpinError,
   WS_CLOSE,
-  openProgram,
   type AccessTokenClaims,
   type ClientMessage,
   type ErrorCode,
   type JournalEvent,
   type RuntimeMessage,
 } from '@spin/protocol';
+import { openProgram } from '@spin/protocol/node';
 import { normaliseError } from '../errors.js';
 import type { RuntimeContext } from '../runtimeContext.js';
 import { verifySessionToken } from '../security/accessTokens.js';

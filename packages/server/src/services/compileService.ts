@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { sealProgram } from '@spin/protocol/node';
 import {
   canonicalJson,
-  importKey,
-  KEY_MANAGEMENT_ALG,
   MAX_PROGRAM_TTL_S,
-  sealProgram,
   sha256Hex,
   SpinError,
   type CompileResponse,
@@ -156,7 +154,7 @@ export class CompileService {
     const envelope = await sealProgram(claims, {
       signingKey: key.privateKey,
       signingKid: key.kid,
-      recipientKey: await importKey(recipient, KEY_MANAGEMENT_ALG),
+      recipientKey: recipient, // the fast path imports each runtime's key once and caches it
       recipientKid: recipient.kid,
     });
     const secretNames = Object.keys(credentials.secrets);

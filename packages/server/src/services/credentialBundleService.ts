@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { sealCredentialBundle } from '@spin/protocol/node';
 import {
   canonicalJson,
   cellTypeInfo,
-  importKey,
-  KEY_MANAGEMENT_ALG,
-  sealCredentialBundle,
   sha256Hex,
   SpinError,
   templateRefs,
@@ -200,7 +198,7 @@ export class CredentialBundleService {
       {
         signingKey: key.privateKey,
         signingKid: key.kid,
-        recipientKey: await importKey(recipient, KEY_MANAGEMENT_ALG),
+        recipientKey: recipient,
         recipientKid: recipient.kid,
       },
     );

@@ -1,0 +1,2 @@
+/** @spin/protocol/node — Node-only fast paths (node:crypto); never imported by browser code. */
+export * from './fastEnvelope.js';
