@@ -151,6 +151,9 @@ describe('every page is accessible and error-free', () => {
     await expect.poll(() => err.textContent()).toContain('ValueError');
     await page.locator('.markdown table td').first().waitFor();
     await checkPage(admin, 'notebook');
+    await page.getByRole('button', { name: /Shortcuts/ }).click();
+    await page.locator('#shortcut-help').waitFor();
+    await checkPage(admin, 'notebook-shortcuts');
 
     const pages: [nav: string, name: string, ready: string][] = [
       ['nav-workspaces', 'workspaces', '/workspaces'],
@@ -167,6 +170,12 @@ describe('every page is accessible and error-free', () => {
       await expect.poll(() => new URL(page.url()).pathname.endsWith(path)).toBe(true);
       await checkPage(admin, name);
     }
+    // the connection editor, with a processor's generated form
+    await page.getByTestId('nav-connections').click();
+    await page.getByTestId('connection-new').click();
+    await page.getByTestId('connection-processor').selectOption('prometheus');
+    await page.getByTestId('connection-config-url').waitFor();
+    await checkPage(admin, 'connection-editor');
 
     // ---- login, signed out
     const visitor = await newPage();
