@@ -43,6 +43,11 @@ export const AuthStateSchema = z.object({
   signupOpen: z.boolean(),
   /** Present when OpenID Connect sign-on is configured: the sign-in page shows its button. */
   sso: z.object({ label: z.string(), loginUrl: z.string() }).optional(),
+  /**
+   * `true` when the request carries a live session (absent otherwise), so a client can ask for
+   * `GET /auth/me` only when it will succeed instead of provoking a 401 on every signed-out load.
+   */
+  signedIn: z.literal(true).optional(),
 });
 
 /** Header that carries the CSRF token on state-changing requests. */

@@ -38,11 +38,12 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (
         response: { 200: AuthStateSchema },
       },
     },
-    async () => ({
+    async (request) => ({
       signupOpen: !(await services.auth.hasAnyUser()),
       ...(services.oidc
         ? { sso: { label: services.oidc.label, loginUrl: '/api/v1/auth/oidc/login' } }
         : {}),
+      ...(request.session ? { signedIn: true as const } : {}),
     }),
   );
 

@@ -40,13 +40,16 @@ type AuthView =
 /** Decide what to show on start: the app, the first-user sign-up, or the login form. */
 async function resolveAuth(): Promise<AuthView> {
   try {
-    const info = await api.me();
-    return { kind: 'in', user: info.user };
-  } catch (err) {
-    if (!isUnauthenticated(err)) return { kind: 'error', error: toErrorInfo(err) };
-  }
-  try {
+    // the state says whether a session exists, so a signed-out start asks for no 401
     const state = await api.authState();
+    if (state.signedIn) {
+      try {
+        const info = await api.me();
+        return { kind: 'in', user: info.user };
+      } catch (err) {
+        if (!isUnauthenticated(err)) throw err; // the session ended in between: sign in again
+      }
+    }
     return state.signupOpen ? { kind: 'signup' } : { kind: 'login', sso: state.sso };
   } catch (err) {
     return { kind: 'error', error: toErrorInfo(err) };

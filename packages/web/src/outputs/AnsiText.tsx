@@ -1,11 +1,12 @@
 import { memo, useMemo, type CSSProperties } from 'react';
-import { parseAnsi, type AnsiStyle } from './ansi';
+import { legibleOnLight, parseAnsi, type AnsiStyle } from './ansi';
 
 function cssOf(s: AnsiStyle): CSSProperties | undefined {
   const fg = s.inverse ? (s.bg ?? 'var(--bg)') : s.fg;
   const bg = s.inverse ? (s.fg ?? 'var(--fg)') : s.bg;
   const css: CSSProperties = {};
-  if (fg) css.color = fg;
+  // a colour on its own background is the program's choice; on the page it must stay readable
+  if (fg) css.color = bg ? fg : legibleOnLight(fg);
   if (bg) css.backgroundColor = bg;
   if (s.bold) css.fontWeight = 600;
   if (s.dim) css.opacity = 0.7;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANSI_PALETTE, parseAnsi, stripAnsi, xterm256 } from './ansi';
+import { ANSI_PALETTE, legibleOnLight, parseAnsi, stripAnsi, xterm256 } from './ansi';
 
 const ESC = '\u001b';
 
@@ -64,5 +64,49 @@ describe('xterm256', () => {
     expect(xterm256(231)).toBe('rgb(255, 255, 255)');
     expect(xterm256(232)).toBe('rgb(8, 8, 8)');
     expect(xterm256(256)).toBeUndefined();
+  });
+});
+
+/** WCAG contrast of two `#rrggbb` / `rgb(r, g, b)` colours, computed here independently. */
+function ratio(a: string, b: string): number {
+  const lum = (c: string) => {
+    const v = c.startsWith('#')
+      ? [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16))
+      : c.slice(4, -1).split(', ').map(Number);
+    const [r, g, bl] = v.map((x) => {
+      const s = x / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+// the page, a panel, an error box, a stderr box (styles.css)
+const SURFACES = ['#f6f7f9', '#ffffff', '#fdf0ef', '#fff3f2'];
+
+describe('readable colours on the light theme', () => {
+  it('keeps every palette colour but the whites at 4.5:1 or more on every surface', () => {
+    ANSI_PALETTE.forEach((colour, n) => {
+      if (n === 7 || n === 15) return; // white and bright white: background colours here
+      for (const bg of SURFACES)
+        expect(ratio(colour, bg), `${n} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+    });
+  });
+
+  it("darkens IPython's 256-colour traceback colours just enough, keeping their hue", () => {
+    for (const n of [28, 167, 31, 214]) {
+      const asked = xterm256(n)!;
+      const shown = legibleOnLight(asked);
+      for (const bg of SURFACES) expect(ratio(shown, bg)).toBeGreaterThanOrEqual(4.5);
+      expect(ratio(shown, '#fdf0ef')).toBeLessThan(5.5); // not pushed to black
+    }
+    expect(legibleOnLight('rgb(215, 95, 95)')).toMatch(/^rgb\(\d+, \d+, \d+\)$/);
+  });
+
+  it('leaves colours that already read well, and ones it cannot parse, unchanged', () => {
+    expect(legibleOnLight('#1d2330')).toBe('#1d2330');
+    expect(legibleOnLight(ANSI_PALETTE[1]!)).toBe(ANSI_PALETTE[1]);
+    expect(legibleOnLight('var(--bg)')).toBe('var(--bg)');
   });
 });

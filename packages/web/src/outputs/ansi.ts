@@ -22,23 +22,27 @@ export interface AnsiSegment {
   style: AnsiStyle;
 }
 
-/** The 16 base colours, tuned to stay readable on a light background (as JupyterLab does). */
+/**
+ * The 16 base colours, tuned to stay readable on a light background (as JupyterLab does): every
+ * colour but the two whites reaches WCAG AA (4.5:1) as text on the page, a panel, and the pink of
+ * error and stderr boxes. The whites stay light; on a light page they are background colours.
+ */
 export const ANSI_PALETTE: readonly string[] = [
   '#3e424d', // black
   '#c4372f', // red
-  '#1f8b3a', // green
-  '#a16b00', // yellow
+  '#1c7e35', // green
+  '#946300', // yellow
   '#1d63c4', // blue
   '#a23ba8', // magenta
-  '#0f7f8f', // cyan
+  '#0e7786', // cyan
   '#a5a9b1', // white
-  '#6e727c', // bright black
-  '#e0443c', // bright red
-  '#27a047', // bright green
-  '#b88200', // bright yellow
-  '#3a7ee0', // bright blue
-  '#bd4cc2', // bright magenta
-  '#1597a8', // bright cyan
+  '#696d77', // bright black
+  '#d22a21', // bright red
+  '#1f7d38', // bright green
+  '#8f6500', // bright yellow
+  '#216ad3', // bright blue
+  '#ac3cb1', // bright magenta
+  '#117886', // bright cyan
   '#d0d3d8', // bright white
 ];
 
@@ -57,6 +61,55 @@ export function xterm256(n: number): string | undefined {
 
 function rgb(r: number, g: number, b: number): string {
   return `rgb(${r}, ${g}, ${b})`;
+}
+
+/** The darkest light surface outputs sit on: the pink of error and stderr boxes. */
+const DARKEST_SURFACE: readonly [number, number, number] = [0xfd, 0xf0, 0xef];
+/** WCAG AA for normal text. */
+const MIN_CONTRAST = 4.5;
+const legibleCache = new Map<string, string>();
+
+function luminance([r, g, b]: readonly number[]): number {
+  const lin = (v: number) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
+}
+
+function contrast(a: readonly number[], b: readonly number[]): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+function channels(colour: string): [number, number, number] | null {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+  if (hex) return [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16), parseInt(hex[3]!, 16)];
+  const fn = /^rgb\((\d+), (\d+), (\d+)\)$/.exec(colour);
+  return fn ? [Number(fn[1]), Number(fn[2]), Number(fn[3])] : null;
+}
+
+/**
+ * A text colour a program asked for, darkened just enough to stay readable (WCAG AA) on every
+ * light surface outputs use; IPython's 256-colour tracebacks (`#d75f5f`, `#008700`) would not be.
+ * Colours that already pass, and ones this cannot parse, are returned as they are.
+ */
+export function legibleOnLight(colour: string): string {
+  const cached = legibleCache.get(colour);
+  if (cached !== undefined) return cached;
+  const c = channels(colour);
+  let out = colour;
+  if (c && contrast(c, DARKEST_SURFACE) < MIN_CONTRAST) {
+    let k = 1;
+    let d = c;
+    while (contrast(d, DARKEST_SURFACE) < MIN_CONTRAST && k > 0) {
+      k -= 0.02;
+      d = c.map((v) => Math.round(v * k)) as [number, number, number];
+    }
+    out = rgb(...d);
+  }
+  if (legibleCache.size < 1024) legibleCache.set(colour, out);
+  return out;
 }
 
 // CSI … final byte, OSC … (BEL | ESC \), and lone two-byte escapes.
