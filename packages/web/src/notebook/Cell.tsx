@@ -275,7 +275,7 @@ export const CellView = memo(function CellView({
               aria-label={`Link cell ${index + 1} to the cell above`}
               onClick={() => actions.patch(id, { linked: cell.linked ? undefined : true })}
             >
-              🔗
+              {cell.linked ? '↳ Linked' : '↳ Link'}
             </button>
           )}
           {!linkable && cell.linked && (
