@@ -13,8 +13,10 @@
 //   output_throughput / output_latency_clients / output_rss_200mb  see bench/output.js
 //   api_get_notebook_{pglite,postgres}[_api_token]  authenticated GET /api/v1/notebooks/:id
 //                            requests per second under autocannon, see bench/api.js
+//   ui_open_1000_cells / ui_stream_{100k,1m}_lines / ui_table_100k_rows  the notebook UI in
+//                            Chromium (heartbeat + long-animation-frame), see bench/ui.js
 //
-// BENCH_ONLY=output (or =api) runs only those benchmarks and merges their keys into
+// BENCH_ONLY=output (or =api, =ui) runs only those benchmarks and merges their keys into
 // results.json.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +38,7 @@ import {
 } from '@spin/protocol';
 import { runApiBenchmarks } from './api.js';
 import { runOutputBenchmarks } from './output.js';
+import { runUiBenchmarks } from './ui.js';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const WARMUP = 20;
@@ -256,12 +259,14 @@ async function main() {
   const results = {};
   const only = process.env.BENCH_ONLY;
   try {
-    if (only === 'output' || only === 'api') {
+    if (only === 'output' || only === 'api' || only === 'ui') {
       Object.assign(
         results,
         only === 'output'
           ? await runOutputBenchmarks({ dir, meta, startDeployment })
-          : await runApiBenchmarks({ dir, meta, root }),
+          : only === 'api'
+            ? await runApiBenchmarks({ dir, meta, root })
+            : await runUiBenchmarks({ dir, meta }),
       );
       const file = path.join(here, 'results.json');
       const previous = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
@@ -317,6 +322,7 @@ async function main() {
     console.log('envelope seal/open ops/s', env.seal.ops_per_s, env.open.ops_per_s);
     Object.assign(results, await runOutputBenchmarks({ dir, meta, startDeployment }));
     Object.assign(results, await runApiBenchmarks({ dir, meta, root }));
+    Object.assign(results, await runUiBenchmarks({ dir, meta }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
