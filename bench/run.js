@@ -14,9 +14,11 @@
 //   output_throughput / output_latency_clients / output_rss_200mb  see bench/output.js
 //   api_get_notebook_{pglite,postgres}[_api_token]  authenticated GET /api/v1/notebooks/:id
 //                            requests per second under autocannon, see bench/api.js
+//   ui_open_1000_cells / ui_stream_{100k,1m}_lines / ui_table_100k_rows  the notebook UI in
+//                            Chromium (heartbeat + long-animation-frame), see bench/ui.js
 //
-// BENCH_ONLY=output (or =api, =envelope) runs only those benchmarks and merges their keys into
-// results.json.
+// BENCH_ONLY=output (or =api, =envelope, =ui) runs only those benchmarks and merges their keys
+// into results.json.
 import { spawn } from 'node:child_process';
 import {
   createCipheriv,
@@ -49,6 +51,7 @@ import {
 import * as fastEnvelope from '@spin/protocol/node';
 import { runApiBenchmarks } from './api.js';
 import { runOutputBenchmarks } from './output.js';
+import { runUiBenchmarks } from './ui.js';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const WARMUP = 20;
@@ -414,14 +417,16 @@ async function main() {
   const results = {};
   const only = process.env.BENCH_ONLY;
   try {
-    if (only === 'output' || only === 'api' || only === 'envelope') {
+    if (only === 'output' || only === 'api' || only === 'envelope' || only === 'ui') {
       Object.assign(
         results,
         only === 'output'
           ? await runOutputBenchmarks({ dir, meta, startDeployment })
           : only === 'api'
             ? await runApiBenchmarks({ dir, meta, root })
-            : await envelopeResults(meta),
+            : only === 'ui'
+              ? await runUiBenchmarks({ dir, meta })
+              : await envelopeResults(meta),
       );
       const file = path.join(here, 'results.json');
       const previous = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
@@ -466,6 +471,7 @@ async function main() {
     Object.assign(results, await envelopeResults(meta));
     Object.assign(results, await runOutputBenchmarks({ dir, meta, startDeployment }));
     Object.assign(results, await runApiBenchmarks({ dir, meta, root }));
+    Object.assign(results, await runUiBenchmarks({ dir, meta }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -65,6 +65,16 @@ function Pager({
       >
         ›
       </button>
+      <button
+        type="button"
+        className="btn btn-icon"
+        aria-label="Last rows"
+        data-testid="frame-last"
+        disabled={page >= pages - 1}
+        onClick={() => onPage(pages - 1)}
+      >
+        »
+      </button>
     </div>
   );
 }
