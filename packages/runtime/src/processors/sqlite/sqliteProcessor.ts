@@ -134,8 +134,11 @@ function runQuery(
         if (frame) queue.push(frame);
       }
       total += m.rows.length;
-      // the next page only once this one is queued: a slow consumer holds one page at a time
-      child.send({ type: 'more' });
+      // the next page only once this one is queued: a slow consumer holds one page at a time.
+      // After its last page the child sends `done` and exits without reading this `more`, so
+      // a failed send (EPIPE) is expected then; a child that really died early is reported by
+      // 'close' below.
+      child.send({ type: 'more' }, () => undefined);
     } else if (m.type === 'done') {
       if (!pager && fields.length)
         pager = new TablePager(
