@@ -204,15 +204,24 @@ async function benchStream(page, api, wsId, url, lines) {
   });
   await openNotebook(page, url, nb.id);
   const { cell, t0 } = await runCell(page, 0);
+  // The last line shown: line n, or — when the output went past the output budget and the
+  // cell shows its head and tail — the tail's last line (it says `done <ns>` either way).
   const shown = await page.evaluate(
     ({ n }) =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
+        const giveUp = setTimeout(
+          () => reject(new Error('the last line was never shown')),
+          300_000,
+        );
         const check = () => {
-          const el = document.querySelector(`.stream-line[data-line="${n}"]`);
+          const all = document.querySelectorAll('.stream-line');
+          const el =
+            document.querySelector(`.stream-line[data-line="${n}"]`) ?? all[all.length - 1];
           const text = el?.textContent ?? '';
           const r = el?.getBoundingClientRect();
           if (text.startsWith('done ') && r && r.bottom <= innerHeight && r.top >= 0) {
             const printedMs = Number(BigInt(text.slice(5)) / 1000000n);
+            clearTimeout(giveUp);
             resolve({ t: performance.now(), lagMs: Date.now() - printedMs });
           } else requestAnimationFrame(check);
         };
