@@ -15,6 +15,7 @@ import { ErrorBox } from '../runtimes/PairPanel';
 import { ConnectionEditor } from './ConnectionEditor';
 import { ConnectionTester, type ConnectionTestResult } from './connectionTest';
 import { WorkspacePicker, allows, useWorkspaceChoice } from './WorkspacePicker';
+import { ConfirmDelete } from '../forms/ConfirmDelete';
 
 function manifestOf(processor: string): AnyProcessorManifest | undefined {
   return (PROCESSOR_MANIFESTS as Record<string, AnyProcessorManifest>)[processor];
@@ -257,37 +258,17 @@ function ConnectionTable({
                       {canManage ? 'Edit' : 'View'}
                     </button>
                   )}
-                  {canManage &&
-                    (confirming === c.id ? (
-                      <span className="confirm" data-testid="connection-delete-confirm">
-                        Delete {c.name}?{' '}
-                        <button
-                          type="button"
-                          className="btn btn-small btn-danger"
-                          data-testid="connection-delete-yes"
-                          disabled={remove.isPending}
-                          onClick={() => remove.mutate(c.id)}
-                        >
-                          Delete
-                        </button>{' '}
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          onClick={() => setConfirming(null)}
-                        >
-                          Cancel
-                        </button>
-                      </span>
-                    ) : (
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        data-testid="connection-delete"
-                        onClick={() => setConfirming(c.id)}
-                      >
-                        Delete
-                      </button>
-                    ))}
+                  {canManage && (
+                    <ConfirmDelete
+                      name={c.name}
+                      testId="connection-delete"
+                      confirming={confirming === c.id}
+                      pending={remove.isPending}
+                      onAsk={() => setConfirming(c.id)}
+                      onCancel={() => setConfirming(null)}
+                      onConfirm={() => remove.mutate(c.id)}
+                    />
+                  )}
                   {test && test !== 'running' && (
                     <div
                       className={test.ok ? 'form-ok' : 'form-error'}

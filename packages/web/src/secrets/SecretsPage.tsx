@@ -6,6 +6,7 @@ import { useDocumentTitle } from '../app/useDocumentTitle';
 import { ErrorBox } from '../runtimes/PairPanel';
 import { WorkspacePicker, allows, useWorkspaceChoice } from '../connections/WorkspacePicker';
 import { isForbidden } from '../connections/ConnectionsPage';
+import { ConfirmDelete } from '../forms/ConfirmDelete';
 
 const STORE_LABEL: Record<SecretStoreType, string> = {
   spin_store: 'SPIN store — encrypted on the server, write-only',
@@ -186,37 +187,17 @@ function SecretTable({
                       Edit
                     </button>
                   )}{' '}
-                  {canManage &&
-                    (confirming === s.id ? (
-                      <span className="confirm" data-testid="secret-delete-confirm">
-                        Delete {s.name}?{' '}
-                        <button
-                          type="button"
-                          className="btn btn-small btn-danger"
-                          data-testid="secret-delete-yes"
-                          disabled={remove.isPending}
-                          onClick={() => remove.mutate(s.id)}
-                        >
-                          Delete
-                        </button>{' '}
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          onClick={() => setConfirming(null)}
-                        >
-                          Cancel
-                        </button>
-                      </span>
-                    ) : (
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        data-testid="secret-delete"
-                        onClick={() => setConfirming(s.id)}
-                      >
-                        Delete
-                      </button>
-                    ))}
+                  {canManage && (
+                    <ConfirmDelete
+                      name={s.name}
+                      testId="secret-delete"
+                      confirming={confirming === s.id}
+                      pending={remove.isPending}
+                      onAsk={() => setConfirming(s.id)}
+                      onCancel={() => setConfirming(null)}
+                      onConfirm={() => remove.mutate(s.id)}
+                    />
+                  )}
                 </td>
               </tr>
             );
