@@ -44,6 +44,8 @@ import { cellRunView } from './runView';
 import { notebookPermissions } from './permissions';
 import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookSession } from './useNotebookSession';
+import { useBlobAccess } from './useBlobAccess';
+import { BlobAccessContext } from '../outputs/blobAccess';
 import { SessionVariablesForm } from './SessionVariablesForm';
 import { useTemplateVariables } from './useTemplateVariables';
 import { VariablesPanel } from './VariablesPanel';
@@ -139,6 +141,9 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
       cellIds: cellsRef.current.map((c) => c.id),
     }),
   });
+
+  // spilled output is read from the runtime with the session's token
+  const blobAccess = useBlobAccess(session, runtime);
 
   // ---- saving
   const loadFrom = (nb: Notebook) => {
@@ -607,187 +612,189 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   );
 
   return (
-    <main className="page notebook-page">
-      <div className="notebook-header">
-        <a href="/" onClick={linkClick('/')} className="back-link" title="All notebooks">
-          ← Notebooks
-        </a>
-        <input
-          className="notebook-title"
-          data-testid="notebook-title"
-          aria-label="Notebook title"
-          value={titleDraft}
-          readOnly={!can.edit}
-          maxLength={300}
-          onChange={(e) => setTitleDraft(e.target.value)}
-          onBlur={commitTitle}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') {
-              e.preventDefault();
-              commitTitle();
-              e.currentTarget.blur();
-            } else if (e.key === 'Escape') {
-              setTitleDraft(titleRef.current);
-              e.currentTarget.blur();
-            }
-          }}
-        />
-        <SaveIndicator state={save.state} error={save.error} />
-        <ExportIpynbButton notebookId={initial.id} title={title} />
-        <TimeRangePicker value={settings.timeRange} onChange={setTimeRange} />
-        {runtimes && runtimes.length > 1 && (
-          <label className="runtime-picker">
-            Runtime{' '}
-            <select
-              data-testid="runtime-select"
-              value={runtime?.id ?? ''}
-              onChange={(e) => {
-                setRuntimeId(e.target.value);
-                writePreference(RUNTIME_KEY, e.target.value);
-              }}
-            >
-              {runtimes.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-      </div>
-
-      {(!can.edit || !can.run) && (
-        <div className="notice" role="status" data-testid="read-only-notice">
-          {can.run
-            ? 'Your role lets you view and run this notebook, not edit it.'
-            : 'Your role lets you view this notebook, not edit or run it.'}
+    <BlobAccessContext.Provider value={blobAccess}>
+      <main className="page notebook-page">
+        <div className="notebook-header">
+          <a href="/" onClick={linkClick('/')} className="back-link" title="All notebooks">
+            ← Notebooks
+          </a>
+          <input
+            className="notebook-title"
+            data-testid="notebook-title"
+            aria-label="Notebook title"
+            value={titleDraft}
+            readOnly={!can.edit}
+            maxLength={300}
+            onChange={(e) => setTitleDraft(e.target.value)}
+            onBlur={commitTitle}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                commitTitle();
+                e.currentTarget.blur();
+              } else if (e.key === 'Escape') {
+                setTitleDraft(titleRef.current);
+                e.currentTarget.blur();
+              }
+            }}
+          />
+          <SaveIndicator state={save.state} error={save.error} />
+          <ExportIpynbButton notebookId={initial.id} title={title} />
+          <TimeRangePicker value={settings.timeRange} onChange={setTimeRange} />
+          {runtimes && runtimes.length > 1 && (
+            <label className="runtime-picker">
+              Runtime{' '}
+              <select
+                data-testid="runtime-select"
+                value={runtime?.id ?? ''}
+                onChange={(e) => {
+                  setRuntimeId(e.target.value);
+                  writePreference(RUNTIME_KEY, e.target.value);
+                }}
+              >
+                {runtimes.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
         </div>
-      )}
-      {notice && (
-        <div className="notice" role="status" data-testid="notebook-notice">
-          {notice}{' '}
-          {canUndo && notice?.includes('deleted') && (
+
+        {(!can.edit || !can.run) && (
+          <div className="notice" role="status" data-testid="read-only-notice">
+            {can.run
+              ? 'Your role lets you view and run this notebook, not edit it.'
+              : 'Your role lets you view this notebook, not edit or run it.'}
+          </div>
+        )}
+        {notice && (
+          <div className="notice" role="status" data-testid="notebook-notice">
+            {notice}{' '}
+            {canUndo && notice?.includes('deleted') && (
+              <button
+                type="button"
+                className="btn btn-link"
+                data-testid="notice-undo"
+                onClick={undoDelete}
+              >
+                Undo
+              </button>
+            )}
             <button
               type="button"
               className="btn btn-link"
-              data-testid="notice-undo"
-              onClick={undoDelete}
+              onClick={() => setNotice(null)}
+              aria-label="Dismiss"
             >
-              Undo
+              Dismiss
             </button>
-          )}
-          <button
-            type="button"
-            className="btn btn-link"
-            onClick={() => setNotice(null)}
-            aria-label="Dismiss"
-          >
-            Dismiss
-          </button>
-        </div>
-      )}
-      {runtimesError && (
-        <div className="error-box" role="alert">
-          Could not list runtimes: <code>{runtimesError.code}</code> {runtimesError.message}
-        </div>
-      )}
-      {runtimes && runtimes.length === 0 && (
-        <div className="notice notice-warn" data-testid="no-runtime">
-          No runtime is paired with this server, so cells cannot run yet. An admin pairs a runtime
-          with its URL and <code>SPIN_TOKEN</code>.
-        </div>
-      )}
-      {runtime && (sessionUi.phase === 'failed' || sessionUi.phase === 'closed') && (
-        <div className="error-box" role="alert" data-testid="session-error">
-          Not connected to runtime <strong>{runtime.name}</strong>
-          {sessionUi.error && (
-            <>
-              : <code>{sessionUi.error.code}</code> {sessionUi.error.message}
-            </>
-          )}{' '}
-          <button type="button" className="btn" onClick={() => session.reconnect()}>
-            Reconnect
-          </button>
-        </div>
-      )}
+          </div>
+        )}
+        {runtimesError && (
+          <div className="error-box" role="alert">
+            Could not list runtimes: <code>{runtimesError.code}</code> {runtimesError.message}
+          </div>
+        )}
+        {runtimes && runtimes.length === 0 && (
+          <div className="notice notice-warn" data-testid="no-runtime">
+            No runtime is paired with this server, so cells cannot run yet. An admin pairs a runtime
+            with its URL and <code>SPIN_TOKEN</code>.
+          </div>
+        )}
+        {runtime && (sessionUi.phase === 'failed' || sessionUi.phase === 'closed') && (
+          <div className="error-box" role="alert" data-testid="session-error">
+            Not connected to runtime <strong>{runtime.name}</strong>
+            {sessionUi.error && (
+              <>
+                : <code>{sessionUi.error.code}</code> {sessionUi.error.message}
+              </>
+            )}{' '}
+            <button type="button" className="btn" onClick={() => session.reconnect()}>
+              Reconnect
+            </button>
+          </div>
+        )}
 
-      {sessionUi.deadKernel && (
-        <div className="error-box" role="alert" data-testid="kernel-dead">
-          {sessionUi.deadKernel.cause?.message ?? 'The kernel is not running.'}{' '}
-          <button
-            type="button"
-            className="btn"
-            data-testid="kernel-restart"
-            onClick={() => {
-              session.ready().then(
-                (s) => s.restart().catch(() => {}),
-                () => {},
-              );
-            }}
-          >
-            Restart kernel
-          </button>
-        </div>
-      )}
+        {sessionUi.deadKernel && (
+          <div className="error-box" role="alert" data-testid="kernel-dead">
+            {sessionUi.deadKernel.cause?.message ?? 'The kernel is not running.'}{' '}
+            <button
+              type="button"
+              className="btn"
+              data-testid="kernel-restart"
+              onClick={() => {
+                session.ready().then(
+                  (s) => s.restart().catch(() => {}),
+                  () => {},
+                );
+              }}
+            >
+              Restart kernel
+            </button>
+          </div>
+        )}
 
-      {templateVars.state.status === 'needs-input' && (
-        <SessionVariablesForm
+        {templateVars.state.status === 'needs-input' && (
+          <SessionVariablesForm
+            variables={variables}
+            state={templateVars.state}
+            onSubmit={(inputs) => void templateVars.resolve(inputs)}
+          />
+        )}
+        <VariablesPanel
           variables={variables}
+          canEdit={can.edit}
+          canRun={can.run && sessionUi.phase === 'open'}
           state={templateVars.state}
-          onSubmit={(inputs) => void templateVars.resolve(inputs)}
+          onChange={(templateVariables) => setSettings({ templateVariables })}
+          onApply={(inputs) => void templateVars.resolve(inputs)}
         />
-      )}
-      <VariablesPanel
-        variables={variables}
-        canEdit={can.edit}
-        canRun={can.run && sessionUi.phase === 'open'}
-        state={templateVars.state}
-        onChange={(templateVariables) => setSettings({ templateVariables })}
-        onApply={(inputs) => void templateVars.resolve(inputs)}
-      />
 
-      <NotebookToolbar can={can} actions={toolbar} busy={queue > 0} canUndo={canUndo} />
-      {restartAsk && (
-        <RestartConfirm
-          then="nothing"
-          onCancel={() => {
-            setRestartAsk(false);
-            commandFocus(selectionRef.current.active);
-          }}
-          onConfirm={() => {
-            setRestartAsk(false);
-            restart('nothing');
-            commandFocus(selectionRef.current.active);
-          }}
-        />
-      )}
+        <NotebookToolbar can={can} actions={toolbar} busy={queue > 0} canUndo={canUndo} />
+        {restartAsk && (
+          <RestartConfirm
+            then="nothing"
+            onCancel={() => {
+              setRestartAsk(false);
+              commandFocus(selectionRef.current.active);
+            }}
+            onConfirm={() => {
+              setRestartAsk(false);
+              restart('nothing');
+              commandFocus(selectionRef.current.active);
+            }}
+          />
+        )}
 
-      {/* Command mode: keys pressed while a cell (not its editor) has focus. */}
-      <div className="cells" data-testid="cells" onKeyDown={onCellsKeyDown}>
-        {cells.map((cell, i) => (
-          <Fragment key={cell.id}>
-            {i > 0 && can.edit && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
-            <CellView
-              cell={cell}
-              index={i}
-              store={store}
-              actions={actions}
-              can={can}
-              active={selection.active === cell.id}
-              selected={selection.selected.has(cell.id)}
-              linkable={i > 0 && isRunnable(cell)}
-            />
-          </Fragment>
-        ))}
-        {can.edit && <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />}
-      </div>
-      <p className="shortcuts muted">
-        <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+
-        <kbd>Enter</kbd> run · <kbd>Alt</kbd>+<kbd>Enter</kbd> run and insert below · <kbd>Esc</kbd>{' '}
-        command mode (<kbd>A</kbd>/<kbd>B</kbd> insert, <kbd>D</kbd> <kbd>D</kbd> delete,{' '}
-        <kbd>Z</kbd> undo, <kbd>M</kbd>/<kbd>Y</kbd> markdown/code)
-      </p>
-    </main>
+        {/* Command mode: keys pressed while a cell (not its editor) has focus. */}
+        <div className="cells" data-testid="cells" onKeyDown={onCellsKeyDown}>
+          {cells.map((cell, i) => (
+            <Fragment key={cell.id}>
+              {i > 0 && can.edit && <AddCellBar onAdd={(type) => addCell(i, type)} subtle />}
+              <CellView
+                cell={cell}
+                index={i}
+                store={store}
+                actions={actions}
+                can={can}
+                active={selection.active === cell.id}
+                selected={selection.selected.has(cell.id)}
+                linkable={i > 0 && isRunnable(cell)}
+              />
+            </Fragment>
+          ))}
+          {can.edit && <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />}
+        </div>
+        <p className="shortcuts muted">
+          <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+
+          <kbd>Enter</kbd> run · <kbd>Alt</kbd>+<kbd>Enter</kbd> run and insert below ·{' '}
+          <kbd>Esc</kbd> command mode (<kbd>A</kbd>/<kbd>B</kbd> insert, <kbd>D</kbd> <kbd>D</kbd>{' '}
+          delete, <kbd>Z</kbd> undo, <kbd>M</kbd>/<kbd>Y</kbd> markdown/code)
+        </p>
+      </main>
+    </BlobAccessContext.Provider>
   );
 }
 

@@ -1,15 +1,43 @@
-import { memo, useMemo } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import type { MimeBundle, Output } from '@spin/protocol';
 import { AnsiText } from './AnsiText';
 import { FrameView } from './FrameView';
 import { groupOutputs } from './frames';
 import { selectMime } from './mime';
 import { StreamView } from './StreamView';
+import { SpilledStreamView } from './SpilledStreamView';
+import { planSpills } from './spilled';
 import { estimateHtmlHeight, frameDocument } from './htmlFrame';
 
 /** Renders one cell's outputs (nbformat output types; SPIN frames grouped by result). */
 export const OutputList = memo(function OutputList({ outputs }: { outputs: readonly Output[] }) {
-  const groups = useMemo(() => groupOutputs(outputs), [outputs]);
+  // A stream the output budget cut (head, blob reference, tail) is shown as one stream.
+  const slots = useMemo(() => planSpills(outputs), [outputs]);
+  const plain = useMemo(
+    () => slots.filter((s) => s.kind === 'output').map((s) => s.output),
+    [slots],
+  );
+  const groups = useMemo(() => groupOutputs(plain), [plain]);
+  if (slots.length === plain.length) return <Groups groups={groups} />;
+  // rare: render cut streams in their places, the rest grouped between them
+  const parts: ReactNode[] = [];
+  let run: Output[] = [];
+  const flush = (key: number) => {
+    if (run.length) parts.push(<Groups key={`g${key}`} groups={groupOutputs(run)} />);
+    run = [];
+  };
+  for (const s of slots) {
+    if (s.kind === 'output') run.push(s.output);
+    else {
+      flush(s.index);
+      parts.push(<SpilledStreamView key={`s${s.index}`} spilled={s.spilled} />);
+    }
+  }
+  flush(-1);
+  return <>{parts}</>;
+});
+
+function Groups({ groups }: { groups: ReturnType<typeof groupOutputs> }) {
   return (
     <>
       {groups.map((g) =>
@@ -21,7 +49,7 @@ export const OutputList = memo(function OutputList({ outputs }: { outputs: reado
       )}
     </>
   );
-});
+}
 
 const OutputItem = memo(function OutputItem({ output }: { output: Output }) {
   switch (output.output_type) {
