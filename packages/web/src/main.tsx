@@ -3,7 +3,10 @@ import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiError } from '@spin/client';
 import { App } from './app/App';
+import { applyTheme } from './app/theme';
 import './styles.css';
+
+applyTheme();
 
 const queryClient = new QueryClient({
   defaultOptions: {

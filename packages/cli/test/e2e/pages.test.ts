@@ -1,10 +1,10 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createNodeApi } from '@spin/client/node';
 import { ADMIN, startStack, type StackFixture } from '../fixtures.js';
+import { seriousViolations } from './axe.js';
 import { launchChromium, signUpInBrowser } from './browserFixtures.js';
 
 /**
@@ -13,10 +13,6 @@ import { launchChromium, signUpInBrowser } from './browserFixtures.js';
  * a screenshot in docs/screenshots/.
  */
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
-const AXE_SOURCE = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
 
 let stack: StackFixture;
 let browser: Browser;
@@ -49,31 +45,6 @@ async function newPage(): Promise<Watched> {
     if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
   });
   return { page, errors };
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** Run axe-core in the page; describe each serious or critical violation with its selectors. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // evaluated over the DevTools protocol: the app's CSP (script-src 'self') stays in force
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return (violations as AxeViolation[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.impact} ${v.id} (${v.help}): ${v.nodes
-          .map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.split('\n').at(-1) ?? ''}`)
-          .join('; ')}`,
-    );
 }
 
 /** What each page got wrong: its serious axe violations and console errors. */

@@ -1,3 +1,4 @@
+import { ThemeToggle } from './ThemeToggle';
 import { useCallback, useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { User } from '@spin/protocol';
@@ -232,6 +233,7 @@ function Shell({
         </nav>
         <RuntimeIndicator />
         <span className="spacer" />
+        <ThemeToggle />
         <span className="user" data-testid="current-user" title={user.email}>
           {user.name}
           {user.orgRole === 'admin' && <span className="role-tag">admin</span>}

@@ -8,12 +8,8 @@ import {
   placeholder as placeholderExt,
 } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-import {
-  bracketMatching,
-  defaultHighlightStyle,
-  indentOnInput,
-  syntaxHighlighting,
-} from '@codemirror/language';
+import { bracketMatching, indentOnInput } from '@codemirror/language';
+import { spinHighlighting } from './editorHighlight';
 import { languageExtension } from './editorLanguages';
 import type { RunMode } from './notebookModel';
 
@@ -93,7 +89,7 @@ export function CellEditor({
           drawSelection(),
           indentOnInput(),
           bracketMatching(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          spinHighlighting,
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           lang.current.of(languageExtension(language)),
           hint.current.of(placeholderExt(placeholder)),

@@ -1,3 +1,4 @@
+import { useTheme } from '../app/theme';
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -27,16 +28,26 @@ export function TimeSeriesChart({ series, unit }: { series: readonly Series[]; u
   const host = useRef<HTMLDivElement>(null);
   const data = useMemo(() => alignSeries(series), [series]);
   const labels = useMemo(() => series.map(seriesLabel), [series]);
+  // the canvas does not see CSS variables: axes take the theme's colours when drawn
+  const { theme } = useTheme();
 
   useEffect(() => {
     const el = host.current;
     if (!el) return;
+    const css = getComputedStyle(el);
+    const fg = css.getPropertyValue('--muted').trim() || '#687085';
+    const grid = css.getPropertyValue('--border').trim() || '#dde1e8';
+    const axis = {
+      stroke: fg,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+    };
     const opts: uPlot.Options = {
       width: Math.max(320, el.clientWidth),
       height: HEIGHT,
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },
-      axes: [{}, { label: unit, size: 60 }],
+      axes: [axis, { ...axis, label: unit, size: 60 }],
       series: [
         {},
         ...labels.map((label, i) => ({
@@ -58,7 +69,7 @@ export function TimeSeriesChart({ series, unit }: { series: readonly Series[]; u
       ro.disconnect();
       chart.destroy();
     };
-  }, [data, labels, unit]);
+  }, [data, labels, unit, theme]);
 
   return (
     <div

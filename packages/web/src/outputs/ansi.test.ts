@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ANSI_PALETTE, legibleOnLight, parseAnsi, stripAnsi, xterm256 } from './ansi';
+import {
+  ANSI_PALETTE,
+  backgroundFor,
+  legibleOn,
+  legibleOnLight,
+  parseAnsi,
+  readableOn,
+  stripAnsi,
+  xterm256,
+} from './ansi';
 
 const ESC = '\u001b';
 
@@ -108,5 +117,50 @@ describe('readable colours on the light theme', () => {
     expect(legibleOnLight('#1d2330')).toBe('#1d2330');
     expect(legibleOnLight(ANSI_PALETTE[1]!)).toBe(ANSI_PALETTE[1]);
     expect(legibleOnLight('var(--bg)')).toBe('var(--bg)');
+  });
+});
+
+// the dark theme's page, panel, code background and stderr box (styles.css, data-theme=dark)
+const DARK_SURFACES = ['#14171c', '#1c2027', '#262b34', '#2d1c1d'];
+
+describe('readable colours on the dark theme', () => {
+  it('lightens every palette colour but the blacks to 4.5:1 or more on every dark surface', () => {
+    ANSI_PALETTE.forEach((colour, n) => {
+      if (n === 0) return; // black: a background colour on a dark page
+      const shown = legibleOn('dark', colour);
+      for (const bg of DARK_SURFACES)
+        expect(ratio(shown, bg), `${n} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+    });
+  });
+
+  it("keeps IPython's traceback colours' hue, lightened just enough", () => {
+    const shown = legibleOn('dark', ANSI_PALETTE[4]!); // blue #1d63c4
+    const [r, g, b] = shown.match(/\d+/g)!.map(Number) as [number, number, number];
+    expect(b).toBeGreaterThan(r); // still blue
+    expect(b).toBeGreaterThan(g);
+    expect(ratio(shown, '#2d2b34')).toBeLessThan(5.5); // not pushed to white
+    expect(legibleOn('dark', '#e3e6eb')).toBe('#e3e6eb');
+  });
+});
+
+describe('background colours under the page’s own text', () => {
+  it('give way until the theme’s text colour reads on them, keeping their hue', () => {
+    const yellow = ANSI_PALETTE[3]!; // #946300: IPython's mark on the failing expression
+    expect(ratio('#e3e6eb', backgroundFor('dark', yellow))).toBeGreaterThanOrEqual(4.5);
+    expect(ratio('#1d2330', backgroundFor('light', yellow))).toBeGreaterThanOrEqual(4.5);
+    const [r, g, b] = backgroundFor('dark', yellow).match(/\d+/g)!.map(Number) as number[];
+    expect(r).toBeGreaterThan(b!); // still a yellow-brown
+    expect(g).toBeGreaterThan(b!);
+    expect(backgroundFor('light', '#ffffff')).toBe('#ffffff');
+  });
+});
+
+describe('text on a background the program chose', () => {
+  it('moves toward black or white until it reads on it', () => {
+    const green = ANSI_PALETTE[2]!; // a number token on IPython's yellow mark
+    const mark = ANSI_PALETTE[3]!;
+    expect(ratio(readableOn(green, mark), mark)).toBeGreaterThanOrEqual(4.5);
+    expect(readableOn('#000000', '#ffffff')).toBe('#000000');
+    expect(readableOn('var(--fg)', '#946300')).toBe('var(--fg)');
   });
 });

@@ -64,7 +64,12 @@ function rgb(r: number, g: number, b: number): string {
 }
 
 /** The darkest light surface outputs sit on: the pink of error and stderr boxes. */
-const DARKEST_SURFACE: readonly [number, number, number] = [0xfd, 0xf0, 0xef];
+const DARKEST_LIGHT_SURFACE: readonly [number, number, number] = [0xfd, 0xf0, 0xef];
+/**
+ * The lightest dark surface outputs sit on in the dark theme (per channel the larger of the
+ * stderr box #2d1c1d and code background #262b34, so both are covered).
+ */
+const LIGHTEST_DARK_SURFACE: readonly [number, number, number] = [0x2d, 0x2b, 0x34];
 /** WCAG AA for normal text. */
 const MIN_CONTRAST = 4.5;
 const legibleCache = new Map<string, string>();
@@ -90,27 +95,88 @@ function channels(colour: string): [number, number, number] | null {
 }
 
 /**
- * A text colour a program asked for, darkened just enough to stay readable (WCAG AA) on every
- * light surface outputs use; IPython's 256-colour tracebacks (`#d75f5f`, `#008700`) would not be.
+ * A text colour a program asked for, darkened (light theme) or lightened (dark theme) just
+ * enough to stay readable (WCAG AA) on every surface outputs use in that theme; IPython's
+ * 256-colour tracebacks (`#d75f5f`, `#008700`) would not be on light, nor ANSI black on dark.
  * Colours that already pass, and ones this cannot parse, are returned as they are.
  */
-export function legibleOnLight(colour: string): string {
-  const cached = legibleCache.get(colour);
+export function legibleOn(theme: 'light' | 'dark', colour: string): string {
+  const key = theme + colour;
+  const cached = legibleCache.get(key);
   if (cached !== undefined) return cached;
   const c = channels(colour);
+  const surface = theme === 'light' ? DARKEST_LIGHT_SURFACE : LIGHTEST_DARK_SURFACE;
   let out = colour;
-  if (c && contrast(c, DARKEST_SURFACE) < MIN_CONTRAST) {
+  if (c && contrast(c, surface) < MIN_CONTRAST) {
     let k = 1;
     let d = c;
-    while (contrast(d, DARKEST_SURFACE) < MIN_CONTRAST && k > 0) {
+    while (contrast(d, surface) < MIN_CONTRAST && k > 0) {
       k -= 0.02;
-      d = c.map((v) => Math.round(v * k)) as [number, number, number];
+      d = c.map((v) => Math.round(theme === 'light' ? v * k : 255 - (255 - v) * k)) as [
+        number,
+        number,
+        number,
+      ];
     }
     out = rgb(...d);
   }
-  if (legibleCache.size < 1024) legibleCache.set(colour, out);
+  if (legibleCache.size < 2048) legibleCache.set(key, out);
   return out;
 }
+
+/** The page's text colour in each theme (styles.css `--fg`). */
+const THEME_FG = { light: [0x1d, 0x23, 0x30], dark: [0xe3, 0xe6, 0xeb] } as const;
+
+/**
+ * A background colour a program asked for without a text colour (IPython marks the failing
+ * expression of a traceback so), lightened (light theme) or darkened (dark theme) just enough
+ * that the page's own text colour stays readable (WCAG AA) on it.
+ */
+export function backgroundFor(theme: 'light' | 'dark', colour: string): string {
+  const key = `bg${theme}${colour}`;
+  const cached = legibleCache.get(key);
+  if (cached !== undefined) return cached;
+  const c = channels(colour);
+  const fg = THEME_FG[theme];
+  let out = colour;
+  if (c && contrast(c, fg) < MIN_CONTRAST) {
+    let k = 1;
+    let d = c;
+    while (contrast(d, fg) < MIN_CONTRAST && k > 0) {
+      k -= 0.02;
+      d = c.map((v) => Math.round(theme === 'dark' ? v * k : 255 - (255 - v) * k)) as [
+        number,
+        number,
+        number,
+      ];
+    }
+    out = rgb(...d);
+  }
+  if (legibleCache.size < 2048) legibleCache.set(key, out);
+  return out;
+}
+
+/**
+ * A text colour on a background the program also chose (IPython marks the failing expression
+ * this way, with the tokens' own colours on it): moved toward black or white, whichever the
+ * background is farther from, just enough to reach WCAG AA on it.
+ */
+export function readableOn(colour: string, background: string): string {
+  const c = channels(colour);
+  const b = channels(background);
+  if (!c || !b || contrast(c, b) >= MIN_CONTRAST) return colour;
+  const toWhite = contrast([255, 255, 255], b) > contrast([0, 0, 0], b);
+  let k = 1;
+  let d = c;
+  while (contrast(d, b) < MIN_CONTRAST && k > 0) {
+    k -= 0.02;
+    d = c.map((v) => Math.round(toWhite ? 255 - (255 - v) * k : v * k)) as [number, number, number];
+  }
+  return rgb(...d);
+}
+
+/** {@link legibleOn} for the light theme. */
+export const legibleOnLight = (colour: string): string => legibleOn('light', colour);
 
 // CSI … final byte, OSC … (BEL | ESC \), and lone two-byte escapes.
 const ESCAPE =
