@@ -12,6 +12,8 @@ import { participantsOf, rightsOf, type SessionRights } from './sessionView';
 
 /** How often the record is re-read: others attaching send us no event. */
 const RECORD_REFRESH_MS = 5000;
+/** How often the timeline is re-read while a run still awaits its receipt. */
+const PENDING_REFRESH_MS = 2000;
 
 /**
  * Keep the panel's queries in step with the live session: the owner the runtime announces
@@ -61,7 +63,10 @@ function useClaimOwnership(
 function rightsText(rights: SessionRights, ownerName: string): string {
   if (!rights.run) return 'You are watching: your role lets you see live output, not run cells.';
   if (rights.isOwner) return 'You own this session: you can interrupt, restart and hand it over.';
-  return `You can run cells; only ${ownerName}, the owner, can interrupt or restart the kernel. Ask them to hand the session over.`;
+  const only = `You can run cells; only ${ownerName}, the owner, can interrupt or restart the kernel.`;
+  return rights.handOff
+    ? `${only} As a workspace owner you may take the session over.`
+    : `${only} Ask them to hand the session over.`;
 }
 
 /**
@@ -86,6 +91,9 @@ export function SessionPanel({ cellLabel }: { cellLabel: (cellId: string) => str
     queryKey: sessionKeys.timeline(sid ?? ''),
     queryFn: () => api.sessionTimeline(sid!),
     enabled: sid !== null,
+    // A run someone else posts the receipt of sends us no event: look again until none waits.
+    refetchInterval: (q) =>
+      q.state.data?.runs.some((r) => r.status === 'pending') ? PENDING_REFRESH_MS : false,
   });
   useSessionEvents(session);
   useClaimOwnership(session, record.data, myId);
