@@ -186,6 +186,8 @@ export const SessionParticipantSchema = z.object({
   name: z.string(),
   firstAttachedAt: z.string(),
   lastAttachedAt: z.string(),
+  /** May be handed the session: can run cells in its workspace (sent with `allowedActions`). */
+  mayOwn: z.boolean().optional(),
 });
 export type SessionParticipant = z.infer<typeof SessionParticipantSchema>;
 

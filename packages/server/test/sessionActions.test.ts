@@ -70,4 +70,26 @@ describe.each(dbKinds)('session allowed actions (%s)', (kind) => {
     expect(await actionsOf(other)).toEqual(['session.run']);
     expect(await actionsOf(viewer)).toEqual([]);
   });
+
+  it('says which participants may be handed the session; a viewer may not', async () => {
+    const ws = await defaultWorkspaceId(admin);
+    const [editor, viewer] = await Promise.all([
+      addMember(t, 'editor', ws),
+      addMember(t, 'viewer', ws),
+    ]);
+    for (const c of [editor, viewer]) {
+      expect((await c.request('POST', `/api/v1/sessions/${sid}/token`)).statusCode).toBe(200);
+    }
+    const record = (await admin.request('GET', `/api/v1/sessions/${sid}`)).json();
+    const mayOwn = (id: string) =>
+      record.participants.find((p: { userId: string }) => p.userId === id)?.mayOwn;
+    expect(mayOwn(editor.user.id)).toBe(true);
+    expect(mayOwn(viewer.user.id)).toBe(false);
+    // and the handoff refuses the one the record marks (the org admin may hand off any session)
+    const refused = await admin.request('POST', `/api/v1/sessions/${sid}/handoff`, {
+      to: viewer.user.id,
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.code).toBe('session.handoff_target_invalid');
+  });
 });

@@ -4,12 +4,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startRuntime, type RuntimeHandle } from '@spin/runtime';
 import { PrometheusServer } from '../../../runtime/src/processors/prometheus/prometheusServer.js';
 import { createTestFile } from '../../../runtime/src/processors/sqlite/fixture.js';
 import { startStack, type StackFixture } from '../fixtures.js';
 import { launchChromium, signUpInBrowser } from './browserFixtures.js';
+import {
+  STREAM_CELL,
+  acceptInvitation,
+  addCell,
+  attachToRuntime,
+  cellAt,
+  output,
+  status,
+  typeInCell,
+  useConnection,
+  watchLive,
+} from './teamWalkSteps.js';
 
 /**
  * Issue 11 acceptance 1 as one team's walk through the product, in two browsers: an owner pairs
@@ -20,6 +32,7 @@ import { launchChromium, signUpInBrowser } from './browserFixtures.js';
  */
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
 const GUEST = { name: 'Grace Guest', email: 'grace@example.test', password: 'grace-password-42' };
+const VIEWER = { name: 'Vic Viewer', email: 'vic@example.test', password: 'vic-password-42' };
 
 let stack: StackFixture;
 let edge: RuntimeHandle;
@@ -28,6 +41,8 @@ let browser: Browser;
 let workDir: string;
 let sqliteFile: string;
 const contexts: BrowserContext[] = [];
+const attachToEdge = (page: Page, job: string | null) =>
+  attachToRuntime(page, { id: edge.identity.runtimeId, name: 'edge' }, job);
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -70,53 +85,11 @@ async function personPage(errors: string[]): Promise<Page> {
   return page;
 }
 
-const cellAt = (page: Page, i: number): Locator => page.getByTestId('cell').nth(i);
-
-/** Replace a cell's source (a new integration cell starts with its type's default source). */
-async function typeInCell(page: Page, cell: Locator, text: string) {
-  await cell.locator('.cm-content').click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.insertText(text);
-}
-
-async function addCell(page: Page, type: string): Promise<Locator> {
-  await page.getByTestId('add-cell-bar').last().getByTestId(`add-cell-${type}`).click();
-  return cellAt(page, (await page.getByTestId('cell').count()) - 1);
-}
-
-async function useConnection(cell: Locator, name: string) {
-  await cell.getByTestId('cell-settings-toggle').click();
-  await cell.getByTestId('cell-connection').fill(name);
-}
-
-const status = (cell: Locator) => cell.getAttribute('data-status');
-const output = async (cell: Locator) => (await cell.getByTestId('cell-output').textContent()) ?? '';
-
-/** Pick the paired edge runtime and wait for its session; answer the variables form if asked. */
-async function attachToEdge(page: Page, job: string) {
-  await page.getByTestId('runtime-select').selectOption(edge.identity.runtimeId);
-  await expect
-    .poll(() => page.getByTestId('runtime-status').textContent(), { timeout: 30_000 })
-    .toMatch(/connected.*edge/);
-  const form = page.getByTestId('session-variables-form');
-  await form.waitFor({ timeout: 30_000 });
-  await form.getByTestId('session-variable-job').fill(job);
-  await form.getByTestId('session-variables-start').click();
-  await form.waitFor({ state: 'detached', timeout: 60_000 });
-}
-
-const STREAM_CELL = [
-  'import time',
-  'for i in range(1, 7):',
-  '    print(f"tick {i}", flush=True)',
-  '    time.sleep(1)',
-  'print("done")',
-].join('\n');
-
 describe('issue 11 acceptance 1: a team walks through SPIN in two browsers', () => {
   it('pairs, invites, connects, builds and runs a notebook, hands the session over, and round-trips .ipynb', async () => {
     const ownerErrors: string[] = [];
     const guestErrors: string[] = [];
+    const viewerErrors: string[] = [];
     const owner = await personPage(ownerErrors);
 
     // ---- the owner signs up
@@ -139,21 +112,19 @@ describe('issue 11 acceptance 1: a team walks through SPIN in two browsers', () 
     );
     await expect.poll(() => edgeRow.textContent()).toContain(edge.url);
 
-    // ---- invites a colleague as editor; she signs up from the link in her own browser
+    // ---- invites a colleague as editor and one as viewer; each signs up in their own browser
     await owner.getByTestId('nav-members').click();
     await owner.getByTestId('invite-role').selectOption('editor');
     await owner.getByTestId('invite-create').click();
     const link = await owner.getByTestId('invite-link').inputValue();
+    await owner.getByTestId('invite-role').selectOption('viewer');
+    await owner.getByTestId('invite-create').click();
+    await expect.poll(() => owner.getByTestId('invite-link').inputValue()).not.toBe(link);
+    const viewerLink = await owner.getByTestId('invite-link').inputValue();
     const guest = await personPage(guestErrors);
-    await guest.goto(link);
-    await expect
-      .poll(() => guest.getByTestId('invite-summary').textContent())
-      .toMatch(/Ada Admin invited you to .* as editor/);
-    await guest.getByTestId('invite-name').fill(GUEST.name);
-    await guest.getByTestId('invite-email').fill(GUEST.email);
-    await guest.getByTestId('invite-password').fill(GUEST.password);
-    await guest.getByTestId('invite-submit').click();
-    await expect.poll(() => guest.getByTestId('current-user').textContent()).toContain('Grace');
+    await acceptInvitation(guest, link, GUEST, 'editor');
+    const viewer = await personPage(viewerErrors);
+    await acceptInvitation(viewer, viewerLink, VIEWER, 'viewer');
 
     // ---- creates the notebook (a Test runs in a session of one of the workspace's notebooks)
     await owner.getByTestId('nav-home').click();
@@ -271,6 +242,32 @@ describe('issue 11 acceptance 1: a team walks through SPIN in two browsers', () 
       'only Ada Admin, the owner, can interrupt or restart',
     );
 
+    // ---- the viewer joins to watch: read-only, Run hidden, and the reason said
+    await viewer.goto(notebookUrl);
+    await expect.poll(() => viewer.getByTestId('cell').count(), { timeout: 30_000 }).toBe(5);
+    await attachToEdge(viewer, null);
+    const viewerPanel = viewer.getByTestId('session-panel');
+    expect(await viewer.getByTestId('read-only-notice').textContent()).toContain(
+      'not edit or run it',
+    );
+    expect(await viewer.getByTestId('run-cell').count()).toBe(0);
+    expect(await viewer.getByTestId('run-all').count()).toBe(0);
+    await expect
+      .poll(() => viewerPanel.getByTestId('session-rights').textContent())
+      .toContain('You are watching');
+    expect(await viewerPanel.getByTestId('session-rights').getAttribute('data-can-run')).toBe(
+      'false',
+    );
+    expect(await viewerPanel.getByTestId('session-handoff').count()).toBe(0);
+    // she is in the session, but the owner cannot hand it to a viewer: not offered
+    const vicAvatar = ownerPanel.locator(
+      '[data-testid="session-participant"][data-name="Vic Viewer"]',
+    );
+    await expect.poll(() => vicAvatar.count(), { timeout: 30_000 }).toBe(1);
+    expect(
+      await ownerPanel.getByTestId('session-handoff-target').locator('option').allTextContents(),
+    ).toEqual(['Grace Guest']);
+
     // ---- the owner hands the session to her
     await ownerPanel.getByTestId('session-handoff-target').selectOption({ label: 'Grace Guest' });
     await ownerPanel.getByTestId('session-handoff').click();
@@ -296,28 +293,9 @@ describe('issue 11 acceptance 1: a team walks through SPIN in two browsers', () 
       .poll(() => edge.sessions.get(sid).owner, { timeout: 30_000 })
       .toEqual({ owner: graceId, ownerEpoch: 1 });
 
-    // ---- a cell printing a line a second runs; she watches the lines arrive while it runs
-    const watched = cellAt(guest, 4);
+    // ---- a cell printing a line a second runs; she (and the viewer) watch the lines arrive
     await cellAt(owner, 4).getByTestId('run-cell').click();
-    await expect
-      .poll(
-        async () => {
-          const text = (await watched.getByTestId('cell-output').count())
-            ? await output(watched)
-            : '';
-          return (
-            (await status(watched)) === 'running' &&
-            text.includes('tick 1') &&
-            !text.includes('done')
-          );
-        },
-        { timeout: 60_000, interval: 100 },
-      )
-      .toBe(true);
-    await expect.poll(() => status(watched), { timeout: 60_000 }).toBe('ok');
-    expect(await output(watched)).toBe(
-      ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5', 'tick 6', 'done', ''].join('\n'),
-    );
+    await Promise.all([watchLive(cellAt(guest, 4)), watchLive(cellAt(viewer, 4))]);
 
     // ---- the timeline: every run with who ran it, its status, duration and runtime
     await guestPanel.getByTestId('session-timeline-toggle').click();
@@ -401,5 +379,6 @@ describe('issue 11 acceptance 1: a team walks through SPIN in two browsers', () 
 
     expect(ownerErrors).toEqual([]);
     expect(guestErrors).toEqual([]);
+    expect(viewerErrors).toEqual([]);
   }, 300_000); // one walk through every step, on a shared 2-core machine
 });

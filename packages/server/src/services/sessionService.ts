@@ -157,14 +157,28 @@ export class SessionService {
       ownerId,
       ownerEpoch: session.ownerEpoch,
       owner: { id: ownerId, name: owner?.name ?? '(deleted user)' },
-      participants: participants.map((p) => ({
-        userId: p.userId,
-        name: p.name,
-        firstAttachedAt: p.firstAttachedAt.toISOString(),
-        lastAttachedAt: p.lastAttachedAt.toISOString(),
-      })),
+      participants: await Promise.all(
+        participants.map(async (p) => ({
+          userId: p.userId,
+          name: p.name,
+          firstAttachedAt: p.firstAttachedAt.toISOString(),
+          lastAttachedAt: p.lastAttachedAt.toISOString(),
+          ...(grant ? { mayOwn: await this.mayRun(grant.workspaceId, p.userId) } : {}),
+        })),
+      ),
       ...(grant ? { allowedActions: sessionActions(grant, session) } : {}),
     };
+  }
+
+  /** Whether `userId` may run cells in `workspaceId`, and so may be handed a session there. */
+  private async mayRun(workspaceId: string, userId: string): Promise<boolean> {
+    const user = await usersRepository.findById(this.db, userId);
+    if (!user) return false;
+    const role =
+      user.orgRole === 'admin'
+        ? ORG_ADMIN_ROLE
+        : await workspacesRepository.roleOf(this.db, workspaceId, userId);
+    return role !== null && SESSION_PERMS[role].some((p) => p === 'execute');
   }
 
   /**
@@ -182,13 +196,7 @@ export class SessionService {
         'only the session owner or a workspace owner may hand the session off',
       );
     }
-    const target = await usersRepository.findById(this.db, to);
-    const targetRole = target
-      ? target.orgRole === 'admin'
-        ? ORG_ADMIN_ROLE
-        : await workspacesRepository.roleOf(this.db, grant.workspaceId, to)
-      : null;
-    if (!target || !targetRole || !SESSION_PERMS[targetRole].some((p) => p === 'execute')) {
+    if (!(await this.mayRun(grant.workspaceId, to))) {
       throw new SpinError(
         'session.handoff_target_invalid',
         'the session can only be handed to a member who may run cells in this workspace',

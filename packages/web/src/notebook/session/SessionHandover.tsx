@@ -19,7 +19,8 @@ export function SessionHandover({
   pending: boolean;
   onHandOver: (to: string) => void;
 }) {
-  const others = people.filter((p) => !p.isMe && !p.isOwner);
+  // viewers cannot be handed a session (the server refuses them): not offered
+  const others = people.filter((p) => !p.isMe && !p.isOwner && p.mayOwn);
   const [choice, setChoice] = useState('');
   const target = others.some((p) => p.userId === choice) ? choice : (others[0]?.userId ?? '');
 
@@ -40,7 +41,7 @@ export function SessionHandover({
   if (others.length === 0) {
     return (
       <span className="muted" data-testid="session-handoff-none">
-        No one else has joined this session yet.
+        No one else who may run cells has joined this session yet.
       </span>
     );
   }

@@ -44,6 +44,17 @@ describe('session panel view model', () => {
     ]);
   });
 
+  it('keeps who may not be handed the session (a viewer), and treats unknown as may', () => {
+    const r = record();
+    r.participants[2] = { ...r.participants[2]!, mayOwn: false };
+    const views = participantsOf(r, 'u_ada', NOW);
+    expect(views.map((v) => [v.userId, v.mayOwn])).toEqual([
+      ['u_ada', true],
+      ['u_gr', true],
+      ['u_old', false],
+    ]);
+  });
+
   it('lists an owner who never attached (handed a session they have not opened)', () => {
     const views = participantsOf(
       record({ ownerId: 'u_new', owner: { id: 'u_new', name: 'New Owner' } }),

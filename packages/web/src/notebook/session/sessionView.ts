@@ -7,6 +7,8 @@ export interface ParticipantView {
   initials: string;
   isOwner: boolean;
   isMe: boolean;
+  /** May be handed the session (can run cells here); unknown counts as yes. */
+  mayOwn: boolean;
   /** Attached (took a token) within one token lifetime: still watching. */
   active: boolean;
   lastAttachedAt: string | null;
@@ -37,6 +39,7 @@ export function participantsOf(
     initials: initialsOf(p.name),
     isOwner: p.userId === record.ownerId,
     isMe: p.userId === me,
+    mayOwn: p.mayOwn !== false,
     active: now - Date.parse(p.lastAttachedAt) <= ttlMs,
     lastAttachedAt: p.lastAttachedAt,
   }));
@@ -47,6 +50,7 @@ export function participantsOf(
       initials: initialsOf(record.owner.name),
       isOwner: true,
       isMe: record.ownerId === me,
+      mayOwn: true,
       active: false,
       lastAttachedAt: null,
     });
