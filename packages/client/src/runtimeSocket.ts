@@ -345,6 +345,16 @@ export class RuntimeSocket {
     }
   }
 
+  /**
+   * Fetch a new access token now and hand it to the runtime over the open socket (no-op when
+   * not connected). After a handoff at the server this is how the runtime learns the new owner
+   * epoch at once, instead of at the next scheduled refresh.
+   */
+  async refreshToken(): Promise<void> {
+    const ws = this.ws;
+    if (ws && ws.readyState === 1) await this.refresh(ws);
+  }
+
   /** Refresh `token`'s successor over the open socket before the runtime stops delivering. */
   private scheduleRefresh(token: string, fetchedAt: number, ws: WebSocketLike): void {
     clearTimeout(this.refreshTimer);

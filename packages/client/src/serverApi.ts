@@ -20,6 +20,7 @@ import {
   type UpdateSecretRequestSchema,
   ExecSessionSchema,
   SessionRecordSchema,
+  SessionTimelineSchema,
   IPYNB_MEDIA_TYPE,
   JwksSchema,
   NotebookSchema,
@@ -234,6 +235,14 @@ export class ServerApi {
       `/api/v1/sessions/${encodeURIComponent(sid)}/handoff`,
       SessionRecordSchema,
       { to },
+    );
+  }
+  /** Every run of the session: who, when, status, duration, runtime (issue 9). */
+  sessionTimeline(sid: string) {
+    return this.http.request(
+      'GET',
+      `/api/v1/sessions/${encodeURIComponent(sid)}/timeline`,
+      SessionTimelineSchema,
     );
   }
   accessToken(sid: string) {

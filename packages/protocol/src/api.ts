@@ -186,8 +186,14 @@ export const SessionParticipantSchema = z.object({
   name: z.string(),
   firstAttachedAt: z.string(),
   lastAttachedAt: z.string(),
+  /** May be handed the session: can run cells in its workspace (sent with `allowedActions`). */
+  mayOwn: z.boolean().optional(),
 });
 export type SessionParticipant = z.infer<typeof SessionParticipantSchema>;
+
+/** Session actions a caller may be allowed (`SessionRecord.allowedActions`). */
+export const SessionActionSchema = z.enum(['session.run', 'session.interrupt', 'session.handoff']);
+export type SessionAction = z.infer<typeof SessionActionSchema>;
 
 /** `GET /api/v1/sessions/:sid`: the session record (owner, participants, runtime). */
 export const SessionRecordSchema = ExecSessionSchema.extend({
@@ -195,6 +201,13 @@ export const SessionRecordSchema = ExecSessionSchema.extend({
   ownerEpoch: z.number().int().nonnegative(),
   owner: z.object({ id: z.string(), name: z.string() }),
   participants: z.array(SessionParticipantSchema),
+  /**
+   * What the caller may do in this session (for the UI to hide or disable the rest; the server
+   * and runtime enforce it either way): `session.run` (execute cells), `session.interrupt`
+   * (interrupt and restart — the owner alone), `session.handoff` (the owner, and workspace owners
+   * who may also take a session over by handing it to themselves).
+   */
+  allowedActions: z.array(SessionActionSchema).optional(),
 });
 export type SessionRecord = z.infer<typeof SessionRecordSchema>;
 

@@ -63,11 +63,11 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
       },
     },
     async (request) => {
-      await authorize(actorOf(request), 'session.view', {
+      const grant = await authorize(actorOf(request), 'session.view', {
         type: 'session',
         sid: request.params.sid,
       });
-      return sessions.record(request.params.sid);
+      return sessions.record(request.params.sid, grant.session, grant);
     },
   );
 

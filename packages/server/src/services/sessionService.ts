@@ -4,6 +4,7 @@ import {
   SpinError,
   type AccessTokenResponse,
   type ExecSession,
+  type SessionAction,
   type SessionPermission,
   type SessionRecord,
 } from '@spin/protocol';
@@ -49,6 +50,20 @@ export function sessionPerms(
 ): SessionPermission[] {
   const base = SESSION_PERMS[role].filter((p) => p !== 'interrupt') as SessionPermission[];
   return isOwner && base.includes('execute') ? [...base, 'interrupt', 'own'] : base;
+}
+
+/**
+ * What the caller of `grant` may do in `session` (mirrors what the runtime and `handOff`
+ * enforce): run with the right to run cells; interrupt/restart as the owner; hand off as the
+ * owner or a workspace owner. None of it in an archived workspace.
+ */
+export function sessionActions(grant: Grant, session: ExecSessionRow): SessionAction[] {
+  if (grant.archived || !roleAllows(grant.role, 'notebook.run')) return [];
+  const isOwner = ownerOf(session) === grant.actor.userId;
+  const actions: SessionAction[] = ['session.run'];
+  if (isOwner) actions.push('session.interrupt');
+  if (isOwner || grant.role === 'owner') actions.push('session.handoff');
+  return actions;
 }
 
 /** Execution sessions (one per notebook × runtime) and the access tokens to attach to them. */
@@ -129,8 +144,8 @@ export class SessionService {
     };
   }
 
-  /** The session record: owner, owner epoch, participants. */
-  async record(sid: string, row?: ExecSessionRow): Promise<SessionRecord> {
+  /** The session record: owner, owner epoch, participants (and, given a grant, its actions). */
+  async record(sid: string, row?: ExecSessionRow, grant?: Grant): Promise<SessionRecord> {
     const session = row ?? (await this.getRow(sid));
     const ownerId = ownerOf(session);
     const [owner, participants] = await Promise.all([
@@ -142,13 +157,28 @@ export class SessionService {
       ownerId,
       ownerEpoch: session.ownerEpoch,
       owner: { id: ownerId, name: owner?.name ?? '(deleted user)' },
-      participants: participants.map((p) => ({
-        userId: p.userId,
-        name: p.name,
-        firstAttachedAt: p.firstAttachedAt.toISOString(),
-        lastAttachedAt: p.lastAttachedAt.toISOString(),
-      })),
+      participants: await Promise.all(
+        participants.map(async (p) => ({
+          userId: p.userId,
+          name: p.name,
+          firstAttachedAt: p.firstAttachedAt.toISOString(),
+          lastAttachedAt: p.lastAttachedAt.toISOString(),
+          ...(grant ? { mayOwn: await this.mayRun(grant.workspaceId, p.userId) } : {}),
+        })),
+      ),
+      ...(grant ? { allowedActions: sessionActions(grant, session) } : {}),
     };
+  }
+
+  /** Whether `userId` may run cells in `workspaceId`, and so may be handed a session there. */
+  private async mayRun(workspaceId: string, userId: string): Promise<boolean> {
+    const user = await usersRepository.findById(this.db, userId);
+    if (!user) return false;
+    const role =
+      user.orgRole === 'admin'
+        ? ORG_ADMIN_ROLE
+        : await workspacesRepository.roleOf(this.db, workspaceId, userId);
+    return role !== null && SESSION_PERMS[role].some((p) => p === 'execute');
   }
 
   /**
@@ -166,19 +196,13 @@ export class SessionService {
         'only the session owner or a workspace owner may hand the session off',
       );
     }
-    const target = await usersRepository.findById(this.db, to);
-    const targetRole = target
-      ? target.orgRole === 'admin'
-        ? ORG_ADMIN_ROLE
-        : await workspacesRepository.roleOf(this.db, grant.workspaceId, to)
-      : null;
-    if (!target || !targetRole || !SESSION_PERMS[targetRole].some((p) => p === 'execute')) {
+    if (!(await this.mayRun(grant.workspaceId, to))) {
       throw new SpinError(
         'session.handoff_target_invalid',
         'the session can only be handed to a member who may run cells in this workspace',
       );
     }
-    if (to === from) return this.record(sid, session);
+    if (to === from) return this.record(sid, session, grant);
     const updated = await execSessionsRepository.handOff(this.db, sid, session.ownerEpoch, to);
     if (!updated) {
       throw new SpinError('request.conflict', 'the session changed owner meanwhile; try again');
@@ -190,6 +214,6 @@ export class SessionService {
       subject: sid,
       data: { from, to, ownerEpoch: updated.ownerEpoch },
     });
-    return this.record(sid, updated);
+    return this.record(sid, updated, grant);
   }
 }

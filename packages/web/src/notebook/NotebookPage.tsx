@@ -4,6 +4,8 @@ import type { Notebook } from '@spin/protocol';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick } from '../app/routing';
 import { NotebookEditor } from './NotebookEditor';
+import { SessionPanel } from './session/SessionPanel';
+import { cellLabeller } from './session/cellLabel';
 
 /** `/notebooks/:id`: loads the notebook, then hands it to the editor. */
 export function NotebookPage({
@@ -71,11 +73,16 @@ export function NotebookPage({
     );
   }
   return (
-    <NotebookEditor
-      key={state.notebook.id}
-      initial={state.notebook}
-      runtimes={runtimes.data ?? null}
-      runtimesError={runtimes.error ? toErrorInfo(runtimes.error) : null}
-    />
+    <>
+      <div className="session-slot">
+        <SessionPanel cellLabel={cellLabeller(state.notebook)} />
+      </div>
+      <NotebookEditor
+        key={state.notebook.id}
+        initial={state.notebook}
+        runtimes={runtimes.data ?? null}
+        runtimesError={runtimes.error ? toErrorInfo(runtimes.error) : null}
+      />
+    </>
   );
 }

@@ -10,6 +10,7 @@ import type { Runtime } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { setRuntimeStatus, statusFromSocket } from '../app/runtimeStatus';
 import type { CellRunStore } from './cellRunStore';
+import { publishSession, unpublishSession } from './session/activeSession';
 
 export interface SessionHandle {
   /** Resolves to the open session, or rejects with why it could not open. */
@@ -123,6 +124,7 @@ export function useNotebookSession(opts: {
           return;
         }
         session = s;
+        publishSession(s);
         subs.push(s.onDidChangeCell((st) => store.setRun(st)));
         subs.push(s.onDidInputRequest((req) => store.setInput(req.cell, req)));
         const showKernel = (k: KernelStatusMessage | null) =>
@@ -175,6 +177,7 @@ export function useNotebookSession(opts: {
       disposed = true;
       if (retry) clearTimeout(retry);
       for (const d of subs) d.dispose();
+      unpublishSession(session);
       session?.close();
       ws.abandon();
       promiseRef.current = null;
