@@ -59,7 +59,7 @@ function ColumnHeader({ header }: { header: Header<number, unknown> }) {
     const max = column.columnDef.maxSize ?? Number.MAX_SAFE_INTEGER;
     header.getContext().table.setColumnSizing((old) => ({
       ...old,
-      [column.id]: Math.max(min, Math.min(max, size + by)),
+      [column.id]: Math.max(min, Math.min(max, (old[column.id] ?? size) + by)),
     }));
   };
   return (
