@@ -3,14 +3,22 @@ import type { DataFrame, Series } from '@spin/protocol';
 import { seriesLabel } from './seriesAlign';
 import { tableData } from './frames';
 import { DataGrid } from './DataGrid';
+import type { TableSpill } from './tableSpill';
 import { TimeSeriesChart } from './TimeSeriesChart';
 
 /** One result of a processor (all its pages): a table, a series summary or log lines. */
-export function FrameView({ frames }: { frames: DataFrame[] }) {
+export function FrameView({
+  frames,
+  spill = null,
+}: {
+  frames: DataFrame[];
+  /** Where the rest of a table went when the output budget cut it (see tableSpill.ts). */
+  spill?: TableSpill | null;
+}) {
   const first = frames[0]!;
   switch (first.kind) {
     case 'table':
-      return <TableView frames={frames} />;
+      return <TableView frames={frames} spill={spill} />;
     case 'timeseries':
       return <SeriesView frames={frames} />;
     case 'logs':
@@ -18,20 +26,29 @@ export function FrameView({ frames }: { frames: DataFrame[] }) {
   }
 }
 
-function TableView({ frames }: { frames: DataFrame[] }) {
+function TableView({ frames, spill }: { frames: DataFrame[]; spill: TableSpill | null }) {
   const data = useMemo(() => tableData(frames), [frames]);
-  const { rowCount, total, complete } = data;
-  const cut = total !== null && total > rowCount;
+  const { rowCount, complete } = data;
+  const total = spill?.total ?? data.total;
+  const n = (v: number) => v.toLocaleString('en-US');
+  let note: string | null = null;
+  if (spill) {
+    // The runtime offers the blob (GET /v1/blobs/:id with the session's access token), but no
+    // path from a cell's outputs to the session's token exists in the web yet: no "load more".
+    note =
+      `showing ${n(rowCount)} of ${total === null ? `more than ${n(rowCount)}` : n(total)} rows: ` +
+      `the rest went past the cell's output limit and follows as JSON lines` +
+      (spill.blob ? ` (kept on the runtime as ${spill.blob.id})` : '');
+  } else if (!complete) note = `${n(rowCount)} rows so far (still arriving)`;
+  else if (total !== null && total > rowCount) note = `showing ${n(rowCount)} of ${n(total)} rows`;
   return (
     <div className="output output-frame output-table" data-testid="frame-table">
-      <DataGrid data={data} label={`Result table, ${data.fields.length} columns`} />
-      {(!complete || cut) && (
+      {note && (
         <p className="datagrid-note" data-testid="frame-row-note">
-          {!complete
-            ? `${rowCount.toLocaleString('en-US')} rows so far (still arriving)`
-            : `showing ${rowCount.toLocaleString('en-US')} of ${total!.toLocaleString('en-US')} rows`}
+          {note}
         </p>
       )}
+      <DataGrid data={data} label={`Result table, ${data.fields.length} columns`} />
     </div>
   );
 }

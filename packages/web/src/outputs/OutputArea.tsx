@@ -14,7 +14,7 @@ export const OutputList = memo(function OutputList({ outputs }: { outputs: reado
     <>
       {groups.map((g) =>
         g.kind === 'frames' ? (
-          <FrameView key={g.index} frames={g.frames} />
+          <FrameView key={g.index} frames={g.frames} spill={g.spill ?? null} />
         ) : (
           <OutputItem key={g.index} output={g.output} />
         ),

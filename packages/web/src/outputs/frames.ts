@@ -6,6 +6,7 @@ import {
   type MimeBundle,
   type Output,
 } from '@spin/protocol';
+import { findTableSpill, type TableSpill } from './tableSpill';
 
 /**
  * Validated frames by bundle object. Outputs keep their identity as a result streams in (the
@@ -37,7 +38,7 @@ function parseBundleFrame(bundle: MimeBundle): DataFrame | undefined {
 /** What the output area draws: a plain output, or all pages of one streamed frame together. */
 export type OutputGroup =
   | { kind: 'output'; output: Output; index: number }
-  | { kind: 'frames'; frames: DataFrame[]; index: number };
+  | { kind: 'frames'; frames: DataFrame[]; index: number; spill?: TableSpill | null };
 
 /**
  * Group a cell's outputs so the pages of one streamed result (same frame kind and
@@ -64,6 +65,15 @@ export function groupOutputs(outputs: readonly Output[]): OutputGroup[] {
       groups.push(g);
     }
   });
+  // a table whose last page never came as a frame may have been cut by the output budget
+  for (const g of byFrameId.values()) {
+    const first = g.frames[0]!;
+    if (first.kind !== 'table' || g.frames.some((f) => f.frame.page.last)) continue;
+    g.spill = findTableSpill(
+      outputs,
+      first.frame.schema.fields.map((f) => f.name),
+    );
+  }
   return groups;
 }
 
