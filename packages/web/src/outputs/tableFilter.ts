@@ -107,9 +107,9 @@ export function filterRows(data: TableData, filter: RowFilter, index: FilterInde
 const SLICE_BUDGET_MS = 8;
 
 /**
- * Drive sliced work between frames: run steps for up to a few milliseconds, then give the page
- * a turn (a macrotask, so input and rendering go first), until it is done. Returns a cancel
- * function; `done` is never called after it.
+ * Drive sliced work between frames, from the next macrotask on: run steps for up to a few
+ * milliseconds, then give the page a turn (input and rendering go first), until it is done.
+ * Returns a cancel function; `done` is never called after it.
  */
 export function runSliced<T>(steps: Generator<void, T>, done: (value: T) => void): () => void {
   let cancelled = false;
@@ -126,7 +126,7 @@ export function runSliced<T>(steps: Generator<void, T>, done: (value: T) => void
     }
     setTimeout(tick, 0);
   };
-  tick();
+  setTimeout(tick, 0); // not inside the caller's task (a React effect after a keystroke)
   return () => {
     cancelled = true;
   };
