@@ -1,23 +1,24 @@
 import { useMemo, useState } from 'react';
-import type { DataFrame, Field, Series } from '@spin/protocol';
+import type { DataFrame, Series } from '@spin/protocol';
 import { seriesLabel } from './seriesAlign';
-import { tableRows } from './frames';
+import { tableData } from './frames';
+import { DataGrid } from './DataGrid';
+import type { TableSpill } from './tableSpill';
 import { TimeSeriesChart } from './TimeSeriesChart';
 
-const ROWS_PER_VIEW = 50;
-
-function cellText(v: unknown, field?: Field): string {
-  if (v === null || v === undefined) return '';
-  if (field?.type === 'time' && typeof v === 'number') return new Date(v).toISOString();
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
-
 /** One result of a processor (all its pages): a table, a series summary or log lines. */
-export function FrameView({ frames }: { frames: DataFrame[] }) {
+export function FrameView({
+  frames,
+  spill = null,
+}: {
+  frames: DataFrame[];
+  /** Where the rest of a table went when the output budget cut it (see tableSpill.ts). */
+  spill?: TableSpill | null;
+}) {
   const first = frames[0]!;
   switch (first.kind) {
     case 'table':
-      return <TableView frames={frames} />;
+      return <TableView frames={frames} spill={spill} />;
     case 'timeseries':
       return <SeriesView frames={frames} />;
     case 'logs':
@@ -25,100 +26,29 @@ export function FrameView({ frames }: { frames: DataFrame[] }) {
   }
 }
 
-function Pager({
-  page,
-  pages,
-  total,
-  onPage,
-  complete,
-}: {
-  page: number;
-  pages: number;
-  total: number;
-  onPage: (p: number) => void;
-  complete: boolean;
-}) {
-  const from = total === 0 ? 0 : page * ROWS_PER_VIEW + 1;
-  const to = Math.min(total, (page + 1) * ROWS_PER_VIEW);
-  return (
-    <div className="frame-pager" data-testid="frame-pager">
-      <span data-testid="frame-row-range">
-        rows {from}–{to} of {total}
-        {complete ? '' : '+ (still arriving)'}
-      </span>
-      <button
-        type="button"
-        className="btn btn-icon"
-        aria-label="Previous rows"
-        disabled={page === 0}
-        onClick={() => onPage(page - 1)}
-      >
-        ‹
-      </button>
-      <button
-        type="button"
-        className="btn btn-icon"
-        aria-label="Next rows"
-        data-testid="frame-next"
-        disabled={page >= pages - 1}
-        onClick={() => onPage(page + 1)}
-      >
-        ›
-      </button>
-      <button
-        type="button"
-        className="btn btn-icon"
-        aria-label="Last rows"
-        data-testid="frame-last"
-        disabled={page >= pages - 1}
-        onClick={() => onPage(pages - 1)}
-      >
-        »
-      </button>
-    </div>
-  );
-}
-
-function TableView({ frames }: { frames: DataFrame[] }) {
-  const fields = frames[0]!.kind === 'table' ? frames[0]!.frame.schema.fields : [];
-  const rows = useMemo(() => tableRows(frames), [frames]);
-  const complete = frames.some((f) => f.frame.page.last);
-  const [page, setPage] = useState(0);
-  const pages = Math.max(1, Math.ceil(rows.length / ROWS_PER_VIEW));
-  const shown = rows.slice(page * ROWS_PER_VIEW, (page + 1) * ROWS_PER_VIEW);
+function TableView({ frames, spill }: { frames: DataFrame[]; spill: TableSpill | null }) {
+  const data = useMemo(() => tableData(frames), [frames]);
+  const { rowCount, complete } = data;
+  const total = spill?.total ?? data.total;
+  const n = (v: number) => v.toLocaleString('en-US');
+  let note: string | null = null;
+  if (spill) {
+    // The runtime offers the blob (GET /v1/blobs/:id with the session's access token), but no
+    // path from a cell's outputs to the session's token exists in the web yet: no "load more".
+    note =
+      `showing ${n(rowCount)} of ${total === null ? `more than ${n(rowCount)}` : n(total)} rows: ` +
+      `the rest went past the cell's output limit and follows as JSON lines` +
+      (spill.blob ? ` (kept on the runtime as ${spill.blob.id})` : '');
+  } else if (!complete) note = `${n(rowCount)} rows so far (still arriving)`;
+  else if (total !== null && total > rowCount) note = `showing ${n(rowCount)} of ${n(total)} rows`;
   return (
     <div className="output output-frame output-table" data-testid="frame-table">
-      <div className="frame-scroll">
-        <table>
-          <thead>
-            <tr>
-              {fields.map((f) => (
-                <th key={f.name} title={`${f.type}${f.unit ? ` (${f.unit})` : ''}`}>
-                  {f.name}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((row, r) => (
-              <tr key={r}>
-                {row.map((v, i) => (
-                  <td key={i} className={`type-${fields[i]?.type ?? 'string'}`}>
-                    {cellText(v, fields[i])}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <Pager
-        page={Math.min(page, pages - 1)}
-        pages={pages}
-        total={rows.length}
-        onPage={setPage}
-        complete={complete}
-      />
+      {note && (
+        <p className="datagrid-note" data-testid="frame-row-note">
+          {note}
+        </p>
+      )}
+      <DataGrid data={data} label={`Result table, ${data.fields.length} columns`} />
     </div>
   );
 }

@@ -17,13 +17,13 @@ export const OutputList = memo(function OutputList({ outputs }: { outputs: reado
     () => slots.filter((s) => s.kind === 'output').map((s) => s.output),
     [slots],
   );
-  const groups = useMemo(() => groupOutputs(plain), [plain]);
+  const groups = useMemo(() => groupOutputs(plain, outputs), [plain, outputs]);
   if (slots.length === plain.length) return <Groups groups={groups} />;
   // rare: render cut streams in their places, the rest grouped between them
   const parts: ReactNode[] = [];
   let run: Output[] = [];
   const flush = (key: number) => {
-    if (run.length) parts.push(<Groups key={`g${key}`} groups={groupOutputs(run)} />);
+    if (run.length) parts.push(<Groups key={`g${key}`} groups={groupOutputs(run, outputs)} />);
     run = [];
   };
   for (const s of slots) {
@@ -42,7 +42,7 @@ function Groups({ groups }: { groups: ReturnType<typeof groupOutputs> }) {
     <>
       {groups.map((g) =>
         g.kind === 'frames' ? (
-          <FrameView key={g.index} frames={g.frames} />
+          <FrameView key={g.index} frames={g.frames} spill={g.spill ?? null} />
         ) : (
           <OutputItem key={g.index} output={g.output} />
         ),
