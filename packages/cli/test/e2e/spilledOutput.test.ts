@@ -17,25 +17,8 @@ let page: Page;
 const pageErrors: string[] = [];
 const saved = process.env.SPIN_OUTPUT_INLINE_BYTES;
 
-/** The lines the stream view has in the DOM by number, once none is still being fetched. */
-async function shownLines(cell: Locator): Promise<Map<number, string>> {
-  const read = () =>
-    cell
-      .locator('.stream-line')
-      .evaluateAll((els) =>
-        els.map((e) => [Number(e.getAttribute('data-line')), e.textContent ?? ''] as const),
-      );
-  await expect
-    .poll(async () => (await read()).filter(([, t]) => t === '…').length, {
-      timeout: 20_000,
-      message: `still fetching (${await cell.getByTestId('stream-spilled').textContent()})`,
-    })
-    .toBe(0);
-  return new Map(await read());
-}
-
-/** The stream lines inside the scroll box's visible area. */
-async function visibleLineNumbers(cell: Locator): Promise<number[]> {
+/** The lines inside the scroll box's visible area, by number, with their text. */
+function visibleLines(cell: Locator): Promise<[number, string][]> {
   return cell.getByTestId('stream-scroll').evaluate((box) => {
     const r = box.getBoundingClientRect();
     return [...box.querySelectorAll('.stream-line')]
@@ -43,9 +26,29 @@ async function visibleLineNumbers(cell: Locator): Promise<number[]> {
         const b = e.getBoundingClientRect();
         return b.top >= r.top - 1 && b.bottom <= r.bottom + 1;
       })
-      .map((e) => Number(e.getAttribute('data-line')));
+      .map((e) => [Number(e.getAttribute('data-line')), e.textContent ?? ''] as [number, string]);
   });
 }
+
+/** The visible lines once none of them is still being fetched (read in one go). */
+async function settled(cell: Locator): Promise<[number, string][]> {
+  let shown: [number, string][] = [];
+  await expect
+    .poll(
+      async () => {
+        shown = await visibleLines(cell);
+        return shown.length > 20 && shown.every(([, t]) => t !== '…');
+      },
+      {
+        timeout: 20_000,
+        message: `still fetching (${await cell.getByTestId('stream-spilled').textContent()})`,
+      },
+    )
+    .toBe(true);
+  return shown;
+}
+
+const numbers = (lines: [number, string][]) => lines.map(([n]) => n);
 
 beforeAll(async () => {
   // a small inline limit: a few thousand lines inline, the rest spilled to a blob
@@ -84,9 +87,8 @@ describe('a stream past the output budget', () => {
     expect(summary).toMatch(/[\d,]+ inline, [\d,]+ from the runtime as you scroll/);
     // one stream view, not the head, a reference and the tail apart
     expect(await cell.getByTestId('stream-scroll').count()).toBe(1);
-    const lines = await shownLines(cell);
-    expect(lines.get(LINES)).toBe(`n${LINES - 1}`);
-    expect(await visibleLineNumbers(cell)).toContain(LINES);
+    const shown = await settled(cell);
+    expect(shown.at(-1)).toEqual([LINES, `n${LINES - 1}`]);
     url = page.url();
   });
 
@@ -96,27 +98,25 @@ describe('a stream past the output budget', () => {
     await box.evaluate((b) => {
       b.scrollTop = (b.scrollHeight - b.clientHeight) / 2;
     });
-    const lines = await shownLines(cell);
-    const visible = await visibleLineNumbers(cell);
-    expect(visible.length).toBeGreaterThan(20);
-    const mid = visible[0]!;
+    const shown = await settled(cell);
+    const mid = shown[0]![0];
     // far from the head and the tail: these came from the blob
     expect(mid).toBeGreaterThan(100_000);
     expect(mid).toBeLessThan(200_000);
-    for (const n of visible) expect(lines.get(n)).toBe(`n${n - 1}`);
+    for (const [n, text] of shown) expect(text).toBe(`n${n - 1}`);
   });
 
   it('moves by lines on the wheel and keys, not by thousands', async () => {
     const cell = page.getByTestId('cell').first();
-    const before = (await visibleLineNumbers(cell))[0]!;
+    const before = numbers(await settled(cell))[0]!;
     await cell.getByTestId('stream-scroll').hover();
     await page.mouse.wheel(0, 18 * 3);
-    await expect.poll(async () => (await visibleLineNumbers(cell))[0]).toBe(before + 3);
+    await expect.poll(async () => numbers(await visibleLines(cell))[0]).toBe(before + 3);
     await cell.getByTestId('stream-scroll').focus();
     await page.keyboard.press('End');
-    await expect.poll(async () => (await visibleLineNumbers(cell)).at(-1)).toBe(LINES);
+    await expect.poll(async () => numbers(await visibleLines(cell)).at(-1)).toBe(LINES);
     await page.keyboard.press('ArrowUp');
-    await expect.poll(async () => (await visibleLineNumbers(cell)).at(-1)).toBe(LINES - 1);
+    await expect.poll(async () => numbers(await visibleLines(cell)).at(-1)).toBe(LINES - 1);
   });
 
   it('downloads the whole stream from the runtime', async () => {
@@ -146,10 +146,9 @@ describe('a stream past the output budget', () => {
     await cell.getByTestId('stream-scroll').evaluate((b) => {
       b.scrollTop = (b.scrollHeight - b.clientHeight) / 3;
     });
-    const lines = await shownLines(cell);
-    const visible = await visibleLineNumbers(cell);
-    expect(visible[0]).toBeGreaterThan(50_000);
-    for (const n of visible) expect(lines.get(n)).toBe(`n${n - 1}`);
+    const shown = await settled(cell);
+    expect(shown[0]![0]).toBeGreaterThan(50_000);
+    for (const [n, text] of shown) expect(text).toBe(`n${n - 1}`);
     expect(pageErrors).toEqual([]);
   });
 });
