@@ -331,6 +331,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
         wss.close();
         await closed;
         replay.close();
+        runs.close();
         logger.info('runtime stopped');
       })();
       return closing;

@@ -109,8 +109,7 @@ describe.each(MODES)('sandbox $name: user code never sees SPIN state', ({ opts, 
   });
 
   /** A session's directory of work, ipython and tmp (a pool slot's, for a pooled kernel). */
-  const sandboxDir = (sid: string) =>
-    dirname(realpathSync(join(home, 'sessions', sid, 'work')));
+  const sandboxDir = (sid: string) => dirname(realpathSync(join(home, 'sessions', sid, 'work')));
 
   /** Everything under the all-in-one root except the attacker's own dirs and kernel. */
   function targets(): string[] {
