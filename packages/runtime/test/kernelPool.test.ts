@@ -73,6 +73,11 @@ describe('the pre-started kernel pool (sandbox on)', () => {
     // its work dir is the session's: what it wrote is in sessions/<sid>/work
     expect(readFileSync(join(h.home, 'sessions', 'ses_first', 'work', 'a.txt'), 'utf8')).toBe('a');
     expect(out).toContain("['a.txt']");
+    // the process ledger (what a next life reaps after a crash) names its session too
+    const ledger = JSON.parse(readFileSync(join(h.home, 'state', 'processes.json'), 'utf8')) as {
+      processes: { pid: number; sid: string }[];
+    };
+    expect(ledger.processes.find((p) => p.pid === pooled.pid)?.sid).toBe('ses_first');
     await until(() => h.rt.kernelPool.size === 1, 'the pool to refill');
     await h.rt.kernelPool.whenReady();
     const spare = h.rt.kernels.list().filter((k) => k.sid.startsWith('pool:') && k.alive);

@@ -101,6 +101,7 @@ export class KernelManager {
   rebind(client: KernelClient, sid: string): void {
     const t = this.kernels.find((k) => k.client === client);
     if (t) t.sid = sid;
+    if (client.pid) this.opts.ledger?.rebind(client.pid, sid);
   }
 
   /** The kernels/ folders searched, in precedence order. */
