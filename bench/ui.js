@@ -33,6 +33,7 @@ import { chromium } from 'playwright-core';
 import Database from 'better-sqlite3';
 import { startAll } from '@spin/cli';
 import { createNodeApi } from '@spin/client/node';
+import { runP8Benchmarks } from './uiP8.js';
 
 const USER = { name: 'Bench', email: 'bench-ui@example.test', password: 'bench-ui-password-1' };
 const CELLS = 1000;
@@ -380,7 +381,7 @@ export async function runUiBenchmarks({ dir, meta }) {
     ],
   });
   const results = {};
-  const only = process.env.BENCH_UI_ONLY; // open | stream | table
+  const only = process.env.BENCH_UI_ONLY; // open | stream | table | p8
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = [];
@@ -443,6 +444,10 @@ export async function runUiBenchmarks({ dir, meta }) {
       );
       results.ui_table_100k_rows = { ...b, ...(await benchTable(page, api, ws.id, spin.url)) };
       console.log('ui_table_100k_rows', JSON.stringify(results.ui_table_100k_rows));
+    }
+    if (!only || only === 'p8') {
+      // issue 13 P8 (bench/uiP8.js): page open → runnable, Run → first output warm and cold
+      Object.assign(results, await runP8Benchmarks({ page, api, wsId: ws.id, spin, base }));
     }
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   } finally {

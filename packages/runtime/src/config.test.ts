@@ -19,6 +19,20 @@ describe('loadConfig', () => {
     rmSync(home, { recursive: true });
   });
 
+  it('keeps one python3 kernel pre-started by default; SPIN_KERNEL_POOL names others or turns it off', () => {
+    const home = mkdtempSync(join(tmpdir(), 'spin-cfg-'));
+    const env = { SPIN_HOME: home, SPIN_TOKEN: 't'.repeat(20) };
+    expect(loadConfig({}, env).kernelPool).toEqual(['python3']);
+    expect(loadConfig({}, { ...env, SPIN_KERNEL_POOL: 'off' }).kernelPool).toEqual([]);
+    expect(loadConfig({}, { ...env, SPIN_KERNEL_POOL: '' }).kernelPool).toEqual([]);
+    expect(loadConfig({}, { ...env, SPIN_KERNEL_POOL: 'python3, ir' }).kernelPool).toEqual([
+      'python3',
+      'ir',
+    ]);
+    expect(loadConfig({ kernelPool: [] }, env).kernelPool).toEqual([]);
+    rmSync(home, { recursive: true });
+  });
+
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({}, { PORT: 'abc' })).toThrow(/PORT/);
     expect(() => loadConfig({}, { SPIN_SANDBOX: 'docker' })).toThrow(/SPIN_SANDBOX/);

@@ -106,6 +106,11 @@ export const RuntimeConfigSchema = z.object({
   kernelHeartbeatMs: DurationSchema.default(2000),
   /** A kernel idle this long, with no client attached, is shut down (it restarts on demand). */
   kernelIdleTimeoutMs: DurationSchema.default(3.6e6),
+  /**
+   * Kernelspecs kept pre-started, one each, in a sandbox of their own for the next new session
+   * (kernels/kernelPool.ts). `SPIN_KERNEL_POOL`: comma-separated names, or `off`.
+   */
+  kernelPool: z.array(z.string().min(1)).default(['python3']),
 });
 /** Validated runtime configuration. `spinToken` is always set after {@link loadConfig}. */
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema> & { spinToken: string };
@@ -138,6 +143,7 @@ const ENV_NAMES: Record<string, string> = {
   outputSpillMaxBytes: 'SPIN_OUTPUT_SPILL_MAX_BYTES',
   kernelHeartbeatMs: 'SPIN_KERNEL_HEARTBEAT',
   kernelIdleTimeoutMs: 'SPIN_KERNEL_IDLE_TIMEOUT',
+  kernelPool: 'SPIN_KERNEL_POOL',
 };
 
 /** Origins are compared in their serialised form (`scheme://host[:port]`, no path). */
@@ -180,6 +186,15 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (key.startsWith('journal') || key.startsWith('output') || key.startsWith('kernel')) {
       set(key, env[name]);
     }
+  }
+  if (env.SPIN_KERNEL_POOL !== undefined) {
+    const v = env.SPIN_KERNEL_POOL.trim();
+    raw.kernelPool = /^(off|none|false|0|)$/i.test(v)
+      ? []
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   }
   set('metricsToken', env.SPIN_METRICS_TOKEN);
   set('connectionsFile', env.SPIN_CONNECTIONS_FILE);

@@ -7,6 +7,7 @@ import { loadConfig, spinTokenPath, type RuntimeConfig } from './config.js';
 import { createRuntimeServer } from './http/server.js';
 import { loadRuntimeTls } from './http/tls.js';
 import { KernelManager } from './kernels/kernelManager.js';
+import { KernelPool } from './kernels/kernelPool.js';
 import { describeKernels, kernelWarnings, type KernelDiscovery } from './kernels/kernelspec.js';
 import { createLogger, type LoggerOption } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
@@ -98,6 +99,8 @@ export interface RuntimeHandle {
   /** The installed kernelspecs and where the runtime looked for them (read afresh each call). */
   availableKernels(): KernelDiscovery;
   sessions: SessionManager;
+  /** Pre-started kernels for the next new session (SPIN_KERNEL_POOL). */
+  kernelPool: KernelPool;
   logger: Logger;
   /** Close sockets, end running cells, shut kernels down. */
   close(): Promise<void>;
@@ -174,6 +177,14 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     hiddenEnv: () => credentialStore.runtimeEnvNames(),
     ...(searchPath ? { searchPath } : {}),
   });
+  const kernelPool = new KernelPool({
+    kernels,
+    sandbox,
+    home: config.home,
+    names: config.kernelPool,
+    logger: logger.child({ component: 'kernel-pool' }),
+    hiddenEnv: () => credentialStore.runtimeEnvNames(),
+  });
   const processors = new ProcessorRegistry(
     createProcessorHost({
       logger,
@@ -222,6 +233,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     { maxAgeMs: config.journalMaxAgeMs, maxBytes: config.journalMaxBytes },
     sandbox,
     config.kernelIdleTimeoutMs,
+    kernelPool,
   );
   await abortRunsLeftInFlight({
     ledger: runs,
@@ -231,6 +243,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     signingKid: keys.signing.publicJwk.kid,
     logger,
   });
+  kernelPool.start(); // after the reaping above: a previous life's slots are unused now
   const ctx = {
     config,
     keys,
@@ -303,12 +316,14 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
     },
     kernels,
     sessions,
+    kernelPool,
     logger,
     close() {
       closing ??= (async () => {
         for (const ws of wss.clients) ws.close(WS_CLOSE.shuttingDown, 'runtime shutting down');
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();
+        await kernelPool.dispose();
         await sessions.closeAll();
         await kernels.shutdownAll();
         await processors.dispose();
@@ -316,6 +331,7 @@ export async function startRuntime(opts: StartRuntimeOptions = {}): Promise<Runt
         wss.close();
         await closed;
         replay.close();
+        runs.close();
         logger.info('runtime stopped');
       })();
       return closing;

@@ -183,7 +183,17 @@ export async function startPaired(
     : tempHome(homeBase);
   const logs = new LogCapture();
   const start = () =>
-    startRuntime({ port: 0, home, banner: false, logger: logs, logLevel: 'debug', ...opts });
+    startRuntime({
+      port: 0,
+      home,
+      banner: false,
+      logger: logs,
+      logLevel: 'debug',
+      // no pre-started kernel unless a test asks for one (kernelPool.test.ts): each would cost
+      // a kernel per runtime here, and tests count the kernels they start
+      kernelPool: [],
+      ...opts,
+    });
   const h: Harness = {
     rt: await start(),
     server: undefined as unknown as FakeServer,

@@ -4,12 +4,13 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartRuntimeOptions } from '../src/index.js';
 import { TestClient, startPaired, type Harness } from './fixtures.js';
@@ -35,6 +36,18 @@ const MODES: { name: string; opts: StartRuntimeOptions; mode: 'bwrap' | 'user' }
   {
     name: 'user (auto, bubblewrap not installed)',
     opts: { sandbox: 'auto', sandboxBwrap: '/nonexistent/bwrap' },
+    mode: 'user',
+  },
+  // both sessions take a kernel the pool pre-started (kernels/kernelPool.ts), and a third one
+  // waits unclaimed in the pool: none of it may see another's files
+  {
+    name: 'bwrap, kernels pre-started by the pool',
+    opts: { sandbox: 'bwrap', kernelPool: ['python3'] },
+    mode: 'bwrap',
+  },
+  {
+    name: 'user, kernels pre-started by the pool',
+    opts: { sandbox: 'auto', sandboxBwrap: '/nonexistent/bwrap', kernelPool: ['python3'] },
     mode: 'user',
   },
 ];
@@ -66,6 +79,8 @@ describe.each(MODES)('sandbox $name: user code never sees SPIN state', ({ opts, 
     });
     await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
     h = await startPaired({ ...opts, home, sandboxHide: [root, serverDir] });
+    const pooled = (opts.kernelPool ?? []).length > 0;
+    if (pooled) await h.rt.kernelPool.whenReady();
     victim = await TestClient.session(
       h.rt.url,
       await h.server.token({ sid: 'ses_victim', sub: 'usr_victim' }),
@@ -73,8 +88,16 @@ describe.each(MODES)('sandbox $name: user code never sees SPIN state', ({ opts, 
     const own = { sid: 'ses_victim', sub: 'usr_victim' };
     await victim.run(await h.server.python('open("diary.txt", "w").write("victim secret")', own));
     await victim.run(await h.server.shell('echo notes > notes.txt', own));
+    if (pooled) await h.rt.kernelPool.whenReady();
     attacker = await TestClient.session(h.rt.url, await h.server.token({ sid: 'ses_attacker' }));
     await attacker.run(await h.server.python('1', A));
+    if (pooled) {
+      // both ran in a kernel the pool started before either session existed
+      for (const sid of ['ses_victim', 'ses_attacker']) {
+        expect(h.rt.kernels.list().find((k) => k.sid === sid)).toMatchObject({ pooled: true });
+      }
+      await h.rt.kernelPool.whenReady(); // the next one waits in the pool, unclaimed
+    }
   });
 
   afterAll(async () => {
@@ -85,9 +108,12 @@ describe.each(MODES)('sandbox $name: user code never sees SPIN state', ({ opts, 
     rmSync(root, { recursive: true, force: true });
   });
 
+  /** A session's directory of work, ipython and tmp (a pool slot's, for a pooled kernel). */
+  const sandboxDir = (sid: string) => dirname(realpathSync(join(home, 'sessions', sid, 'work')));
+
   /** Everything under the all-in-one root except the attacker's own dirs and kernel. */
   function targets(): string[] {
-    const ownDirs = ['work', 'ipython', 'tmp'].map((d) => join(home, 'sessions/ses_attacker', d));
+    const ownDirs = ['work', 'ipython', 'tmp'].map((d) => join(sandboxDir('ses_attacker'), d));
     const ownKernels = h.rt.kernels
       .list()
       .filter((k) => k.sid === 'ses_attacker')
@@ -106,8 +132,8 @@ describe.each(MODES)('sandbox $name: user code never sees SPIN state', ({ opts, 
       ...(process.getuid?.() === 0 ? ['runtime/sandbox/users.json'] : []),
       'runtime/sessions/ses_victim/journal/000000000001.jsonl',
       'runtime/sessions/ses_attacker/journal/000000000001.jsonl',
-      'runtime/sessions/ses_victim/work/diary.txt',
-      'runtime/sessions/ses_victim/work/notes.txt',
+      join(sandboxDir('ses_victim'), 'work/diary.txt').slice(root.length + 1),
+      join(sandboxDir('ses_victim'), 'work/notes.txt').slice(root.length + 1),
       `runtime/kernels/${victimKernel.id}/connection.json`,
       'server/master.key',
       'server/db/PG_VERSION',

@@ -417,8 +417,17 @@ export class WsConnection implements SessionSubscriber {
         decryptionKid: keys.encryption.publicJwk.kid,
         serverJwks: jwks,
         audience: keys.runtimeId,
+        // The jti is written to the replay cache before `accepted` is sent (security/replayCache.ts):
+        // a runtime killed after that still refuses the envelope; an OS crash is covered by the
+        // fence, which refuses programs issued before the last lease of the previous boot.
         claimJti: async (jti, exp) => replay.claim(jti, exp),
         authorize: (c) => {
+          if (!replay.admits(c.iat)) {
+            throw new SpinError(
+              'envelope.replayed',
+              'program was issued before this runtime restarted after an OS crash, so it may have run already; compile it again',
+            );
+          }
           if (c.sub !== token.sub) {
             throw new SpinError(
               'runtime.token_subject_mismatch',

@@ -26,6 +26,19 @@ export interface KernelInfo {
   pid: number | undefined;
   alive: boolean;
   executeRequests: number;
+  /** Started ahead of need for the pool (kernelPool.ts), before any session had it. */
+  pooled: boolean;
+  /** When it was spawned and when it answered kernel_info (ms since epoch). */
+  startedAt: number;
+  readyAt: number | null;
+}
+
+interface Tracked {
+  sid: string;
+  client: KernelClient;
+  pooled: boolean;
+  startedAt: number;
+  readyAt: number | null;
 }
 
 export interface KernelManagerOptions {
@@ -55,7 +68,7 @@ function withoutNames(env: NodeJS.ProcessEnv, names?: ReadonlySet<string>): Node
  * ran so tests can assert that a rejected program never reached a kernel.
  */
 export class KernelManager {
-  private readonly kernels: { sid: string; client: KernelClient }[] = [];
+  private readonly kernels: Tracked[] = [];
 
   constructor(private readonly opts: KernelManagerOptions) {}
 
@@ -71,14 +84,24 @@ export class KernelManager {
 
   /** All kernels ever started, newest last. */
   list(): KernelInfo[] {
-    return this.kernels.map(({ sid, client }) => ({
+    return this.kernels.map(({ sid, client, pooled, startedAt, readyAt }) => ({
       id: client.id,
       sid,
       name: client.spec?.name ?? '',
       pid: client.pid,
       alive: client.alive,
       executeRequests: client.executeRequests,
+      pooled,
+      startedAt,
+      readyAt,
     }));
+  }
+
+  /** Record that a pooled kernel now belongs to session `sid` (logs and {@link list}). */
+  rebind(client: KernelClient, sid: string): void {
+    const t = this.kernels.find((k) => k.client === client);
+    if (t) t.sid = sid;
+    if (client.pid) this.opts.ledger?.rebind(client.pid, sid);
   }
 
   /** The kernels/ folders searched, in precedence order. */
@@ -105,7 +128,12 @@ export class KernelManager {
    * Start a kernel from its kernelspec for a session, in the session's sandbox, with cwd = the
    * session's work directory. Refused (`runtime.sandbox_unavailable`) when there is none.
    */
-  async start(name: string, sid: string, sessionDir: string): Promise<KernelClient> {
+  async start(
+    name: string,
+    sid: string,
+    sessionDir: string,
+    opts: { pooled?: boolean } = {},
+  ): Promise<KernelClient> {
     const spec = this.spec(name);
     const { sandbox } = this.opts;
     const session = sandbox.session(sid, sessionDir);
@@ -138,17 +166,28 @@ export class KernelManager {
         forget = this.opts.ledger?.add(pid, 'kernel', sid) ?? forget;
       },
     });
-    this.kernels.push({ sid, client: kc });
+    const tracked: Tracked = {
+      sid,
+      client: kc,
+      pooled: opts.pooled ?? false,
+      startedAt: Date.now(),
+      readyAt: null,
+    };
+    this.kernels.push(tracked);
     this.opts.metrics.activeKernels.inc();
     let heartbeat: Heartbeat | null = null;
     kc.onDidExit(({ code, signal, killedBy }) => {
       heartbeat?.stop();
       forget();
       this.opts.metrics.activeKernels.dec();
-      this.opts.logger.info({ kernel: kc.id, sid, code, signal, killedBy }, 'kernel exited');
+      this.opts.logger.info(
+        { kernel: kc.id, sid: tracked.sid, code, signal, killedBy },
+        'kernel exited',
+      );
     });
     this.opts.logger.info({ kernel: kc.id, sid, name }, 'starting kernel');
     await kc.start(spec);
+    tracked.readyAt = Date.now();
     if (kc.alive && kc.heartbeatUrl) {
       heartbeat = new Heartbeat(kc.heartbeatUrl, this.opts.heartbeat ?? DEFAULT_HEARTBEAT, () => {
         this.opts.logger.warn({ kernel: kc.id, sid }, 'kernel heartbeat lost; killing it');

@@ -100,6 +100,14 @@ export class ProcessLedger {
     };
   }
 
+  /** A recorded process now works for session `sid` (a pre-started kernel was claimed). */
+  rebind(pid: number, sid: string): void {
+    const p = this.live.get(pid);
+    if (!p || p.sid === sid) return;
+    p.sid = sid;
+    this.flush();
+  }
+
   private flush(): void {
     this.file.write({ runtimePid: process.pid, processes: [...this.live.values()] });
   }

@@ -25,11 +25,16 @@ export class StateFile<T> {
   }
 
   write(value: T): void {
+    this.writeText(JSON.stringify(value));
+  }
+
+  /** Replace the file's content with `text`, atomically. */
+  writeText(text: string): void {
     ensurePrivateDir(dirname(this.path));
     const tmp = `${this.path}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify(value));
+      writeSync(fd, text);
     } finally {
       closeSync(fd);
     }

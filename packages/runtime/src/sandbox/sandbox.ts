@@ -276,6 +276,23 @@ export class Sandbox {
     return s;
   }
 
+  /**
+   * Give the sandbox prepared under a placeholder sid (a pre-started kernel's, see
+   * kernels/kernelPool.ts) to the new session `sid`: same directories, same fresh uid.
+   */
+  adopt(workDir: string, sid: string): SessionSandbox {
+    const s = this.sessions.get(workDir);
+    if (!s) throw new Error(`no sandbox was prepared for ${workDir}`);
+    if (s.user) this.users!.transfer(s.sid, sid);
+    s.sid = sid;
+    return s;
+  }
+
+  /** Forget a placeholder's sandbox whose directories were removed (an unused pool slot). */
+  forget(workDir: string): void {
+    this.sessions.delete(workDir);
+  }
+
   /** A session's work dir as its user code sees it (bubblewrap mounts it at `/spin/work`). */
   workDirSeenByUserCode(hostWorkDir: string): string {
     return this.mode === 'bwrap' ? INSIDE_WORK : hostWorkDir;

@@ -60,6 +60,19 @@ export class SessionUsers {
     return { uid, gid: uid };
   }
 
+  /**
+   * Hand the uid allocated under `from` (a pre-started kernel's placeholder) to session `to`,
+   * which has none yet; persisted before it returns. The uid has never been anyone else's.
+   */
+  transfer(from: string, to: string): void {
+    const uid = Object.hasOwn(this.store.sessions, from) ? this.store.sessions[from] : undefined;
+    if (uid === undefined) throw new Error(`no uid is allocated to ${from}`);
+    if (Object.hasOwn(this.store.sessions, to)) throw new Error(`${to} already has a uid`);
+    this.store.sessions[to] = uid;
+    delete this.store.sessions[from];
+    this.save();
+  }
+
   private save(): void {
     writePrivateFile(this.file, JSON.stringify(this.store) + '\n');
   }

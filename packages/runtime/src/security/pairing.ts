@@ -48,7 +48,8 @@ export function resetPairing(home: string): boolean {
 
 /** Where a pairing grant's single use is recorded (the runtime's persisted replay cache). */
 export interface GrantReplayGuard {
-  claim(jti: string, exp: number): boolean;
+  /** `sync`: on the disk before it returns (pairing is rare; no lease window applies). */
+  claim(jti: string, exp: number, sync?: boolean): boolean;
 }
 
 export class PairingStore {
@@ -109,7 +110,7 @@ export class PairingStore {
     for (const o of req.allowedOrigins) {
       if (!granted.has(normaliseOrigin(o))) throw refuse(`origin ${o} is not in the grant`);
     }
-    if (!replay.claim(`pair-grant:${claims.jti}`, claims.exp)) {
+    if (!replay.claim(`pair-grant:${claims.jti}`, claims.exp, true)) {
       throw refuse('it was already used');
     }
   }

@@ -5,7 +5,6 @@ import {
   TemplateValueSchema,
   outputsDigest,
   outputsFromEvents,
-  signReceipt,
   type CellStatus,
   type JournalEvent,
   type ProgramClaims,
@@ -28,6 +27,7 @@ import { bindTemplateValuesCode } from '../processors/pythonResults.js';
 import type { SessionResults } from '../processors/sessionResults.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
+import { signReceiptFast } from '../security/receiptSigner.js';
 import type { BlobWriter } from '../blobs/blobStore.js';
 import { clearKernelSecrets, prepareKernelSecrets } from '../credentials/kernelSecrets.js';
 import type { CredentialResolver, RunCredentials } from '../credentials/runCredentials.js';
@@ -449,7 +449,7 @@ export class Execution {
     else if (this.interrupted && status !== 'ok') status = 'interrupted';
     const endedAt = new Date().toISOString();
     const outputs = outputsFromEvents(this.events);
-    const receipt = await signReceipt(
+    const receipt = signReceiptFast(
       {
         iss: deps.runtimeId,
         jti: claims.jti,

@@ -79,6 +79,11 @@ export class Session {
     private readonly deps: SessionDeps,
     /** The work dir as the session's kernels see it (inside the sandbox). */
     kernelWorkDir: string = workDir,
+    /**
+     * Kernels pre-started in this session's sandbox before it existed (kernels/kernelPool.ts),
+     * by kernelspec name: the first run of that kernel uses one instead of starting it.
+     */
+    private readonly prestarted = new Map<string, Promise<KernelClient>>(),
   ) {
     this.journal = new Journal(journalDir, sid, deps.journal);
     this.results = new SessionResults(workDir, deps.logger, kernelWorkDir);
@@ -319,7 +324,7 @@ export class Session {
     if (old) await old.shutdown();
     this.kernelName = name;
     this.setStatus('starting', name);
-    this.kernelStarting = this.deps.kernels.start(name, this.sid, this.workDir);
+    this.kernelStarting = this.startKernel(name);
     try {
       const k = await this.kernelStarting;
       this.lastActivity = Date.now();
@@ -340,6 +345,29 @@ export class Session {
     } finally {
       this.kernelStarting = null;
     }
+  }
+
+  /**
+   * A pre-started kernel of `name` when the session was handed one (and it is still alive),
+   * else a new one.
+   */
+  private startKernel(name: string): Promise<KernelClient> {
+    const start = () => this.deps.kernels.start(name, this.sid, this.workDir);
+    const pre = this.prestarted.get(name);
+    if (!pre) return start();
+    this.prestarted.delete(name);
+    return pre.then(
+      (k) => (k.alive ? k : start()),
+      () => start(),
+    );
+  }
+
+  /** Shut down pre-started kernels no run has used (session closed or idle). */
+  private async dropPrestarted(): Promise<void> {
+    const spare = [...this.prestarted.values()];
+    this.prestarted.clear();
+    const settled = await Promise.allSettled(spare);
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.shutdown() : null)));
   }
 
   /** Report the session kernel's busy/idle changes and its death (not its planned shutdown). */
@@ -363,6 +391,9 @@ export class Session {
    * Returns true when it culled.
    */
   async cullIfIdle(idleMs: number, now = Date.now()): Promise<boolean> {
+    if (this.prestarted.size > 0 && this.subscribers.size === 0 && !this.current) {
+      if (now - this.lastActivity >= idleMs) await this.dropPrestarted();
+    }
     const k = this.kernel;
     if (!k?.alive || this.kernelStarting || this.current || this.queue.length > 0) return false;
     if (this.subscribers.size > 0 || this.replaying.size > 0) return false;
@@ -388,7 +419,7 @@ export class Session {
     this.current?.interrupt();
     const kernel = this.kernel;
     this.kernel = null;
-    await kernel?.shutdown();
+    await Promise.all([kernel?.shutdown(), this.dropPrestarted()]);
     if (this.running) {
       await Promise.race([this.running, new Promise((r) => setTimeout(r, 3000))]);
     }

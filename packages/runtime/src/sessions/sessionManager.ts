@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readlinkSync, symlinkSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import type { KernelPool } from '../kernels/kernelPool.js';
 import { BlobStore } from '../blobs/blobStore.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { ensurePrivateDir } from '../security/secureFiles.js';
@@ -30,6 +32,8 @@ export class SessionManager {
     private readonly sandbox?: Sandbox,
     /** Idle kernels with no client attached are shut down after this long (SPIN_KERNEL_IDLE_TIMEOUT). */
     private readonly kernelIdleMs?: number,
+    /** Pre-started kernels a new session claims (SPIN_KERNEL_POOL). */
+    private readonly pool?: KernelPool,
   ) {
     this.blobs = new BlobStore((sid) => this.sessionDir(sid));
     if (kernelIdleMs) {
@@ -59,8 +63,17 @@ export class SessionManager {
     let s = this.sessions.get(sid);
     if (!s) {
       const dir = this.sessionDir(sid);
-      const workDir = join(dir, 'work');
-      ensurePrivateDir(workDir);
+      // a sid never seen (no directory yet) may take the pool's pre-started sandbox and kernels
+      const slot = !existsSync(dir) ? (this.pool?.claim(sid) ?? null) : null;
+      let workDir: string;
+      if (slot) {
+        ensurePrivateDir(dir);
+        symlinkSync(resolve(slot.workDir), join(dir, 'work'), 'dir');
+        workDir = slot.workDir;
+      } else {
+        workDir = this.workDirOf(dir);
+        ensurePrivateDir(workDir);
+      }
       this.sandbox?.session(sid, workDir);
       s = new Session(
         sid,
@@ -68,10 +81,30 @@ export class SessionManager {
         workDir,
         { ...this.deps, blobs: this.blobs },
         this.sandbox?.workDirSeenByUserCode(workDir) ?? workDir,
+        slot?.kernels,
       );
       this.sessions.set(sid, s);
     }
     return s;
+  }
+
+  /**
+   * A session's work directory: `<dir>/work`, or — for a session that claimed a pre-started
+   * kernel — the pool slot's work directory `<dir>/work` links to (only ever under
+   * `$SPIN_HOME/pool`; the runtime alone writes these links).
+   */
+  private workDirOf(dir: string): string {
+    const link = join(dir, 'work');
+    let target: string | null = null;
+    try {
+      if (lstatSync(link).isSymbolicLink()) target = resolve(dir, readlinkSync(link));
+    } catch {
+      return link;
+    }
+    if (target === null) return link;
+    const pool = resolve(this.home, 'pool') + sep;
+    if (!target.startsWith(pool)) throw new Error(`${link} points outside ${pool}`);
+    return target;
   }
 
   list(): Session[] {
