@@ -19,9 +19,35 @@ export interface Database {
   db: Db;
   /** Apply the SQL migrations in `packages/server/drizzle/`. */
   migrate(): Promise<void>;
+  /**
+   * Statements sent so far through drizzle (queries, prepared executions, BEGIN and COMMIT):
+   * the hot path's cost in round trips, asserted by tests.
+   */
+  readonly counters: StatementCounters;
   /** Cheap liveness query for `/healthz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** How many statements and transactions a database has run (see {@link Database.counters}). */
+export interface StatementCounters {
+  statements: number;
+  transactions: number;
+}
+
+/**
+ * Wraps `db.transaction` to count transactions; drizzle's logger counts the statements. PGlite's
+ * driver sends BEGIN and COMMIT itself (not through the logger, unlike `pg`'s): counted here, so
+ * `statements` means round trips on both.
+ */
+function counted(db: Db, counters: StatementCounters, beginCommitLogged: boolean): Db {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn: Parameters<Db['transaction']>[0], config?: never) => {
+    counters.transactions++;
+    if (!beginCommitLogged) counters.statements += 2;
+    return transaction(fn, config);
+  }) as Db['transaction'];
+  return db;
 }
 
 /** Folder holding the drizzle-kit generated migrations. */
@@ -45,10 +71,17 @@ export async function openDatabase(opts: {
     const onError = opts.onConnectionError ?? (() => {});
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
-    const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+    const counters: StatementCounters = { statements: 0, transactions: 0 };
+    const logger = { logQuery: () => void counters.statements++ };
+    const db = counted(
+      drizzlePg({ client: pool, schema, logger }) as unknown as Db,
+      counters,
+      true,
+    );
     return {
       kind: 'postgresql',
       db,
+      counters,
       migrate: () => migratePg(drizzlePg({ client: pool }), { migrationsFolder: MIGRATIONS_DIR }),
       ping: async () => {
         await db.execute(sql`select 1`);
@@ -59,10 +92,13 @@ export async function openDatabase(opts: {
   mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
   const client = new PGlite(opts.pgliteDir);
   await client.waitReady;
-  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  const counters: StatementCounters = { statements: 0, transactions: 0 };
+  const logger = { logQuery: () => void counters.statements++ };
+  const db = counted(drizzlePglite({ client, schema, logger }) as unknown as Db, counters, false);
   return {
     kind: 'pglite',
     db,
+    counters,
     migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_DIR }),
     ping: async () => {
       await db.execute(sql`select 1`);

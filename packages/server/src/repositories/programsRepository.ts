@@ -1,7 +1,7 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { notebooks, programs, runtimes, users } from '../db/schema.js';
-import { prepared } from './preparedStatements.js';
+import { authzEpochColumn, prepared } from './preparedStatements.js';
 
 /** A compiled program row. */
 export type ProgramRow = typeof programs.$inferSelect;
@@ -10,6 +10,10 @@ export type ProgramRow = typeof programs.$inferSelect;
 export const programsRepository = {
   async insert(db: Db, row: typeof programs.$inferInsert): Promise<void> {
     await db.insert(programs).values(row);
+  },
+  /** The insert of {@link insert} as a statement to embed (the compile's one write). */
+  insertQuery(db: Db, row: typeof programs.$inferInsert): SQL {
+    return db.insert(programs).values(row).getSQL();
   },
   async get(db: Db, jti: string): Promise<ProgramRow | null> {
     const statement = prepared(db, 'programs_get', (d, name) =>
@@ -26,10 +30,14 @@ export const programsRepository = {
   async getWithWorkspace(
     db: Db,
     jti: string,
-  ): Promise<{ program: ProgramRow; workspaceId: string } | null> {
+  ): Promise<{ program: ProgramRow; workspaceId: string; epoch: number } | null> {
     const statement = prepared(db, 'programs_get_with_workspace', (d, name) =>
       d
-        .select({ program: programs, workspaceId: notebooks.workspaceId })
+        .select({
+          program: programs,
+          workspaceId: notebooks.workspaceId,
+          epoch: authzEpochColumn(),
+        })
         .from(programs)
         .innerJoin(notebooks, eq(notebooks.id, programs.notebookId))
         .where(eq(programs.jti, sql.placeholder('jti')))
