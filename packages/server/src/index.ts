@@ -120,6 +120,7 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
         } finally {
           clearInterval(sweep);
         }
+        await services.receipts.settled(); // a batch still being written finishes first
         await database.close();
       },
     };

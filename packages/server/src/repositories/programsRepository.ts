@@ -68,6 +68,30 @@ export const programsRepository = {
       .returning({ jti: programs.jti });
     return rows.length > 0;
   },
+  /**
+   * {@link markReceiptIfPending} for a batch, in one statement: returns the jtis it marked (the
+   * others already had a receipt — of two racing receipts, one records, one is a duplicate).
+   */
+  async markReceiptsIfPending(
+    db: Db,
+    marks: readonly { jti: string; status: string; at: Date; startedAt: Date; endedAt: Date }[],
+  ): Promise<Set<string>> {
+    if (marks.length === 0) return new Set();
+    const values = sql.join(
+      marks.map(
+        (m) =>
+          sql`(${m.jti}, ${m.status}, ${m.at.toISOString()}::timestamptz, ${m.startedAt.toISOString()}::timestamptz, ${m.endedAt.toISOString()}::timestamptz)`,
+      ),
+      sql`, `,
+    );
+    const { rows } = (await db.execute(sql`
+      update programs as p
+      set receipt_status = v.status, receipt_at = v.at, run_started_at = v.started, run_ended_at = v.ended
+      from (values ${values}) as v(jti, status, at, started, ended)
+      where p.jti = v.jti and p.receipt_status is null
+      returning p.jti`)) as unknown as { rows: { jti: string }[] };
+    return new Set(rows.map((r) => r.jti));
+  },
   /** Of `jtis`, those compiled for session `sid` whose receipt has not been recorded. */
   async pendingIn(db: Db, sid: string, jtis: readonly string[]): Promise<string[]> {
     if (jtis.length === 0) return [];

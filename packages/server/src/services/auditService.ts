@@ -114,6 +114,16 @@ export class AuditService {
     private readonly key: Buffer,
   ) {}
 
+  /**
+   * Forget the in-memory head: the next append re-reads it from the table (as at start). Only
+   * for an operator who restored the table from a backup while this process ran; otherwise
+   * rows deleted under a running server stay visible as a seq gap after its next append, which
+   * is the point.
+   */
+  reloadHead(): void {
+    this.head = null;
+  }
+
   /** The rows `events` become after `head`, linked and keyed. */
   private link(head: ChainHead | null, events: readonly AuditEvent[]): AuditRow[] {
     let seq = head?.seq ?? 0;

@@ -22,6 +22,7 @@ import { EpochCache } from '../policies/authzCache.js';
 import { runtimeUsableIn } from '../policies/runtimeUsable.js';
 import { manifestFor } from './connectionFields.js';
 import type { CredentialBundleService } from './credentialBundleService.js';
+import type { CompileGate } from './receiptBatcher.js';
 import type { AuditService } from './auditService.js';
 import type { RuntimeService } from './runtimeService.js';
 import type { ServerKeyService } from './serverKeyService.js';
@@ -54,6 +55,7 @@ export class CompileService {
     private readonly keys: ServerKeyService,
     private readonly issuer: string,
     private readonly bundles: CredentialBundleService,
+    private readonly gate: CompileGate,
     private readonly onCompiled: (cellType: string) => void = () => {},
   ) {}
 
@@ -61,7 +63,15 @@ export class CompileService {
    * Compile `cell` of notebook `notebookId` for session `sid`: the session must belong to the
    * notebook. Returns the compact JWE sealed to the session's runtime.
    */
-  async compile(
+  compile(
+    grant: Grant,
+    notebookId: string,
+    input: NotebookCompileInput & { sid: string },
+  ): Promise<CompileResponse> {
+    return this.gate.run(() => this.compileCell(grant, notebookId, input));
+  }
+
+  private async compileCell(
     grant: Grant,
     notebookId: string,
     input: NotebookCompileInput & { sid: string },
