@@ -5,6 +5,7 @@ import {
   makeReceipt,
   openSession,
   registerRuntime,
+  SAMPLE_OUTPUTS,
   signUpAdmin,
   startTestServer,
   type FakeRuntime,
@@ -43,14 +44,54 @@ describe.each(dbKinds)('hot path statements (%s)', (kind) => {
     return res.json() as { jti: string };
   };
   const counted = async <T>(fn: () => Promise<T>) => {
-    const before = t.server.counters.statements;
+    const { statements, transactions } = t.server.counters;
     const result = await fn();
-    return { result, statements: t.server.counters.statements - before };
+    return {
+      result,
+      statements: t.server.counters.statements - statements,
+      transactions: t.server.counters.transactions - transactions,
+    };
   };
+  const receiptFor = async (jti: string, cell: string) =>
+    makeReceipt(rt, { jti, cell, sid, sub: admin.user.id, notebook: nb });
+  const post = (receipt: string) =>
+    admin.request('POST', '/api/v1/receipts', {
+      receipt,
+      outputs: SAMPLE_OUTPUTS,
+    });
 
   it('compiles a cell with one read to authenticate, one to authorize and one write', async () => {
     await compile('warm-up');
     const { statements } = await counted(() => compile('c1'));
     expect(statements).toBe(3);
+  });
+
+  it('records a receipt with two reads and one transaction of three writes', async () => {
+    const first = await compile('r0'); // the first receipt also reads the runtime's key
+    expect((await post(await receiptFor(first.jti, 'r0'))).statusCode).toBe(200);
+    const { jti } = await compile('r1');
+    const receipt = await receiptFor(jti, 'r1');
+    const { result, statements, transactions } = await counted(() => post(receipt));
+    expect(result.statusCode, result.body).toBe(200);
+    // authenticate, authorize (the program with the epoch); BEGIN, mark the program, keep the
+    // cell's run, append the audit entry, COMMIT
+    expect(statements).toBe(7);
+    expect(transactions).toBe(1);
+  });
+
+  it('writes receipts that arrive together in one transaction', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const { jti } = await compile(`b${i}`);
+        return receiptFor(jti, `b${i}`);
+      }),
+    );
+    const { result, statements, transactions } = await counted(() => Promise.all(runs.map(post)));
+    expect(result.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+    const seqs = result.map((r) => r.json().auditSeq as number);
+    expect(new Set(seqs).size).toBe(10);
+    expect(transactions).toBeLessThan(10);
+    expect(statements).toBeLessThan(10 * 7);
+    expect(await t.server.services.audit.verify()).toMatchObject({ ok: true });
   });
 });
