@@ -126,16 +126,22 @@ async function startDeployment(dir, opts = {}) {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const server = spawn(process.execPath, [path.join(root, 'packages/server/dist/bin.js')], {
-    env: {
-      ...base,
-      PORT: String(serverPort),
-      SPIN_DATA_DIR: path.join(dir, 'server'),
-      SPIN_MASTER_KEY_FILE: path.join(dir, 'server-config', 'master.key'),
-      DATABASE_URL: opts.databaseUrl ?? '',
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server
+  const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(
+    process.execPath,
+    [...serverArgs, path.join(root, 'packages/server/dist/bin.js')],
+    {
+      env: {
+        ...base,
+        PORT: String(serverPort),
+        SPIN_DATA_DIR: path.join(dir, 'server'),
+        SPIN_MASTER_KEY_FILE: path.join(dir, 'server-config', 'master.key'),
+        DATABASE_URL: opts.databaseUrl ?? '',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${serverPort}`;
   const runtimeUrl = `http://127.0.0.1:${runtimePort}`;
   const stop = async () => {
@@ -471,7 +477,8 @@ async function pathResults(dir, meta) {
   const overhead = (r) =>
     Math.round((r.median_ms - results.kernel_execute_zeromq.median_ms) * 1000) / 1000;
   const cpu = {};
-  for (const kind of ['pglite', 'postgres']) {
+  // BENCH_PATH_DBS=pglite (or postgres) measures one database kind only
+  for (const kind of (process.env.BENCH_PATH_DBS ?? 'pglite,postgres').split(',')) {
     const pgDb = kind === 'postgres' ? await freshPostgres() : null;
     let spin;
     try {

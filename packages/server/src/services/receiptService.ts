@@ -1,18 +1,14 @@
-import {
-  SpinError,
-  verifyReceipt,
-  type Output,
-  type PublicJwk,
-  type ReceiptClaims,
-} from '@spin/protocol';
+import type { KeyObject } from 'node:crypto';
+import { SpinError, type Output, type PublicJwk, type ReceiptClaims } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { actorId } from '../policies/actor.js';
 import type { GrantFor } from '../policies/authorize.js';
 import { cellRunsRepository } from '../repositories/cellRunsRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
-import type { RuntimeRow } from '../repositories/runtimesRepository.js';
 import { EpochCache } from '../policies/authzCache.js';
 import type { AuditEvent, AuditService } from './auditService.js';
+import { streamedOutputsDigest } from './outputsDigest.js';
+import { receiptKey, verifyReceiptSignature } from './receiptSignature.js';
 import { Batcher, type BatchOutcome, type CompileGate } from './receiptBatcher.js';
 import type { RuntimeService } from './runtimeService.js';
 
@@ -46,8 +42,8 @@ interface VerifiedReceipt {
  * previous cell's receipt.
  */
 export class ReceiptService {
-  /** Runtime signing keys by runtime id, checked against the epoch (policies/authzCache.ts). */
-  private readonly runtimeRows = new EpochCache<RuntimeRow>();
+  /** Runtime signing keys (imported) by runtime id, checked against the epoch (authzCache.ts). */
+  private readonly runtimeKeys = new EpochCache<KeyObject>();
   private readonly batcher: Batcher<VerifiedReceipt, ReceiptAccepted>;
 
   constructor(
@@ -101,14 +97,20 @@ export class ReceiptService {
     // The program the authorizer loaded for the receipt's jti (read once, here too).
     const { program } = grant;
     if (program.receiptStatus !== null) throw duplicate();
-    const runtime = await this.runtimeRows.getOrLoad(program.runtimeId, grant.epoch, () =>
-      this.runtimes.getRow(program.runtimeId),
+    const key = await this.runtimeKeys.getOrLoad(program.runtimeId, grant.epoch, async () =>
+      receiptKey((await this.runtimes.getRow(program.runtimeId)).signingJwk as PublicJwk),
     );
-    const claims = await verifyReceipt(
-      input.receipt,
-      runtime.signingJwk as PublicJwk,
-      input.outputs,
-    );
+    const claims = verifyReceiptSignature(input.receipt, key);
+    // The digest streamed (outputsDigest.ts), not built as one text and its bytes in memory.
+    if (
+      input.outputs.length !== claims.outputCount ||
+      streamedOutputsDigest(input.outputs) !== claims.outputsSha256
+    ) {
+      throw new SpinError(
+        'receipt.digest_mismatch',
+        'outputs do not match the digest the runtime signed',
+      );
+    }
     const expected: Partial<ReceiptClaims> = {
       iss: program.runtimeId,
       jti: program.jti,
