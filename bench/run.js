@@ -110,7 +110,7 @@ async function benchRawZmq(dir) {
  * Server and runtime as deployed: two processes (`spin server`, `spin runtime`), paired by the
  * client like an admin would, and driven by @spin/client from this process.
  */
-async function startDeployment(dir) {
+async function startDeployment(dir, opts = {}) {
   const [serverPort, runtimePort] = [await freePort(), await freePort()];
   const spinToken = randomBytes(32).toString('base64url');
   const base = { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
@@ -126,15 +126,22 @@ async function startDeployment(dir) {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const server = spawn(process.execPath, [path.join(root, 'packages/server/dist/bin.js')], {
-    env: {
-      ...base,
-      PORT: String(serverPort),
-      SPIN_DATA_DIR: path.join(dir, 'server'),
-      SPIN_MASTER_KEY_FILE: path.join(dir, 'server-config', 'master.key'),
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server
+  const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(
+    process.execPath,
+    [...serverArgs, path.join(root, 'packages/server/dist/bin.js')],
+    {
+      env: {
+        ...base,
+        PORT: String(serverPort),
+        SPIN_DATA_DIR: path.join(dir, 'server'),
+        SPIN_MASTER_KEY_FILE: path.join(dir, 'server-config', 'master.key'),
+        DATABASE_URL: opts.databaseUrl ?? '',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${serverPort}`;
   const runtimeUrl = `http://127.0.0.1:${runtimePort}`;
   const stop = async () => {
@@ -151,11 +158,45 @@ async function startDeployment(dir) {
     await stop();
     throw err;
   }
-  return { url, runtimeUrl, spinToken, stop, runtimePid: runtime.pid };
+  return { url, runtimeUrl, spinToken, stop, runtimePid: runtime.pid, serverPid: server.pid };
 }
 
-async function benchSpinPath(dir) {
-  const spin = await startDeployment(path.join(dir, 'deployment'));
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (fields 14 and
+ * 15, in clock ticks): the server measures nothing about itself, so it needs no benchmark hook.
+ */
+async function processCpuMs(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(process.env.BENCH_CLK_TCK ?? 100); // getconf CLK_TCK on Linux
+
+/** A fresh PostgreSQL database for one deployment; `drop()` removes it. */
+async function freshPostgres() {
+  const { default: pg } = await import('pg');
+  const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `spin_bench_path_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+async function benchSpinPath(dir, opts = {}) {
+  const spin = await startDeployment(path.join(dir, opts.name ?? 'deployment'), opts);
   try {
     const api = createNodeApi(spin.url);
     await api.signup({ name: 'Bench', email: 'bench@example.test', password: 'bench-password-1' });
@@ -196,10 +237,14 @@ async function benchSpinPath(dir) {
       await timeLoop(WARMUP, audited);
       const full = stats(await timeLoop(N, audited));
       await timeLoop(WARMUP, outputs);
+      await Promise.all(pending.splice(0));
+      // The server's own CPU over the N pipelined runs, their receipts included.
+      const cpu0 = await processCpuMs(spin.serverPid);
       const visible = stats(await timeLoop(N, outputs));
       const seqs = await Promise.all(pending);
+      const cpuMs = (await processCpuMs(spin.serverPid)) - cpu0;
       if (seqs.some((s) => !(s > 0))) throw new Error('a pipelined receipt was not recorded');
-      return { full, visible };
+      return { full, visible, serverCpuPerRunMs: Math.round((cpuMs / N) * 1000) / 1000 };
     } finally {
       session.close();
     }
@@ -411,12 +456,87 @@ async function envelopeResults(meta) {
   return results;
 }
 
+/**
+ * The execution path: raw ZeroMQ, then the full SPIN path on embedded PGlite and on PostgreSQL
+ * (fresh database each), with the server process's CPU per pipelined run beside each.
+ */
+async function pathResults(dir, meta) {
+  const results = {};
+  console.log(`benchmarks: ${N} sequential executions of "${CODE}" each`);
+  results.kernel_execute_zeromq = {
+    ...meta,
+    description: 'ipykernel over ZeroMQ (TCP), KernelClient, no SPIN path',
+    code: CODE,
+    ...(await benchRawZmq(dir)),
+  };
+  console.log(
+    'kernel_execute_zeromq',
+    results.kernel_execute_zeromq.median_ms,
+    results.kernel_execute_zeromq.p99_ms,
+  );
+  const overhead = (r) =>
+    Math.round((r.median_ms - results.kernel_execute_zeromq.median_ms) * 1000) / 1000;
+  const cpu = {};
+  // BENCH_PATH_DBS=pglite (or postgres) measures one database kind only
+  for (const kind of (process.env.BENCH_PATH_DBS ?? 'pglite,postgres').split(',')) {
+    const pgDb = kind === 'postgres' ? await freshPostgres() : null;
+    let spin;
+    try {
+      spin = await benchSpinPath(dir, {
+        name: `deployment-${kind}`,
+        ...(pgDb ? { databaseUrl: pgDb.url } : {}),
+      });
+    } finally {
+      await pgDb?.drop();
+    }
+    const suffix = kind === 'pglite' ? '' : '_postgres';
+    const dbText = kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL';
+    results[`kernel_execute_spin_path${suffix}`] = {
+      ...meta,
+      description: `full SPIN path, deployed as separate server (${dbText}) and runtime processes, driven by @spin/client from the benchmark process: compile (HTTP) → sealed JWE → runtime WS → verify → ipykernel → journal → signed receipt → server verifies + audit (HTTP); timed until the audit entry exists`,
+      code: CODE,
+      ...spin.full,
+      overhead_vs_zeromq_median_ms: overhead(spin.full),
+    };
+    results[`kernel_execute_spin_path_outputs${suffix}`] = {
+      ...meta,
+      description: `same path (${dbText}), timed until the outputs are complete (cell_ended at the client); each receipt is relayed in the background while the next cell compiles`,
+      code: CODE,
+      ...spin.visible,
+      overhead_vs_zeromq_median_ms: overhead(spin.visible),
+    };
+    cpu[`${kind}_ms`] = spin.serverCpuPerRunMs;
+    for (const k of [
+      `kernel_execute_spin_path${suffix}`,
+      `kernel_execute_spin_path_outputs${suffix}`,
+    ]) {
+      console.log(k, results[k].median_ms, results[k].p99_ms);
+    }
+    console.log(`server_cpu_per_run ${kind}`, spin.serverCpuPerRunMs, 'ms');
+  }
+  results.server_cpu_per_run = {
+    ...meta,
+    description: `CPU (user + system, /proc/<pid>/stat) of the server process per run over the ${N} pipelined runs of kernel_execute_spin_path_outputs: compile + receipt + audit, by database`,
+    runs: N,
+    ...cpu,
+  };
+  return results;
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'spin-bench-'));
   const meta = { machine: machine(), date: new Date().toISOString() };
   const results = {};
   const only = process.env.BENCH_ONLY;
   try {
+    if (only === 'path') {
+      Object.assign(results, await pathResults(dir, meta));
+      const file = path.join(here, 'results.json');
+      const previous = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
+      await writeFile(file, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
+      console.log(`merged ${Object.keys(results).join(', ')} into ${file}`);
+      return;
+    }
     if (only === 'output' || only === 'api' || only === 'envelope' || only === 'ui') {
       Object.assign(
         results,
@@ -434,40 +554,7 @@ async function main() {
       console.log(`merged ${Object.keys(results).join(', ')} into ${file}`);
       return;
     }
-    console.log(`benchmarks: ${N} sequential executions of "${CODE}" each`);
-    results.kernel_execute_zeromq = {
-      ...meta,
-      description: 'ipykernel over ZeroMQ (TCP), KernelClient, no SPIN path',
-      code: CODE,
-      ...(await benchRawZmq(dir)),
-    };
-    console.log(
-      'kernel_execute_zeromq',
-      results.kernel_execute_zeromq.median_ms,
-      results.kernel_execute_zeromq.p99_ms,
-    );
-    const spin = await benchSpinPath(dir);
-    const overhead = (r) =>
-      Math.round((r.median_ms - results.kernel_execute_zeromq.median_ms) * 1000) / 1000;
-    results.kernel_execute_spin_path = {
-      ...meta,
-      description:
-        'full SPIN path, deployed as separate server (embedded PGlite) and runtime processes, driven by @spin/client from the benchmark process: compile (HTTP) → sealed JWE → runtime WS → verify → ipykernel → journal → signed receipt → server verifies + audit (HTTP); timed until the audit entry exists',
-      code: CODE,
-      ...spin.full,
-      overhead_vs_zeromq_median_ms: overhead(spin.full),
-    };
-    results.kernel_execute_spin_path_outputs = {
-      ...meta,
-      description:
-        'same path, timed until the outputs are complete (cell_ended at the client); each receipt is relayed in the background while the next cell compiles',
-      code: CODE,
-      ...spin.visible,
-      overhead_vs_zeromq_median_ms: overhead(spin.visible),
-    };
-    for (const k of ['kernel_execute_spin_path', 'kernel_execute_spin_path_outputs']) {
-      console.log(k, results[k].median_ms, results[k].p99_ms);
-    }
+    Object.assign(results, await pathResults(dir, meta));
     Object.assign(results, await envelopeResults(meta));
     Object.assign(results, await runOutputBenchmarks({ dir, meta, startDeployment }));
     Object.assign(results, await runApiBenchmarks({ dir, meta, root }));

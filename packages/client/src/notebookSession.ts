@@ -23,6 +23,8 @@ import {
   type WebSocketCtor,
 } from './runtimeSocket.js';
 import type { ServerApi } from './serverApi.js';
+import { CredentialRelay } from './credentialRelay.js';
+import { ReceiptPoster } from './receiptPoster.js';
 
 /** Live state of one cell's latest execution, as a UI shows it. */
 export interface CellRunState {
@@ -45,8 +47,8 @@ export interface CellRunResult extends CellRunState {
   events: JournalEvent[];
   /**
    * Resolves with the audit sequence number once the server verified and recorded the
-   * receipt (null if this client did not post it, e.g. another tab did); rejects with the
-   * server's error if it refused the receipt.
+   * receipt (null if this client did not post it: only the client that relayed a run posts
+   * its receipt); rejects with the server's error if it refused the receipt.
    */
   audited: Promise<number | null>;
 }
@@ -96,16 +98,11 @@ export class NotebookSession {
   readonly socket: RuntimeSocket;
   private readonly runs = new Map<string, Tracked>(); // by jti
   private readonly latestByCell = new Map<string, string>(); // cellId → jti
-  private readonly posted = new Set<string>();
   /** True while a (re)attach replays the journal: receipts seen then are checked in one batch. */
   private replaying = true;
   private flushing: Promise<void> = Promise.resolve();
-  /** The credential relay in flight (one at a time). */
-  private credentialRelay: Promise<void> = Promise.resolve();
-  private readonly deferred = new Map<
-    string,
-    { t: Tracked; receipt: string; settle: (p: Promise<number | null>) => void }
-  >();
+  private readonly receipts: ReceiptPoster;
+  private readonly credentials: CredentialRelay;
   private readonly onDidChangeCellEmitter = new Emitter<CellRunState>();
   private readonly onDidFailReceiptEmitter = new Emitter<{ jti: string; error: ApiError }>();
   private readonly onDidInputRequestEmitter = new Emitter<InputRequest>();
@@ -125,19 +122,35 @@ export class NotebookSession {
     sid: string,
   ) {
     this.sid = sid;
-    for (const jti of opts.knownJtis ?? []) this.posted.add(jti);
+    this.receipts = new ReceiptPoster(
+      opts.api,
+      sid,
+      {
+        posted: (jti, auditSeq) => {
+          const t = this.runs.get(jti);
+          if (!t) return;
+          t.state.auditSeq = auditSeq;
+          if (this.latestByCell.get(t.state.cellId) === jti) {
+            this.onDidChangeCellEmitter.fire({ ...t.state });
+          }
+        },
+        failed: (jti, error) => this.onDidFailReceiptEmitter.fire({ jti, error }),
+      },
+      opts.knownJtis,
+    );
     this.socket = new RuntimeSocket({
       runtimeUrl: opts.runtime.url,
       getToken: async () => (await opts.api.accessToken(sid)).token,
       ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
     });
+    this.credentials = new CredentialRelay(opts.api, opts.runtime.id, this.socket);
     this.socket.onDidEvent((ev) => this.onEvent(ev));
     this.socket.onDidChangeState((state) => {
       if (state === 'connecting' || state === 'reconnecting') this.replaying = true;
     });
     this.socket.onDidAttach(() => {
       this.replaying = false;
-      this.flushing = this.flushDeferred();
+      this.flushing = this.receipts.flushDeferred();
     });
     this.socket.onDidKernelStatus((msg) => {
       this._kernelStatus = msg;
@@ -332,8 +345,9 @@ export class NotebookSession {
     compiled: { jti: string; envelope: string; credentialsVersion?: number | undefined },
     cellId: string,
   ): Promise<CellRunResult> {
-    await this.relayCredentials(compiled.credentialsVersion);
+    await this.credentials.ensure(compiled.credentialsVersion);
     const tracked = this.track(compiled.jti, cellId);
+    this.receipts.markRelayed(compiled.jti); // this client relays it, so it posts the receipt
     tracked.state.running = true;
     this.onDidChangeCellEmitter.fire({ ...tracked.state });
     const done = new Promise<CellRunResult>((resolve, reject) =>
@@ -349,25 +363,6 @@ export class NotebookSession {
       throw err;
     }
     return done;
-  }
-
-  /**
-   * Before a program that needs credentials version `needed`: when the runtime reported an
-   * older one, fetch its sealed bundle from the server and relay it (DESIGN.md §1
-   * "Credentials"). One relay at a time; the runtime handles messages in order, so the program
-   * sent next runs with the bundle.
-   */
-  private relayCredentials(needed: number | undefined): Promise<void> {
-    if (needed === undefined) return Promise.resolve();
-    this.credentialRelay = this.credentialRelay
-      .catch(() => undefined)
-      .then(async () => {
-        const have = this.socket.credentialsVersion;
-        if (needed <= have) return;
-        const res = await this.opts.api.runtimeCredentials(this.opts.runtime.id, have);
-        if (res.bundle) await this.socket.relayCredentials(res.bundle);
-      });
-    return this.credentialRelay;
   }
 
   /** Interrupt the running execution (owner only; rejects with the runtime's error). */
@@ -389,8 +384,7 @@ export class NotebookSession {
   close(): void {
     const closed = new ApiError('client.closed', 'the notebook session was closed');
     for (const t of this.runs.values()) for (const w of t.waiters.splice(0)) w.reject(closed);
-    for (const d of this.deferred.values()) d.settle(Promise.reject(closed));
-    this.deferred.clear();
+    this.receipts.close(closed);
     this.socket.dispose();
     this.onDidChangeCellEmitter.clear();
     this.onDidFailReceiptEmitter.clear();
@@ -443,9 +437,12 @@ export class NotebookSession {
       s.exitCode = ev.data.exitCode ?? null;
       s.executionCount = ev.data.executionCount;
       s.endedAt = ev.data.endedAt;
-      t.audited = this.replaying
-        ? this.deferReceipt(t, ev.data.receipt)
-        : this.postReceipt(t, ev.data.receipt);
+      t.audited = this.receipts.ended(
+        ev.jti,
+        ev.data.receipt,
+        () => t.outputState.outputs,
+        this.replaying,
+      );
       t.audited.catch(() => {
         /* reported through onDidFailReceipt */
       });
@@ -458,66 +455,5 @@ export class NotebookSession {
       for (const w of t.waiters.splice(0)) w.resolve(result);
     }
     if (this.latestByCell.get(ev.cell) === ev.jti) this.onDidChangeCellEmitter.fire({ ...s });
-  }
-
-  private deferReceipt(t: Tracked, receipt: string): Promise<number | null> {
-    if (this.posted.has(t.state.jti)) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      this.deferred.set(t.state.jti, {
-        t,
-        receipt,
-        settle: (p) => p.then(resolve, reject),
-      });
-    });
-  }
-
-  /**
-   * Relay the receipts met while replaying — but only those the server still lacks, asked in
-   * one request per 1000 runs, so reloading a long session does not re-post its whole history.
-   */
-  private async flushDeferred(): Promise<void> {
-    const batch = [...this.deferred.values()];
-    this.deferred.clear();
-    for (let i = 0; i < batch.length; i += 1000) {
-      const chunk = batch.slice(i, i + 1000);
-      let pending: Set<string> | null = null;
-      try {
-        const res = await this.opts.api.pendingReceipts(
-          this.sid,
-          chunk.map((d) => d.t.state.jti),
-        );
-        pending = new Set(res.pending);
-      } catch {
-        pending = null; // fall back to posting each; duplicates are answered 409 and ignored
-      }
-      for (const d of chunk) {
-        if (pending && !pending.has(d.t.state.jti)) {
-          this.posted.add(d.t.state.jti);
-          d.settle(Promise.resolve(null));
-        } else {
-          d.settle(this.postReceipt(d.t, d.receipt));
-        }
-      }
-    }
-  }
-
-  private async postReceipt(t: Tracked, receipt: string): Promise<number | null> {
-    const { jti } = t.state;
-    if (this.posted.has(jti)) return null;
-    this.posted.add(jti);
-    try {
-      const res = await this.opts.api.submitReceipt({ receipt, outputs: t.state.outputs });
-      t.state.auditSeq = res.auditSeq;
-      if (this.latestByCell.get(t.state.cellId) === jti) {
-        this.onDidChangeCellEmitter.fire({ ...t.state });
-      }
-      return res.auditSeq;
-    } catch (err) {
-      const error = err instanceof ApiError ? err : new ApiError('client.error', String(err));
-      // Another client (another tab, a reload) may have posted it first: that is fine.
-      if (error.code === 'receipt.duplicate') return null;
-      this.onDidFailReceiptEmitter.fire({ jti, error });
-      throw error;
-    }
   }
 }

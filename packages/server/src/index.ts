@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { buildApp, type RouteInfo } from './app.js';
 import { loadConfig, type ServerConfig } from './config.js';
-import { openDatabase } from './db/connection.js';
+import { openDatabase, type StatementCounters } from './db/connection.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { loadMasterKey } from './security/masterKey.js';
@@ -42,6 +42,8 @@ export interface SpinServer {
    * hides it, with the data directory, from user code.
    */
   masterKeyFile: string | null;
+  /** Statements and transactions the database has run (hot-path tests count them). */
+  counters: StatementCounters;
   /** Every registered route (method + URL pattern), in registration order. */
   routes: readonly RouteInfo[];
   /** Close the HTTP server and the database. */
@@ -104,6 +106,7 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
       config,
       logger,
       masterKeyFile: master.file,
+      counters: database.counters,
       routes,
       async close() {
         if (closed) return;
@@ -117,6 +120,7 @@ export async function createServer(opts: CreateServerOptions): Promise<SpinServe
         } finally {
           clearInterval(sweep);
         }
+        await services.receipts.settled(); // a batch still being written finishes first
         await database.close();
       },
     };

@@ -84,6 +84,50 @@ export async function startTestServer(
   };
 }
 
+/**
+ * A second server process's worth of state on the SAME database as `t` (PostgreSQL only: PGlite
+ * is one process's) — its own caches, audit head and connection pool, as a second server
+ * process behind a load balancer would have. `close()` closes only it.
+ */
+export async function startPeerServer(t: TestServer): Promise<TestServer> {
+  if (!t.db.databaseUrl) throw new Error('a peer server needs PostgreSQL');
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  const config = loadConfig(
+    {},
+    {
+      dataDir: t.db.dataDir,
+      databaseUrl: t.db.databaseUrl,
+      logLevel: 'debug',
+      webDir: `${t.db.dataDir}/no-web-ui`,
+      masterKeyFile: join(t.configDir, 'master.key'),
+      metricsToken: METRICS_TOKEN,
+    },
+  );
+  const server = await createServer({ config, logger: sink });
+  return { server, db: t.db, configDir: t.configDir, logs, close: () => server.close() };
+}
+
+/** The same signed-in user (same cookie) talking to another server of the deployment. */
+export function clientOn(t: TestServer, client: TestClient): TestClient {
+  return {
+    ...client,
+    request: (method, url, body, headers = {}) =>
+      t.server.app.inject({
+        method,
+        url,
+        cookies: { spin_session: client.cookie },
+        headers: { 'x-csrf-token': client.csrf, ...headers },
+        ...(body !== undefined ? { payload: body as object } : {}),
+      }),
+  };
+}
+
 /** A browser-like HTTP client: keeps the session cookie and sends the CSRF header. */
 export interface TestClient {
   user: SessionInfo['user'];

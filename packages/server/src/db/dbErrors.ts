@@ -27,6 +27,12 @@ function pgErrorOf(err: unknown): (Error & PgErrorFields) | null {
   return null;
 }
 
+/** Whether `err` is a unique violation (23505) of `constraint`. */
+export function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const pg = pgErrorOf(err);
+  return pg?.code === '23505' && pg.constraint === constraint;
+}
+
 /**
  * A database error that is the caller's doing, as the SpinError to answer with; null for
  * anything else (a bug or an outage: 500). Schemas refuse what cannot be stored before a query

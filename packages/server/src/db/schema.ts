@@ -454,3 +454,13 @@ export const runtimeCredentialVersions = pgTable('runtime_credential_versions', 
   digest: text('digest').notNull(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+/**
+ * One row (id 1): a number every write that can change an authorization decision bumps by
+ * trigger (migration 0010). Servers check their authorization caches against it, read in the
+ * same statement as the resource being authorized (policies/authzCache.ts).
+ */
+export const authzEpoch = pgTable('authz_epoch', {
+  id: integer('id').primaryKey(),
+  epoch: bigint('epoch', { mode: 'number' }).notNull(),
+});

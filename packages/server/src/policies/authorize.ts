@@ -5,7 +5,8 @@ import { execSessionsRepository } from '../repositories/execSessionsRepository.j
 import { notebooksRepository } from '../repositories/notebooksRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
 import { runtimesRepository, type RuntimeRow } from '../repositories/runtimesRepository.js';
-import { workspacesRepository } from '../repositories/workspacesRepository.js';
+import { workspacesRepository, type ChainLink } from '../repositories/workspacesRepository.js';
+import { EpochCache } from './authzCache.js';
 import type { UserActor } from './actor.js';
 import { credentialSyncVerdict } from './runtimeUsable.js';
 import { checkTokenOrgAction, confineToToken } from './tokenScope.js';
@@ -46,6 +47,11 @@ export type Resource = { type: 'org' } | WorkspaceResource;
  */
 export interface Grant extends Membership {
   workspaceId: string;
+  /**
+   * The authorization epoch read with the resource (notebooks, sessions, programs), for the
+   * services' own epoch-checked caches; null when the check read none.
+   */
+  epoch: number | null;
   /** The loaded resource row of each type; set for the checked resource's type. */
   runtime: RuntimeRow | null;
   notebook: ResourceRows['notebook'] | null;
@@ -108,6 +114,8 @@ const refusal = (code: ErrorCode, action: string) =>
 interface Loaded {
   workspaceId: string;
   row: ResourceRows[ResourceType] | null;
+  /** The authorization epoch read with the row (hot-path resources), else null. */
+  epoch: number | null;
 }
 
 /** The notebook a loaded resource is or belongs to (oneshot tokens are confined to one). */
@@ -132,33 +140,44 @@ export function createAuthorizer(db: Db): {
   visibleWorkspaces: VisibleWorkspaces;
   authorizeCredentialSync: AuthorizeCredentialSync;
 } {
+  /** Workspace chains with one user's grants, checked against the epoch (authzCache.ts). */
+  const chains = new EpochCache<ChainLink[]>();
+
   async function load(resource: WorkspaceResource): Promise<Loaded | null> {
     switch (resource.type) {
       case 'workspace':
-        return { workspaceId: resource.id, row: null }; // the chain query loads it
+        return { workspaceId: resource.id, row: null, epoch: null }; // the chain query loads it
+      // Notebooks, sessions and programs are what every compile and receipt authorizes: their
+      // read carries the authorization epoch, so the chain comes from the cache when it holds.
       case 'notebook': {
-        const row = await notebooksRepository.get(db, resource.id);
-        return row && { workspaceId: row.workspaceId, row };
+        const found = await notebooksRepository.getWithEpoch(db, resource.id);
+        return (
+          found && {
+            workspaceId: found.notebook.workspaceId,
+            row: found.notebook,
+            epoch: found.epoch,
+          }
+        );
       }
       case 'session': {
         const found = await execSessionsRepository.getWithWorkspace(db, resource.sid);
-        return found && { workspaceId: found.workspaceId, row: found.session };
+        return found && { workspaceId: found.workspaceId, row: found.session, epoch: found.epoch };
       }
       case 'program': {
         const found = await programsRepository.getWithWorkspace(db, resource.jti);
-        return found && { workspaceId: found.workspaceId, row: found.program };
+        return found && { workspaceId: found.workspaceId, row: found.program, epoch: found.epoch };
       }
       case 'runtime': {
         const row = await runtimesRepository.get(db, resource.id);
-        return row && { workspaceId: row.workspaceId, row };
+        return row && { workspaceId: row.workspaceId, row, epoch: null };
       }
       case 'connection': {
         const row = await credentialsRepository.getConnection(db, resource.id);
-        return row && { workspaceId: row.workspaceId, row };
+        return row && { workspaceId: row.workspaceId, row, epoch: null };
       }
       case 'secret': {
         const row = await credentialsRepository.getSecret(db, resource.id);
-        return row && { workspaceId: row.workspaceId, row };
+        return row && { workspaceId: row.workspaceId, row, epoch: null };
       }
     }
   }
@@ -189,7 +208,11 @@ export function createAuthorizer(db: Db): {
     const notFound = () => new SpinError(NOT_FOUND[resource.type], `${resource.type} not found`);
     const loaded = await load(resource);
     if (!loaded) throw notFound();
-    const chain = await workspacesRepository.chainFor(db, loaded.workspaceId, actor.userId);
+    const chain = await chains.getOrLoad(
+      `${loaded.workspaceId}|${actor.userId}`,
+      loaded.epoch,
+      () => workspacesRepository.chainFor(db, loaded.workspaceId, actor.userId),
+    );
     const workspace = chain[0]?.workspace;
     const member: WorkspaceRole | null =
       actor.orgRole === 'admin' ? ORG_ADMIN_ROLE : inheritedRole(chain);
@@ -213,6 +236,7 @@ export function createAuthorizer(db: Db): {
     if (verdict !== true) throw refusal(verdict, action);
     return {
       ...m,
+      epoch: loaded.epoch,
       workspaceId: workspace.id,
       runtime: type === 'runtime' ? (row as RuntimeRow) : null,
       notebook: type === 'notebook' ? (row as ResourceRows['notebook']) : null,

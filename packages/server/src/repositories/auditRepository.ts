@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
+import { isUniqueViolation } from '../db/dbErrors.js';
 import { auditLog } from '../db/schema.js';
 
 /** An audit row. */
@@ -43,6 +44,34 @@ export const auditRepository = {
   },
   async insert(db: Db, row: AuditRow): Promise<void> {
     await db.insert(auditLog).values(row);
+  },
+  /**
+   * Append `rows` (consecutive seqs after the caller's head) in ONE statement that first takes
+   * the append lock and, optionally, runs `before` (another data-modifying statement, e.g. the
+   * program row a compile records) in the same atomic statement. Returns false, changing
+   * nothing, when a row with one of those seqs exists already — another process appended
+   * since the caller's head was read: the primary key on `seq` is the compare-and-set. Inside a
+   * transaction that refusal aborts it: the caller retries the whole transaction.
+   */
+  async appendAfterHead(db: Db, rows: readonly AuditRow[], before?: SQL): Promise<boolean> {
+    const values = sql.join(
+      rows.map(
+        (r) =>
+          sql`(${r.seq}::bigint, ${r.at}, ${r.actor}, ${r.workspaceId}, ${r.action}, ${r.subject}, ${JSON.stringify(r.data)}::json, ${r.prevHash}, ${r.hash}, ${r.chain})`,
+      ),
+      sql`, `,
+    );
+    const statement = sql`with ${before ? sql`before_append as (${before}), ` : sql``}append_lock as (select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}) as locked)
+      insert into audit_log (seq, at, actor, workspace_id, action, subject, data, prev_hash, hash, chain)
+      select v.* from append_lock, (values ${values}) as v(seq, at, actor, workspace_id, action, subject, data, prev_hash, hash, chain)
+`;
+    try {
+      await db.execute(statement);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err, 'audit_log_pkey')) return false;
+      throw err;
+    }
   },
   /**
    * Rows with seq > after, ascending; only those of `workspaceIds` unless it is `'all'` (rows

@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { execSessions, notebooks, sessionParticipants, users } from '../db/schema.js';
-import { prepared } from './preparedStatements.js';
+import { authzEpochColumn, prepared } from './preparedStatements.js';
 
 /** An execution session row (one per notebook × runtime). */
 export type ExecSessionRow = typeof execSessions.$inferSelect;
@@ -31,10 +31,14 @@ export const execSessionsRepository = {
   async getWithWorkspace(
     db: Db,
     sid: string,
-  ): Promise<{ session: ExecSessionRow; workspaceId: string } | null> {
+  ): Promise<{ session: ExecSessionRow; workspaceId: string; epoch: number } | null> {
     const statement = prepared(db, 'exec_sessions_get_with_workspace', (d, name) =>
       d
-        .select({ session: execSessions, workspaceId: notebooks.workspaceId })
+        .select({
+          session: execSessions,
+          workspaceId: notebooks.workspaceId,
+          epoch: authzEpochColumn(),
+        })
         .from(execSessions)
         .innerJoin(notebooks, eq(notebooks.id, execSessions.notebookId))
         .where(eq(execSessions.sid, sql.placeholder('sid')))

@@ -2,7 +2,7 @@ import { and, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { CellInput, NotebookSettings } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { notebooks } from '../db/schema.js';
-import { prepared } from './preparedStatements.js';
+import { authzEpochColumn, prepared } from './preparedStatements.js';
 
 /** A notebook row. */
 export type NotebookRow = typeof notebooks.$inferSelect;
@@ -32,6 +32,21 @@ export const notebooksRepository = {
   },
   async get(db: Db, id: string): Promise<NotebookRow | null> {
     const [row] = await db.select().from(notebooks).where(eq(notebooks.id, id));
+    return row ?? null;
+  },
+  /**
+   * The notebook and the authorization epoch (policies/authzCache.ts), read in one statement:
+   * the one read a hot-path authorization of a notebook needs.
+   */
+  async getWithEpoch(db: Db, id: string): Promise<{ notebook: NotebookRow; epoch: number } | null> {
+    const statement = prepared(db, 'notebooks_get_with_epoch', (d, name) =>
+      d
+        .select({ notebook: notebooks, epoch: authzEpochColumn() })
+        .from(notebooks)
+        .where(eq(notebooks.id, sql.placeholder('id')))
+        .prepare(name),
+    );
+    const [row] = await statement.execute({ id });
     return row ?? null;
   },
   /** The workspace a notebook belongs to, without reading its cells. */

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 
 const caches = new WeakMap<Db, Map<string, unknown>>();
@@ -21,4 +22,12 @@ export function prepared<T>(db: Db, name: string, build: (db: Db, name: string) 
     cache.set(name, statement);
   }
   return statement;
+}
+
+/**
+ * `(select epoch from authz_epoch)` as a column: selected beside a resource, it stamps the read
+ * with the authorization epoch of the same snapshot (policies/authzCache.ts).
+ */
+export function authzEpochColumn() {
+  return sql<number>`(select epoch from authz_epoch where id = 1)`.mapWith(Number);
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { canonicalJson, sha256Hex, type AuditEntry, type AuditVerifyResult } from '@spin/protocol';
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import type { Scope } from '../policies/authorize.js';
 import {
@@ -81,12 +82,32 @@ export type ChainUpgrade =
   | { status: 'nothing_to_do' }
   | { status: 'refused'; reason: string };
 
+/** The newest link of the chain as this process last knew it. */
+interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** Times an append re-reads the head after another process moved it, before giving up. */
+const MAX_HEAD_RETRIES = 16;
+
+/** Another process appended since this one read the head (retry with the new head). */
+class HeadMoved extends Error {}
+
 /**
- * The tamper-evident audit log, keyed (see {@link auditHmac}). Appends are serialised
- * (transaction + advisory lock) so the chain never forks; {@link AuditService.verify}
- * recomputes every link with the key.
+ * The tamper-evident audit log, keyed (see {@link auditHmac}). The chain never forks: every
+ * append takes the advisory append lock, and the hot-path appends ({@link appendNow},
+ * {@link transactWithAppend}) link to an in-memory head instead of reading the newest row —
+ * inserting the next seq is the compare-and-set (the primary key refuses a seq another process
+ * took since; the head is then re-read and the append retried), so several server processes
+ * on one PostgreSQL append safely. {@link AuditService.verify} recomputes every link.
  */
 export class AuditService {
+  /** Null until first needed, and after a refused compare-and-set: re-read from the table. */
+  private head: ChainHead | null = null;
+  /** Hot-path appends of this process, one at a time (they share the head). */
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly db: Db,
     /** The chain key: `masterKey.deriveKey(AUDIT_KEY_INFO)`. */
@@ -94,31 +115,117 @@ export class AuditService {
   ) {}
 
   /**
-   * Append one entry. Pass the caller's transaction to make the entry atomic with the change
-   * it records; without one, a transaction is opened.
+   * Forget the in-memory head: the next append re-reads it from the table (as at start). Only
+   * for an operator who restored the table from a backup while this process ran; otherwise
+   * rows deleted under a running server stay visible as a seq gap after its next append, which
+   * is the point.
+   */
+  reloadHead(): void {
+    this.head = null;
+  }
+
+  /** The rows `events` become after `head`, linked and keyed. */
+  private link(head: ChainHead | null, events: readonly AuditEvent[]): AuditRow[] {
+    let seq = head?.seq ?? 0;
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    return events.map((event) => {
+      const base = {
+        seq: ++seq,
+        at: new Date().toISOString(),
+        actor: event.actor,
+        workspaceId: event.workspaceId ?? null,
+        action: event.action,
+        subject: event.subject,
+        data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
+      };
+      const row: AuditRow = {
+        ...base,
+        prevHash,
+        hash: auditHmac(this.key, prevHash, base),
+        chain: 'hmac-sha256',
+      };
+      prevHash = row.hash;
+      return row;
+    });
+  }
+
+  private async readHead(db: Db): Promise<ChainHead | null> {
+    const last = await auditRepository.last(db);
+    return last && { seq: last.seq, hash: last.hash };
+  }
+
+  /** Run `fn` after the hot-path appends before it (they share the head). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Append `events` in ONE statement, with `before` (another write, e.g. the program row a
+   * compile records) made atomic with them: both happen or neither. No transaction, no read of
+   * the newest row (the head is in memory).
+   */
+  appendNow(events: readonly AuditEvent[], before?: SQL): Promise<AuditRow[]> {
+    return this.exclusive(async () => {
+      for (let attempt = 0; attempt < MAX_HEAD_RETRIES; attempt++) {
+        this.head ??= await this.readHead(this.db);
+        const rows = this.link(this.head, events);
+        if (await auditRepository.appendAfterHead(this.db, rows, before)) {
+          this.head = { seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash };
+          return rows;
+        }
+        this.head = null; // another process appended: re-read and link again
+      }
+      throw new Error('audit append: the chain head kept moving');
+    });
+  }
+
+  /**
+   * One transaction that runs `work` and appends the events it returns (a receipt batch): if
+   * another process moved the head, the whole transaction is rolled back and run again.
+   */
+  transactWithAppend<T>(
+    work: (tx: Db) => Promise<{ result: T; events: AuditEvent[] }>,
+  ): Promise<{ result: T; rows: AuditRow[] }> {
+    return this.exclusive(async () => {
+      for (let attempt = 0; attempt < MAX_HEAD_RETRIES; attempt++) {
+        try {
+          const done = await this.db.transaction(async (t) => {
+            const tx = t as unknown as Db;
+            const { result, events } = await work(tx);
+            if (events.length === 0) return { result, rows: [] as AuditRow[] };
+            const head = this.head ?? (await this.readHead(tx));
+            const rows = this.link(head, events);
+            if (!(await auditRepository.appendAfterHead(tx, rows))) throw new HeadMoved();
+            return { result, rows };
+          });
+          const last = done.rows.at(-1);
+          if (last) this.head = { seq: last.seq, hash: last.hash };
+          return done;
+        } catch (err) {
+          if (!(err instanceof HeadMoved)) throw err;
+          this.head = null;
+        }
+      }
+      throw new Error('audit append: the chain head kept moving');
+    });
+  }
+
+  /**
+   * Append one entry inside the caller's transaction (atomic with the change it records);
+   * without one, in one statement of its own ({@link appendNow}). In a caller's transaction the
+   * newest row is read under the append lock, as the transaction may still be rolled back.
    */
   async append(event: AuditEvent, tx?: Db): Promise<AuditRow> {
-    if (!tx) return this.db.transaction((t) => this.append(event, t as unknown as Db));
+    if (!tx) return (await this.appendNow([event]))[0]!;
     await auditRepository.lockForAppend(tx);
-    const last = await auditRepository.last(tx);
-    const base = {
-      seq: (last?.seq ?? 0) + 1,
-      at: new Date().toISOString(),
-      actor: event.actor,
-      workspaceId: event.workspaceId ?? null,
-      action: event.action,
-      subject: event.subject,
-      data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
-    };
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const row: AuditRow = {
-      ...base,
-      prevHash,
-      hash: auditHmac(this.key, prevHash, base),
-      chain: 'hmac-sha256',
-    };
-    await auditRepository.insert(tx, row);
-    return row;
+    const [row] = this.link(await this.readHead(tx), [event]);
+    await auditRepository.insert(tx, row!);
+    // This process's head is now behind (or, on rollback, still right): re-read it next time
+    // rather than spend a refused insert finding out.
+    this.head = null;
+    return row!;
   }
 
   /**

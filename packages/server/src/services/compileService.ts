@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sealProgram } from '@spin/protocol/node';
 import {
   canonicalJson,
   MAX_PROGRAM_TTL_S,
-  sha256Hex,
   SpinError,
   type CompileResponse,
   type ProgramBody,
@@ -17,14 +16,23 @@ import { actorId } from '../policies/actor.js';
 import type { Grant } from '../policies/authorize.js';
 import type { ConnectionRow } from '../repositories/credentialsRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
+import type { ExecSessionRow } from '../repositories/execSessionsRepository.js';
 import type { RuntimeRow } from '../repositories/runtimesRepository.js';
+import { EpochCache } from '../policies/authzCache.js';
+import { runtimeUsableIn } from '../policies/runtimeUsable.js';
 import { manifestFor } from './connectionFields.js';
 import type { CredentialBundleService } from './credentialBundleService.js';
+import type { CompileGate } from './receiptBatcher.js';
 import type { AuditService } from './auditService.js';
 import type { RuntimeService } from './runtimeService.js';
 import type { ServerKeyService } from './serverKeyService.js';
 import type { SessionService } from './sessionService.js';
 import { compileNotebookProgram, type NotebookCompileInput } from './templateValues.js';
+
+/** SHA-256 hex of UTF-8 text (node:crypto: synchronous, no WebCrypto round trip). */
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
 
 /** Default limits of a compiled program. */
 export const DEFAULT_LIMITS: ProgramLimits = {
@@ -35,6 +43,10 @@ export const DEFAULT_LIMITS: ProgramLimits = {
 
 /** Turns a cell into a signed, runtime-encrypted program and records it. */
 export class CompileService {
+  /** Sessions and runtimes (keys, workspace) by id, checked against the epoch (authzCache.ts). */
+  private readonly sessionRows = new EpochCache<ExecSessionRow>();
+  private readonly runtimeRows = new EpochCache<RuntimeRow>();
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
@@ -43,6 +55,7 @@ export class CompileService {
     private readonly keys: ServerKeyService,
     private readonly issuer: string,
     private readonly bundles: CredentialBundleService,
+    private readonly gate: CompileGate,
     private readonly onCompiled: (cellType: string) => void = () => {},
   ) {}
 
@@ -50,19 +63,31 @@ export class CompileService {
    * Compile `cell` of notebook `notebookId` for session `sid`: the session must belong to the
    * notebook. Returns the compact JWE sealed to the session's runtime.
    */
-  async compile(
+  compile(
     grant: Grant,
     notebookId: string,
     input: NotebookCompileInput & { sid: string },
   ): Promise<CompileResponse> {
-    const session = await this.sessions.getRow(input.sid);
+    return this.gate.run(() => this.compileCell(grant, notebookId, input));
+  }
+
+  private async compileCell(
+    grant: Grant,
+    notebookId: string,
+    input: NotebookCompileInput & { sid: string },
+  ): Promise<CompileResponse> {
+    // Sessions and runtimes change only by writes that bump the epoch the grant read, so while
+    // it holds they come from memory: the grant's read is the compile's only one.
+    const session = await this.sessionRows.getOrLoad(input.sid, grant.epoch, () =>
+      this.sessions.getRow(input.sid),
+    );
     if (session.notebookId !== notebookId) {
       throw new SpinError(
         'session.not_found',
         `session ${input.sid} is not a session of this notebook`,
       );
     }
-    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.ancestry);
+    const runtime = await this.usableRuntime(grant, session.runtimeId);
     // The connection by name in the notebook's workspace and its ancestors (or the nearest
     // default of the cell's processor); the program names it, its id goes in the claims.
     const connection = await this.bundles.resolveConnection(grant.ancestry, input.cell);
@@ -97,7 +122,7 @@ export class CompileService {
         `connection "${connection.name}" is not usable from this session's notebook`,
       );
     }
-    const runtime = await this.runtimes.getUsableRow(session.runtimeId, grant.ancestry);
+    const runtime = await this.usableRuntime(grant, session.runtimeId);
     const m = manifestFor(connection.processor);
     if (!m.capabilities.healthCheck) {
       throw new SpinError('request.invalid', `${m.name} connections have no health check`);
@@ -122,6 +147,15 @@ export class CompileService {
       program,
       credentials,
     );
+  }
+
+  /** The runtime, if usable from the grant's workspace (`runtime.unknown_runtime` if not). */
+  private async usableRuntime(grant: Grant, id: string): Promise<RuntimeRow> {
+    const row = await this.runtimeRows.getOrLoad(id, grant.epoch, () => this.runtimes.getRow(id));
+    if (!runtimeUsableIn(row, grant.ancestry)) {
+      throw new SpinError('runtime.unknown_runtime', `runtime ${id} is not registered here`);
+    }
+    return row;
   }
 
   /** Sign, seal to the runtime, record and audit one program. */
@@ -158,20 +192,9 @@ export class CompileService {
       recipientKid: recipient.kid,
     });
     const secretNames = Object.keys(credentials.secrets);
-    await this.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
-      await programsRepository.insert(tx, {
-        jti: claims.jti,
-        sid: claims.sid,
-        notebookId,
-        cellId: claims.cell,
-        sub: claims.sub,
-        runtimeId: runtime.id,
-        program: { program, limits: claims.limits, credentials },
-        issuedAt: new Date(iat * 1000),
-        expiresAt: new Date(claims.exp * 1000),
-      });
-      await this.audit.append(
+    // The compile's one write: the program row and its audit entry in one statement.
+    await this.audit.appendNow(
+      [
         {
           actor: actorId(grant.actor),
           workspaceId: grant.workspaceId,
@@ -184,15 +207,25 @@ export class CompileService {
             sid: claims.sid,
             runtime: runtime.id,
             cellType: cell.type,
-            programSha256: await sha256Hex(canonicalJson(program)),
+            programSha256: sha256Hex(canonicalJson(program)),
             // names only: which credentials the program may use, never a value
             ...(credentials.connection ? { connection: credentials.connection.name } : {}),
             ...(secretNames.length ? { secrets: secretNames } : {}),
           },
         },
-        tx,
-      );
-    });
+      ],
+      programsRepository.insertQuery(this.db, {
+        jti: claims.jti,
+        sid: claims.sid,
+        notebookId,
+        cellId: claims.cell,
+        sub: claims.sub,
+        runtimeId: runtime.id,
+        program: { program, limits: claims.limits, credentials },
+        issuedAt: new Date(iat * 1000),
+        expiresAt: new Date(claims.exp * 1000),
+      }),
+    );
     this.onCompiled(cell.type);
     return {
       envelope,

@@ -20,6 +20,7 @@ import { AuthRateLimiter } from '../security/authRateLimiter.js';
 import { IpynbService } from './ipynbService.js';
 import { NotebookService } from './notebookService.js';
 import { OidcService } from './oidcService.js';
+import { CompileGate } from './receiptBatcher.js';
 import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
 import { ServerKeyService } from './serverKeyService.js';
@@ -91,6 +92,8 @@ export async function createServices(opts: {
   const auth = new AuthService(db, audit, rateLimits);
   const credentials = new CredentialService(db, audit, opts.masterKey);
   const bundles = new CredentialBundleService(db, audit, credentials, keys, issuer);
+  // Receipt batches wait while compiles run (receiptBatcher.ts).
+  const compileGate = new CompileGate();
   return {
     database,
     authorize,
@@ -105,13 +108,23 @@ export async function createServices(opts: {
     ipynb: new IpynbService(db, notebooks),
     runtimes,
     sessions,
-    compiler: new CompileService(db, audit, sessions, runtimes, keys, issuer, bundles, (type) =>
-      metrics.compiles.inc({ cell_type: type }),
+    compiler: new CompileService(
+      db,
+      audit,
+      sessions,
+      runtimes,
+      keys,
+      issuer,
+      bundles,
+      compileGate,
+      (type) => metrics.compiles.inc({ cell_type: type }),
     ),
     credentials,
     bundles,
     timeline: new TimelineService(db),
-    receipts: new ReceiptService(db, audit, runtimes, (result) => metrics.receipts.inc({ result })),
+    receipts: new ReceiptService(db, audit, runtimes, compileGate, (result) =>
+      metrics.receipts.inc({ result }),
+    ),
     // invitation links point at the web UI, which is served from the public URL
     members: new MemberService(db, audit, rateLimits, issuer),
     rateLimits,

@@ -1,17 +1,15 @@
-import {
-  SpinError,
-  verifyReceipt,
-  type Output,
-  type PublicJwk,
-  type ReceiptClaims,
-} from '@spin/protocol';
+import type { KeyObject } from 'node:crypto';
+import { SpinError, type Output, type PublicJwk, type ReceiptClaims } from '@spin/protocol';
 import type { Db } from '../db/connection.js';
 import { actorId } from '../policies/actor.js';
 import type { GrantFor } from '../policies/authorize.js';
 import { cellRunsRepository } from '../repositories/cellRunsRepository.js';
-import { notebooksRepository } from '../repositories/notebooksRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
-import type { AuditService } from './auditService.js';
+import { EpochCache } from '../policies/authzCache.js';
+import type { AuditEvent, AuditService } from './auditService.js';
+import { streamedOutputsDigest } from './outputsDigest.js';
+import { receiptKey, verifyReceiptSignature } from './receiptSignature.js';
+import { Batcher, type BatchOutcome, type CompileGate } from './receiptBatcher.js';
 import type { RuntimeService } from './runtimeService.js';
 
 /** Result of accepting a receipt. */
@@ -28,17 +26,35 @@ function executionCountOf(outputs: readonly Output[]): number | null {
   return null;
 }
 
+/** A verified receipt waiting for its batch. */
+interface VerifiedReceipt {
+  grant: GrantFor<'program'>;
+  claims: ReceiptClaims;
+  receipt: string;
+  outputs: Output[];
+}
+
 /**
  * Runtime-signed receipts (DESIGN.md §1 step 7): verified against the registered runtime key,
- * matched to the compiled program, then recorded with the outputs and one audit entry.
+ * matched to the compiled program, then recorded with the outputs and one audit entry. Receipts
+ * are verified as they arrive and written in batches — one transaction per batch, once no
+ * compile is in flight ({@link CompileGate}) — so the next cell's compile never waits behind the
+ * previous cell's receipt.
  */
 export class ReceiptService {
+  /** Runtime signing keys (imported) by runtime id, checked against the epoch (authzCache.ts). */
+  private readonly runtimeKeys = new EpochCache<KeyObject>();
+  private readonly batcher: Batcher<VerifiedReceipt, ReceiptAccepted>;
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly runtimes: RuntimeService,
+    gate: CompileGate,
     private readonly onResult: (result: string) => void = () => {},
-  ) {}
+  ) {
+    this.batcher = new Batcher((items) => this.record(items), gate);
+  }
 
   /**
    * Of the given programs of session `sid`, those whose receipt is still missing — so a client
@@ -47,6 +63,11 @@ export class ReceiptService {
    */
   pending(sid: string, jtis: readonly string[]): Promise<string[]> {
     return programsRepository.pendingIn(this.db, sid, jtis);
+  }
+
+  /** Resolves once every receipt accepted so far is written (shutdown). */
+  settled(): Promise<void> {
+    return this.batcher.settled();
   }
 
   /**
@@ -59,7 +80,8 @@ export class ReceiptService {
     input: { receipt: string; outputs: Output[] },
   ): Promise<ReceiptAccepted> {
     try {
-      const accepted = await this.accept(grant, input);
+      const claims = await this.verify(grant, input);
+      const accepted = await this.batcher.add({ grant, claims, ...input });
       this.onResult('accepted');
       return accepted;
     } catch (err) {
@@ -68,19 +90,27 @@ export class ReceiptService {
     }
   }
 
-  private async accept(
+  private async verify(
     grant: GrantFor<'program'>,
     input: { receipt: string; outputs: Output[] },
-  ): Promise<ReceiptAccepted> {
+  ): Promise<ReceiptClaims> {
     // The program the authorizer loaded for the receipt's jti (read once, here too).
     const { program } = grant;
     if (program.receiptStatus !== null) throw duplicate();
-    const runtime = await this.runtimes.getRow(program.runtimeId);
-    const claims = await verifyReceipt(
-      input.receipt,
-      runtime.signingJwk as PublicJwk,
-      input.outputs,
+    const key = await this.runtimeKeys.getOrLoad(program.runtimeId, grant.epoch, async () =>
+      receiptKey((await this.runtimes.getRow(program.runtimeId)).signingJwk as PublicJwk),
     );
+    const claims = verifyReceiptSignature(input.receipt, key);
+    // The digest streamed (outputsDigest.ts), not built as one text and its bytes in memory.
+    if (
+      input.outputs.length !== claims.outputCount ||
+      streamedOutputsDigest(input.outputs) !== claims.outputsSha256
+    ) {
+      throw new SpinError(
+        'receipt.digest_mismatch',
+        'outputs do not match the digest the runtime signed',
+      );
+    }
     const expected: Partial<ReceiptClaims> = {
       iss: program.runtimeId,
       jti: program.jti,
@@ -98,55 +128,76 @@ export class ReceiptService {
         `receipt does not match the compiled program (${wrong.join(', ')})`,
       );
     }
+    return claims;
+  }
 
-    const entry = await this.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
-      const now = new Date();
-      // Conditional on no receipt yet: of two racing receipts, one records, one is a duplicate.
-      if (
-        !(await programsRepository.markReceiptIfPending(tx, program.jti, claims.status, now, {
+  /**
+   * Write one batch in one transaction: mark the programs (conditional on no receipt yet, so of
+   * two racing receipts one records and the other is a duplicate), keep each cell's latest run,
+   * append one audit entry per recorded receipt.
+   */
+  private async record(items: VerifiedReceipt[]): Promise<BatchOutcome<ReceiptAccepted>[]> {
+    const now = new Date();
+    // The same jti twice in one batch: the first is the one recorded.
+    const first = new Map<string, VerifiedReceipt>();
+    for (const item of items) if (!first.has(item.claims.jti)) first.set(item.claims.jti, item);
+    const { result: marked, rows } = await this.audit.transactWithAppend(async (tx) => {
+      const marked = await programsRepository.markReceiptsIfPending(
+        tx,
+        [...first.values()].map(({ claims }) => ({
+          jti: claims.jti,
+          status: claims.status,
+          at: now,
           startedAt: new Date(claims.startedAt),
           endedAt: new Date(claims.endedAt),
-        }))
-      ) {
-        throw duplicate();
-      }
-      // The notebook may have been deleted meanwhile: the run is still audited.
-      if (await notebooksRepository.workspaceOf(tx, program.notebookId)) {
-        await cellRunsRepository.upsertIfNewer(tx, {
-          notebookId: program.notebookId,
+        })),
+      );
+      const recorded = [...first.values()].filter((i) => marked.has(i.claims.jti));
+      // A deleted notebook's runs are skipped there; the run is still audited.
+      await cellRunsRepository.upsertManyIfNewer(
+        tx,
+        recorded.map(({ claims, outputs }) => ({
+          notebookId: claims.notebook,
           cellId: claims.cell,
           jti: claims.jti,
           status: claims.status,
           startedAt: new Date(claims.startedAt),
           endedAt: new Date(claims.endedAt),
-          executionCount: claims.executionCount ?? executionCountOf(input.outputs),
+          executionCount: claims.executionCount ?? executionCountOf(outputs),
           exitCode: claims.exitCode ?? null,
-          outputs: input.outputs,
-        });
-      }
-      return this.audit.append(
-        {
-          actor: actorId(grant.actor),
-          workspaceId: grant.workspaceId,
-          action: 'cell.executed',
-          subject: claims.jti,
-          data: {
-            jti: claims.jti,
-            notebook: claims.notebook,
-            cell: claims.cell,
-            sid: claims.sid,
-            runtime: claims.iss,
-            status: claims.status,
-            outputsSha256: claims.outputsSha256,
-            seqFirst: claims.seqFirst,
-            seqLast: claims.seqLast,
-            receipt: input.receipt,
-          },
-        },
-        tx,
+          outputs,
+        })),
       );
+      return { result: recorded, events: recorded.map(auditEventOf) };
     });
-    return { auditSeq: entry.seq, status: claims.status };
+    const seqByJti = new Map(marked.map((item, i) => [item.claims.jti, rows[i]!.seq]));
+    return items.map((item) => {
+      const seq = first.get(item.claims.jti) === item ? seqByJti.get(item.claims.jti) : undefined;
+      return seq === undefined
+        ? { ok: false, error: duplicate() }
+        : { ok: true, value: { auditSeq: seq, status: item.claims.status } };
+    });
   }
+}
+
+/** The `cell.executed` audit entry of a recorded receipt. */
+function auditEventOf({ grant, claims, receipt }: VerifiedReceipt): AuditEvent {
+  return {
+    actor: actorId(grant.actor),
+    workspaceId: grant.workspaceId,
+    action: 'cell.executed',
+    subject: claims.jti,
+    data: {
+      jti: claims.jti,
+      notebook: claims.notebook,
+      cell: claims.cell,
+      sid: claims.sid,
+      runtime: claims.iss,
+      status: claims.status,
+      outputsSha256: claims.outputsSha256,
+      seqFirst: claims.seqFirst,
+      seqLast: claims.seqLast,
+      receipt,
+    },
+  };
 }
