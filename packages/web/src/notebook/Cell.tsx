@@ -161,7 +161,7 @@ export const CellView = memo(function CellView({
   }, [full]);
   useEffect(() => {
     if (full || !rootRef.current) return;
-    return whenNearViewport(rootRef.current, () => setFull(true));
+    return whenNearViewport(rootRef.current, () => setFull(true), { contentVisibilityAuto: true });
   }, [full]);
 
   useEffect(() => {

@@ -30,6 +30,7 @@ import { readPreference, SaveIndicator, writePreference } from './SaveIndicator'
 import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookCommands } from './useNotebookCommands';
 import { useNotebookSession } from './useNotebookSession';
+import { useProgressiveCount } from './useProgressiveCount';
 import { SessionVariablesForm } from './SessionVariablesForm';
 import { useTemplateVariables } from './useTemplateVariables';
 import { VariablesPanel } from './VariablesPanel';
@@ -217,8 +218,10 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     setCells,
     pendingFocus,
     initialActive: initial.cells[0]?.id ?? null,
+    showAll: () => progressive.showAll(),
   });
   const { actions, selection } = commands;
+  const progressive = useProgressiveCount(cells.length);
   // Cells added on this page render in full at once; the loaded ones when they near the viewport.
   const [loadedIds] = useState(() => new Set(initial.cells.map((c) => c.id)));
 
@@ -391,22 +394,26 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
 
       {/* Command mode: keys pressed while a cell (not its editor) has focus. */}
       <div className="cells" data-testid="cells" onKeyDown={commands.onCellsKeyDown}>
-        {cells.map((cell, i) => (
-          <CellView
-            key={cell.id}
-            cell={cell}
-            index={i}
-            store={store}
-            actions={actions}
-            can={can}
-            active={selection.active === cell.id}
-            selected={selection.selected.has(cell.id)}
-            linkable={i > 0 && isRunnable(cell)}
-            addBarAbove={i > 0 && can.edit}
-            eager={!loadedIds.has(cell.id)}
-          />
-        ))}
-        {can.edit && <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />}
+        {(progressive.count < cells.length ? cells.slice(0, progressive.count) : cells).map(
+          (cell, i) => (
+            <CellView
+              key={cell.id}
+              cell={cell}
+              index={i}
+              store={store}
+              actions={actions}
+              can={can}
+              active={selection.active === cell.id}
+              selected={selection.selected.has(cell.id)}
+              linkable={i > 0 && isRunnable(cell)}
+              addBarAbove={i > 0 && can.edit}
+              eager={!loadedIds.has(cell.id)}
+            />
+          ),
+        )}
+        {can.edit && progressive.count >= cells.length && (
+          <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
+        )}
       </div>
       <p className="shortcuts muted">
         <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+

@@ -11,16 +11,33 @@ const BUDGET_MS = 12;
 
 type Wake = () => void;
 
+/**
+ * Cells are upgraded only once scrolling has paused this long: flying through a notebook
+ * (the scrollbar, Ctrl+End) creates no editors for cells that are gone a frame later.
+ */
+const SETTLE_MS = 120;
+
 const pending = new Map<Element, Wake>();
 const waiting = new Map<Element, Wake>();
 let observer: IntersectionObserver | null = null;
 let scheduled = false;
+let lastScroll = -Infinity;
+let listening = false;
 
 function queue(el: Element, wake: Wake) {
   pending.set(el, wake);
+  if (!listening) {
+    listening = true;
+    const onScroll = () => void (lastScroll = performance.now());
+    addEventListener('scroll', onScroll, { capture: true, passive: true });
+  }
+  schedule(0);
+}
+
+function schedule(ms: number) {
   if (scheduled) return;
   scheduled = true;
-  setTimeout(drain, 0);
+  setTimeout(drain, ms);
 }
 
 /**
@@ -30,6 +47,8 @@ function queue(el: Element, wake: Wake) {
 function drain() {
   scheduled = false;
   const start = performance.now();
+  const settling = lastScroll + SETTLE_MS - start;
+  if (settling > 0) return schedule(settling);
   for (const [el, wake] of pending) {
     pending.delete(el);
     waiting.delete(el);
@@ -37,10 +56,7 @@ function drain() {
     flushSync(wake);
     if (performance.now() - start > BUDGET_MS) break;
   }
-  if (pending.size > 0 && !scheduled) {
-    scheduled = true;
-    setTimeout(drain, 0);
-  }
+  if (pending.size > 0) schedule(0);
 }
 
 function intersections(entries: IntersectionObserverEntry[]) {
@@ -53,13 +69,44 @@ function intersections(entries: IntersectionObserverEntry[]) {
   }
 }
 
+/** `contentvisibilityautostatechange` (Chromium 124+): the browser's own relevance signal. */
+const hasVisibilityEvent =
+  typeof HTMLElement !== 'undefined' &&
+  'oncontentvisibilityautostatechange' in HTMLElement.prototype;
+
+interface VisibilityStateEvent extends Event {
+  skipped: boolean;
+}
+
 /**
- * Call `wake` once, soon after `el` comes within {@link NEAR_MARGIN} of the viewport, in a
- * task shared with other cells under a time budget. Returns a disposer (unmount, or the cell
- * was upgraded another way, e.g. it was focused). Without IntersectionObserver (tests in
- * jsdom), `wake` runs at once.
+ * Call `wake` once, soon after `el` comes near the viewport, in a task shared with other
+ * cells under a time budget. When `el` has `content-visibility: auto` (say so), the browser's
+ * own relevance tracking says when (it is "relevant" about half a viewport before it shows),
+ * so a long notebook adds no observer of its own; elsewhere an IntersectionObserver with
+ * {@link NEAR_MARGIN} does. Returns a disposer (unmount, or the cell was upgraded another way,
+ * e.g. it was focused). Without either (jsdom), `wake` runs at once.
  */
-export function whenNearViewport(el: Element, wake: Wake): () => void {
+export function whenNearViewport(
+  el: HTMLElement,
+  wake: Wake,
+  { contentVisibilityAuto = false } = {},
+): () => void {
+  const forget = () => {
+    waiting.delete(el);
+    pending.delete(el);
+  };
+  if (hasVisibilityEvent && contentVisibilityAuto) {
+    const onChange = (e: Event) => {
+      if ((e as VisibilityStateEvent).skipped) pending.delete(el);
+      else queue(el, wake);
+    };
+    waiting.set(el, wake);
+    el.addEventListener('contentvisibilityautostatechange', onChange);
+    return () => {
+      forget();
+      el.removeEventListener('contentvisibilityautostatechange', onChange);
+    };
+  }
   if (typeof IntersectionObserver === 'undefined') {
     wake();
     return () => {};
@@ -68,8 +115,7 @@ export function whenNearViewport(el: Element, wake: Wake): () => void {
   waiting.set(el, wake);
   observer.observe(el);
   return () => {
-    waiting.delete(el);
-    pending.delete(el);
+    forget();
     observer?.unobserve(el);
   };
 }

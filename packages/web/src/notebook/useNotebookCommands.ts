@@ -48,6 +48,8 @@ export interface NotebookCommandsOptions extends RunQueueOptions {
   /** A cell that takes editor focus as soon as it registers (a new cell). */
   pendingFocus: RefObject<string | null>;
   store: CellRunStore;
+  /** Render every cell now (the list renders progressively while the notebook opens). */
+  showAll: () => void;
 }
 
 /**
@@ -97,7 +99,9 @@ export function useNotebookCommands(o: NotebookCommandsOptions) {
   };
   /** Command mode on `id`: its cell has focus (and scrolls into view), no editor does. */
   const commandFocus = (id: string | null) => {
-    if (id) focusHandles.current.get(id)?.focusCell();
+    if (!id) return;
+    if (!focusHandles.current.has(id)) opts.current.showAll();
+    focusHandles.current.get(id)?.focusCell();
   };
   const neighbour = (id: string, delta: -1 | 1): string | null => {
     const cells = cellsRef.current;
