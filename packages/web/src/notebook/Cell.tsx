@@ -2,28 +2,26 @@ import {
   memo,
   useCallback,
   useEffect,
+  useLayoutEffect,
   useRef,
   useState,
   useSyncExternalStore,
   type KeyboardEvent,
 } from 'react';
-import {
-  CELL_TYPES,
-  cellTypeInfo,
-  defaultResultVar,
-  type Cell,
-  type CellType,
-} from '@spin/protocol';
+import { cellTypeInfo, type Cell, type CellType, type Output } from '@spin/protocol';
 import { Markdown } from '../markdown/Markdown';
 import { OutputErrorBoundary } from '../outputs/OutputErrorBoundary';
 import { OutputList } from '../outputs/OutputArea';
-import { CellEditor, type CellEditorHandle } from './CellEditor';
+import { AddCellBar } from './AddCellBar';
+import { CellEditor, StaticSource, type CellEditorHandle, type ScreenPoint } from './CellEditor';
+import { CellToolbar, CellToolbarStub } from './CellToolbar';
 import { CellSettings } from './CellSettings';
 import type { CellRunStore } from './cellRunStore';
 import { CellInputPrompt } from './CellInputPrompt';
 import type { CellPatch, RunMode } from './notebookModel';
 import { cellRunView, statusLabel } from './runView';
 import type { NotebookPermissions } from './permissions';
+import { whenNearViewport } from './nearViewport';
 
 /** Something the notebook can move keyboard focus to. */
 export interface CellFocusHandle {
@@ -53,6 +51,8 @@ export interface CellActions {
   commandMode(id: string): void;
   /** Move the cell one place up or down. */
   move(id: string, delta: -1 | 1): void;
+  /** Insert a new cell of `type` just above this one. */
+  addAbove(id: string, type: CellType): void;
 }
 
 interface Props {
@@ -68,6 +68,30 @@ interface Props {
   selected: boolean;
   /** May be linked to the cell above (a runnable cell that is not the first). */
   linkable: boolean;
+  /** Show the slim "add a cell here" bar above the cell (every cell but the first). */
+  addBarAbove: boolean;
+  /** Render the real controls and editor now (a new cell), not when it nears the viewport. */
+  eager: boolean;
+}
+
+const lineCount = (text: string) => {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < text.length - 1; i = text.indexOf('\n', i + 1))
+    n++;
+  return n;
+};
+
+/**
+ * About how tall a static cell is (toolbar, source lines, outputs up to the output box's
+ * 560 px cap), for `contain-intrinsic-size`: off-screen static cells skip layout, and a close
+ * guess keeps the scrollbar steady when they are laid out for real.
+ */
+function estimateHeight(cell: Cell, outputs: readonly Output[]): number {
+  const source = 34 + 16 + lineCount(cell.source) * 19.5;
+  if (outputs.length === 0) return Math.round(source);
+  let out = 13;
+  for (const o of outputs) out += o.output_type === 'stream' ? 4 + lineCount(o.text) * 18.85 : 200;
+  return Math.round(source + Math.min(out, 560));
 }
 
 /** Re-render every `ms` while active (the running timer). */
@@ -91,6 +115,8 @@ export const CellView = memo(function CellView({
   active,
   selected,
   linkable,
+  addBarAbove,
+  eager,
 }: Props) {
   const { id, type, source } = cell;
   // Everything type-specific (menu, editor language, parameter form) comes from the registry.
@@ -106,25 +132,46 @@ export const CellView = memo(function CellView({
   const [settingsOpen, setSettingsOpen] = useState(false);
   const hasSettings = info !== undefined && !isMarkdown && can.edit;
 
+  // Off-screen cells are static (source as text, status as text) until they come near the
+  // viewport or are focused: a 1,000-cell notebook then mounts cheap markup, not 1,000 editors.
+  const [full, setFull] = useState(eager);
   const [editing, setEditing] = useState(() => source.trim() === '');
   const showEditor = !isMarkdown || editing || source.trim() === '';
-  const [focusEditor, setFocusEditor] = useState(false);
+  const [autoFocus, setAutoFocus] = useState(false);
   const editorRef = useRef<CellEditorHandle>(null);
   const renderedRef = useRef<HTMLDivElement>(null);
   const rootRef = useRef<HTMLDivElement>(null);
   const showEditorRef = useRef(showEditor);
   showEditorRef.current = showEditor;
   const startEditingRef = useRef<() => void>(() => {});
+  const fullRef = useRef(full);
+  fullRef.current = full;
+  // Focus asked for before the editor existed: given once the cell has rendered in full.
+  const focusOnFull = useRef<{ at?: ScreenPoint } | null>(null);
+  const focusEditor = useCallback((at?: ScreenPoint) => {
+    if (fullRef.current && editorRef.current) return editorRef.current.focus(at);
+    focusOnFull.current = at ? { at } : {};
+    setFull(true);
+  }, []);
+  useLayoutEffect(() => {
+    const want = focusOnFull.current;
+    if (!full || !want) return;
+    focusOnFull.current = null;
+    editorRef.current?.focus(want.at);
+  }, [full]);
+  useEffect(() => {
+    if (full || !rootRef.current) return;
+    return whenNearViewport(rootRef.current, () => setFull(true), { contentVisibilityAuto: true });
+  }, [full]);
 
   useEffect(() => {
     actions.registerFocus(id, {
-      focus: () =>
-        showEditorRef.current ? editorRef.current?.focus() : renderedRef.current?.focus(),
+      focus: () => (showEditorRef.current ? focusEditor() : renderedRef.current?.focus()),
       focusCell: () => rootRef.current?.focus({ preventScroll: false }),
-      edit: () => (showEditorRef.current ? editorRef.current?.focus() : startEditingRef.current()),
+      edit: () => (showEditorRef.current ? focusEditor() : startEditingRef.current()),
     });
     return () => actions.registerFocus(id, null);
-  }, [actions, id]);
+  }, [actions, id, focusEditor]);
   useEffect(() => {
     if (active && rootRef.current && document.activeElement === rootRef.current) {
       rootRef.current.scrollIntoView({ block: 'nearest' });
@@ -143,7 +190,8 @@ export const CellView = memo(function CellView({
   };
   const startEditing = () => {
     if (!can.edit) return;
-    setFocusEditor(true);
+    setAutoFocus(true);
+    setFull(true);
     setEditing(true);
   };
   startEditingRef.current = startEditing;
@@ -167,252 +215,147 @@ export const CellView = memo(function CellView({
       : statusLabel(view);
   const count = isMarkdown ? '' : running ? '[*]' : `[${view.executionCount ?? ' '}]`;
 
+  const sourceLabel = `Cell ${index + 1} (${type}) source`;
   return (
-    <div
-      ref={rootRef}
-      className={`cell cell-${type} status-${dataStatus}${active ? ' cell-active' : ''}${selected ? ' cell-selected' : ''}`}
-      data-testid="cell"
-      data-cell-id={id}
-      data-cell-type={type}
-      data-status={dataStatus}
-      data-active={active || undefined}
-      data-selected={selected || undefined}
-      data-linked={cell.linked || undefined}
-      tabIndex={-1}
-      aria-label={`Cell ${index + 1}`}
-      onFocus={() => actions.activate(id, 'focus')}
-      onMouseDown={(e) => {
-        if (e.shiftKey) e.preventDefault();
-        actions.activate(id, e.shiftKey ? 'extend' : 'click');
-      }}
-      onClick={(e) => {
-        // A click outside any control selects the cell in command mode, as in JupyterLab.
-        const t = e.target as HTMLElement;
-        if (!e.shiftKey && !t.closest('.cm-editor, button, input, select, textarea, a, iframe')) {
-          if (!window.getSelection()?.toString()) rootRef.current?.focus();
+    <>
+      {addBarAbove &&
+        (full ? (
+          <AddCellBar onAdd={(t) => actions.addAbove(id, t)} subtle />
+        ) : (
+          <div className="add-cell-bar subtle" aria-hidden="true" />
+        ))}
+      <div
+        ref={rootRef}
+        className={`cell cell-${type} status-${dataStatus}${active ? ' cell-active' : ''}${selected ? ' cell-selected' : ''}${full ? '' : ' cell-static'}`}
+        style={
+          full
+            ? undefined
+            : { containIntrinsicSize: `auto ${estimateHeight(cell, view.outputs)}px` }
         }
-      }}
-    >
-      <div className="cell-gutter" aria-hidden={count === ''}>
-        <span className="exec-count" title="Execution count">
-          {count}
-        </span>
-      </div>
-      <div className="cell-main">
-        <div className="cell-toolbar">
-          <select
-            data-testid="cell-type-select"
-            aria-label={`Cell ${index + 1} type`}
-            value={type}
-            disabled={!can.edit}
-            onChange={(e) => actions.setType(id, e.target.value as CellType)}
-          >
-            {!info && <option value={type}>{type} (not available)</option>}
-            {CELL_TYPES.map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-          {hasSettings && (
-            <button
-              type="button"
-              className={`btn btn-icon${settingsOpen ? ' active' : ''}`}
-              data-testid="cell-settings-toggle"
-              title="Cell settings"
-              aria-label={`Cell ${index + 1} settings`}
-              aria-expanded={settingsOpen}
-              onClick={() => setSettingsOpen((o) => !o)}
-            >
-              ⚙
-            </button>
-          )}
-          {info?.kind === 'processor' && (
-            <code
-              className="cell-result-var"
-              data-testid="cell-result-var-name"
-              title="Session variable of this cell's result"
-            >
-              → {cell.resultVar || defaultResultVar(id)}
-            </code>
-          )}
-          {(isMarkdown || can.run) && (
-            <button
-              type="button"
-              className="btn btn-run"
-              data-testid="run-cell"
-              title={isMarkdown ? 'Render (Shift+Enter)' : 'Run cell (Shift+Enter)'}
-              aria-label={isMarkdown ? `Render cell ${index + 1}` : `Run cell ${index + 1}`}
-              disabled={running}
-              onClick={() => run('stay')}
-            >
-              ▶ {isMarkdown ? 'Render' : 'Run'}
-            </button>
-          )}
-          {running && !isMarkdown && (
-            <button
-              type="button"
-              className="btn"
-              data-testid="interrupt-cell"
-              title="Interrupt the kernel"
-              aria-label={`Interrupt cell ${index + 1}`}
-              onClick={() => actions.interrupt(id)}
-            >
-              ■ Stop
-            </button>
-          )}
-          {linkable && can.edit && (
-            <button
-              type="button"
-              className={`btn btn-icon${cell.linked ? ' active' : ''}`}
-              data-testid="cell-link"
-              aria-pressed={cell.linked === true}
-              title={
-                cell.linked
-                  ? 'Linked: runs after the cell above succeeds (click to unlink)'
-                  : 'Link to the cell above: run it after that one succeeds'
-              }
-              aria-label={`Link cell ${index + 1} to the cell above`}
-              onClick={() => actions.patch(id, { linked: cell.linked ? undefined : true })}
-            >
-              {cell.linked ? '↳ Linked' : '↳ Link'}
-            </button>
-          )}
-          {!linkable && cell.linked && (
-            <span className="muted" title="Only a runnable cell below another can be linked">
-              (link inactive)
-            </span>
-          )}
-          {isMarkdown && !showEditor && can.edit && (
-            <button
-              type="button"
-              className="btn"
-              title="Edit markdown (Enter)"
-              aria-label={`Edit cell ${index + 1}`}
-              onClick={startEditing}
-            >
-              Edit
-            </button>
-          )}
-          <span
-            className={`cell-status cell-status-${dataStatus}`}
-            data-testid="cell-status"
-            aria-live="polite"
-          >
-            {label}
+        data-testid="cell"
+        data-cell-id={id}
+        data-cell-type={type}
+        data-status={dataStatus}
+        data-active={active || undefined}
+        data-selected={selected || undefined}
+        data-linked={cell.linked || undefined}
+        tabIndex={-1}
+        aria-label={`Cell ${index + 1}`}
+        onFocus={() => actions.activate(id, 'focus')}
+        onMouseDown={(e) => {
+          if (e.shiftKey) e.preventDefault();
+          actions.activate(id, e.shiftKey ? 'extend' : 'click');
+        }}
+        onClick={(e) => {
+          // A click outside any control selects the cell in command mode, as in JupyterLab.
+          const t = e.target as HTMLElement;
+          if (!e.shiftKey && !t.closest('.cm-editor, button, input, select, textarea, a, iframe')) {
+            if (!window.getSelection()?.toString()) rootRef.current?.focus();
+          }
+        }}
+      >
+        <div className="cell-gutter" aria-hidden={count === ''}>
+          <span className="exec-count" title="Execution count">
+            {count}
           </span>
-          {view.verified && !running && (
-            <span
-              className="cell-verified"
-              data-testid="cell-verified"
-              title="The runtime's signed receipt for this run was verified by the server and recorded in the audit log"
-            >
-              ✓ audited
-            </span>
+        </div>
+        <div className="cell-main">
+          {full ? (
+            <CellToolbar
+              cell={cell}
+              index={index}
+              info={info}
+              can={can}
+              actions={actions}
+              dataStatus={dataStatus}
+              label={label}
+              running={running}
+              verified={view.verified}
+              linkable={linkable}
+              isMarkdown={isMarkdown}
+              showEditor={showEditor}
+              hasSettings={hasSettings}
+              settingsOpen={settingsOpen}
+              setSettingsOpen={setSettingsOpen}
+              run={run}
+              startEditing={startEditing}
+            />
+          ) : (
+            <CellToolbarStub typeName={info?.name ?? type} dataStatus={dataStatus} label={label} />
           )}
-          <span className="spacer" />
-          {can.edit && (
-            <>
-              <button
-                type="button"
-                className="btn btn-icon"
-                data-testid="move-cell-up"
-                title="Move up (Ctrl+Shift+↑)"
-                aria-label={`Move cell ${index + 1} up`}
-                onClick={() => actions.move(id, -1)}
-              >
-                ↑
-              </button>
-              <button
-                type="button"
-                className="btn btn-icon"
-                data-testid="move-cell-down"
-                title="Move down (Ctrl+Shift+↓)"
-                aria-label={`Move cell ${index + 1} down`}
-                onClick={() => actions.move(id, 1)}
-              >
-                ↓
-              </button>
-            </>
+          {hasSettings && settingsOpen && (
+            <CellSettings
+              key={`${id}:${type}`}
+              cell={cell}
+              info={info}
+              index={index}
+              onPatch={(patch) => actions.patch(id, patch)}
+            />
           )}
-          {can.edit && (
-            <button
-              type="button"
-              className="btn btn-icon btn-delete"
-              data-testid="delete-cell"
-              title="Delete cell (D D; undo with Z)"
-              aria-label={`Delete cell ${index + 1}`}
-              onClick={() => actions.remove(id)}
+          {!info && (
+            <div className="notice notice-warn" data-testid="cell-unknown-type">
+              This server has no &ldquo;{type}&rdquo; cell type; the cell is kept but cannot run.
+            </div>
+          )}
+          {showEditor && !full ? (
+            <StaticSource
+              value={source}
+              placeholder={info?.placeholder ?? ''}
+              ariaLabel={sourceLabel}
+              onActivate={focusEditor}
+            />
+          ) : showEditor ? (
+            <CellEditor
+              ref={editorRef}
+              value={source}
+              language={info?.language ?? 'text/plain'}
+              placeholder={info?.placeholder ?? ''}
+              autoFocus={autoFocus}
+              readOnly={!can.edit}
+              ariaLabel={sourceLabel}
+              onChange={(s) => actions.setSource(id, s)}
+              onRun={run}
+              onEscape={() => {
+                if (isMarkdown && source.trim() !== '') stopEditing(false);
+                actions.commandMode(id);
+              }}
+            />
+          ) : (
+            <div
+              className="markdown-rendered"
+              ref={renderedRef}
+              tabIndex={0}
+              aria-label={`Markdown cell ${index + 1}; press Enter or double-click to edit`}
+              onDoubleClick={startEditing}
+              onKeyDown={onRenderedKey}
             >
-              ✕
-            </button>
+              <Markdown source={source} />
+            </div>
+          )}
+          {!isMarkdown && (
+            <div
+              className={`cell-output${view.outputs.length === 0 && !live.error && !live.input ? ' cell-output-empty' : ''}`}
+              data-testid="cell-output"
+            >
+              {live.error && (
+                <div className="run-error" role="alert" data-testid="cell-run-error">
+                  <code className="run-error-code">{live.error.code}</code> {live.error.message}
+                </div>
+              )}
+              <OutputErrorBoundary resetKey={view.outputs}>
+                <OutputList outputs={view.outputs} />
+              </OutputErrorBoundary>
+              {live.input && (
+                <CellInputPrompt
+                  key={live.input.jti}
+                  request={live.input}
+                  onAnswer={(value) => actions.answerInput(id, live.input!.jti, value)}
+                />
+              )}
+            </div>
           )}
         </div>
-        {hasSettings && settingsOpen && (
-          <CellSettings
-            key={`${id}:${type}`}
-            cell={cell}
-            info={info}
-            index={index}
-            onPatch={(patch) => actions.patch(id, patch)}
-          />
-        )}
-        {!info && (
-          <div className="notice notice-warn" data-testid="cell-unknown-type">
-            This server has no &ldquo;{type}&rdquo; cell type; the cell is kept but cannot run.
-          </div>
-        )}
-        {showEditor ? (
-          <CellEditor
-            ref={editorRef}
-            value={source}
-            language={info?.language ?? 'text/plain'}
-            placeholder={info?.placeholder ?? ''}
-            autoFocus={focusEditor}
-            readOnly={!can.edit}
-            ariaLabel={`Cell ${index + 1} (${type}) source`}
-            onChange={(s) => actions.setSource(id, s)}
-            onRun={run}
-            onEscape={() => {
-              if (isMarkdown && source.trim() !== '') stopEditing(false);
-              actions.commandMode(id);
-            }}
-          />
-        ) : (
-          <div
-            className="markdown-rendered"
-            ref={renderedRef}
-            tabIndex={0}
-            aria-label={`Markdown cell ${index + 1}; press Enter or double-click to edit`}
-            onDoubleClick={startEditing}
-            onKeyDown={onRenderedKey}
-          >
-            <Markdown source={source} />
-          </div>
-        )}
-        {!isMarkdown && (
-          <div
-            className={`cell-output${view.outputs.length === 0 && !live.error && !live.input ? ' cell-output-empty' : ''}`}
-            data-testid="cell-output"
-          >
-            {live.error && (
-              <div className="run-error" role="alert" data-testid="cell-run-error">
-                <code className="run-error-code">{live.error.code}</code> {live.error.message}
-              </div>
-            )}
-            <OutputErrorBoundary resetKey={view.outputs}>
-              <OutputList outputs={view.outputs} />
-            </OutputErrorBoundary>
-            {live.input && (
-              <CellInputPrompt
-                key={live.input.jti}
-                request={live.input}
-                onAnswer={(value) => actions.answerInput(id, live.input!.jti, value)}
-              />
-            )}
-          </div>
-        )}
       </div>
-    </div>
+    </>
   );
 });

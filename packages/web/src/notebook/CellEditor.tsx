@@ -1,4 +1,11 @@
-import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import {
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  type MouseEvent,
+  type Ref,
+} from 'react';
 import { Compartment, EditorState, Prec } from '@codemirror/state';
 import {
   drawSelection,
@@ -13,8 +20,15 @@ import { spinHighlighting } from './editorHighlight';
 import { languageExtension } from './editorLanguages';
 import type { RunMode } from './notebookModel';
 
+/** A point on screen (a click on the static source before the editor existed). */
+export interface ScreenPoint {
+  x: number;
+  y: number;
+}
+
 export interface CellEditorHandle {
-  focus(): void;
+  /** Focus the editor; with `at`, put the cursor at that point of the text. */
+  focus(at?: ScreenPoint): void;
 }
 
 interface Props {
@@ -57,9 +71,22 @@ export function CellEditor({
   const cb = useRef({ onChange, onRun, onEscape });
   cb.current = { onChange, onRun, onEscape };
 
-  useImperativeHandle(ref, () => ({ focus: () => view.current?.focus() }), []);
+  useImperativeHandle(
+    ref,
+    () => ({
+      focus: (at) => {
+        const v = view.current;
+        if (!v) return;
+        v.focus();
+        const pos = at ? v.posAtCoords(at) : null;
+        if (pos !== null) v.dispatch({ selection: { anchor: pos } });
+      },
+    }),
+    [],
+  );
 
-  useEffect(() => {
+  // A layout effect: a cell upgraded to be focused has its editor before the focus call.
+  useLayoutEffect(() => {
     const run = (mode: RunMode) => () => {
       cb.current.onRun(mode);
       return true;
@@ -134,4 +161,38 @@ export function CellEditor({
   }, [value]);
 
   return <div className="cell-editor" data-testid="cell-editor" ref={host} />;
+}
+
+/**
+ * A cell's source as plain text, laid out like the editor (same font, line height and padding,
+ * so the cell keeps its height), shown until the cell comes near the viewport and gets its
+ * CodeMirror editor. Pressing on it asks for the editor at that point.
+ */
+export function StaticSource({
+  value,
+  placeholder,
+  ariaLabel,
+  onActivate,
+}: {
+  value: string;
+  placeholder: string;
+  ariaLabel: string;
+  onActivate: (at: ScreenPoint) => void;
+}) {
+  const onMouseDown = (e: MouseEvent<HTMLPreElement>) => {
+    if (e.button !== 0 || e.shiftKey) return;
+    e.preventDefault();
+    onActivate({ x: e.clientX, y: e.clientY });
+  };
+  return (
+    <div className="cell-editor" data-testid="cell-editor">
+      <pre
+        className={`cell-source-static${value === '' ? ' cell-source-empty' : ''}`}
+        aria-label={ariaLabel}
+        onMouseDown={onMouseDown}
+      >
+        {value === '' ? placeholder : value}
+      </pre>
+    </div>
+  );
 }
