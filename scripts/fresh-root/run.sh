@@ -20,7 +20,8 @@
 # What differs from a fresh machine (this host has no internet but two mirrors):
 #   - apt and npm go through scripts/fresh-root/proxy.mjs (a forward proxy allowing only
 #     deb.debian.org and registry.npmjs.org), configured in /etc/apt/apt.conf.d and
-#     /usr/etc/npmrc, as behind a company proxy; the tests see no proxy variable.
+#     /usr/etc/npmrc, as behind a company proxy; the tests see no proxy variable. The host's
+#     egress intercepts TLS, so npm's cafile is the host's CA bundle (which holds that CA).
 #   - GitHub is unreachable, so better-sqlite3's prebuilt binary (which prebuild-install would
 #     download from its GitHub release) is put in prebuild-install's cache (/root/.npm/_prebuilds)
 #     from this host's build of the same version. Nothing else of the host's npm cache is used.
@@ -67,7 +68,11 @@ if [ "$mode" = all ]; then
 
   echo "== proxy settings for apt and npm, hosts, better-sqlite3's prebuilt binary"
   echo 'Acquire::http::Proxy "http://127.0.0.1:3128";' >"$ROOT/etc/apt/apt.conf.d/99spin-fresh-proxy"
-  printf 'proxy=http://127.0.0.1:3128\nhttps-proxy=http://127.0.0.1:3128\n' >"$ROOT/usr/etc/npmrc"
+  # This host's egress re-signs TLS with its own CA (in the host's CA bundle): npm trusts that
+  # bundle through its cafile setting, the way a machine behind an intercepting proxy must.
+  cp /etc/ssl/certs/ca-certificates.crt "$OPT/egress-ca-bundle.crt"
+  printf 'proxy=http://127.0.0.1:3128\nhttps-proxy=http://127.0.0.1:3128\ncafile=/opt/spin-fresh/egress-ca-bundle.crt\n' \
+    >"$ROOT/usr/etc/npmrc"
   # as a Debian 12 installer writes it (debootstrap alone leaves out security and updates)
   printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s-security bookworm-security main\n' \
     "$MIRROR" "$MIRROR" "$MIRROR" >"$ROOT/etc/apt/sources.list"
