@@ -116,7 +116,7 @@ unshare --net --mount --pid --fork --kill-child -- bash -euo pipefail -c '
   mount --rbind /dev "$R/dev"
   mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
   ip link set lo up
-  chroot "$R" /usr/bin/node /opt/spin-fresh/proxy.mjs relay 3128 /opt/spin-fresh/proxy.sock &
+  chroot "$R" /usr/bin/env -i /usr/bin/node /opt/spin-fresh/proxy.mjs relay 3128 /opt/spin-fresh/proxy.sock &
   exec chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     bash /opt/spin-fresh/inside.sh "$@"
