@@ -13,8 +13,9 @@
 #        then `CI=true npm test` as root.
 # and prints each phase's wall time. Run as root on the host:
 #   scripts/fresh-root/run.sh                    everything, from a new debootstrap
-#   scripts/fresh-root/run.sh --again [FILES…]   reuse ROOT (its installed packages and
-#       node_modules), take a new clone of BRANCH, and run `CI=true npm test -- FILES…` only
+#   scripts/fresh-root/run.sh --again [FILES…]   reuse ROOT (its installed packages,
+#       node_modules and build), move its clone to BRANCH's newest commit, and run
+#       `CI=true npm test -- FILES…` only
 # Environment: ROOT (default /var/tmp/spin-fresh), BRANCH (default: the current branch).
 #
 # What differs from a fresh machine (this host has no internet but two mirrors):
@@ -89,14 +90,16 @@ if [ "$mode" = all ]; then
   fi
 fi
 
-echo "== clean clone of $BRANCH ($(git -C "$REPO" rev-parse --short "$BRANCH"))"
 if [ "$mode" = again ]; then
-  # keep node_modules (installed inside the root) and the build stamps; replace the sources
-  mv "$ROOT/root/spin/node_modules" "$ROOT/root/node_modules.keep"
-  rm -rf "$ROOT/root/spin"
+  # the same clone moved to the branch's newest commit: node_modules, dist and the build stamps
+  # stay, so only what changed is installed or built again
+  echo "== the root's clone moved to $BRANCH ($(git -C "$REPO" rev-parse --short "$BRANCH"))"
+  git -C "$ROOT/root/spin" fetch -q origin "$BRANCH"
+  git -C "$ROOT/root/spin" reset -q --hard FETCH_HEAD
+else
+  echo "== clean clone of $BRANCH ($(git -C "$REPO" rev-parse --short "$BRANCH"))"
+  git clone -q --no-hardlinks --branch "$BRANCH" "$REPO" "$ROOT/root/spin"
 fi
-git clone -q --no-hardlinks --branch "$BRANCH" "$REPO" "$ROOT/root/spin"
-[ "$mode" = again ] && mv "$ROOT/root/node_modules.keep" "$ROOT/root/spin/node_modules"
 cp "$HERE/proxy.mjs" "$HERE/inside.sh" "$OPT/"
 
 : >"$OPT/proxy.log"
