@@ -35,7 +35,7 @@ if ! pg_up; then
   wait_for pg_up || fail "PostgreSQL $version/$name started but does not answer on 127.0.0.1:5432 within 30 s"
 fi
 if ! out=$(psql -h 127.0.0.1 -p 5432 -U postgres -w -Atc 'select 1' postgres 2>&1); then
-  fail "PostgreSQL on 127.0.0.1:5432 refuses the postgres role without a password ($out). The tests need 'host all postgres 127.0.0.1/32 trust' in pg_hba.conf (scripts/install-system-deps.sh sets it on a fresh install)"
+  fail "PostgreSQL on 127.0.0.1:5432 refuses the postgres role without a password ($out). The tests log in as postgres and as roles they create, without passwords: they need 'host all all 127.0.0.1/32 trust' in pg_hba.conf (scripts/install-system-deps.sh sets it on a fresh install)"
 fi
 echo "PostgreSQL: up on 127.0.0.1:5432"
 

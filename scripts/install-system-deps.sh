@@ -16,8 +16,10 @@
 #   openssl                 certificates for the TLS and mutual-TLS tests
 #
 # A PostgreSQL or MariaDB installed here is set up the way the tests connect (loopback only):
-# PostgreSQL trusts the postgres role on 127.0.0.1/::1, MariaDB lets root in on 127.0.0.1
-# without a password. Existing installations are left as they are.
+# PostgreSQL trusts every role on 127.0.0.1/::1 (the tests log in as postgres and as roles they
+# create without passwords), MariaDB lets root in on 127.0.0.1 without a password. Existing
+# installations are left as they are, except that lines an earlier version of this script put
+# in pg_hba.conf are brought up to date.
 set -euo pipefail
 
 packages=(
@@ -36,6 +38,21 @@ packages=(
 [ $# -gt 0 ] && packages=("$@")
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+SPIN_HBA='# SPIN tests (scripts/install-system-deps.sh)'
+# Put this script's lines first in pg_hba.conf (read top-down, the first match wins), replacing
+# the ones an earlier version wrote (the comment and the two lines after it); reload PostgreSQL.
+spin_hba() {
+  local hba=$1 version
+  sed -i "/^${SPIN_HBA//\//\\/}/,+2d" "$hba"
+  sed -i "1i ${SPIN_HBA}: every role over loopback, no password\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust" "$hba"
+  version=$(basename "$(dirname "$(dirname "$hba")")")
+  pg_ctlcluster "$version" main reload 2>/dev/null || true # picked up at start otherwise
+  echo "PostgreSQL $version: trusts every role on loopback"
+}
+for hba in /etc/postgresql/*/main/pg_hba.conf; do
+  [ -f "$hba" ] && grep -q "^$SPIN_HBA" "$hba" && ! grep -q '^host all all 127.0.0.1/32 trust' "$hba" && spin_hba "$hba"
+done
 
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
@@ -63,12 +80,7 @@ for p in "${missing[@]}"; do
   case "$p" in
     postgresql)
       for hba in /etc/postgresql/*/main/pg_hba.conf; do
-        [ -f "$hba" ] || continue
-        # pg_hba.conf is read top-down and the first match wins: these lines go first.
-        sed -i '1i # SPIN tests (scripts/install-system-deps.sh): the postgres role over loopback, no password\nhost all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$hba"
-        version=$(basename "$(dirname "$(dirname "$hba")")")
-        pg_ctlcluster "$version" main reload 2>/dev/null || true # picked up at start otherwise
-        echo "PostgreSQL $version: trusts the postgres role on loopback"
+        [ -f "$hba" ] && spin_hba "$hba"
       done
       ;;
     mariadb-server)
