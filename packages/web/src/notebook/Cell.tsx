@@ -3,6 +3,7 @@ import {
   useCallback,
   useEffect,
   useLayoutEffect,
+  useMemo,
   useRef,
   useState,
   useSyncExternalStore,
@@ -15,6 +16,7 @@ import { OutputList } from '../outputs/OutputArea';
 import { AddCellBar } from './AddCellBar';
 import { CellEditor, StaticSource, type CellEditorHandle, type ScreenPoint } from './CellEditor';
 import { CellToolbar, CellToolbarStub } from './CellToolbar';
+import { outputCutSummary } from '../outputs/spilled';
 import { CellSettings } from './CellSettings';
 import type { CellRunStore } from './cellRunStore';
 import { CellInputPrompt } from './CellInputPrompt';
@@ -126,6 +128,7 @@ export const CellView = memo(function CellView({
     () => store.get(id),
   );
   const view = cellRunView(cell, live.run);
+  const outputCut = useMemo(() => outputCutSummary(view.outputs), [view.outputs]);
   const running = live.pending || view.status === 'running';
   const now = useTicker(running, 200);
   const isMarkdown = info?.kind === 'markdown';
@@ -271,6 +274,7 @@ export const CellView = memo(function CellView({
               label={label}
               running={running}
               verified={view.verified}
+              outputCut={outputCut}
               linkable={linkable}
               isMarkdown={isMarkdown}
               showEditor={showEditor}

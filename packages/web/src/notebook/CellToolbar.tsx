@@ -21,6 +21,8 @@ interface Props {
   label: string;
   running: boolean;
   verified: boolean;
+  /** Said when the output budget cut the output (`outputCutSummary`), else null. */
+  outputCut: string | null;
   linkable: boolean;
   isMarkdown: boolean;
   showEditor: boolean;
@@ -42,6 +44,7 @@ export function CellToolbar({
   label,
   running,
   verified,
+  outputCut,
   linkable,
   isMarkdown,
   showEditor,
@@ -162,6 +165,15 @@ export function CellToolbar({
           title="The runtime's signed receipt for this run was verified by the server and recorded in the audit log"
         >
           ✓ audited
+        </span>
+      )}
+      {outputCut && (
+        <span
+          className="cell-output-cut"
+          data-testid="cell-output-cut"
+          title="Past the cell's output limit the rest stays on the runtime: scroll the output to read it, or download it"
+        >
+          {outputCut}
         </span>
       )}
       <span className="spacer" />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BLOB_REF_MIME, type BlobRef, type Output } from '@spin/protocol';
-import { BlobLineCache, PAGE_LINES, planSpills, splitLines } from './spilled';
+import { BlobLineCache, PAGE_LINES, outputCutSummary, planSpills, splitLines } from './spilled';
 
 const stream = (name: 'stdout' | 'stderr', text: string): Output => ({
   output_type: 'stream',
@@ -177,5 +177,31 @@ describe('BlobLineCache', () => {
     cache.want(2001, 2001);
     await settle();
     expect(calls).toHaveLength(4);
+  });
+});
+
+describe('outputCutSummary', () => {
+  it('says how much of a cut output came inline, and nothing when nothing was cut', () => {
+    expect(outputCutSummary([stream('stdout', 'a\n')])).toBeNull();
+    const outs = [
+      stream('stdout', lines(1, 10)),
+      refOutput({ stream: 'stdout', lines: 1_000_000, bytes: 11_900_000 }),
+      stream('stdout', lines(999_991, 1_000_000)),
+    ];
+    const cut = [
+      refOutput({
+        stream: 'stdout',
+        lines: 1_000_000,
+        bytes: 11_900_000,
+        tail: { fromLine: 999_991, offset: 0 },
+      }),
+    ];
+    expect(outputCutSummary([outs[0]!, cut[0]!, outs[2]!])).toBe(
+      'output cut: 20 of 1,000,000 lines inline (11.9 MB)',
+    );
+    const running = refOutput({ stream: 'stdout', state: 'spilling', sha256: null, tail: null });
+    expect(outputCutSummary([outs[0]!, running])).toBe(
+      'output cut: 10 of 100 lines inline (0.0 MB)…',
+    );
   });
 });

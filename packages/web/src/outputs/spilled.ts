@@ -145,3 +145,30 @@ export class BlobLineCache {
 }
 
 const pageStart = (n: number) => Math.floor((n - 1) / PAGE_LINES) * PAGE_LINES + 1;
+
+/**
+ * What the cell's header says when the output budget cut its output: how much there was and
+ * how much came inline (the rest is on the runtime). Null when nothing was cut.
+ */
+export function outputCutSummary(outputs: readonly Output[]): string | null {
+  let lines = 0;
+  let bytes = 0;
+  let inline = 0;
+  let dropped = 0;
+  let running = false;
+  for (const slot of planSpills(outputs)) {
+    if (slot.kind !== 'spilled') continue;
+    const { ref, tail } = slot.spilled;
+    lines += ref.lines;
+    bytes += ref.bytes;
+    inline += ref.head.lines + (ref.tail && tail ? ref.lines - ref.tail.fromLine + 1 : 0);
+    dropped += ref.droppedBytes;
+    running ||= ref.state === 'spilling';
+  }
+  if (lines === 0 && bytes === 0) return null;
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return (
+    `output cut: ${fmt(inline)} of ${fmt(lines)} lines inline (${(bytes / 1e6).toFixed(1)} MB` +
+    `${dropped > 0 ? `, ${(dropped / 1e6).toFixed(1)} MB not kept` : ''})${running ? '…' : ''}`
+  );
+}
