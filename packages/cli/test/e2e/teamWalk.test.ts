@@ -207,12 +207,14 @@ describe('issue 11 acceptance 1: a team walks through SPIN in two browsers', () 
     expect(await chart.textContent()).toContain('job="prometheus"');
     // the SQL cell as a table
     const table = cellAt(owner, 3).getByTestId('frame-table');
-    expect(await table.locator('th').allTextContents()).toEqual(['id', 'name', 'ratio']);
-    expect(await table.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual([
-      '2',
-      'web-2',
-      '2.25',
+    expect(await table.getByRole('columnheader').allTextContents()).toEqual([
+      'id',
+      'name',
+      'ratio',
     ]);
+    // rows 1 and 2 of the grid are the column names and their filters; data starts at 3
+    const secondRow = table.locator('[role="row"][aria-rowindex="4"]');
+    expect(await secondRow.getByRole('cell').allTextContents()).toEqual(['2', 'web-2', '2.25']);
     expect(await output(cellAt(owner, 4))).toContain('tick 6\ndone');
     await expect
       .poll(() => owner.getByTestId('save-status').textContent(), { timeout: 30_000 })
@@ -241,6 +243,10 @@ describe('issue 11 acceptance 1: a team walks through SPIN in two browsers', () 
     expect(await guestPanel.getByTestId('session-rights').textContent()).toContain(
       'only Ada Admin, the owner, can interrupt or restart',
     );
+    // and the toolbar does not offer what the runtime would refuse
+    await expect.poll(() => guest.getByTestId('restart-kernel').isDisabled()).toBe(true);
+    expect(await guest.getByTestId('restart-run-all').isDisabled()).toBe(true);
+    expect(await owner.getByTestId('restart-kernel').isDisabled()).toBe(false);
 
     // ---- the viewer joins to watch: read-only, Run hidden, and the reason said
     await viewer.goto(notebookUrl);
@@ -282,6 +288,8 @@ describe('issue 11 acceptance 1: a team walks through SPIN in two browsers', () 
       'You own this session',
     );
     expect(await guestPanel.getByTestId('session-handoff-target').count()).toBe(1);
+    await expect.poll(() => guest.getByTestId('restart-kernel').isDisabled()).toBe(false);
+    await expect.poll(() => owner.getByTestId('restart-kernel').isDisabled()).toBe(true);
     // Ada, an org admin (a workspace owner), may take it back; she no longer hands it over
     expect(await ownerPanel.getByTestId('session-take-over').count()).toBe(1);
     // the runtime itself moved the owner rights to her (new epoch), without waiting for a

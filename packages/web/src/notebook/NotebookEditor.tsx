@@ -31,6 +31,7 @@ import { TimeRangePicker } from './TimeRangePicker';
 import { useNotebookCommands } from './useNotebookCommands';
 import { useNotebookSession } from './useNotebookSession';
 import { useBlobAccess } from './useBlobAccess';
+import { useSessionRights } from './session/useSessionRights';
 import { BlobAccessContext } from '../outputs/blobAccess';
 import { useProgressiveCount } from './useProgressiveCount';
 import { SessionVariablesForm } from './SessionVariablesForm';
@@ -98,6 +99,8 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
       cellIds: cellsRef.current.map((c) => c.id),
     }),
   });
+  // who may interrupt and restart: the session's owner (the server's allowed actions)
+  const rights = useSessionRights();
   // spilled output is read from the runtime with the session's token
   const blobAccess = useBlobAccess(session, runtime);
 
@@ -381,6 +384,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           actions={commands.toolbar}
           busy={commands.busy}
           canUndo={commands.canUndo}
+          canControlKernel={rights?.interrupt ?? true}
         />
         {commands.restartAsk && (
           <RestartConfirm

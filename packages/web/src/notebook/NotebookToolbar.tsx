@@ -18,13 +18,20 @@ interface Props {
   /** A run or a queue of runs is in progress. */
   busy: boolean;
   canUndo: boolean;
+  /**
+   * The session lets this user interrupt and restart its kernel (its owner; false for an
+   * editor watching someone else's session — the runtime would refuse with runtime.not_owner).
+   */
+  canControlKernel?: boolean;
 }
+
+const NOT_OWNER = 'Only the session’s owner can interrupt or restart its kernel';
 
 /**
  * The notebook's toolbar (JupyterLab's): run all/above/below, interrupt, restart (asked first:
  * it loses every variable), clear outputs, undo of a cell deletion, and the keyboard help.
  */
-export function NotebookToolbar({ can, actions, busy, canUndo }: Props) {
+export function NotebookToolbar({ can, actions, busy, canUndo, canControlKernel = true }: Props) {
   const [confirm, setConfirm] = useState<'nothing' | 'run-all' | null>(null);
   const [help, setHelp] = useState(false);
   return (
@@ -61,8 +68,8 @@ export function NotebookToolbar({ can, actions, busy, canUndo }: Props) {
               type="button"
               className="btn"
               data-testid="interrupt-kernel"
-              title="Interrupt the kernel (I I)"
-              disabled={!busy}
+              title={canControlKernel ? 'Interrupt the kernel (I I)' : NOT_OWNER}
+              disabled={!busy || !canControlKernel}
               onClick={actions.interrupt}
             >
               ■ Interrupt
@@ -71,7 +78,8 @@ export function NotebookToolbar({ can, actions, busy, canUndo }: Props) {
               type="button"
               className="btn"
               data-testid="restart-kernel"
-              title="Restart the kernel (0 0)"
+              title={canControlKernel ? 'Restart the kernel (0 0)' : NOT_OWNER}
+              disabled={!canControlKernel}
               onClick={() => setConfirm('nothing')}
             >
               ↻ Restart
@@ -80,6 +88,8 @@ export function NotebookToolbar({ can, actions, busy, canUndo }: Props) {
               type="button"
               className="btn"
               data-testid="restart-run-all"
+              title={canControlKernel ? undefined : NOT_OWNER}
+              disabled={!canControlKernel}
               onClick={() => setConfirm('run-all')}
             >
               Restart &amp; run all
