@@ -98,9 +98,12 @@ describe('dropped connections and reloads lose no output', () => {
       const state = second.cellState('slow')!;
       expect(state.status).toBe('ok');
       expect(state.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: expected }]);
-      // the second client relayed the receipt the first one never saw
+      // the second client relayed the receipt the first one never saw: it watched the run end
+      // live, gave the relaying client its grace period, found the server without it, posted it
       await expect
-        .poll(async () => (await api.getNotebook(nb.id)).cells[0]?.lastRun?.jti)
+        .poll(async () => (await api.getNotebook(nb.id)).cells[0]?.lastRun?.jti, {
+          timeout: 15_000,
+        })
         .toBe(state.jti);
     } finally {
       second.close();

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,8 +71,14 @@ describe.each(MODES)('spin start, sandbox $name', ({ env, mode }) => {
       'runtime/sessions',
       SessionManager.dirName(attacker.sid),
     );
+    // a session that claimed a pre-started kernel has its work dir in the pool's slot (its
+    // `work` is a link there): the real paths count, not the link
+    const real = (p: string) => (existsSync(p) ? realpathSync(p) : p);
+    const workOf = (sid: string) =>
+      real(path.join(stack.home, 'runtime/sessions', SessionManager.dirName(sid), 'work'));
     const own = [
       ...['work', 'ipython', 'tmp'].map((d) => path.join(sessionDir, d)),
+      workOf(attacker.sid),
       ...stack.spin.runtime.kernels
         .list()
         .filter((k) => k.sid === attacker.sid)
@@ -87,7 +93,7 @@ describe.each(MODES)('spin start, sandbox $name', ({ env, mode }) => {
       'runtime/pairing.json',
       // stackOptions keeps the key in the stack's own config folder (outside the data dir)
       'config/master.key',
-      `runtime/sessions/${SessionManager.dirName(victim.sid)}/work/diary.txt`,
+      path.relative(stack.home, path.join(workOf(victim.sid), 'diary.txt')),
     ]) {
       expect(rel).toContain(p);
     }

@@ -12,3 +12,4 @@ export * from './runtimeSocket.js';
 export * from './notebookSession.js';
 export * from './pairing.js';
 export * from './blobPager.js';
+export { RELAYER_GRACE_MS } from './receiptPoster.js';

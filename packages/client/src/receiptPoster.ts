@@ -2,6 +2,12 @@ import type { Output } from '@spin/protocol';
 import { ApiError } from './errors.js';
 import type { ServerApi } from './serverApi.js';
 
+/**
+ * How long a client that did not relay a run waits (plus up to as much again, at random) for the
+ * relaying client's post before it checks the server for the receipt itself.
+ */
+export const RELAYER_GRACE_MS = 2000;
+
 /** A receipt met while a journal replayed, waiting to learn whether the server has it. */
 interface Deferred {
   jti: string;
@@ -14,9 +20,10 @@ interface Deferred {
  * Posts runtime-signed receipts to the server (DESIGN.md §1 step 7) — once per run across all
  * the clients attached to a session (issue 13): live, only the client that relayed the program
  * posts its receipt; the others see the same `cell_ended` and post nothing. A receipt nobody
- * posted (the relaying client went away before the cell ended) is recovered by whichever client
- * next replays the journal: replayed receipts are checked against the server in one
- * pending-receipts request and only the missing ones are posted.
+ * posted (the relaying client went away before the cell ended) is recovered by the others: each
+ * checks, a few seconds after the run ended (jittered, batched), whether the server has it, and
+ * posts it if not — so a run watched by anyone is audited even when its relayer left (a reload
+ * mid-cell). A client that replays the journal later does the same for what it meets there.
  */
 export class ReceiptPoster {
   /** Runs whose receipt this client posted, or that the server already holds. */
@@ -24,6 +31,9 @@ export class ReceiptPoster {
   /** Runs this client relayed (it posts their receipts). */
   private readonly relayed = new Set<string>();
   private readonly deferred = new Map<string, Deferred>();
+  /** Live runs another client relayed: checked against the server after the grace period. */
+  private readonly watched = new Map<string, Deferred>();
+  private watchTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly api: ServerApi,
@@ -52,15 +62,34 @@ export class ReceiptPoster {
     outputs: () => Output[],
     replaying: boolean,
   ): Promise<number | null> {
-    if (replaying) return this.defer(jti, receipt, outputs);
-    if (!this.relayed.has(jti)) return Promise.resolve(null);
+    if (replaying) return this.defer(this.deferred, jti, receipt, outputs);
+    if (!this.relayed.has(jti)) {
+      const p = this.defer(this.watched, jti, receipt, outputs);
+      this.watchTimer ??= setTimeout(
+        () => {
+          this.watchTimer = null;
+          const batch = [...this.watched.values()];
+          this.watched.clear();
+          void this.flush(batch);
+        },
+        // the relaying client posts at once; the others look after it, not all at the same time
+        RELAYER_GRACE_MS * (1 + Math.random()),
+      );
+      (this.watchTimer as { unref?: () => void }).unref?.();
+      return p;
+    }
     return this.post(jti, receipt, outputs());
   }
 
-  private defer(jti: string, receipt: string, outputs: () => Output[]): Promise<number | null> {
+  private defer(
+    into: Map<string, Deferred>,
+    jti: string,
+    receipt: string,
+    outputs: () => Output[],
+  ): Promise<number | null> {
     if (this.posted.has(jti)) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      this.deferred.set(jti, { jti, receipt, outputs, settle: (p) => p.then(resolve, reject) });
+      into.set(jti, { jti, receipt, outputs, settle: (p) => p.then(resolve, reject) });
     });
   }
 
@@ -71,6 +100,10 @@ export class ReceiptPoster {
   async flushDeferred(): Promise<void> {
     const batch = [...this.deferred.values()];
     this.deferred.clear();
+    await this.flush(batch);
+  }
+
+  private async flush(batch: Deferred[]): Promise<void> {
     for (let i = 0; i < batch.length; i += 1000) {
       const chunk = batch.slice(i, i + 1000);
       let pending: Set<string> | null = null;
@@ -112,7 +145,12 @@ export class ReceiptPoster {
 
   /** Receipts still waiting settle with `reason`. */
   close(reason: ApiError): void {
-    for (const d of this.deferred.values()) d.settle(Promise.reject(reason));
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    this.watchTimer = null;
+    for (const d of [...this.deferred.values(), ...this.watched.values()]) {
+      d.settle(Promise.reject(reason));
+    }
     this.deferred.clear();
+    this.watched.clear();
   }
 }

@@ -67,6 +67,9 @@ export function CellEditor({
   const lang = useRef(new Compartment());
   const hint = useRef(new Compartment());
   const applyingExternal = useRef(false);
+  // Documents this editor reported through onChange that may still come back as `value`: a
+  // stale echo (React lagging behind fast typing) must not replace what was typed since.
+  const echoes = useRef<string[]>([]);
   // Latest callbacks, read by the (created once) keymap and update listener.
   const cb = useRef({ onChange, onRun, onEscape });
   cb.current = { onChange, onRun, onEscape };
@@ -124,8 +127,12 @@ export function CellEditor({
           EditorState.readOnly.of(readOnly),
           EditorView.editable.of(!readOnly),
           EditorView.updateListener.of((u) => {
-            if (u.docChanged && !applyingExternal.current)
-              cb.current.onChange(u.state.doc.toString());
+            if (u.docChanged && !applyingExternal.current) {
+              const doc = u.state.doc.toString();
+              echoes.current.push(doc);
+              if (echoes.current.length > 64) echoes.current.shift();
+              cb.current.onChange(doc);
+            }
           }),
         ],
       }),
@@ -150,6 +157,12 @@ export function CellEditor({
 
   useEffect(() => {
     const v = view.current;
+    const echo = echoes.current.indexOf(value);
+    if (echo >= 0) {
+      // our own edit coming back (perhaps behind newer ones): nothing to apply
+      echoes.current.splice(0, echo + 1);
+      return;
+    }
     if (v && v.state.doc.toString() !== value) {
       applyingExternal.current = true;
       try {
