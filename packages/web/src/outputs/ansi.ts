@@ -94,6 +94,33 @@ function channels(colour: string): [number, number, number] | null {
   return fn ? [Number(fn[1]), Number(fn[2]), Number(fn[3])] : null;
 }
 
+type Rgb = readonly [number, number, number];
+
+/**
+ * `colour` moved toward black or white, just far enough to reach WCAG AA against `against`
+ * (as close to the asked-for colour as that allows, keeping its hue).
+ */
+function shiftUntilReadable(c: Rgb, against: Rgb, toward: 'black' | 'white'): string {
+  let k = 1;
+  let d: Rgb = c;
+  while (contrast(d, against) < MIN_CONTRAST && k > 0) {
+    k -= 0.02;
+    d = c.map((v) =>
+      Math.round(toward === 'black' ? v * k : 255 - (255 - v) * k),
+    ) as unknown as Rgb;
+  }
+  return rgb(...d);
+}
+
+/** `compute` once per key (the same few colours come back on every line of an output). */
+function cached(key: string, compute: () => string): string {
+  const hit = legibleCache.get(key);
+  if (hit !== undefined) return hit;
+  const out = compute();
+  if (legibleCache.size < 2048) legibleCache.set(key, out);
+  return out;
+}
+
 /**
  * A text colour a program asked for, darkened (light theme) or lightened (dark theme) just
  * enough to stay readable (WCAG AA) on every surface outputs use in that theme; IPython's
@@ -101,31 +128,19 @@ function channels(colour: string): [number, number, number] | null {
  * Colours that already pass, and ones this cannot parse, are returned as they are.
  */
 export function legibleOn(theme: 'light' | 'dark', colour: string): string {
-  const key = theme + colour;
-  const cached = legibleCache.get(key);
-  if (cached !== undefined) return cached;
-  const c = channels(colour);
-  const surface = theme === 'light' ? DARKEST_LIGHT_SURFACE : LIGHTEST_DARK_SURFACE;
-  let out = colour;
-  if (c && contrast(c, surface) < MIN_CONTRAST) {
-    let k = 1;
-    let d = c;
-    while (contrast(d, surface) < MIN_CONTRAST && k > 0) {
-      k -= 0.02;
-      d = c.map((v) => Math.round(theme === 'light' ? v * k : 255 - (255 - v) * k)) as [
-        number,
-        number,
-        number,
-      ];
-    }
-    out = rgb(...d);
-  }
-  if (legibleCache.size < 2048) legibleCache.set(key, out);
-  return out;
+  return cached(theme + colour, () => {
+    const c = channels(colour);
+    const surface = theme === 'light' ? DARKEST_LIGHT_SURFACE : LIGHTEST_DARK_SURFACE;
+    if (!c || contrast(c, surface) >= MIN_CONTRAST) return colour;
+    return shiftUntilReadable(c, surface, theme === 'light' ? 'black' : 'white');
+  });
 }
 
 /** The page's text colour in each theme (styles.css `--fg`). */
-const THEME_FG = { light: [0x1d, 0x23, 0x30], dark: [0xe3, 0xe6, 0xeb] } as const;
+const THEME_FG: Record<'light' | 'dark', Rgb> = {
+  light: [0x1d, 0x23, 0x30],
+  dark: [0xe3, 0xe6, 0xeb],
+};
 
 /**
  * A background colour a program asked for without a text colour (IPython marks the failing
@@ -133,27 +148,12 @@ const THEME_FG = { light: [0x1d, 0x23, 0x30], dark: [0xe3, 0xe6, 0xeb] } as cons
  * that the page's own text colour stays readable (WCAG AA) on it.
  */
 export function backgroundFor(theme: 'light' | 'dark', colour: string): string {
-  const key = `bg${theme}${colour}`;
-  const cached = legibleCache.get(key);
-  if (cached !== undefined) return cached;
-  const c = channels(colour);
-  const fg = THEME_FG[theme];
-  let out = colour;
-  if (c && contrast(c, fg) < MIN_CONTRAST) {
-    let k = 1;
-    let d = c;
-    while (contrast(d, fg) < MIN_CONTRAST && k > 0) {
-      k -= 0.02;
-      d = c.map((v) => Math.round(theme === 'dark' ? v * k : 255 - (255 - v) * k)) as [
-        number,
-        number,
-        number,
-      ];
-    }
-    out = rgb(...d);
-  }
-  if (legibleCache.size < 2048) legibleCache.set(key, out);
-  return out;
+  return cached(`bg${theme}${colour}`, () => {
+    const c = channels(colour);
+    const fg = THEME_FG[theme];
+    if (!c || contrast(c, fg) >= MIN_CONTRAST) return colour;
+    return shiftUntilReadable(c, fg, theme === 'dark' ? 'black' : 'white');
+  });
 }
 
 /**
@@ -166,13 +166,7 @@ export function readableOn(colour: string, background: string): string {
   const b = channels(background);
   if (!c || !b || contrast(c, b) >= MIN_CONTRAST) return colour;
   const toWhite = contrast([255, 255, 255], b) > contrast([0, 0, 0], b);
-  let k = 1;
-  let d = c;
-  while (contrast(d, b) < MIN_CONTRAST && k > 0) {
-    k -= 0.02;
-    d = c.map((v) => Math.round(toWhite ? 255 - (255 - v) * k : v * k)) as [number, number, number];
-  }
-  return rgb(...d);
+  return shiftUntilReadable(c, b, toWhite ? 'white' : 'black');
 }
 
 /** {@link legibleOn} for the light theme. */
