@@ -89,6 +89,12 @@ describe('a stream past the output budget', () => {
     expect(await cell.getByTestId('stream-scroll').count()).toBe(1);
     const shown = await settled(cell);
     expect(shown.at(-1)).toEqual([LINES, `n${LINES - 1}`]);
+    // search covers the lines that are here (head and tail now), saying so
+    await cell.getByLabel('Find in output').fill(`n${LINES - 2}`);
+    await expect
+      .poll(() => cell.getByTestId('stream-hits').textContent())
+      .toBe('1 of 1 (searches the lines loaded so far)');
+    await cell.getByLabel('Find in output').fill('');
     url = page.url();
   });
 

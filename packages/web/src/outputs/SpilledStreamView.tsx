@@ -69,16 +69,19 @@ export const SpilledStreamView = memo(function SpilledStreamView({
         if (!query) return [];
         const q = query.toLowerCase();
         const out: number[] = [];
-        for (let i = 0; i < count && out.length < 10_000; i++) {
-          const t = lineAt(i);
-          if (t !== undefined && t.toLowerCase().includes(q)) out.push(i);
-          // skip the middle that is not here in one step
-          if (i + 1 === head.length && tailFrom !== Infinity && !cache) i = tailFrom - 2;
-        }
+        const test = (i: number, t: string) => {
+          if (out.length < 10_000 && t.toLowerCase().includes(q)) out.push(i);
+        };
+        // the lines that are here: head, the pages fetched so far, tail — not a walk over all
+        head.forEach((t, i) => test(i, t));
+        cache?.forEachLoaded(head.length + 1, Math.min(tailFrom - 1, count), (n, t) =>
+          test(n - 1, t),
+        );
+        tail.forEach((t, k) => test(tailFrom - 1 + k, t));
         return out;
       },
     }),
-    [count, lineAt, onRange, head.length, tailFrom, cache],
+    [count, lineAt, onRange, head, tail, tailFrom, cache],
   );
 
   const inline = head.length + (tailFrom === Infinity ? 0 : count - tailFrom + 1);

@@ -205,3 +205,25 @@ describe('outputCutSummary', () => {
     );
   });
 });
+
+describe('BlobLineCache.forEachLoaded', () => {
+  it('visits the fetched lines in order, within the range, and nothing else', async () => {
+    const cache = new BlobLineCache(
+      async (line, count) => Array.from({ length: count }, (_, i) => `l${line + i}`),
+      () => undefined,
+    );
+    cache.want(2001, 2001);
+    cache.want(1, 1);
+    await new Promise((r) => setTimeout(r, 0));
+    const seen: number[] = [];
+    cache.forEachLoaded(990, 2005, (n, t) => {
+      expect(t).toBe(`l${n}`);
+      seen.push(n);
+    });
+    expect(seen).toEqual([...range(990, 1000), ...range(2001, 2005)]);
+  });
+});
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}

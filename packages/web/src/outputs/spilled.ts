@@ -114,6 +114,17 @@ export class BlobLineCache {
     return page[n - start];
   }
 
+  /** Calls `fn` for each line from `from` to `to` (1-based) that is here, in order. */
+  forEachLoaded(from: number, to: number, fn: (n: number, text: string) => void): void {
+    const starts = [...this.pages.keys()].sort((a, b) => a - b);
+    for (const start of starts) {
+      const page = this.pages.get(start)!;
+      const first = Math.max(from, start);
+      const last = Math.min(to, start + page.length - 1);
+      for (let n = first; n <= last; n++) fn(n, page[n - start]!);
+    }
+  }
+
   /** Makes sure lines `from`…`to` (1-based, inclusive) are here or on their way. */
   want(from: number, to: number): void {
     for (let start = pageStart(from); start <= to; start += PAGE_LINES) {
