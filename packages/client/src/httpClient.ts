@@ -17,6 +17,12 @@ export interface HttpClientOptions {
    * CLI and oneshot runs. A bearer request needs no session cookie and no CSRF token.
    */
   apiToken?: string;
+  /**
+   * Called once for every request the server answers with `auth.unauthenticated` (the session
+   * expired or was revoked), before the error is thrown to the caller: the app's one place to
+   * send the user back to the login form, whichever page or query made the request.
+   */
+  onUnauthenticated?: (err: ApiError) => void;
 }
 
 /**
@@ -30,6 +36,7 @@ export class HttpClient {
   private readonly cookies = new Map<string, string>();
   private readonly manageCookies: boolean;
   private readonly apiToken: string | undefined;
+  private readonly onUnauthenticated: ((err: ApiError) => void) | undefined;
   /** Set from SessionInfo after signup/login/me. */
   csrfToken: string | null = null;
 
@@ -38,6 +45,7 @@ export class HttpClient {
     this.doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.manageCookies = opts.manageCookies ?? false;
     this.apiToken = opts.apiToken;
+    this.onUnauthenticated = opts.onUnauthenticated;
   }
 
   async request<S extends z.ZodType>(
@@ -100,7 +108,11 @@ export class HttpClient {
       );
     }
     if (this.manageCookies) this.storeCookies(res);
-    if (!res.ok) throw await errorFromResponse(res);
+    if (!res.ok) {
+      const err = await errorFromResponse(res);
+      if (err.code === 'auth.unauthenticated') this.onUnauthenticated?.(err);
+      throw err;
+    }
     return res;
   }
 

@@ -1,8 +1,8 @@
 import { ThemeToggle } from './ThemeToggle';
 import { useCallback, useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { User } from '@spin/protocol';
-import { LoginForm, SignupForm } from '../auth/AuthForms';
+import type { SessionInfo, User } from '@spin/protocol';
+import { LoginForm, SignInAgainDialog, SignupForm } from '../auth/AuthForms';
 import { NotebookList } from '../notebooks/NotebookList';
 import { NotebookPage } from '../notebook/NotebookPage';
 import { RuntimesPage } from '../runtimes/RuntimesPage';
@@ -14,7 +14,14 @@ import { TokensPage } from '../tokens/TokensPage';
 import { ConnectionsPage } from '../connections/ConnectionsPage';
 import { SecretsPage } from '../secrets/SecretsPage';
 import { AuditPage } from '../audit/AuditPage';
-import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from './api';
+import {
+  api,
+  isUnauthenticated,
+  notifySignedInAgain,
+  onUnauthenticated,
+  toErrorInfo,
+  type ErrorInfo,
+} from './api';
 import {
   AUDIT_PATH,
   CONNECTIONS_PATH,
@@ -30,12 +37,15 @@ import {
   usePathname,
 } from './routing';
 import { useRuntimeStatus } from './runtimeStatus';
+import { keys } from './queryKeys';
 
 type AuthView =
   | { kind: 'loading' }
   | { kind: 'signup' }
   | { kind: 'login'; sso?: { label: string; loginUrl: string } | undefined }
   | { kind: 'in'; user: User }
+  /** The session ended under an open page: the page stays (unsaved edits too) under a sign-in. */
+  | { kind: 'expired'; user: User; sso?: { label: string; loginUrl: string } | undefined }
   | { kind: 'error'; error: ErrorInfo };
 
 /** Decide what to show on start: the app, the first-user sign-up, or the login form. */
@@ -66,6 +76,34 @@ export function App() {
     void resolveAuth().then(setAuth);
   }, []);
   useEffect(refreshAuth, [refreshAuth]);
+
+  // The one 401 handler: whichever request finds the session gone (a query, a mutation or an
+  // autosave, on any page), ask to sign in again over the page, which stays as it was; many
+  // requests failing at once ask once.
+  const signedInUser = auth.kind === 'in' ? auth.user : null;
+  useEffect(() => {
+    if (!signedInUser) return;
+    let asked = false;
+    return onUnauthenticated(() => {
+      if (asked) return;
+      asked = true;
+      void resolveAuth().then((next) => {
+        if (next.kind === 'login') setAuth({ kind: 'expired', user: signedInUser, sso: next.sso });
+        else if (next.kind !== 'in') setAuth(next);
+        else asked = false; // signed in after all (another tab): nothing to do
+      });
+    });
+  }, [signedInUser]);
+
+  const signedInAgain = (info: SessionInfo, before: User) => {
+    setAuth({ kind: 'in', user: info.user });
+    if (info.user.id !== before.id) {
+      queryClient.clear(); // someone else: the shell starts over (its key is the user)
+      return;
+    }
+    void queryClient.invalidateQueries();
+    notifySignedInAgain();
+  };
 
   const logout = async () => {
     try {
@@ -112,21 +150,19 @@ export function App() {
         <LoginForm sso={auth.sso} onDone={(info) => setAuth({ kind: 'in', user: info.user })} />
       );
     case 'in':
+    case 'expired':
       return (
-        <Shell user={auth.user} onLogout={() => void logout()} onUnauthenticated={refreshAuth} />
+        <>
+          <Shell key={auth.user.id} user={auth.user} onLogout={() => void logout()} />
+          {auth.kind === 'expired' && (
+            <SignInAgainDialog sso={auth.sso} onDone={(info) => signedInAgain(info, auth.user)} />
+          )}
+        </>
       );
   }
 }
 
-function Shell({
-  user,
-  onLogout,
-  onUnauthenticated,
-}: {
-  user: User;
-  onLogout: () => void;
-  onUnauthenticated: () => void;
-}) {
+function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
   const pathname = usePathname();
   const route = parseRoute(pathname);
   useEffect(() => {
@@ -136,7 +172,7 @@ function Shell({
   // its own key: the pages' ['workspaces'] query still loads fresh when a page opens, and
   // invalidating ['workspaces'] refreshes this one too
   const workspaces = useQuery({
-    queryKey: ['workspaces', 'nav'],
+    queryKey: keys.workspaces.nav(),
     queryFn: () => api.listWorkspaces(),
   });
   const mayReadAudit =
@@ -249,27 +285,27 @@ function Shell({
         </button>
       </header>
       {route.name === 'notebook' ? (
-        <NotebookPage id={route.id} onUnauthenticated={onUnauthenticated} />
+        <NotebookPage id={route.id} />
       ) : route.name === 'runtimes' ? (
-        <RuntimesPage user={user} onUnauthenticated={onUnauthenticated} />
+        <RuntimesPage user={user} />
       ) : route.name === 'integrations' ? (
         <IntegrationsPage />
       ) : route.name === 'members' ? (
-        <MembersPage workspaceId={route.workspaceId} onUnauthenticated={onUnauthenticated} />
+        <MembersPage workspaceId={route.workspaceId} />
       ) : route.name === 'invite' ? (
         <InvitePage token={route.token} user={user} onSignedIn={() => undefined} />
       ) : route.name === 'workspaces' ? (
-        <WorkspacesPage onUnauthenticated={onUnauthenticated} />
+        <WorkspacesPage />
       ) : route.name === 'tokens' ? (
-        <TokensPage onUnauthenticated={onUnauthenticated} />
+        <TokensPage />
       ) : route.name === 'connections' ? (
-        <ConnectionsPage onUnauthenticated={onUnauthenticated} />
+        <ConnectionsPage />
       ) : route.name === 'secrets' ? (
-        <SecretsPage onUnauthenticated={onUnauthenticated} />
+        <SecretsPage />
       ) : route.name === 'audit' ? (
-        <AuditPage onUnauthenticated={onUnauthenticated} />
+        <AuditPage />
       ) : (
-        <NotebookList onUnauthenticated={onUnauthenticated} />
+        <NotebookList />
       )}
     </div>
   );

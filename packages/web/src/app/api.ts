@@ -5,7 +5,43 @@ import { ApiError, ServerApi } from '@spin/client';
  * `/api/v1`, the session is an httpOnly cookie, and the CSRF token from SessionInfo is sent by
  * the client on every state-changing request.
  */
-export const api = new ServerApi({ baseUrl: '' });
+export const api = new ServerApi({
+  baseUrl: '',
+  onUnauthenticated: () => {
+    for (const listener of [...unauthenticatedListeners]) listener();
+  },
+});
+
+const unauthenticatedListeners = new Set<() => void>();
+
+/**
+ * The app's one 401 handler: `listener` runs whenever any request (a query, a mutation or a
+ * direct call, on any page) finds the session gone. The signed-in shell registers it and goes
+ * back to the login form; returns the unregistering function.
+ */
+export function onUnauthenticated(listener: () => void): () => void {
+  unauthenticatedListeners.add(listener);
+  return () => {
+    unauthenticatedListeners.delete(listener);
+  };
+}
+
+const signedInAgainListeners = new Set<() => void>();
+
+/**
+ * `listener` runs when the user signed in again after the session ended under an open page (the
+ * page stayed as it was): what failed meanwhile, such as an autosave, can go again now.
+ */
+export function onSignedInAgain(listener: () => void): () => void {
+  signedInAgainListeners.add(listener);
+  return () => {
+    signedInAgainListeners.delete(listener);
+  };
+}
+
+export function notifySignedInAgain(): void {
+  for (const listener of [...signedInAgainListeners]) listener();
+}
 
 /** A UI-friendly view of anything thrown (ApiError codes are kept). */
 export interface ErrorInfo {

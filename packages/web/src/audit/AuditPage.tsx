@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { AuditEntry, AuditFilterQuery } from '@spin/protocol';
 import { api, isUnauthenticated, toErrorInfo } from '../app/api';
@@ -7,6 +7,7 @@ import { ErrorBox } from '../runtimes/PairPanel';
 import { isForbidden } from '../connections/ConnectionsPage';
 import { allows } from '../connections/WorkspacePicker';
 import { EMPTY_FILTER, toAuditQuery, type AuditFilterForm } from './auditFilter';
+import { keys } from '../app/queryKeys';
 
 const PAGE_SIZE = 50;
 
@@ -22,9 +23,12 @@ function formatTime(iso: string): string {
  * workspaces'), filtered by workspace, actor, action and time, paged oldest first, with the
  * keyed chain's verification (org admins) and an NDJSON export of the same filter.
  */
-export function AuditPage({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+export function AuditPage() {
   useDocumentTitle('Audit log');
-  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
+  const workspaces = useQuery({
+    queryKey: keys.workspaces.list(),
+    queryFn: () => api.listWorkspaces(),
+  });
   const readable = (workspaces.data ?? []).filter((w) => allows(w, 'audit.read'));
   const [form, setForm] = useState<AuditFilterForm>(EMPTY_FILTER);
   const [filter, setFilter] = useState<AuditFilterQuery>({});
@@ -32,19 +36,15 @@ export function AuditPage({ onUnauthenticated }: { onUnauthenticated: () => void
   const [pages, setPages] = useState<number[]>([0]);
   const after = pages[pages.length - 1]!;
   const entries = useQuery({
-    queryKey: ['audit', filter, after],
+    queryKey: keys.audit.entries(filter, after),
     queryFn: () => api.listAudit({ ...filter, after, limit: PAGE_SIZE + 1 }),
     placeholderData: keepPreviousData,
   });
   const verify = useQuery({
-    queryKey: ['audit-verify'],
+    queryKey: keys.audit.verify(),
     queryFn: () => api.verifyAudit(),
     retry: false,
   });
-  const unauthenticated = isUnauthenticated(entries.error) || isUnauthenticated(workspaces.error);
-  useEffect(() => {
-    if (unauthenticated) onUnauthenticated();
-  }, [unauthenticated, onUnauthenticated]);
 
   const shown = entries.data?.slice(0, PAGE_SIZE) ?? [];
   const hasNext = (entries.data?.length ?? 0) > PAGE_SIZE;

@@ -5,6 +5,7 @@ import { api, toErrorInfo } from '../app/api';
 import { SchemaForm } from '../forms/SchemaForm';
 import { fieldErrors, schemaFields } from '../forms/schemaFields';
 import { ErrorBox } from '../runtimes/PairPanel';
+import { keys } from '../app/queryKeys';
 
 /**
  * Create or edit a connection with the form drawn from its processor manifest: plain fields
@@ -77,7 +78,7 @@ export function ConnectionEditor({
     onSuccess: (saved) => {
       setSecrets({}); // typed values leave the page as soon as they are stored
       queryClient.setQueryData(['connection', saved.id], saved);
-      void queryClient.invalidateQueries({ queryKey: ['connections'] });
+      void queryClient.invalidateQueries({ queryKey: keys.connections.all });
       onDone();
     },
   });

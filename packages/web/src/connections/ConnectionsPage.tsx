@@ -16,6 +16,7 @@ import { ConnectionEditor } from './ConnectionEditor';
 import { ConnectionTester, type ConnectionTestResult } from './connectionTest';
 import { WorkspacePicker, allows, useWorkspaceChoice } from './WorkspacePicker';
 import { ConfirmDelete } from '../forms/ConfirmDelete';
+import { keys } from '../app/queryKeys';
 
 function manifestOf(processor: string): AnyProcessorManifest | undefined {
   return (PROCESSOR_MANIFESTS as Record<string, AnyProcessorManifest>)[processor];
@@ -36,13 +37,13 @@ export function isForbidden(err: unknown): boolean {
  * from parent workspaces (marked). Owners create, edit, set defaults, delete; owners and
  * editors see config and test; agents and viewers see names and types only.
  */
-export function ConnectionsPage({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+export function ConnectionsPage() {
   useDocumentTitle('Connections');
-  const { workspaces, list, current, choose } = useWorkspaceChoice(onUnauthenticated);
+  const { workspaces, list, current, choose } = useWorkspaceChoice();
   const [editing, setEditing] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const connections = useQuery({
-    queryKey: ['connections', current?.id],
+    queryKey: keys.connections.list(current?.id ?? ''),
     queryFn: () => api.listConnections(current!.id),
     enabled: current !== null,
   });
@@ -133,7 +134,7 @@ function ConnectionTable({
   const [confirming, setConfirming] = useState<string | null>(null);
   const [tests, setTests] = useState<Record<string, 'running' | ConnectionTestResult>>({});
   const home = (c: ConnectionSummary) => workspaces.find((w) => w.id === c.workspaceId);
-  const invalidate = () => void queryClient.invalidateQueries({ queryKey: ['connections'] });
+  const invalidate = () => void queryClient.invalidateQueries({ queryKey: keys.connections.all });
   const setDefault = useMutation({
     mutationFn: (id: string) => api.updateConnection(id, { isDefault: true }),
     onSuccess: invalidate,
@@ -306,12 +307,12 @@ type TestTarget =
  */
 function useTestTarget(workspace: WorkspaceDetail, enabled: boolean): TestTarget {
   const notebooks = useQuery({
-    queryKey: ['notebooks', workspace.id],
+    queryKey: keys.notebooks.list(workspace.id),
     queryFn: () => api.listNotebooks(workspace.id),
     enabled,
   });
   const runtimes = useQuery({
-    queryKey: ['runtimes', workspace.id],
+    queryKey: keys.runtimes.list(workspace.id),
     queryFn: () => api.listRuntimes(workspace.id),
     enabled,
   });
@@ -389,7 +390,7 @@ function EditExisting({
   onDone: () => void;
 }) {
   const connection = useQuery({
-    queryKey: ['connection', id],
+    queryKey: keys.connections.detail(id),
     queryFn: () => api.getConnection(id),
   });
   const manifest = connection.data && manifestOf(connection.data.processor);

@@ -1,21 +1,21 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { WorkspaceDetail } from '@spin/protocol';
-import { api, isUnauthenticated } from '../app/api';
+import { api } from '../app/api';
+import { keys } from '../app/queryKeys';
 
 /**
  * The workspaces the caller reaches and the one a page shows (the first until another is
- * chosen). Reports an expired session to `onUnauthenticated`.
+ * chosen).
  */
-export function useWorkspaceChoice(onUnauthenticated: () => void) {
-  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
+export function useWorkspaceChoice() {
+  const workspaces = useQuery({
+    queryKey: keys.workspaces.list(),
+    queryFn: () => api.listWorkspaces(),
+  });
   const [chosen, setChosen] = useState<string | null>(null);
   const list = workspaces.data ?? [];
   const current = list.find((w) => w.id === chosen) ?? list[0] ?? null;
-  const unauthenticated = isUnauthenticated(workspaces.error);
-  useEffect(() => {
-    if (unauthenticated) onUnauthenticated();
-  }, [unauthenticated, onUnauthenticated]);
   return { workspaces, list, current, choose: setChosen };
 }
 

@@ -4,6 +4,7 @@ import type { AcceptedInvitation, SessionInfo, User } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { navigate } from '../app/routing';
 import { useDocumentTitle } from '../app/useDocumentTitle';
+import { keys } from '../app/queryKeys';
 
 /**
  * `/invite/:token`: what the invitation grants, then accept it — signed in already, by signing
@@ -23,7 +24,7 @@ export function InvitePage({
   useDocumentTitle('Join a workspace');
   const queryClient = useQueryClient();
   const preview = useQuery({
-    queryKey: ['invitation', token],
+    queryKey: keys.members.invitation(token),
     queryFn: () => api.members.lookupInvitation(token),
     retry: false,
   });

@@ -5,6 +5,7 @@ import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api'
 import { membersPath, navigate } from '../app/routing';
 import { ErrorBox } from '../runtimes/PairPanel';
 import { useDocumentTitle } from '../app/useDocumentTitle';
+import { keys } from '../app/queryKeys';
 
 const ROLES: readonly WorkspaceRole[] = ['viewer', 'agent', 'editor', 'owner'];
 
@@ -26,19 +27,13 @@ function formatTime(iso: string): string {
  * `/workspaces/:id/members`: who belongs to a workspace and with which role. Owners (and org
  * admins) change roles, remove members, create invitation links and revoke pending ones.
  */
-export function MembersPage({
-  workspaceId,
-  onUnauthenticated,
-}: {
-  workspaceId: string | null;
-  onUnauthenticated: () => void;
-}) {
+export function MembersPage({ workspaceId }: { workspaceId: string | null }) {
   useDocumentTitle('Members');
-  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
+  const workspaces = useQuery({
+    queryKey: keys.workspaces.list(),
+    queryFn: () => api.listWorkspaces(),
+  });
   const unauthenticated = isUnauthenticated(workspaces.error);
-  useEffect(() => {
-    if (unauthenticated) onUnauthenticated();
-  }, [unauthenticated, onUnauthenticated]);
 
   const first = workspaces.data?.[0];
   useEffect(() => {
@@ -86,7 +81,7 @@ export function MembersPage({
 function WorkspaceMembers({ workspace }: { workspace: Workspace }) {
   const canManage = workspace.role === 'owner';
   const members = useQuery({
-    queryKey: ['members', workspace.id],
+    queryKey: keys.members.list(workspace.id),
     queryFn: () => api.members.list(workspace.id),
   });
   return (
@@ -115,7 +110,7 @@ function MemberTable({
 }) {
   const queryClient = useQueryClient();
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['members', workspaceId] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.members.list(workspaceId) });
   const change = useMutation({
     mutationFn: (v: { userId: string; role: WorkspaceRole }) =>
       api.members.changeRole(workspaceId, v.userId, v.role),
@@ -200,10 +195,11 @@ function InvitePanel({ workspaceId }: { workspaceId: string }) {
   const [created, setCreated] = useState<CreatedInvitation | null>(null);
   const [copied, setCopied] = useState(false);
   const pending = useQuery({
-    queryKey: ['invitations', workspaceId],
+    queryKey: keys.members.invitations(workspaceId),
     queryFn: () => api.members.listInvitations(workspaceId),
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['invitations', workspaceId] });
+  const refresh = () =>
+    queryClient.invalidateQueries({ queryKey: keys.members.invitations(workspaceId) });
   const invite = useMutation({
     mutationFn: () => api.members.invite(workspaceId, { role }),
     onMutate: () => {

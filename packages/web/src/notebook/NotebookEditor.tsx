@@ -9,7 +9,7 @@ import type {
   Runtime,
   TemplateVariable,
 } from '@spin/protocol';
-import { api, toErrorInfo, type ErrorInfo } from '../app/api';
+import { api, onSignedInAgain, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick } from '../app/routing';
 import { useDocumentTitle } from '../app/useDocumentTitle';
 import { Autosaver, type SaveState } from './autosaver';
@@ -178,6 +178,8 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
       flush(); // leaving the page in-app
     };
   }, [saver]);
+  // an autosave refused because the session ended goes again once the user signed in again
+  useEffect(() => onSignedInAgain(() => void saver.flush()), [saver]);
 
   const setCells = (next: Cell[]) => {
     cellsRef.current = next;

@@ -1,44 +1,40 @@
-import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import type { Notebook } from '@spin/protocol';
-import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api';
+import { api, isUnauthenticated, toErrorInfo } from '../app/api';
 import { linkClick } from '../app/routing';
 import { NotebookEditor } from './NotebookEditor';
 import { SessionPanel } from './session/SessionPanel';
 import { cellLabeller } from './session/cellLabel';
+import { keys } from '../app/queryKeys';
+
+/**
+ * The notebook as loaded from the server. The editor owns the document once it is open (it
+ * autosaves), so the copy is never refetched behind its back, and it leaves the cache with the
+ * page: opening the notebook again loads what was saved since.
+ */
+function useNotebook(id: string) {
+  return useQuery({
+    queryKey: keys.notebooks.detail(id),
+    queryFn: () => api.getNotebook(id),
+    staleTime: Infinity,
+    gcTime: 0,
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
+  });
+}
 
 /** `/notebooks/:id`: loads the notebook, then hands it to the editor. */
-export function NotebookPage({
-  id,
-  onUnauthenticated,
-}: {
-  id: string;
-  onUnauthenticated: () => void;
-}) {
-  const [state, setState] = useState<{ notebook: Notebook | null; error: ErrorInfo | null }>({
-    notebook: null,
-    error: null,
-  });
-  useEffect(() => {
-    let cancelled = false;
-    setState({ notebook: null, error: null });
-    api.getNotebook(id).then(
-      (notebook) => !cancelled && setState({ notebook, error: null }),
-      (err: unknown) => {
-        if (cancelled) return;
-        if (isUnauthenticated(err)) onUnauthenticated();
-        else setState({ notebook: null, error: toErrorInfo(err) });
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [id, onUnauthenticated]);
+export function NotebookPage({ id }: { id: string }) {
+  const loaded = useNotebook(id);
+  // an expired session goes back to sign-in through the app's one 401 handler
+  const state = {
+    notebook: loaded.data ?? null,
+    error: loaded.error && !isUnauthenticated(loaded.error) ? toErrorInfo(loaded.error) : null,
+  };
 
   // Only the runtimes a notebook of this workspace may run on.
   const workspaceId = state.notebook?.workspaceId;
   const runtimes = useQuery({
-    queryKey: ['runtimes', workspaceId],
+    queryKey: keys.runtimes.list(workspaceId),
     queryFn: () => api.listRuntimes(workspaceId),
     enabled: workspaceId !== undefined,
   });

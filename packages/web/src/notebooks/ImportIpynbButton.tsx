@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { navigate, notebookPath } from '../app/routing';
+import { keys } from '../app/queryKeys';
 
 /** The notebook title for an uploaded file: its name without the extension. */
 export function titleFromFileName(name: string): string | undefined {
@@ -29,7 +30,7 @@ export function ImportIpynbButton({ onError }: { onError: (error: ErrorInfo | nu
         await file.text(),
         titleFromFileName(file.name),
       );
-      void queryClient.invalidateQueries({ queryKey: ['notebooks'] });
+      void queryClient.invalidateQueries({ queryKey: keys.notebooks.all });
       navigate(notebookPath(nb.id));
     } catch (err) {
       onError(toErrorInfo(err));

@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick, navigate, notebookPath } from '../app/routing';
 import { emptyCell } from '../notebook/notebookModel';
 import { ImportIpynbButton } from './ImportIpynbButton';
 import { useDocumentTitle } from '../app/useDocumentTitle';
+import { keys } from '../app/queryKeys';
 
 function formatUpdated(iso: string): string {
   const d = new Date(iso);
@@ -13,17 +14,15 @@ function formatUpdated(iso: string): string {
 }
 
 /** `/`: the notebooks the user can see, newest first, and a button to start one. */
-export function NotebookList({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+export function NotebookList() {
   useDocumentTitle('Notebooks');
   const queryClient = useQueryClient();
-  const notebooks = useQuery({ queryKey: ['notebooks'], queryFn: () => api.listNotebooks() });
+  const notebooks = useQuery({
+    queryKey: keys.notebooks.list(),
+    queryFn: () => api.listNotebooks(),
+  });
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<ErrorInfo | null>(null);
-
-  const unauthenticated = isUnauthenticated(notebooks.error);
-  useEffect(() => {
-    if (unauthenticated) onUnauthenticated();
-  }, [unauthenticated, onUnauthenticated]);
 
   const create = async () => {
     setCreating(true);
@@ -34,7 +33,7 @@ export function NotebookList({ onUnauthenticated }: { onUnauthenticated: () => v
         title: 'Untitled notebook',
         cells: [{ id, type, source }],
       });
-      void queryClient.invalidateQueries({ queryKey: ['notebooks'] });
+      void queryClient.invalidateQueries({ queryKey: keys.notebooks.all });
       navigate(notebookPath(nb.id));
     } catch (err) {
       setCreateError(toErrorInfo(err));

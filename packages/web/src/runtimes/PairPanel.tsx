@@ -4,6 +4,7 @@ import { completePairing, inspectRuntime, type PairingPlan } from '@spin/client'
 import type { Runtime, Workspace } from '@spin/protocol';
 import { api, toErrorInfo, type ErrorInfo } from '../app/api';
 import { checkPairForm, type PairInput } from './pairForm';
+import { keys } from '../app/queryKeys';
 
 /** Outcome shown after a pairing: the registered runtime and, for a re-pair, what it replaced. */
 interface Paired {
@@ -59,7 +60,7 @@ export function PairPanel({ workspaces }: { workspaces: readonly Workspace[] }) 
           setFingerprint('');
           setPending(null);
           setPaired(result);
-          void queryClient.invalidateQueries({ queryKey: ['runtimes'] });
+          void queryClient.invalidateQueries({ queryKey: keys.runtimes.all });
         },
         (err: unknown) => {
           setPending(null);

@@ -1,10 +1,10 @@
-import { useEffect } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { Runtime, User, Workspace } from '@spin/protocol';
 import { api, isUnauthenticated, toErrorInfo } from '../app/api';
 import { ErrorBox, PairPanel } from './PairPanel';
 import { canPairRuntimes, pairableWorkspaces } from './pairForm';
 import { useDocumentTitle } from '../app/useDocumentTitle';
+import { keys } from '../app/queryKeys';
 
 function formatTime(iso: string): string {
   const d = new Date(iso);
@@ -16,21 +16,13 @@ function formatTime(iso: string): string {
  * `/runtimes`: the runtimes paired with this server and, for workspace owners and org admins,
  * the form that pairs another one (DESIGN.md §1 "Pairing a runtime").
  */
-export function RuntimesPage({
-  user,
-  onUnauthenticated,
-}: {
-  user: User;
-  onUnauthenticated: () => void;
-}) {
+export function RuntimesPage({ user }: { user: User }) {
   useDocumentTitle('Runtimes');
-  const runtimes = useQuery({ queryKey: ['runtimes'], queryFn: () => api.listRuntimes() });
-  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
-
-  const unauthenticated = isUnauthenticated(runtimes.error) || isUnauthenticated(workspaces.error);
-  useEffect(() => {
-    if (unauthenticated) onUnauthenticated();
-  }, [unauthenticated, onUnauthenticated]);
+  const runtimes = useQuery({ queryKey: keys.runtimes.list(), queryFn: () => api.listRuntimes() });
+  const workspaces = useQuery({
+    queryKey: keys.workspaces.list(),
+    queryFn: () => api.listWorkspaces(),
+  });
 
   // Org admins may pair without any workspace; members wait for their roles.
   const mayPair =

@@ -7,6 +7,7 @@ import { ErrorBox } from '../runtimes/PairPanel';
 import { WorkspacePicker, allows, useWorkspaceChoice } from '../connections/WorkspacePicker';
 import { isForbidden } from '../connections/ConnectionsPage';
 import { ConfirmDelete } from '../forms/ConfirmDelete';
+import { keys } from '../app/queryKeys';
 
 const STORE_LABEL: Record<SecretStoreType, string> = {
   spin_store: 'SPIN store — encrypted on the server, write-only',
@@ -33,13 +34,13 @@ function describeRef(ref: SecretRef): string {
  * create, edit and delete; editors see names and references; `spin_store` values are
  * write-only — the page only ever says whether one is set.
  */
-export function SecretsPage({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+export function SecretsPage() {
   useDocumentTitle('Secrets');
-  const { workspaces, list, current, choose } = useWorkspaceChoice(onUnauthenticated);
+  const { workspaces, list, current, choose } = useWorkspaceChoice();
   const [editing, setEditing] = useState<string | null>(null);
   const canView = allows(current, 'secret.view');
   const secrets = useQuery({
-    queryKey: ['secrets', current?.id],
+    queryKey: keys.secrets.list(current?.id ?? ''),
     queryFn: () => api.listSecrets(current!.id),
     enabled: current !== null && canView,
   });
@@ -125,7 +126,7 @@ function SecretTable({
     mutationFn: (id: string) => api.deleteSecret(id),
     onSuccess: () => {
       setConfirming(null);
-      void queryClient.invalidateQueries({ queryKey: ['secrets'] });
+      void queryClient.invalidateQueries({ queryKey: keys.secrets.all });
     },
   });
   if (secrets.length === 0) {
@@ -258,7 +259,7 @@ function SecretEditor({
       setValue(''); // the value leaves the page as soon as it is stored
       setName('');
       setDescription('');
-      void queryClient.invalidateQueries({ queryKey: ['secrets'] });
+      void queryClient.invalidateQueries({ queryKey: keys.secrets.all });
       onDone();
     },
   });

@@ -1,9 +1,10 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiToken, ApiTokenKind, CreatedApiToken, Workspace } from '@spin/protocol';
 import { api, isUnauthenticated, toErrorInfo } from '../app/api';
 import { ErrorBox } from '../runtimes/PairPanel';
 import { useDocumentTitle } from '../app/useDocumentTitle';
+import { keys } from '../app/queryKeys';
 
 const KIND_LABEL: Record<ApiTokenKind, string> = {
   personal: 'Personal — acts as you',
@@ -29,15 +30,14 @@ function tokenState(t: ApiToken): 'revoked' | 'expired' | 'active' {
  * `/tokens`: the caller's API tokens (for scripts, agents and oneshot runs): create one, copy
  * its secret — shown once — list them with last use and expiry, revoke.
  */
-export function TokensPage({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+export function TokensPage() {
   useDocumentTitle('API tokens');
-  const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => api.listTokens() });
-  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
+  const tokens = useQuery({ queryKey: keys.tokens.list(), queryFn: () => api.listTokens() });
+  const workspaces = useQuery({
+    queryKey: keys.workspaces.list(),
+    queryFn: () => api.listWorkspaces(),
+  });
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
-  const unauthenticated = isUnauthenticated(tokens.error) || isUnauthenticated(workspaces.error);
-  useEffect(() => {
-    if (unauthenticated) onUnauthenticated();
-  }, [unauthenticated, onUnauthenticated]);
 
   return (
     <main className="page">
@@ -104,7 +104,7 @@ function TokenTable({
   const queryClient = useQueryClient();
   const revoke = useMutation({
     mutationFn: (id: string) => api.revokeToken(id),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['tokens'] }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.tokens.all }),
   });
   const workspaceName = (id: string) => workspaces.find((w) => w.id === id)?.name ?? id;
   if (tokens.length === 0) {
@@ -182,7 +182,7 @@ function CreateTokenPanel({
   const [days, setDays] = useState(30);
   const [notebookId, setNotebookId] = useState('');
   const notebooks = useQuery({
-    queryKey: ['notebooks', workspaceId],
+    queryKey: keys.notebooks.list(workspaceId),
     queryFn: () => api.listNotebooks(workspaceId),
     enabled: kind === 'oneshot' && workspaceId !== '',
   });
@@ -198,7 +198,7 @@ function CreateTokenPanel({
     onSuccess: (result) => {
       setName('');
       onCreated(result);
-      void queryClient.invalidateQueries({ queryKey: ['tokens'] });
+      void queryClient.invalidateQueries({ queryKey: keys.tokens.all });
     },
   });
   const submit = (e: FormEvent) => {

@@ -1,10 +1,11 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { UpdateWorkspaceRequest, WorkspaceDetail } from '@spin/protocol';
 import { api, isUnauthenticated, toErrorInfo, type ErrorInfo } from '../app/api';
 import { ErrorBox } from '../runtimes/PairPanel';
 import { possibleParents, workspaceTree } from './workspaceTree';
 import { useDocumentTitle } from '../app/useDocumentTitle';
+import { keys } from '../app/queryKeys';
 
 const can = (w: WorkspaceDetail, action: string) => w.allowedActions.includes(action);
 
@@ -13,15 +14,15 @@ const can = (w: WorkspaceDetail, action: string) => w.allowedActions.includes(ac
  * parent), a form that creates one, and the settings of the selected one. Controls follow the
  * `allowedActions` the server returns with each workspace.
  */
-export function WorkspacesPage({ onUnauthenticated }: { onUnauthenticated: () => void }) {
+export function WorkspacesPage() {
   useDocumentTitle('Workspaces');
-  const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => api.listWorkspaces() });
+  const workspaces = useQuery({
+    queryKey: keys.workspaces.list(),
+    queryFn: () => api.listWorkspaces(),
+  });
   const [selectedId, setSelectedId] = useState<string | null>(null);
 
   const unauthenticated = isUnauthenticated(workspaces.error);
-  useEffect(() => {
-    if (unauthenticated) onUnauthenticated();
-  }, [unauthenticated, onUnauthenticated]);
 
   const list = workspaces.data ?? [];
   const selected = list.find((w) => w.id === selectedId) ?? null;
@@ -105,7 +106,7 @@ function CreateWorkspace({ all }: { all: readonly WorkspaceDetail[] }) {
     try {
       await api.createWorkspace({ name, ...(parentId ? { parentId } : {}) });
       setName('');
-      await queryClient.invalidateQueries({ queryKey: ['workspaces'] });
+      await queryClient.invalidateQueries({ queryKey: keys.workspaces.all });
     } catch (err) {
       setError(toErrorInfo(err));
     } finally {
@@ -170,7 +171,7 @@ function WorkspaceSettings({
   const queryClient = useQueryClient();
   // Runtimes usable here: its own and its ancestors'.
   const runtimes = useQuery({
-    queryKey: ['runtimes', w.id],
+    queryKey: keys.runtimes.list(w.id),
     queryFn: () => api.listRuntimes(w.id),
   });
   const [draft, setDraft] = useState({
@@ -192,7 +193,7 @@ function WorkspaceSettings({
     try {
       await call();
       setSaved(true);
-      await queryClient.invalidateQueries({ queryKey: ['workspaces'] });
+      await queryClient.invalidateQueries({ queryKey: keys.workspaces.all });
     } catch (err) {
       setError(toErrorInfo(err));
     }
