@@ -25,6 +25,8 @@ import {
   JwksSchema,
   NotebookSchema,
   NotebookSummarySchema,
+  NotebookPageSchema,
+  type NotebookSearchQuery,
   PairGrantResponseSchema,
   PendingReceiptsResponseSchema,
   RepairRuntimeResponseSchema,
@@ -126,6 +128,27 @@ export class ServerApi {
     settings?: NotebookSettings;
   }) {
     return this.http.request('POST', '/api/v1/notebooks', NotebookSchema, body);
+  }
+  /** One workspace's notebooks matching `q` (title or any cell's source) and `tag`, a page. */
+  searchNotebooks(workspaceId: string, query: Partial<NotebookSearchQuery> = {}) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined && v !== '') params.set(k, String(v));
+    const qs = params.size > 0 ? `?${params}` : '';
+    return this.http.request(
+      'GET',
+      `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/notebooks${qs}`,
+      NotebookPageSchema,
+    );
+  }
+  /** Replace a notebook's tags (labels for finding it; not a new version). */
+  setNotebookTags(id: string, tags: string[]) {
+    return this.http.request(
+      'PUT',
+      `/api/v1/notebooks/${encodeURIComponent(id)}/tags`,
+      NotebookSchema,
+      { tags },
+    );
   }
   getNotebook(id: string) {
     return this.http.request('GET', `/api/v1/notebooks/${encodeURIComponent(id)}`, NotebookSchema);

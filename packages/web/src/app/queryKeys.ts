@@ -23,6 +23,9 @@ export const keys = {
     /** Notebooks of one workspace, or of all the user's workspaces. */
     list: (workspaceId?: string) => [...keys.notebooks.all, 'list', workspaceId ?? ALL] as const,
     detail: (id: string) => [...keys.notebooks.all, 'detail', id] as const,
+    /** A search over these workspaces by text and tag (the notebook list). */
+    search: (workspaceIds: readonly string[], q: string, tag: string) =>
+      [...keys.notebooks.all, 'search', workspaceIds, q, tag] as const,
   },
   runtimes: {
     all: ['runtimes'] as const,

@@ -13,6 +13,7 @@ import { api, onSignedInAgain, toErrorInfo, type ErrorInfo } from '../app/api';
 import { linkClick } from '../app/routing';
 import { useDocumentTitle } from '../app/useDocumentTitle';
 import { Autosaver, type SaveState } from './autosaver';
+import { NotebookTags } from './NotebookTags';
 import { AddCellBar } from './AddCellBar';
 import { CellView } from './Cell';
 import { CellRunStore } from './cellRunStore';
@@ -290,6 +291,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
             </label>
           )}
         </div>
+        <NotebookTags notebookId={initial.id} initial={initial.tags} editable={can.edit} />
 
         {(!can.edit || !can.run) && (
           <div className="notice" role="status" data-testid="read-only-notice">
