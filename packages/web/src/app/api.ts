@@ -58,3 +58,8 @@ export function toErrorInfo(err: unknown): ErrorInfo {
 export function isUnauthenticated(err: unknown): boolean {
   return err instanceof ApiError && err.code === 'auth.unauthenticated';
 }
+
+/** A refusal by role: the page says so instead of showing an error. */
+export function isForbidden(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 403;
+}

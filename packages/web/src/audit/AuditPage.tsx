@@ -1,10 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { AuditEntry, AuditFilterQuery } from '@spin/protocol';
-import { api, isUnauthenticated, toErrorInfo } from '../app/api';
+import { api, isForbidden, isUnauthenticated, toErrorInfo } from '../app/api';
 import { useDocumentTitle } from '../app/useDocumentTitle';
 import { ErrorBox } from '../runtimes/PairPanel';
-import { isForbidden } from '../connections/ConnectionsPage';
 import { allows } from '../connections/WorkspacePicker';
 import { EMPTY_FILTER, toAuditQuery, type AuditFilterForm } from './auditFilter';
 import { keys } from '../app/queryKeys';

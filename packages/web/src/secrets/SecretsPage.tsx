@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Secret, SecretRef, SecretStoreType, WorkspaceDetail } from '@spin/protocol';
-import { api, toErrorInfo } from '../app/api';
+import { api, isForbidden, toErrorInfo } from '../app/api';
 import { useDocumentTitle } from '../app/useDocumentTitle';
 import { ErrorBox } from '../runtimes/PairPanel';
 import { WorkspacePicker, allows, useWorkspaceChoice } from '../connections/WorkspacePicker';
-import { isForbidden } from '../connections/ConnectionsPage';
 import { ConfirmDelete } from '../forms/ConfirmDelete';
 import { keys } from '../app/queryKeys';
 
