@@ -8,6 +8,7 @@ import { StreamView } from './StreamView';
 import { SpilledStreamView } from './SpilledStreamView';
 import { planSpills } from './spilled';
 import { estimateHtmlHeight, frameDocument } from './htmlFrame';
+import { JsonTree } from './JsonTree';
 
 /** Renders one cell's outputs (nbformat output types; SPIN frames grouped by result). */
 export const OutputList = memo(function OutputList({ outputs }: { outputs: readonly Output[] }) {
@@ -94,7 +95,7 @@ function MimeOutput({ bundle }: { bundle: MimeBundle }) {
         />
       );
     case 'json':
-      return <pre className="output output-json">{r.text}</pre>;
+      return <JsonTree value={r.value} text={r.text} />;
     case 'text':
       return (
         <pre className="output output-text">

@@ -34,11 +34,12 @@ describe('selectMime', () => {
     });
   });
 
-  it('pretty-prints JSON', () => {
+  it('keeps JSON as its value (for the tree) and pretty-printed (for Raw JSON)', () => {
     expect(selectMime({ 'application/json': { a: [1, 2] }, 'text/plain': '{...}' })).toEqual({
       kind: 'json',
       mime: 'application/json',
       text: '{\n  "a": [\n    1,\n    2\n  ]\n}',
+      value: { a: [1, 2] },
     });
   });
 

@@ -8,7 +8,7 @@ import type { MimeBundle } from '@spin/protocol';
 export type RenderedMime =
   | { kind: 'image'; mime: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/svg+xml'; src: string }
   | { kind: 'html'; mime: 'text/html'; html: string }
-  | { kind: 'json'; mime: 'application/json'; text: string }
+  | { kind: 'json'; mime: 'application/json'; text: string; value: unknown }
   | { kind: 'text'; mime: string; text: string }
   | { kind: 'empty' };
 
@@ -73,7 +73,7 @@ export function selectMime(bundle: MimeBundle): RenderedMime {
           } catch {
             text = String(value);
           }
-          return { kind: 'json', mime, text };
+          return { kind: 'json', mime, text, value };
         }
         break;
       }
