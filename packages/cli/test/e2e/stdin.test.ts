@@ -42,6 +42,10 @@ describe('stdin in the notebook (issue 8, acceptance 6)', () => {
     const box = cell(page, 0).getByTestId('cell-input-request');
     await box.waitFor({ timeout: 30_000 });
     expect(await box.textContent()).toContain('name?');
+    // the toolbar's kernel indicator: busy while the cell waits for its input
+    const kernel = page.getByTestId('kernel-status');
+    await expect.poll(() => kernel.getAttribute('data-state')).toBe('busy');
+    expect(await kernel.textContent()).toContain('python3');
     const field = box.locator('input');
     expect(await field.getAttribute('type')).toBe('text');
     await expect
@@ -56,6 +60,7 @@ describe('stdin in the notebook (issue 8, acceptance 6)', () => {
     await expect
       .poll(() => cell(page, 0).getAttribute('data-status'), { timeout: 10_000 })
       .toBe('ok');
+    await expect.poll(() => kernel.getAttribute('data-state')).toBe('idle');
 
     const secret = 'Sw0rdfish-in-browser';
     await typeInCell(page, 1, 'import getpass; p = getpass.getpass("pw: "); print(len(p))');
@@ -79,8 +84,10 @@ describe('stdin in the notebook (issue 8, acceptance 6)', () => {
     const banner = page.getByTestId('kernel-dead');
     await banner.waitFor({ timeout: 10_000 });
     expect(await banner.textContent()).toContain('likely out of memory');
+    expect(await kernel.getAttribute('data-state')).toBe('dead');
     await page.getByTestId('kernel-restart').click();
     await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    await expect.poll(() => kernel.getAttribute('data-state'), { timeout: 30_000 }).toBe('idle');
     expect(
       stack.spin.runtime.kernels.list().filter((k) => k.alive && !k.sid.startsWith('pool:')),
     ).toHaveLength(1);

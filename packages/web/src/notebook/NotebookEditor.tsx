@@ -389,6 +389,12 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           busy={commands.busy}
           canUndo={commands.canUndo}
           canControlKernel={rights?.interrupt ?? true}
+          kernel={
+            sessionUi.kernel
+              ? { state: sessionUi.kernel.state, name: sessionUi.kernel.kernel }
+              : null
+          }
+          connected={sessionUi.phase === 'open'}
         />
         {commands.restartAsk && (
           <RestartConfirm

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { KernelState } from '@spin/protocol';
 import { COMMAND_SHORTCUTS } from './commandMode';
 import type { NotebookPermissions } from './permissions';
 
@@ -23,6 +24,9 @@ interface Props {
    * editor watching someone else's session — the runtime would refuse with runtime.not_owner).
    */
   canControlKernel?: boolean;
+  /** The kernel's state as the runtime last pushed it, and whether the page is connected. */
+  kernel?: { state: KernelState; name: string | null } | null;
+  connected?: boolean;
 }
 
 const NOT_OWNER = 'Only the session’s owner can interrupt or restart its kernel';
@@ -31,7 +35,15 @@ const NOT_OWNER = 'Only the session’s owner can interrupt or restart its kerne
  * The notebook's toolbar (JupyterLab's): run all/above/below, interrupt, restart (asked first:
  * it loses every variable), clear outputs, undo of a cell deletion, and the keyboard help.
  */
-export function NotebookToolbar({ can, actions, busy, canUndo, canControlKernel = true }: Props) {
+export function NotebookToolbar({
+  can,
+  actions,
+  busy,
+  canUndo,
+  canControlKernel = true,
+  kernel = null,
+  connected = false,
+}: Props) {
   const [confirm, setConfirm] = useState<'nothing' | 'run-all' | null>(null);
   const [help, setHelp] = useState(false);
   return (
@@ -120,6 +132,7 @@ export function NotebookToolbar({ can, actions, busy, canUndo, canControlKernel 
           </>
         )}
         <span className="spacer" />
+        <KernelBadge kernel={kernel} connected={connected} />
         <button
           type="button"
           className={`btn btn-link${help ? ' active' : ''}`}
@@ -196,5 +209,49 @@ export function RestartConfirm({
         Cancel
       </button>
     </div>
+  );
+}
+
+const KERNEL_WORDS: Record<KernelState, string> = {
+  starting: 'starting…',
+  idle: 'idle',
+  busy: 'busy',
+  dead: 'dead',
+};
+
+/**
+ * JupyterLab's kernel indicator: the kernel's name and state (idle ○, busy ●), announced to
+ * screen readers as it changes; "no kernel" before the first run starts one.
+ */
+function KernelBadge({
+  kernel,
+  connected,
+}: {
+  kernel: { state: KernelState; name: string | null } | null;
+  connected: boolean;
+}) {
+  const state = !connected ? 'offline' : (kernel?.state ?? 'none');
+  const words =
+    state === 'offline'
+      ? 'not connected'
+      : state === 'none'
+        ? 'no kernel yet'
+        : KERNEL_WORDS[state];
+  const name = kernel?.name ?? null;
+  return (
+    <span
+      className={`kernel-badge kernel-${state}`}
+      data-testid="kernel-status"
+      data-state={state}
+      role="status"
+      title={
+        state === 'none'
+          ? 'The kernel starts with the first run'
+          : `Kernel${name ? ` ${name}` : ''}: ${words}`
+      }
+    >
+      <span className="kernel-dot" aria-hidden="true" />
+      {name ? <span className="kernel-name">{name}</span> : null} {words}
+    </span>
   );
 }

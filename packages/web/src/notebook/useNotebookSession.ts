@@ -24,6 +24,8 @@ export interface SessionUiState {
   error: ErrorInfo | null;
   /** The kernel is dead (with its cause): the page offers a restart. */
   deadKernel?: KernelStatusMessage | null;
+  /** The kernel's last pushed state (starting, idle, busy, dead), shown in the toolbar. */
+  kernel?: KernelStatusMessage | null;
 }
 
 /**
@@ -128,7 +130,7 @@ export function useNotebookSession(opts: {
         subs.push(s.onDidChangeCell((st) => store.setRun(st)));
         subs.push(s.onDidInputRequest((req) => store.setInput(req.cell, req)));
         const showKernel = (k: KernelStatusMessage | null) =>
-          setUi((u) => ({ ...u, deadKernel: k?.state === 'dead' ? k : null }));
+          setUi((u) => ({ ...u, kernel: k, deadKernel: k?.state === 'dead' ? k : null }));
         subs.push(s.onDidChangeKernelStatus(showKernel));
         for (const req of s.pendingInputs) store.setInput(req.cell, req);
         subs.push(
@@ -160,6 +162,7 @@ export function useNotebookSession(opts: {
           phase: s.socket.state === 'closed' ? 'closed' : 'open',
           error: null,
           deadKernel: s.kernelStatus?.state === 'dead' ? s.kernelStatus : null,
+          kernel: s.kernelStatus ?? null,
         });
       },
       (err: unknown) => {
