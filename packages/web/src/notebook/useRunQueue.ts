@@ -41,7 +41,9 @@ export function useRunQueue(o: RunQueueOptions): RunQueue {
   const execute = async (input: CellInput): Promise<boolean> => {
     const { store, saver, session, settingsRef } = opts.current;
     store.setPending(input.id, true);
-    await saver.flush(); // a failed save does not stop the run: compile takes the source itself
+    // Save alongside, not before: compile takes the source itself, so the run does not wait
+    // for the save's round trip (and a failed save does not stop it; the indicator says so).
+    void saver.flush();
     try {
       const s = await session.ready();
       const result = await s.run(input, { timeRange: settingsRef.current.timeRange });
