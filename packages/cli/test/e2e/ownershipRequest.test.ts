@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startStack, type StackFixture } from '../fixtures.js';
+import { createNodeApi } from '@spin/client/node';
+import { ADMIN, startStack, type StackFixture } from '../fixtures.js';
 import { launchChromium, signUpInBrowser } from './browserFixtures.js';
-import { acceptInvitation, cellAt, output, status, typeInCell } from './teamWalkSteps.js';
+import { acceptInvitation, cellAt, output, status } from './teamWalkSteps.js';
 
 /**
  * Requesting a session's ownership in two browsers (issue 11 "Sessions"): an editor asks, the
@@ -54,19 +55,20 @@ describe('request ownership of a session', () => {
     await acceptInvitation(bea, link, BEA, 'editor');
 
     // Ada opens a notebook with a long cell, and so owns its session
-    await ada.getByTestId('nav-home').click();
-    await ada.getByTestId('new-notebook').click();
-    await expect.poll(() => ada.getByTestId('cell').count()).toBe(1);
-    await typeInCell(ada, cellAt(ada, 0), 'import time\ntime.sleep(60)\nprint("slept")');
-    await expect
-      .poll(() => ada.getByTestId('save-status').textContent(), { timeout: 30_000 })
-      .toBe('Saved');
+    const api = createNodeApi(stack.spin.url);
+    await api.login({ email: ADMIN.email, password: ADMIN.password });
+    const notebook = await api.createNotebook({
+      title: 'Shared',
+      cells: [{ id: 'nap', type: 'python', source: 'import time\ntime.sleep(60)\nprint("slept")' }],
+    });
+    const notebookUrl = `${stack.spin.url}/notebooks/${notebook.id}`;
+    await ada.goto(notebookUrl);
     await connected(ada);
     const adaPanel = ada.getByTestId('session-panel');
     await expect.poll(() => adaPanel.getByTestId('session-owner').textContent()).toBe('Owner: you');
 
     // Bea joins: she may run, not interrupt, and is offered to ask for the session
-    await bea.goto(ada.url());
+    await bea.goto(notebookUrl);
     await connected(bea);
     const beaPanel = bea.getByTestId('session-panel');
     await expect
