@@ -260,6 +260,24 @@ export class ServerApi {
       { to },
     );
   }
+  /** Ask the session's owner for the session (one pending request per requester). */
+  requestOwnership(sid: string) {
+    return this.http.request(
+      'POST',
+      `/api/v1/sessions/${encodeURIComponent(sid)}/ownership-requests`,
+      SessionRecordSchema,
+      {},
+    );
+  }
+  /** Accept (hand the session to its requester) or decline a request for the session. */
+  answerOwnershipRequest(sid: string, requestId: string, answer: 'accept' | 'decline') {
+    return this.http.request(
+      'POST',
+      `/api/v1/sessions/${encodeURIComponent(sid)}/ownership-requests/${encodeURIComponent(requestId)}/${answer}`,
+      SessionRecordSchema,
+      {},
+    );
+  }
   /** Every run of the session: who, when, status, duration, runtime (issue 9). */
   sessionTimeline(sid: string) {
     return this.http.request(

@@ -192,8 +192,34 @@ export const SessionParticipantSchema = z.object({
 export type SessionParticipant = z.infer<typeof SessionParticipantSchema>;
 
 /** Session actions a caller may be allowed (`SessionRecord.allowedActions`). */
-export const SessionActionSchema = z.enum(['session.run', 'session.interrupt', 'session.handoff']);
+export const SessionActionSchema = z.enum([
+  'session.run',
+  'session.interrupt',
+  'session.handoff',
+  'session.request_ownership',
+]);
 export type SessionAction = z.infer<typeof SessionActionSchema>;
+
+/** How long a request for a session's ownership waits for its owner's answer. */
+export const OWNERSHIP_REQUEST_TTL_MS = 10 * 60_000;
+
+/**
+ * A participant's request for the session's ownership (issue 11 "request ownership"). Only
+ * `pending` ones can be answered; one that outlived its TTL is `expired`, one made before the
+ * session changed hands some other way is `superseded`.
+ */
+export const OwnershipRequestSchema = z.object({
+  id: z.string(),
+  requesterId: z.string(),
+  requesterName: z.string(),
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  status: z.enum(['pending', 'accepted', 'declined', 'expired', 'superseded']),
+  resolvedAt: z.string().nullable(),
+  /** Who accepted or declined it. */
+  resolvedByName: z.string().nullable(),
+});
+export type OwnershipRequest = z.infer<typeof OwnershipRequestSchema>;
 
 /** `GET /api/v1/sessions/:sid`: the session record (owner, participants, runtime). */
 export const SessionRecordSchema = ExecSessionSchema.extend({
@@ -205,9 +231,17 @@ export const SessionRecordSchema = ExecSessionSchema.extend({
    * What the caller may do in this session (for the UI to hide or disable the rest; the server
    * and runtime enforce it either way): `session.run` (execute cells), `session.interrupt`
    * (interrupt and restart — the owner alone), `session.handoff` (the owner, and workspace owners
-   * who may also take a session over by handing it to themselves).
+   * who may also take a session over by handing it to themselves), `session.request_ownership`
+   * (anyone else who may run cells: ask the owner for the session).
    */
   allowedActions: z.array(SessionActionSchema).optional(),
+  /**
+   * Requests for ownership awaiting the owner's answer (sent with `allowedActions`): accepting
+   * or declining one needs `session.handoff`.
+   */
+  ownershipRequests: z.array(OwnershipRequestSchema).optional(),
+  /** The caller's newest request for ownership, whatever became of it (with `allowedActions`). */
+  myOwnershipRequest: OwnershipRequestSchema.nullable().optional(),
 });
 export type SessionRecord = z.infer<typeof SessionRecordSchema>;
 

@@ -80,6 +80,10 @@ export const ERROR_STATUS = {
   'session.not_found': 404,
   'session.not_owner': 403,
   'session.handoff_target_invalid': 400,
+  // requests for a session's ownership: the owner cannot ask for it; an answer needs a live one
+  'session.already_owner': 409,
+  'session.request_not_found': 404,
+  'session.request_stale': 409,
   // spilled output blobs (runtime GET /v1/blobs/:id)
   'blob.not_found': 404,
   'blob.range_not_satisfiable': 416,

@@ -28,6 +28,7 @@ import { notebookRoutes } from './routes/notebookRoutes.js';
 import { templateVariableRoutes } from './routes/templateVariableRoutes.js';
 import { runtimeRoutes } from './routes/runtimeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
+import { sessionOwnershipRoutes } from './routes/sessionOwnershipRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
 import { workspaceRoutes } from './routes/workspaceRoutes.js';
 import { tokenRoutes } from './routes/tokenRoutes.js';
@@ -224,6 +225,7 @@ export async function buildApp(
   await app.register(templateVariableRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(runtimeRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(sessionRoutes, { ...opts, prefix: '/api/v1' });
+  await app.register(sessionOwnershipRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(auditRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(memberRoutes, { ...opts, prefix: '/api/v1' });
   await app.register(workspaceRoutes, { ...opts, prefix: '/api/v1' });

@@ -158,6 +158,7 @@ function withCodes(entry: MatrixEntry, codes: Partial<Record<Who, Outcome>>): Ma
 }
 
 const NOT_OWNER: Outcome = { status: 403, code: 'session.not_owner' };
+const NO_REQUEST: Outcome = { status: 404, code: 'session.request_not_found' };
 const FORGED_INVITATION = 'forged-invitation-token-0123456789';
 
 /**
@@ -320,6 +321,11 @@ export const ROUTE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'POST /api/v1/invitations/signup': open(404, () => ({ url: '/api/v1/invitations/signup', body: { token: FORGED_INVITATION, email: 'new@example.com', password: 'a long enough password', name: 'New' } }), 'invitation.not_found'),
   'POST /api/v1/invitations/accept': signedInAll({ status: 404, code: 'invitation.not_found' }, () => ({ url: '/api/v1/invitations/accept', body: { token: FORGED_INVITATION } })),
   'POST /api/v1/auth/password': signedInAll({ status: 401, code: 'auth.invalid_credentials' }, () => ({ url: '/api/v1/auth/password', body: { currentPassword: 'not the password', newPassword: 'another long password' } })),
+  // any runner but the session's owner (the admin) may ask for it; viewers may not
+  'POST /api/v1/sessions/:sid/ownership-requests': ws(RUNNERS, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/ownership-requests` })),
+  // answering needs the owner's rights (accepting is a handoff, tested in ownershipRequests.test.ts): the matrix asks about no request
+  'POST /api/v1/sessions/:sid/ownership-requests/:requestId/accept': withCodes(ws(OWNERS, 404, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/ownership-requests/orq_none/accept` })), { owner: NO_REQUEST, orgAdmin: NO_REQUEST, editor: NOT_OWNER, agent: NOT_OWNER }),
+  'POST /api/v1/sessions/:sid/ownership-requests/:requestId/decline': withCodes(ws(OWNERS, 404, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/ownership-requests/orq_none/decline` })), { owner: NO_REQUEST, orgAdmin: NO_REQUEST, editor: NOT_OWNER, agent: NOT_OWNER }),
   'POST /api/v1/sessions/:sid/token': ws(ALL, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/token` })),
   'POST /api/v1/sessions/:sid/pending-receipts': ws(ALL, 200, SES, (c) => ({ url: `/api/v1/sessions/${c.sid}/pending-receipts`, body: { jtis: ['x'] } })),
   'POST /api/v1/receipts': ws(ALL, 200, PROG, freshReceipt),

@@ -44,7 +44,7 @@ describe.each(dbKinds)('session allowed actions (%s)', (kind) => {
       addMember(t, 'editor', ws),
     ]);
     expect(await actionsOf(admin)).toEqual(['session.run', 'session.interrupt', 'session.handoff']);
-    expect(await actionsOf(editor)).toEqual(['session.run']);
+    expect(await actionsOf(editor)).toEqual(['session.run', 'session.request_ownership']);
     expect(await actionsOf(viewer)).toEqual([]);
 
     // what the record withholds is refused: an editor who does not own it cannot hand it off
@@ -61,13 +61,17 @@ describe.each(dbKinds)('session allowed actions (%s)', (kind) => {
     expect(handed.statusCode).toBe(200);
     expect(handed.json().ownerId).toBe(editor.user.id);
     // the org admin (a workspace owner) may still take it over, but not interrupt
-    expect(handed.json().allowedActions).toEqual(['session.run', 'session.handoff']);
+    expect(handed.json().allowedActions).toEqual([
+      'session.run',
+      'session.handoff',
+      'session.request_ownership',
+    ]);
     expect(await actionsOf(editor)).toEqual([
       'session.run',
       'session.interrupt',
       'session.handoff',
     ]);
-    expect(await actionsOf(other)).toEqual(['session.run']);
+    expect(await actionsOf(other)).toEqual(['session.run', 'session.request_ownership']);
     expect(await actionsOf(viewer)).toEqual([]);
   });
 

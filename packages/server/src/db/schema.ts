@@ -259,6 +259,38 @@ export const sessionParticipants = pgTable(
 );
 
 /**
+ * Requests for a session's ownership (issue 11): a participant who may run cells asks the owner,
+ * who accepts (a handoff) or declines. At most one pending request per requester and session;
+ * `owner_epoch` is the session's at the time of asking, so a request made before the session
+ * changed hands some other way cannot be accepted.
+ */
+export const sessionOwnershipRequests = pgTable(
+  'session_ownership_requests',
+  {
+    id: text('id').primaryKey(),
+    sid: text('sid')
+      .notNull()
+      .references(() => execSessions.sid, { onDelete: 'cascade' }),
+    requesterId: text('requester_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    ownerEpoch: integer('owner_epoch').notNull(),
+    status: text('status', { enum: ['pending', 'accepted', 'declined', 'expired'] })
+      .notNull()
+      .default('pending'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    resolvedAt: ts('resolved_at'),
+    resolvedBy: text('resolved_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    uniqueIndex('session_ownership_requests_pending_idx')
+      .on(t.sid, t.requesterId)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/**
  * Invitations to a workspace by link (issue 7). Only the sha256 hex of the link's token is
  * stored; an invitation is used once (`accepted_at`), expires, and can be revoked.
  */

@@ -25,6 +25,7 @@ import { ReceiptService } from './receiptService.js';
 import { RuntimeService } from './runtimeService.js';
 import { ServerKeyService } from './serverKeyService.js';
 import { SessionService } from './sessionService.js';
+import { SessionOwnershipService } from './sessionOwnershipService.js';
 import { TimelineService } from './timelineService.js';
 import { WorkspaceService } from './workspaceService.js';
 
@@ -48,6 +49,8 @@ export interface Services {
   ipynb: IpynbService;
   runtimes: RuntimeService;
   sessions: SessionService;
+  /** Requests for a session's ownership (ask, accept, decline). */
+  ownership: SessionOwnershipService;
   compiler: CompileService;
   /** Connections and secrets (issue 9). */
   credentials: CredentialService;
@@ -108,6 +111,7 @@ export async function createServices(opts: {
     ipynb: new IpynbService(db, notebooks),
     runtimes,
     sessions,
+    ownership: new SessionOwnershipService(db, sessions, audit),
     compiler: new CompileService(
       db,
       audit,

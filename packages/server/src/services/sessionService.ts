@@ -19,6 +19,11 @@ import {
   execSessionsRepository,
   type ExecSessionRow,
 } from '../repositories/execSessionsRepository.js';
+import {
+  ownershipRequestsRepository,
+  type NamedOwnershipRequestRow,
+} from '../repositories/ownershipRequestsRepository.js';
+import { presentOwnershipRequest } from './ownershipRequestPresenter.js';
 import { presentRuntime, type RuntimeService } from './runtimeService.js';
 import type { ServerKeyService } from './serverKeyService.js';
 
@@ -54,8 +59,9 @@ export function sessionPerms(
 
 /**
  * What the caller of `grant` may do in `session` (mirrors what the runtime and `handOff`
- * enforce): run with the right to run cells; interrupt/restart as the owner; hand off as the
- * owner or a workspace owner. None of it in an archived workspace.
+ * enforce): run with the right to run cells; interrupt/restart as the owner; hand off (and answer
+ * requests for ownership) as the owner or a workspace owner; request ownership as anyone else
+ * who may run. None of it in an archived workspace.
  */
 export function sessionActions(grant: Grant, session: ExecSessionRow): SessionAction[] {
   if (grant.archived || !roleAllows(grant.role, 'notebook.run')) return [];
@@ -63,6 +69,7 @@ export function sessionActions(grant: Grant, session: ExecSessionRow): SessionAc
   const actions: SessionAction[] = ['session.run'];
   if (isOwner) actions.push('session.interrupt');
   if (isOwner || grant.role === 'owner') actions.push('session.handoff');
+  if (!isOwner) actions.push('session.request_ownership');
   return actions;
 }
 
@@ -148,10 +155,13 @@ export class SessionService {
   async record(sid: string, row?: ExecSessionRow, grant?: Grant): Promise<SessionRecord> {
     const session = row ?? (await this.getRow(sid));
     const ownerId = ownerOf(session);
-    const [owner, participants] = await Promise.all([
+    const [owner, participants, requests, mine] = await Promise.all([
       usersRepository.findById(this.db, ownerId),
       execSessionsRepository.participants(this.db, session.sid),
+      grant ? ownershipRequestsRepository.live(this.db, session.sid, session.ownerEpoch) : [],
+      grant ? ownershipRequestsRepository.newestOf(this.db, session.sid, grant.actor.userId) : null,
     ]);
+    const present = (r: NamedOwnershipRequestRow) => presentOwnershipRequest(r, session.ownerEpoch);
     return {
       ...presentExecSession(session),
       ownerId,
@@ -166,7 +176,13 @@ export class SessionService {
           ...(grant ? { mayOwn: await this.mayRun(grant.workspaceId, p.userId) } : {}),
         })),
       ),
-      ...(grant ? { allowedActions: sessionActions(grant, session) } : {}),
+      ...(grant
+        ? {
+            allowedActions: sessionActions(grant, session),
+            ownershipRequests: requests.map(present),
+            myOwnershipRequest: mine && present(mine),
+          }
+        : {}),
     };
   }
 
@@ -186,9 +202,13 @@ export class SessionService {
    * owners (and org admins, who act as owners) so a session whose owner left can be taken over.
    * The target must be able to run cells in the workspace. The owner epoch goes up by one, so the
    * runtime stops honouring the old owner's tokens for owner rights once a newer token reaches it.
+   * `atEpoch` (an accepted request): only if the session is still at that owner epoch.
    */
-  async handOff(grant: Grant, sid: string, to: string): Promise<SessionRecord> {
+  async handOff(grant: Grant, sid: string, to: string, atEpoch?: number): Promise<SessionRecord> {
     const session = await this.getRow(sid);
+    if (atEpoch !== undefined && session.ownerEpoch !== atEpoch) {
+      throw new SpinError('session.request_stale', 'the session changed hands since the request');
+    }
     const from = ownerOf(session);
     if (from !== grant.actor.userId && grant.role !== 'owner') {
       throw new SpinError(

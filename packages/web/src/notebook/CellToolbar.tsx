@@ -6,6 +6,7 @@ import {
   type CellTypeInfo,
 } from '@spin/protocol';
 import type { CellActions } from './Cell';
+import { CellDragHandle } from './cellDrag';
 import type { NotebookPermissions } from './permissions';
 import type { RunMode } from './notebookModel';
 
@@ -33,7 +34,7 @@ interface Props {
   startEditing: () => void;
 }
 
-/** A cell's toolbar: type, settings, run/stop, link, status, move and delete. */
+/** A cell's toolbar: drag handle, type, settings, run/stop, link, status, move and delete. */
 export function CellToolbar({
   cell,
   index,
@@ -57,6 +58,7 @@ export function CellToolbar({
   const { id, type } = cell;
   return (
     <div className="cell-toolbar">
+      {can.edit && <CellDragHandle cellId={id} index={index} onMove={actions.move} />}
       <select
         data-testid="cell-type-select"
         aria-label={`Cell ${index + 1} type`}

@@ -39,6 +39,7 @@ import { SessionVariablesForm } from './SessionVariablesForm';
 import { useTemplateVariables } from './useTemplateVariables';
 import { VariablesPanel } from './VariablesPanel';
 import { ExportIpynbButton } from './ExportIpynbButton';
+import { useCellDrop } from './cellDrag';
 
 const SAVE_DELAY_MS = 600;
 const NO_VARIABLES: readonly TemplateVariable[] = [];
@@ -187,6 +188,8 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     setCellsState(next);
     saver.markDirty();
   };
+  // Drag a cell by its handle: one move, saved like the move buttons' (cellDrag.tsx).
+  const cellDrop = useCellDrop(can.edit, cellsRef, setCells);
 
   const setSettings = (patch: Partial<NotebookSettings>) => {
     settingsRef.current = { ...settingsRef.current, ...patch };
@@ -412,7 +415,12 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         )}
 
         {/* Command mode: keys pressed while a cell (not its editor) has focus. */}
-        <div className="cells" data-testid="cells" onKeyDown={commands.onCellsKeyDown}>
+        <div
+          className="cells"
+          data-testid="cells"
+          onKeyDown={commands.onCellsKeyDown}
+          {...cellDrop.listProps}
+        >
           {(progressive.count < cells.length ? cells.slice(0, progressive.count) : cells).map(
             (cell, i) => (
               <CellView
@@ -433,6 +441,7 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           {can.edit && progressive.count >= cells.length && (
             <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
           )}
+          {cellDrop.indicator}
         </div>
         <p className="shortcuts muted">
           <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+

@@ -5,6 +5,7 @@ import type { SessionRecord } from '@spin/protocol';
 import { api, toErrorInfo } from '../../app/api';
 import { useActiveSession } from './activeSession';
 import { SessionHandover } from './SessionHandover';
+import { SessionOwnershipRequests } from './SessionOwnershipRequests';
 import { SessionParticipants } from './SessionParticipants';
 import { SessionTimeline } from './SessionTimeline';
 import { sessionKeys } from './sessionKeys';
@@ -12,6 +13,8 @@ import { participantsOf, rightsOf, type SessionRights } from './sessionView';
 
 /** How often the record is re-read: others attaching send us no event. */
 const RECORD_REFRESH_MS = 5000;
+/** …and while a request for ownership waits for its answer (either side is watching). */
+const REQUEST_REFRESH_MS = 1500;
 /** How often the timeline is re-read while a run still awaits its receipt. */
 const PENDING_REFRESH_MS = 2000;
 
@@ -64,8 +67,9 @@ function rightsText(rights: SessionRights, ownerName: string): string {
   if (!rights.run) return 'You are watching: your role lets you see live output, not run cells.';
   if (rights.isOwner) return 'You own this session: you can interrupt, restart and hand it over.';
   const only = `You can run cells; only ${ownerName}, the owner, can interrupt or restart the kernel.`;
-  return rights.handOff
-    ? `${only} As a workspace owner you may take the session over.`
+  if (rights.handOff) return `${only} As a workspace owner you may take the session over.`;
+  return rights.requestOwnership
+    ? `${only} Request ownership to ask them for the session.`
     : `${only} Ask them to hand the session over.`;
 }
 
@@ -85,7 +89,11 @@ export function SessionPanel({ cellLabel }: { cellLabel: (cellId: string) => str
     queryKey: sessionKeys.record(sid ?? ''),
     queryFn: () => api.sessionRecord(sid!),
     enabled: sid !== null,
-    refetchInterval: RECORD_REFRESH_MS,
+    refetchInterval: (q) =>
+      q.state.data?.ownershipRequests?.length ||
+      q.state.data?.myOwnershipRequest?.status === 'pending'
+        ? REQUEST_REFRESH_MS
+        : RECORD_REFRESH_MS,
   });
   const timeline = useQuery({
     queryKey: sessionKeys.timeline(sid ?? ''),
@@ -143,6 +151,7 @@ export function SessionPanel({ cellLabel }: { cellLabel: (cellId: string) => str
                 onHandOver={(to) => handOver.mutate(to)}
               />
             )}
+            {rights && <SessionOwnershipRequests record={data} rights={rights} session={session} />}
           </>
         )}
         <button

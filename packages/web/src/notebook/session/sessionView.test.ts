@@ -70,9 +70,13 @@ describe('session panel view model', () => {
       run: false,
       interrupt: false,
       handOff: false,
+      requestOwnership: false,
       isOwner: true,
     });
     expect(rightsOf(record({ allowedActions: ['session.run'] }), 'u_gr').run).toBe(true);
+    expect(
+      rightsOf(record({ allowedActions: ['session.run', 'session.request_ownership'] }), 'u_gr'),
+    ).toMatchObject({ run: true, handOff: false, requestOwnership: true, isOwner: false });
     expect(rightsOf(record(), 'u_gr')).toMatchObject({ run: true, handOff: false });
     expect(rightsOf(record(), 'u_ada')).toMatchObject({ interrupt: true, handOff: true });
   });

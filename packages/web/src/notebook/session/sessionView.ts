@@ -67,6 +67,8 @@ export interface SessionRights {
   run: boolean;
   interrupt: boolean;
   handOff: boolean;
+  /** May ask the owner for the session (answering requests goes with `handOff`). */
+  requestOwnership: boolean;
   isOwner: boolean;
 }
 
@@ -74,11 +76,14 @@ export interface SessionRights {
 export function rightsOf(record: SessionRecord, me: string | null): SessionRights {
   const isOwner = me !== null && record.ownerId === me;
   const allowed = record.allowedActions;
-  if (!allowed) return { run: true, interrupt: isOwner, handOff: isOwner, isOwner };
+  if (!allowed) {
+    return { run: true, interrupt: isOwner, handOff: isOwner, requestOwnership: false, isOwner };
+  }
   return {
     run: allowed.includes('session.run'),
     interrupt: allowed.includes('session.interrupt'),
     handOff: allowed.includes('session.handoff'),
+    requestOwnership: allowed.includes('session.request_ownership'),
     isOwner,
   };
 }
