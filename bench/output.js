@@ -11,6 +11,12 @@
 //   output_latency_clients  100 timestamped lines, spaced 20 ms and back to back, delivered to
 //                           50 attached clients: p50/p99 of print → each client's receipt
 //   output_rss_200mb        the runtime process's RSS during a cell printing 200 MB
+//
+// BENCH_OUTPUT_PARTS=throughput (latency, rss) and BENCH_OUTPUT_SHAPES=lines_1MB (lines_100B)
+// narrow a run. BENCH_OUTPUT_AB_RUNTIME=<another runtime build's dist/bin.js> measures that
+// build too, in the same blocks, under `ab_runtime`. Each throughput block also records the
+// CPU of the raw client and of the runtime process per run (steadier than MB/s on a loaded
+// machine); bench/outputPath.js times the runtime's output path alone, in-process.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
