@@ -1,7 +1,8 @@
-// CPU of the runtime's output path for 50 MB printed as 1 MB lines, in this process, without
-// kernel, server or client: the kernel's ~2 MiB iopub stream messages (as jupyter_client frames
-// and signs them) → MessageCodec.decode → mapKernelOutput → OutputBudget.stream (head, spill)
-// → BlobWriter (file, sha256, line index) → finish. CPU time is counted per run (user + system),
+// CPU of the runtime's output path for 50 MB printed as 1 MB lines (BENCH_SHAPE=lines_100B:
+// 100-byte lines), in this process, without kernel, server or client: the kernel's iopub
+// stream messages of about 1 MiB (framed and signed as jupyter_client does) →
+// MessageCodec.decode → mapKernelOutput → OutputBudget.stream (head, spill) → BlobWriter
+// (file, sha256, line index) → finish. CPU time is counted per run (user + system),
 // so it holds on a loaded machine where wall-clock MB/s does not. Several runtime builds
 // alternate, median of each:
 //
@@ -22,13 +23,18 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 6);
 const MB = 1e6;
 const KEY = 'k'.repeat(32);
 
-/** The texts ipykernel sends for 50 × print(1 MB line), flushing at 1 MiB (iopubBounds.ts). */
+/**
+ * The texts ipykernel sends for 50 MB of print(line), flushing at 1 MiB (iopubBounds.ts):
+ * 1 MB lines, or with BENCH_SHAPE=lines_100B 100-byte lines (as bench/output.js prints them).
+ */
 function kernelTexts() {
+  const lines100 = process.env.BENCH_SHAPE === 'lines_100B';
   const line = 'x'.repeat(MB - 1);
   const texts = [];
   let buf = '';
-  for (let i = 0; i < 50; i++) {
-    for (const w of [line, '\n']) {
+  for (let i = 1; i <= (lines100 ? 500_000 : 50); i++) {
+    const text = lines100 ? String(i).padStart(10, '0') + 'x'.repeat(89) : line;
+    for (const w of [text, '\n']) {
       buf += w;
       if (buf.length >= 1 << 20) {
         texts.push(buf);
