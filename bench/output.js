@@ -11,6 +11,12 @@
 //   output_latency_clients  100 timestamped lines, spaced 20 ms and back to back, delivered to
 //                           50 attached clients: p50/p99 of print → each client's receipt
 //   output_rss_200mb        the runtime process's RSS during a cell printing 200 MB
+//
+// BENCH_OUTPUT_PARTS=throughput (latency, rss) and BENCH_OUTPUT_SHAPES=lines_1MB (lines_100B)
+// narrow a run. BENCH_OUTPUT_AB_RUNTIME=<another runtime build's dist/bin.js> measures that
+// build too, in the same blocks, under `ab_runtime`. Each throughput block also records the
+// CPU of the raw client and of the runtime process per run (steadier than MB/s on a loaded
+// machine); bench/outputPath.js times the runtime's output path alone, in-process.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -28,10 +34,16 @@ const RUNS = Number(process.env.BENCH_OUTPUT_RUNS ?? 3);
 const CLIENTS = 50;
 const LINES = 100;
 
-const SHAPES = {
+const ALL_SHAPES = {
   lines_100B: `pad = "x" * 89\nfor i in range(1, ${TOTAL / 100 + 1}):\n    print(f"{i:010d}{pad}")`,
   lines_1MB: `line = "x" * ${MB - 1}\nfor i in range(${TOTAL / MB}):\n    print(line)`,
 };
+// BENCH_OUTPUT_SHAPES=lines_1MB (comma-separated) measures only those shapes, to iterate fast
+const SHAPES = Object.fromEntries(
+  Object.entries(ALL_SHAPES).filter(([k]) =>
+    (process.env.BENCH_OUTPUT_SHAPES ?? Object.keys(ALL_SHAPES).join(',')).split(',').includes(k),
+  ),
+);
 const expectedLast = {
   lines_100B: String(TOTAL / 100).padStart(10, '0') + 'x'.repeat(89),
   lines_1MB: 'x'.repeat(MB - 1),
@@ -56,6 +68,18 @@ const r3 = (v) => Math.round(v * 1000) / 1000;
 const nowNs = () => (performance.timeOrigin + performance.now()) * 1e6;
 const loadavg = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
 
+/** CPU ms (user + system, every thread) a process has used so far, from /proc/<pid>/stat. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(process.env.BENCH_CLK_TCK ?? 100); // getconf CLK_TCK on Linux
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 function rss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) * 1024;
@@ -76,24 +100,37 @@ function ipykernelVersion() {
 
 async function rawThroughput(kernel, shape) {
   let bytes = 0;
-  let tail = '';
+  // the newest messages' texts, at least 2 MB of them: kept without joining them per message
+  const tail = [];
+  let tailChars = 0;
+  const cpu0 = ownCpuMs();
   const t0 = performance.now();
   const reply = await kernel.execute(SHAPES[shape], (o) => {
     if (o.msgType !== 'stream') return;
     const text = String(o.content.text ?? '');
     bytes += Buffer.byteLength(text);
-    tail = (tail + text).slice(-2 * MB);
+    tail.push(text);
+    tailChars += text.length;
+    while (tailChars - tail[0].length >= 2 * MB) tailChars -= tail.shift().length;
   });
   const ms = performance.now() - t0;
+  const cpu = ownCpuMs() - cpu0;
   if (reply.status !== 'ok') throw new Error(`raw ${shape} failed`);
-  const last = tail.split('\n').at(-2);
-  return { MBps: TOTAL / MB / (ms / 1000), bytes, lastLineOk: last === expectedLast[shape] };
+  const last = tail.join('').split('\n').at(-2);
+  return {
+    MBps: TOTAL / MB / (ms / 1000),
+    cpuMs: cpu,
+    bytes,
+    lastLineOk: last === expectedLast[shape],
+  };
 }
 
 async function spinThroughput(ctx, shape) {
+  const cpu0 = cpuMs(ctx.runtimePid);
   const t0 = performance.now();
   const r = await ctx.session.run({ id: 'out', type: 'python', source: SHAPES[shape] });
   const cellMs = performance.now() - t0;
+  const runtimeCpuMs = cpuMs(ctx.runtimePid) - cpu0;
   if (r.status !== 'ok') throw new Error(`spin ${shape} failed: ${r.status}`);
   const inlineBytes = r.outputs.reduce(
     (n, o) => n + (o.output_type === 'stream' ? Buffer.byteLength(o.text) : 0),
@@ -123,6 +160,7 @@ async function spinThroughput(ctx, shape) {
   const auditSeq = await r.audited;
   return {
     cellMBps: TOTAL / MB / (cellMs / 1000),
+    runtimeCpuMs,
     allMBps: TOTAL / MB / (allMs / 1000),
     bytes,
     inlineBytes,
@@ -139,59 +177,81 @@ async function emptyCellMs(ctx) {
   return performance.now() - t0;
 }
 
-async function throughput(ctx, raw) {
+/** The output_throughput keys of one SPIN deployment's runs against the raw blocks. */
+function throughputResult(rawBlocks, spinBlocks, empty) {
+  const mom = (blocks, f) => r3(median(blocks.map((b) => median(b.map(f)))));
+  const zeromq = mom(rawBlocks, (r) => r.MBps);
+  const cell = mom(spinBlocks, (r) => r.cellMBps);
+  const all = mom(spinBlocks, (r) => r.allMBps);
+  const spinRuns = spinBlocks.flat();
+  const rawRuns = rawBlocks.flat();
+  // The SPIN run includes what any cell costs (compile at the server, envelope, receipt):
+  // the same run with an empty cell's median time taken off shows the output path alone.
+  const emptyMs = mom(empty, (ms) => ms);
+  const netMBps = mom(spinBlocks, (r) => TOTAL / MB / (TOTAL / MB / r.cellMBps - emptyMs / 1000));
+  return {
+    total_bytes: TOTAL,
+    zeromq_MBps: zeromq,
+    spin_until_cell_ended_MBps: cell,
+    spin_until_all_bytes_MBps: all,
+    ratio_until_cell_ended: r3(cell / zeromq),
+    ratio_until_all_bytes: r3(all / zeromq),
+    spin_empty_cell_ms: emptyMs,
+    ratio_until_cell_ended_net_of_empty_cell: r3(netMBps / zeromq),
+    // CPU per run (all threads): the raw client (this process) vs the runtime until cell_ended
+    zeromq_client_cpu_ms: mom(rawBlocks, (r) => r.cpuMs),
+    spin_runtime_cpu_ms: mom(spinBlocks, (r) => r.runtimeCpuMs),
+    runs: spinRuns.length,
+    zeromq_bytes_dropped: Math.max(...rawRuns.map((r) => TOTAL - r.bytes)),
+    zeromq_last_line_ok: rawRuns.every((r) => r.lastLineOk),
+    spin_bytes_dropped: Math.max(...spinRuns.map((r) => TOTAL - r.bytes)),
+    spin_inline_bytes: median(spinRuns.map((r) => r.inlineBytes)),
+    spin_spilled: spinRuns.every((r) => r.spilled),
+    spin_all_verified: spinRuns.every((r) => r.verified),
+  };
+}
+
+/**
+ * Interleaved blocks per shape: raw runs, then each deployment's SPIN runs and empty cells
+ * (`ctxs[1]`, when given, is another runtime build: BENCH_OUTPUT_AB_RUNTIME; the two take
+ * turns going first).
+ */
+async function throughput(ctxs, raw) {
   const out = {};
   for (const shape of Object.keys(SHAPES)) {
-    out[shape] = { raw: [], spin: [], empty: [] };
+    out[shape] = { raw: [], spin: ctxs.map(() => []), empty: ctxs.map(() => []) };
   }
   for (let rep = 0; rep < REPS; rep++) {
     for (const shape of Object.keys(SHAPES)) {
       const rawRuns = [];
       for (let i = 0; i < RUNS; i++) rawRuns.push(await rawThroughput(raw, shape));
-      const spinRuns = [];
-      for (let i = 0; i < RUNS; i++) spinRuns.push(await spinThroughput(ctx, shape));
-      const empty = [];
-      for (let i = 0; i < RUNS; i++) empty.push(await emptyCellMs(ctx));
       out[shape].raw.push(rawRuns);
-      out[shape].spin.push(spinRuns);
-      out[shape].empty.push(empty);
-      console.log(
-        `  ${shape} rep ${rep + 1}: zeromq ${r3(median(rawRuns.map((r) => r.MBps)))} MB/s, ` +
-          `spin ${r3(median(spinRuns.map((r) => r.cellMBps)))} MB/s until cell_ended, ` +
-          `${r3(median(spinRuns.map((r) => r.allMBps)))} MB/s with the blob; ` +
-          `an empty cell ${r3(median(empty))} ms`,
-      );
+      let line =
+        `  ${shape} rep ${rep + 1}: zeromq ${r3(median(rawRuns.map((r) => r.MBps)))} MB/s ` +
+        `(client cpu ${r3(median(rawRuns.map((r) => r.cpuMs)))} ms)`;
+      const order = ctxs.map((_, k) => k);
+      if (rep % 2 === 1) order.reverse();
+      for (const k of order) {
+        const ctx = ctxs[k];
+        const spinRuns = [];
+        for (let i = 0; i < RUNS; i++) spinRuns.push(await spinThroughput(ctx, shape));
+        const empty = [];
+        for (let i = 0; i < RUNS; i++) empty.push(await emptyCellMs(ctx));
+        out[shape].spin[k].push(spinRuns);
+        out[shape].empty[k].push(empty);
+        line +=
+          `; ${ctx.label}spin ${r3(median(spinRuns.map((r) => r.cellMBps)))} MB/s until cell_ended, ` +
+          `${r3(median(spinRuns.map((r) => r.allMBps)))} MB/s with the blob, ` +
+          `an empty cell ${r3(median(empty))} ms, ` +
+          `runtime cpu ${r3(median(spinRuns.map((r) => r.runtimeCpuMs)))} ms`;
+      }
+      console.log(line);
     }
   }
   const result = {};
-  for (const [shape, { raw: rawBlocks, spin: spinBlocks, empty }] of Object.entries(out)) {
-    const mom = (blocks, f) => r3(median(blocks.map((b) => median(b.map(f)))));
-    const zeromq = mom(rawBlocks, (r) => r.MBps);
-    const cell = mom(spinBlocks, (r) => r.cellMBps);
-    const all = mom(spinBlocks, (r) => r.allMBps);
-    const spinRuns = spinBlocks.flat();
-    const rawRuns = rawBlocks.flat();
-    // The SPIN run includes what any cell costs (compile at the server, envelope, receipt):
-    // the same run with an empty cell's median time taken off shows the output path alone.
-    const emptyMs = mom(empty, (ms) => ms);
-    const netMBps = mom(spinBlocks, (r) => TOTAL / MB / (TOTAL / MB / r.cellMBps - emptyMs / 1000));
-    result[shape] = {
-      total_bytes: TOTAL,
-      zeromq_MBps: zeromq,
-      spin_until_cell_ended_MBps: cell,
-      spin_until_all_bytes_MBps: all,
-      ratio_until_cell_ended: r3(cell / zeromq),
-      ratio_until_all_bytes: r3(all / zeromq),
-      spin_empty_cell_ms: emptyMs,
-      ratio_until_cell_ended_net_of_empty_cell: r3(netMBps / zeromq),
-      runs: spinRuns.length,
-      zeromq_bytes_dropped: Math.max(...rawRuns.map((r) => TOTAL - r.bytes)),
-      zeromq_last_line_ok: rawRuns.every((r) => r.lastLineOk),
-      spin_bytes_dropped: Math.max(...spinRuns.map((r) => TOTAL - r.bytes)),
-      spin_inline_bytes: median(spinRuns.map((r) => r.inlineBytes)),
-      spin_spilled: spinRuns.every((r) => r.spilled),
-      spin_all_verified: spinRuns.every((r) => r.verified),
-    };
+  for (const [shape, o] of Object.entries(out)) {
+    result[shape] = throughputResult(o.raw, o.spin[0], o.empty[0]);
+    if (ctxs[1]) result[shape].ab_runtime = throughputResult(o.raw, o.spin[1], o.empty[1]);
   }
   return result;
 }
@@ -340,6 +400,34 @@ async function rssDuring(ctx, pid, source) {
   };
 }
 
+/** Sign up, pair the deployment's runtime and open a session on a one-cell notebook. */
+async function openContext(spin, label) {
+  const api = createNodeApi(spin.url);
+  await api.signup({ name: 'Bench', email: 'out@example.test', password: 'bench-password-1' });
+  await pairRuntime({
+    api,
+    runtimeUrl: spin.runtimeUrl,
+    spinToken: spin.spinToken,
+    name: 'bench',
+    allowedOrigins: [],
+  });
+  const nb = await api.createNotebook({
+    title: 'output bench',
+    cells: [{ id: 'out', type: 'python', source: '' }],
+  });
+  const [runtime] = await api.listRuntimes();
+  const session = await NotebookSession.open({
+    api,
+    notebookId: nb.id,
+    runtime,
+    WebSocket: NodeWebSocket,
+  });
+  const getToken = async () => (await api.accessToken(session.sid)).token;
+  const warm = await session.run({ id: 'out', type: 'python', source: 'print(1)' });
+  if (warm.status !== 'ok') throw new Error('warm-up failed');
+  return { session, runtimeUrl: spin.runtimeUrl, runtimePid: spin.runtimePid, getToken, label };
+}
+
 /**
  * Run the output benchmarks against a deployment from `startDeployment(dir)` (separate server
  * and runtime processes). Returns result keys for bench/results.json.
@@ -350,32 +438,18 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
   const raw = new KernelClient({ dir: path.join(dir, 'raw-output-kernel'), transport: 'tcp' });
   await raw.start(findKernelSpec('python3'));
   const spin = await startDeployment(path.join(dir, 'output-deployment'));
+  // BENCH_OUTPUT_AB_RUNTIME=<another build's dist/bin.js>: its throughput beside this build's
+  const abBin = process.env.BENCH_OUTPUT_AB_RUNTIME;
+  const ab = abBin
+    ? await startDeployment(path.join(dir, 'output-deployment-ab'), { runtimeBin: abBin })
+    : null;
+  const ctxs = [];
   try {
-    const api = createNodeApi(spin.url);
-    await api.signup({ name: 'Bench', email: 'out@example.test', password: 'bench-password-1' });
-    await pairRuntime({
-      api,
-      runtimeUrl: spin.runtimeUrl,
-      spinToken: spin.spinToken,
-      name: 'bench',
-      allowedOrigins: [],
-    });
-    const nb = await api.createNotebook({
-      title: 'output bench',
-      cells: [{ id: 'out', type: 'python', source: '' }],
-    });
-    const [runtime] = await api.listRuntimes();
-    const session = await NotebookSession.open({
-      api,
-      notebookId: nb.id,
-      runtime,
-      WebSocket: NodeWebSocket,
-    });
-    const getToken = async () => (await api.accessToken(session.sid)).token;
-    const ctx = { session, runtimeUrl: spin.runtimeUrl, getToken };
+    ctxs.push(await openContext(spin, ''));
+    if (ab) ctxs.push(await openContext(ab, 'ab '));
+    const [ctx] = ctxs;
+    const session = ctx.session;
     try {
-      const warm = await session.run({ id: 'out', type: 'python', source: 'print(1)' });
-      if (warm.status !== 'ok') throw new Error('warm-up failed');
       const parts = (process.env.BENCH_OUTPUT_PARTS ?? 'throughput,latency,rss').split(',');
       const results = {};
       const common = () => ({
@@ -391,7 +465,7 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
           description:
             '50 MB of output printed by one cell: MB/s over ZeroMQ straight to ipykernel (KernelClient, TCP) vs the full SPIN path (server + runtime processes, @spin/client): until cell_ended at the client (head, blob reference, tail), and until the client also fetched the whole spilled blob by byte ranges. Interleaved blocks, 3 reps × ' +
             `${RUNS} runs, median of medians; bytes received counted, blob sha256, last line and server receipt verified. spin_empty_cell_ms: an empty cell run in the same blocks (compile, envelope, receipt: paid by every cell); ratio_until_cell_ended_net_of_empty_cell takes it off the SPIN time`,
-          ...(await throughput(ctx, raw)),
+          ...(await throughput(ctxs, raw)),
         };
         Object.assign(results.output_throughput, common());
       }
@@ -430,6 +504,8 @@ export async function runOutputBenchmarks({ dir, meta, startDeployment }) {
       session.close();
     }
   } finally {
+    for (const c of ctxs.slice(1)) c.session.close();
+    await ab?.stop();
     await spin.stop();
     await raw.shutdown();
   }

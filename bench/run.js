@@ -116,7 +116,8 @@ async function startDeployment(dir, opts = {}) {
   const base = { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
   // BENCH_RUNTIME_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the runtime
   const nodeArgs = (process.env.BENCH_RUNTIME_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const runtimeBin = path.join(root, 'packages/runtime/dist/bin.js');
+  // opts.runtimeBin: another build of the runtime, to compare two builds in one run
+  const runtimeBin = opts.runtimeBin ?? path.join(root, 'packages/runtime/dist/bin.js');
   const runtime = spawn(process.execPath, [...nodeArgs, runtimeBin], {
     env: {
       ...base,

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { parseStreamContent } from './streamContent.js';
 
 /**
  * Jupyter wire protocol v5.3 message framing and HMAC signing
@@ -106,11 +107,14 @@ export class MessageCodec {
       }
     }
     try {
+      const head = JSON.parse(header.toString('utf8')) as JupyterHeader;
       return {
-        header: JSON.parse(header.toString('utf8')) as JupyterHeader,
+        header: head,
         parent_header: JSON.parse(parent.toString('utf8')) as Partial<JupyterHeader>,
         metadata: JSON.parse(metadata.toString('utf8')) as Record<string, unknown>,
-        content: JSON.parse(content.toString('utf8')) as Record<string, unknown>,
+        content:
+          (head.msg_type === 'stream' ? parseStreamContent(content) : null) ??
+          (JSON.parse(content.toString('utf8')) as Record<string, unknown>),
         buffers: frames.slice(at + 6),
       };
     } catch {

@@ -3,7 +3,6 @@ import {
   SpinError,
   TEMPLATE_VALUE_MIME,
   TemplateValueSchema,
-  outputsDigest,
   outputsFromEvents,
   type CellStatus,
   type JournalEvent,
@@ -11,6 +10,7 @@ import {
   type TableFrame,
   type TemplateValue,
 } from '@spin/protocol';
+import { streamedOutputsDigest } from '@spin/protocol/node';
 import type { Logger } from 'pino';
 import { KernelDiedError } from '../errors.js';
 import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
@@ -463,7 +463,7 @@ export class Execution {
         seqFirst: started?.seq ?? 0,
         seqLast: this.host.headSeq(),
         outputCount: outputs.length,
-        outputsSha256: await outputsDigest(outputs),
+        outputsSha256: streamedOutputsDigest(outputs),
         exitCode: outcome.exitCode,
         executionCount: outcome.executionCount,
         iat: Math.floor(Date.now() / 1000),

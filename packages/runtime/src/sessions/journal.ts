@@ -214,9 +214,8 @@ export class Journal {
       ...partial,
     } as JournalEvent;
     const json = JSON.stringify(ev);
-    const line = json + '\n';
-    const bytes = Buffer.byteLength(line);
-    writeSync(this.fd, line);
+    // its UTF-8 length from the write itself: a big stream event is not scanned once more
+    const bytes = writeSync(this.fd, json + '\n');
     this.head = ev.seq;
     this.activeBytes += bytes;
     this.window.push({ ev, bytes });

@@ -122,7 +122,9 @@ export class OutputBudget {
     let committed = combined.slice(0, nl + 1);
     let open = combined.slice(nl + 1);
     if (open.length > OPEN_LINE_CAP) {
-      committed += visible(open);
+      const shown = visible(open);
+      // without a cursor marker that is the whole text: no 1 MB copy of it joined back
+      committed = shown.length === open.length ? combined : committed + shown;
       open = '';
     }
     if (s.blob) {
@@ -192,10 +194,11 @@ export class OutputBudget {
       s.dropped += exact;
     } else {
       const bytes = blob.write(committed);
-      if (committed.length > 4 * this.tailLimit) {
+      if (committed.length > 2 * this.tailLimit) {
         // only the end of a big chunk can be in the tail: keep a copy of that much (a slice
-        // would keep the whole chunk alive)
-        const end = Buffer.from(suffix(committed, 4 * this.tailLimit), 'utf8').toString('utf8');
+        // would keep the whole chunk alive); a UTF-16 unit is at least one byte, so
+        // `tailLimit` units (one more: `suffix` may skip half a pair) hold the last `tailLimit` bytes
+        const end = Buffer.from(suffix(committed, this.tailLimit + 1), 'utf8').toString('utf8');
         s.tail = [end];
         s.tailBytes = byteLength(end);
       } else {

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { SpinError, type Output, type PublicJwk, type ReceiptClaims } from '@spin/protocol';
+import { streamedOutputsDigest } from '@spin/protocol/node';
 import type { Db } from '../db/connection.js';
 import { actorId } from '../policies/actor.js';
 import type { GrantFor } from '../policies/authorize.js';
@@ -7,7 +8,6 @@ import { cellRunsRepository } from '../repositories/cellRunsRepository.js';
 import { programsRepository } from '../repositories/programsRepository.js';
 import { EpochCache } from '../policies/authzCache.js';
 import type { AuditEvent, AuditService } from './auditService.js';
-import { streamedOutputsDigest } from './outputsDigest.js';
 import { receiptKey, verifyReceiptSignature } from './receiptSignature.js';
 import { Batcher, type BatchOutcome, type CompileGate } from './receiptBatcher.js';
 import type { RuntimeService } from './runtimeService.js';

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { Output } from '@spin/protocol';
+import type { Output } from '../outputs.js';
 
 /** Pieces are gathered up to this many UTF-16 units before they are hashed. */
 const CHUNK = 64 * 1024;
@@ -8,7 +8,8 @@ const CHUNK = 64 * 1024;
  * `sha256hex(canonicalJson(outputs))` — the digest a receipt signs (@spin/protocol
  * `outputsDigest`) — computed by streaming the canonical JSON into node:crypto in 64 KiB
  * pieces instead of building the whole text and its UTF-8 copy: verifying a receipt for
- * 10 MiB of outputs holds the outputs once (as parsed), not three times more. Byte-for-byte the
+ * 10 MiB of outputs holds the outputs once (as parsed), not three times more, and the runtime
+ * signs a receipt over a 4 MB inline head without copying it several times. Byte-for-byte the
  * same text as `canonicalJson` (keys sorted by UTF-16 code units, `undefined` members dropped,
  * `undefined` array items as `null`, strings and numbers as `JSON.stringify` writes them).
  */

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { outputsDigest, type Output } from '@spin/protocol';
+import { outputsDigest } from '../receipt.js';
+import type { Output } from '../outputs.js';
 import { describe, expect, it } from 'vitest';
 import { streamedOutputsDigest } from './outputsDigest.js';
 
