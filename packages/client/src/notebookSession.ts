@@ -305,13 +305,15 @@ export class NotebookSession {
     await this.credentials.ensure(compiled.credentialsVersion);
     const tracked = this.track(compiled.jti, cellId);
     this.receipts.markRelayed(compiled.jti); // this client relays it, so it posts the receipt
-    tracked.state.running = true;
-    this.onDidChangeCellEmitter.fire({ ...tracked.state });
     const done = new Promise<CellRunResult>((resolve, reject) =>
       tracked.waiters.push({ resolve, reject }),
     );
+    // the envelope leaves now (on an open socket, synchronously); listeners run after it
+    const accepted = this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cellId });
+    tracked.state.running = true;
+    this.onDidChangeCellEmitter.fire({ ...tracked.state });
     try {
-      await this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cellId });
+      await accepted;
     } catch (err) {
       // Rejected before it ran: nothing executed, so there is no receipt to wait for.
       if (err instanceof ApiError && err.code === 'client.disconnected') return done;
