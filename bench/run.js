@@ -12,6 +12,9 @@
 //                            by the client; the benchmark process is the client.
 //   kernel_execute_spin_path_outputs  the same, timed until the outputs are complete
 //                            (these four interleaved in blocks, 3 reps: see bench/path.js)
+//   {server,runtime,client}_cpu_per_run  each process's CPU per run of the path (BENCH_ONLY=path;
+//                            BENCH_PATH_DBS=pglite for one database, BENCH_PATH_COMPARE=<another
+//                            built checkout> to run its build beside this one, interleaved)
 //   envelope_seal / envelope_open  sealProgram / openProgram per second: the node:crypto fast
 //                            path beside jose and the node:crypto floor, interleaved (BENCH_ONLY=envelope)
 //   output_throughput / output_latency_clients / output_rss_200mb  see bench/output.js
@@ -20,7 +23,7 @@
 //   ui_open_1000_cells / ui_stream_{100k,1m}_lines / ui_table_100k_rows  the notebook UI in
 //                            Chromium (heartbeat + long-animation-frame), see bench/ui.js
 //
-// BENCH_ONLY=output (or =api, =envelope, =ui) runs only those benchmarks and merges their keys
+// BENCH_ONLY=path (or =output, =api, =envelope, =ui) runs only those benchmarks and merges their keys
 // into results.json.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
