@@ -22,7 +22,9 @@ export class ApiError extends Error {
 }
 
 /** Parse an error body `{error:{code,message}}`, tolerating anything else a proxy may send. */
-export async function errorFromResponse(res: Response): Promise<ApiError> {
+export async function errorFromResponse(
+  res: Pick<Response, 'status' | 'statusText' | 'json'>,
+): Promise<ApiError> {
   let body: unknown;
   try {
     body = await res.json();

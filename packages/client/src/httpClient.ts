@@ -2,11 +2,35 @@ import type { z } from 'zod';
 import { CSRF_HEADER } from '@spin/protocol';
 import { ApiError, errorFromResponse } from './errors.js';
 
+/** What {@link HttpClient} reads of a response (a WHATWG `Response` has all of it). */
+export interface ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: { getSetCookie?(): string[] };
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+/**
+ * What {@link HttpClient} needs of `fetch`: WHATWG `fetch` fits (the browser's); Node code gets
+ * a leaner one from `@spin/client/node` (`nodeFetch`).
+ */
+export type FetchLike = (
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    credentials?: RequestCredentials;
+  },
+) => Promise<ResponseLike>;
+
 /** Options shared by the HTTP side of the client. */
 export interface HttpClientOptions {
   /** Server origin, e.g. `http://localhost:8080` (empty string = same origin in a browser). */
   baseUrl: string;
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
   /**
    * Keep cookies in memory (Node, where fetch has no cookie store). Browsers keep the session
    * cookie themselves (httpOnly), so leave this off there.
@@ -32,7 +56,7 @@ export interface HttpClientOptions {
  */
 export class HttpClient {
   readonly baseUrl: string;
-  private readonly doFetch: typeof fetch;
+  private readonly doFetch: FetchLike;
   private readonly cookies = new Map<string, string>();
   private readonly manageCookies: boolean;
   private readonly apiToken: string | undefined;
@@ -85,7 +109,7 @@ export class HttpClient {
     path: string,
     bodyText: string | undefined,
     accept = 'application/json',
-  ): Promise<Response> {
+  ): Promise<ResponseLike> {
     const headers: Record<string, string> = { accept };
     if (bodyText !== undefined) headers['content-type'] = 'application/json';
     if (this.apiToken) headers.authorization = `Bearer ${this.apiToken}`;
@@ -93,7 +117,7 @@ export class HttpClient {
     if (this.manageCookies && this.cookies.size > 0) {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     }
-    let res: Response;
+    let res: ResponseLike;
     try {
       res = await this.doFetch(this.baseUrl + path, {
         method,
@@ -120,7 +144,7 @@ export class HttpClient {
     method: string,
     path: string,
     schema: S,
-    res: Response,
+    res: ResponseLike,
   ): Promise<z.infer<S>> {
     const text = await res.text();
     const json: unknown = text.length > 0 ? JSON.parse(text) : undefined;
@@ -135,7 +159,7 @@ export class HttpClient {
     return parsed.data;
   }
 
-  private storeCookies(res: Response): void {
+  private storeCookies(res: ResponseLike): void {
     const list = typeof res.headers.getSetCookie === 'function' ? res.headers.getSetCookie() : [];
     for (const line of list) {
       const [pair, ...attrs] = line.split(';');

@@ -8,11 +8,8 @@ import {
   type TemplateVariable,
   type CellInput,
   type TimeRange,
-  type CellStatus,
   type JournalEvent,
-  type Output,
   type OutputState,
-  type Runtime,
 } from '@spin/protocol';
 import { ApiError } from './errors.js';
 import { Emitter } from './events.js';
@@ -20,38 +17,22 @@ import {
   RuntimeSocket,
   type InputRequestMessage,
   type KernelStatusMessage,
-  type WebSocketCtor,
 } from './runtimeSocket.js';
-import type { ServerApi } from './serverApi.js';
 import { CredentialRelay } from './credentialRelay.js';
 import { ReceiptPoster } from './receiptPoster.js';
+import type {
+  CellRunResult,
+  CellRunState,
+  InputRequest,
+  NotebookSessionOptions,
+} from './cellRun.js';
 
-/** Live state of one cell's latest execution, as a UI shows it. */
-export interface CellRunState {
-  cellId: string;
-  jti: string;
-  running: boolean;
-  outputs: Output[];
-  status: CellStatus | null;
-  exitCode: number | null;
-  executionCount: number | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  /** Audit sequence number once the server verified the receipt. */
-  auditSeq: number | null;
-}
-
-/** Result of {@link NotebookSession.run}. */
-export interface CellRunResult extends CellRunState {
-  status: CellStatus;
-  events: JournalEvent[];
-  /**
-   * Resolves with the audit sequence number once the server verified and recorded the
-   * receipt (null if this client did not post it: only the client that relayed a run posts
-   * its receipt); rejects with the server's error if it refused the receipt.
-   */
-  audited: Promise<number | null>;
-}
+export type {
+  CellRunResult,
+  CellRunState,
+  InputRequest,
+  NotebookSessionOptions,
+} from './cellRun.js';
 
 interface Tracked {
   state: CellRunState;
@@ -59,32 +40,6 @@ interface Tracked {
   events: JournalEvent[];
   waiters: Array<{ resolve: (r: CellRunResult) => void; reject: (e: ApiError) => void }>;
   audited: Promise<number | null> | null;
-}
-
-export interface NotebookSessionOptions {
-  api: ServerApi;
-  notebookId: string;
-  runtime: Runtime;
-  WebSocket?: WebSocketCtor;
-  /** jti of runs the server already holds receipts for (from the notebook's `lastRun`). */
-  knownJtis?: Iterable<string>;
-  /** Subscribed before the journal replay, so replayed runs are delivered too. */
-  onDidChangeCell?: (state: CellRunState) => void;
-  /**
-   * Answers the kernel's input requests of this user's runs (`input()`, `getpass()`): return
-   * the line (for `password` requests, never log or store it). Without it requests still fire
-   * {@link NotebookSession.onDidInputRequest}; answer them with `answerInput`.
-   */
-  onInputRequest?: (request: InputRequest) => string | Promise<string>;
-}
-
-/** The kernel waits for a line of input for the run `jti` of `cell`. */
-export interface InputRequest {
-  jti: string;
-  cell: string;
-  prompt: string;
-  /** Hide what is typed (`getpass()`). */
-  password: boolean;
 }
 
 /**
@@ -110,6 +65,8 @@ export class NotebookSession {
   /** Input requests not answered yet, by jti (a reload re-sends them). */
   private readonly openInputs = new Map<string, InputRequest>();
   private _templateValues: InputValues = {};
+  /** Receipt posts waiting for the current turn of the event loop to end. */
+  private readonly afterTurnTasks = new Set<() => void>();
   /** A cell's latest run changed (output arrived, status changed, receipt verified). */
   readonly onDidChangeCell = this.onDidChangeCellEmitter.event;
   /** The server rejected a receipt (should never happen with an honest runtime). */
@@ -348,13 +305,15 @@ export class NotebookSession {
     await this.credentials.ensure(compiled.credentialsVersion);
     const tracked = this.track(compiled.jti, cellId);
     this.receipts.markRelayed(compiled.jti); // this client relays it, so it posts the receipt
-    tracked.state.running = true;
-    this.onDidChangeCellEmitter.fire({ ...tracked.state });
     const done = new Promise<CellRunResult>((resolve, reject) =>
       tracked.waiters.push({ resolve, reject }),
     );
+    // the envelope leaves now (on an open socket, synchronously); listeners run after it
+    const accepted = this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cellId });
+    tracked.state.running = true;
+    this.onDidChangeCellEmitter.fire({ ...tracked.state });
     try {
-      await this.socket.execute(compiled.envelope, { jti: compiled.jti, cell: cellId });
+      await accepted;
     } catch (err) {
       // Rejected before it ran: nothing executed, so there is no receipt to wait for.
       if (err instanceof ApiError && err.code === 'client.disconnected') return done;
@@ -380,9 +339,23 @@ export class NotebookSession {
     return this.socket.onDidChangeOwner;
   }
 
+  /** `task()` once the current turn of the event loop ended (or at {@link close}, if sooner). */
+  private afterTurn<T>(task: () => Promise<T>): Promise<T> {
+    const later = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
+    return new Promise<T>((resolve, reject) => {
+      const run = () => {
+        if (this.afterTurnTasks.delete(run)) task().then(resolve, reject);
+      };
+      this.afterTurnTasks.add(run);
+      if (later) later(run);
+      else setTimeout(run, 0);
+    });
+  }
+
   /** Disconnect. Runs still waited on reject with `client.closed` (they go on at the runtime). */
   close(): void {
     const closed = new ApiError('client.closed', 'the notebook session was closed');
+    for (const run of [...this.afterTurnTasks]) run(); // receipts due are posted still
     for (const t of this.runs.values()) for (const w of t.waiters.splice(0)) w.reject(closed);
     this.receipts.close(closed);
     this.socket.dispose();
@@ -437,12 +410,14 @@ export class NotebookSession {
       s.exitCode = ev.data.exitCode ?? null;
       s.executionCount = ev.data.executionCount;
       s.endedAt = ev.data.endedAt;
-      t.audited = this.receipts.ended(
-        ev.jti,
-        ev.data.receipt,
-        () => t.outputState.outputs,
-        this.replaying,
-      );
+      const { receipt } = ev.data;
+      const replaying = this.replaying;
+      const post = () =>
+        this.receipts.ended(ev.jti, receipt, () => t.outputState.outputs, replaying);
+      // A live run's result reaches its waiters first; its receipt is posted once this turn of
+      // the event loop ends, so that request never stands between a cell and its outputs. The
+      // receipts a replay meets are deferred in order at once (onDidAttach checks them).
+      t.audited = replaying ? post() : this.afterTurn(post);
       t.audited.catch(() => {
         /* reported through onDidFailReceipt */
       });

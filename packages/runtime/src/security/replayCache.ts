@@ -77,6 +77,8 @@ export class ReplayCache {
   private leaseWritten = 0;
   private syncing = false;
   private syncAgain = false;
+  /** A {@link scheduleSync} waits for the event loop to turn. */
+  private syncSoon = false;
   private afterSync: (() => void)[] = [];
   private lastClaimMs = 0;
   private renewTimer: NodeJS.Timeout | undefined;
@@ -146,7 +148,7 @@ export class ReplayCache {
       this.leaseDurable = this.leaseWritten;
     }
     writeSync(this.fd, JSON.stringify({ jti, exp }) + '\n');
-    if (durableMode) this.scheduleSync();
+    if (durableMode) this.scheduleSyncSoon();
     else fdatasyncSync(this.fd);
     this.seen.set(jti, exp);
     this.lines++;
@@ -159,7 +161,7 @@ export class ReplayCache {
 
   /** Resolves when everything claimed so far is on the disk (tests, orderly shutdown). */
   flushed(): Promise<void> {
-    if (!this.syncing && !this.syncAgain) return Promise.resolve();
+    if (!this.syncing && !this.syncAgain && !this.syncSoon) return Promise.resolve();
     return new Promise((resolve) => this.afterSync.push(resolve));
   }
 
@@ -167,6 +169,21 @@ export class ReplayCache {
     this.leaseWritten = this.now() + LEASE_S;
     writeSync(this.fd, JSON.stringify({ lease: this.leaseWritten, boot: this.bootId }) + '\n');
     this.lines++;
+  }
+
+  /**
+   * {@link scheduleSync} once the event loop turns: a claim's program is accepted and on its
+   * way to the kernel first (nothing waits for this fdatasync; handing it to the thread pool
+   * wakes a thread, which on a busy machine costs the run it would sit in front of).
+   */
+  private scheduleSyncSoon(): void {
+    if (this.syncSoon) return;
+    this.syncSoon = true;
+    setImmediate(() => {
+      this.syncSoon = false;
+      if (!this.closed) this.scheduleSync();
+      else if (!this.syncing) for (const done of this.afterSync.splice(0)) done(); // close() synced
+    });
   }
 
   /** Group commit: one fdatasync in flight; writes made meanwhile get the next one. */

@@ -3,16 +3,13 @@ import {
   SpinError,
   TEMPLATE_VALUE_MIME,
   TemplateValueSchema,
-  outputsFromEvents,
   type CellStatus,
   type JournalEvent,
   type ProgramClaims,
   type TableFrame,
   type TemplateValue,
 } from '@spin/protocol';
-import { streamedOutputsDigest } from '@spin/protocol/node';
 import type { Logger } from 'pino';
-import { KernelDiedError } from '../errors.js';
 import type { KernelClient, KernelOutput } from '../kernels/kernelClient.js';
 import { mapKernelOutput } from '../kernels/mapping.js';
 import { MAX_OUTPUT_DEPTH, nestsDeeperThan } from '../kernels/outputDepth.js';
@@ -27,13 +24,14 @@ import { bindTemplateValuesCode } from '../processors/pythonResults.js';
 import type { SessionResults } from '../processors/sessionResults.js';
 import type { ProcessorFrame } from '../processors/types.js';
 import type { RuntimeCryptoKey } from '../security/identity.js';
-import { signReceiptFast } from '../security/receiptSigner.js';
 import type { BlobWriter } from '../blobs/blobStore.js';
 import { clearKernelSecrets, prepareKernelSecrets } from '../credentials/kernelSecrets.js';
 import type { CredentialResolver, RunCredentials } from '../credentials/runCredentials.js';
 import type { SecretMasker, StreamMasker } from '../credentials/secretMasker.js';
 import type { RunLedger } from '../recovery/runLedger.js';
 import type { NewJournalEvent } from './journal.js';
+import { userError } from './executionErrors.js';
+import { signRunReceipt } from './runReceipt.js';
 import { OutputBudget, type OutputEvent, type OutputLimits } from './outputBudget.js';
 import { StreamCoalescer } from './streamCoalescer.js';
 
@@ -86,39 +84,6 @@ export interface ExecutionHost {
 type KernelProgram = Extract<ProgramClaims['program'], { kind: 'kernel' }>;
 
 type Outcome = { status: CellStatus; executionCount: number | null; exitCode: number | null };
-
-function userError(err: unknown): { ename: string; evalue: string } {
-  if (err instanceof KernelDiedError) {
-    return { ename: 'KernelDied', evalue: `${err.message}; a new kernel starts on the next run` };
-  }
-  if (err instanceof ZodError) {
-    return { ename: 'InvalidParameters', evalue: err.issues.map((i) => i.message).join('; ') };
-  }
-  if (err instanceof SpinError) {
-    const names: Record<string, string> = {
-      'runtime.kernel_not_found': 'KernelNotFound',
-      'runtime.kernel_failed': 'KernelStartFailed',
-      'processor.not_found': 'ProcessorNotFound',
-      'runtime.sandbox_unavailable': 'SandboxUnavailable',
-    };
-    return {
-      ename: names[err.code] ?? errorName(err.code),
-      evalue: `${err.code}: ${err.message}`,
-    };
-  }
-  return { ename: 'RuntimeError', evalue: 'internal.error: the runtime failed to run this cell' };
-}
-
-/** `processor.rate_limited` → `RateLimited`: processor, template and cell errors by reason. */
-function errorName(code: string): string {
-  const [area, reason] = code.split('.');
-  const areas = ['processor', 'template', 'cell', 'secret', 'connection', 'credentials'];
-  if (!reason || !areas.includes(area!)) return 'RuntimeError';
-  if (area === 'secret' || area === 'connection' || area === 'credentials') {
-    return errorName(`cell.${area}_${reason}`);
-  }
-  return reason.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
-}
 
 /**
  * One run of one program (DESIGN.md §1 steps 6–7): emits `cell_started`, the outputs (within
@@ -448,29 +413,15 @@ export class Execution {
     if (this.timedOut) status = 'timeout';
     else if (this.interrupted && status !== 'ok') status = 'interrupted';
     const endedAt = new Date().toISOString();
-    const outputs = outputsFromEvents(this.events);
-    const receipt = signReceiptFast(
-      {
-        iss: deps.runtimeId,
-        jti: claims.jti,
-        cell: claims.cell,
-        sid: claims.sid,
-        sub: claims.sub,
-        notebook: claims.notebook,
-        status,
-        startedAt,
-        endedAt,
-        seqFirst: started?.seq ?? 0,
-        seqLast: this.host.headSeq(),
-        outputCount: outputs.length,
-        outputsSha256: streamedOutputsDigest(outputs),
-        exitCode: outcome.exitCode,
-        executionCount: outcome.executionCount,
-        iat: Math.floor(Date.now() / 1000),
-      },
-      deps.signingKey,
-      deps.signingKid,
-    );
+    const receipt = signRunReceipt(deps, claims, this.events, {
+      status,
+      startedAt,
+      endedAt,
+      seqFirst: started?.seq ?? 0,
+      seqLast: this.host.headSeq(),
+      exitCode: outcome.exitCode,
+      executionCount: outcome.executionCount,
+    });
     this.emit({
       type: 'cell_ended',
       data: {
