@@ -10,6 +10,7 @@ export * from './serverApi.js';
 export * from './membersApi.js';
 export * from './runtimeSocket.js';
 export * from './notebookSession.js';
+export * from './kernelCompletion.js';
 export * from './pairing.js';
 export * from './blobPager.js';
 export { RELAYER_GRACE_MS } from './receiptPoster.js';

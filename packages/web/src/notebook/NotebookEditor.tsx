@@ -38,6 +38,8 @@ import { SessionVariablesForm } from './SessionVariablesForm';
 import { useTemplateVariables } from './useTemplateVariables';
 import { VariablesPanel } from './VariablesPanel';
 import { ExportIpynbButton } from './ExportIpynbButton';
+import { CompletionHostContext } from './completion/completionHost';
+import { useCompletionHost } from './completion/useCompletionHost';
 
 const SAVE_DELAY_MS = 600;
 const NO_VARIABLES: readonly TemplateVariable[] = [];
@@ -197,6 +199,14 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     phase: sessionUi.phase,
     variables,
     canRun: can.run,
+  });
+  const completionHost = useCompletionHost({
+    session,
+    phase: sessionUi.phase,
+    variables,
+    cellsRef,
+    workspaceId: initial.workspaceId,
+    enabled: can.edit,
   });
 
   const commitTitle = () => {
@@ -402,28 +412,30 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         )}
 
         {/* Command mode: keys pressed while a cell (not its editor) has focus. */}
-        <div className="cells" data-testid="cells" onKeyDown={commands.onCellsKeyDown}>
-          {(progressive.count < cells.length ? cells.slice(0, progressive.count) : cells).map(
-            (cell, i) => (
-              <CellView
-                key={cell.id}
-                cell={cell}
-                index={i}
-                store={store}
-                actions={actions}
-                can={can}
-                active={selection.active === cell.id}
-                selected={selection.selected.has(cell.id)}
-                linkable={i > 0 && isRunnable(cell)}
-                addBarAbove={i > 0 && can.edit}
-                eager={!loadedIds.has(cell.id)}
-              />
-            ),
-          )}
-          {can.edit && progressive.count >= cells.length && (
-            <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
-          )}
-        </div>
+        <CompletionHostContext.Provider value={completionHost}>
+          <div className="cells" data-testid="cells" onKeyDown={commands.onCellsKeyDown}>
+            {(progressive.count < cells.length ? cells.slice(0, progressive.count) : cells).map(
+              (cell, i) => (
+                <CellView
+                  key={cell.id}
+                  cell={cell}
+                  index={i}
+                  store={store}
+                  actions={actions}
+                  can={can}
+                  active={selection.active === cell.id}
+                  selected={selection.selected.has(cell.id)}
+                  linkable={i > 0 && isRunnable(cell)}
+                  addBarAbove={i > 0 && can.edit}
+                  eager={!loadedIds.has(cell.id)}
+                />
+              ),
+            )}
+            {can.edit && progressive.count >= cells.length && (
+              <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
+            )}
+          </div>
+        </CompletionHostContext.Provider>
         <p className="shortcuts muted">
           <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+
           <kbd>Enter</kbd> run · <kbd>Alt</kbd>+<kbd>Enter</kbd> run and insert below ·{' '}
