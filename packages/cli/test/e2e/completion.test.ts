@@ -9,7 +9,7 @@ import { launchChromium, signUpInBrowser } from './browserFixtures.js';
  * the session's kernel (through the runtime), the popup lists its matches and accepting one
  * edits the cell; Esc closes the popup before it leaves edit mode; Shift+Tab shows the
  * kernel's documentation; `{{` in an integration cell lists template variables and secret
- * names.
+ * names; SQL cells complete keywords and their connection field the workspace's connections.
  */
 let stack: StackFixture;
 let browser: Browser;
@@ -162,6 +162,30 @@ describe('completion in cell editors', () => {
     await pause();
     await page.keyboard.press('Tab');
     await expect.poll(() => sourceOf(shell)).toBe('echo {{ service }} {{secret:PG_PASSWORD}}');
+  });
+
+  it("a SQL cell completes its dialect's keywords, and its connection field the workspace's connections", async () => {
+    const api = createNodeApi(stack.spin.url);
+    await api.login({ email: ADMIN.email, password: ADMIN.password });
+    const [ws] = await api.listWorkspaces();
+    await api.createConnection(ws!.id, { name: 'warehouse', processor: 'postgres', config: {} });
+    await page.getByTestId('add-cell-postgres').last().click();
+    const sql = page.locator('[data-testid="cell"][data-cell-type="postgres"]').first();
+    await sql.locator('.cm-content').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type('sel');
+    await page.keyboard.press('Tab');
+    await option('SELECT').waitFor({ timeout: 10_000 });
+    await option('SELECT').click();
+    await expect.poll(() => sourceOf(sql)).toBe('SELECT');
+    await sql.getByTestId('cell-settings-toggle').click();
+    const choices = sql.getByTestId('cell-connection-choices').locator('option');
+    await expect
+      .poll(() => choices.evaluateAll((os) => os.map((o) => o.getAttribute('value'))))
+      .toEqual(['warehouse']);
+    expect(
+      await sql.getByTestId('cell-connection').evaluate((el) => (el as HTMLInputElement).list?.id),
+    ).toBe(await sql.getByTestId('cell-connection-choices').getAttribute('id'));
     expect(pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });

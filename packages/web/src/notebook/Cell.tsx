@@ -138,9 +138,7 @@ export const CellView = memo(function CellView({
   const completionHost = useContext(CompletionHostContext);
   const completion = useMemo(
     () =>
-      completionHost && info && can.edit
-        ? cellCompletion(info.kind, completionHost, id)
-        : undefined,
+      completionHost && info && can.edit ? cellCompletion(info, completionHost, id) : undefined,
     [completionHost, info, can.edit, id],
   );
   const [settingsOpen, setSettingsOpen] = useState(false);

@@ -9,11 +9,12 @@ import {
 } from '@codemirror/autocomplete';
 import { Prec, type EditorState, type Extension } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
-import type { CellKind } from '@spin/protocol';
+import type { CellTypeInfo } from '@spin/protocol';
 import { codePointOffset } from './codePoints';
 import type { CompletionHost } from './completionHost';
 import { closeInspect, inspectCommand, inspectTooltip } from './inspectTooltip';
 import { kernelCompletionResult } from './kernelCompletion';
+import { sqlKeywordSource } from './sqlKeywords';
 import { templateCompletionResult } from './templateCompletion';
 
 /** The popup and tooltip in the page's colours (light and dark themes set the variables). */
@@ -77,17 +78,29 @@ function followsText(state: EditorState): boolean {
 /**
  * Completion for one cell's editor (issue 11): kernel cells complete from the session's
  * kernel (Tab, Ctrl+Space) and show its documentation on Shift+Tab; integration cells
- * complete template references (variables, cell results, secret names). Tab accepts the
+ * complete template references (variables, cell results, secret names) as they are typed,
+ * and SQL cells their dialect's keywords on Tab. Tab accepts the
  * highlighted option of an open list, Esc closes the list (or tooltip) before it leaves edit
  * mode; where there is nothing to complete Tab indents as before.
  */
-export function cellCompletion(kind: CellKind, host: CompletionHost, cellId: string): Extension {
-  if (kind === 'markdown') return [];
-  const kernel = kind === 'kernel';
+export function cellCompletion(
+  info: CellTypeInfo,
+  host: CompletionHost,
+  cellId: string,
+): Extension {
+  if (info.kind === 'markdown') return [];
+  const kernel = info.kind === 'kernel';
+  const sql = kernel ? null : sqlKeywordSource(info.language);
+  const inReference = (s: EditorState) =>
+    s.selection.main.empty && templateAt(s, s.selection.main.head, host) !== null;
   const tabCompletes = kernel
     ? followsText
-    : (s: EditorState) =>
-        s.selection.main.empty && templateAt(s, s.selection.main.head, host) !== null;
+    : sql
+      ? (s: EditorState) => followsText(s) || inReference(s)
+      : inReference;
+  const sources = kernel
+    ? [kernelSource(host, cellId)]
+    : [templateSource(host), ...(sql ? [sql] : [])];
   return [
     Prec.highest(
       keymap.of([
@@ -107,7 +120,7 @@ export function cellCompletion(kind: CellKind, host: CompletionHost, cellId: str
       ]),
     ),
     autocompletion({
-      override: [kernel ? kernelSource(host, cellId) : templateSource(host)],
+      override: sources,
       icons: true,
       closeOnBlur: true,
     }),

@@ -11,6 +11,8 @@ export interface CompletionHost {
   /** The open session, or null while there is none (then there are no kernel completions). */
   session(): Promise<NotebookSession | null>;
   templateNames(): TemplateNames;
+  /** The notebook's workspace (connection names are listed from it). */
+  workspaceId: string;
 }
 
 /** Null outside a notebook page (and for viewers): editors then complete nothing. */

@@ -16,7 +16,6 @@ const inspectField = StateField.define<Tooltip | null>({
   provide: (f) => showTooltip.from(f),
 });
 
-
 /** The text a tooltip shows for an inspect_reply's MIME bundle (plain text, escapes removed). */
 export function inspectText(data: Record<string, unknown>): string | null {
   const plain = data['text/plain'];

@@ -46,8 +46,9 @@ export function useCompletionHost(opts: {
           secrets: secretNames,
         };
       },
+      workspaceId: opts.workspaceId,
     }),
-    [],
+    [opts.workspaceId],
   );
   return opts.enabled ? host : null;
 }
