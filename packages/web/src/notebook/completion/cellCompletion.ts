@@ -1,6 +1,8 @@
 import {
   acceptCompletion,
   autocompletion,
+  closeCompletion,
+  completionKeymap,
   completionStatus,
   startCompletion,
   type CompletionContext,
@@ -116,11 +118,21 @@ export function cellCompletion(
           },
         },
         ...(kernel ? [{ key: 'Shift-Tab', run: inspectCommand(host) }] : []),
-        { key: 'Escape', run: closeInspect },
+        {
+          // Only a list on screen takes Esc: one still being asked for (CodeMirror waits
+          // 100 ms after typing) must not swallow the key that leaves edit mode.
+          key: 'Escape',
+          run: (view) =>
+            completionStatus(view.state) === 'active' ? closeCompletion(view) : closeInspect(view),
+        },
+        ...completionKeymap.filter((b) => b.key !== 'Escape'),
       ]),
     ),
     autocompletion({
       override: sources,
+      defaultKeymap: false,
+      // kernel cells ask the kernel on Tab or Ctrl+Space only (JupyterLab's default)
+      activateOnTyping: !kernel,
       icons: true,
       closeOnBlur: true,
     }),
