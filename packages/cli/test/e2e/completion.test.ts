@@ -186,6 +186,18 @@ describe('completion in cell editors', () => {
     expect(
       await sql.getByTestId('cell-connection').evaluate((el) => (el as HTMLInputElement).list?.id),
     ).toBe(await sql.getByTestId('cell-connection-choices').getAttribute('id'));
+  });
+
+  it('a PromQL cell completes functions on Tab', async () => {
+    await page.getByTestId('add-cell-prometheus').last().click();
+    const promql = page.locator('[data-testid="cell"][data-cell-type="prometheus"]').first();
+    await promql.locator('.cm-content').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type('sum(ra');
+    await page.keyboard.press('Tab');
+    await option('rate').waitFor({ timeout: 10_000 });
+    await option('rate').click();
+    await expect.poll(() => sourceOf(promql)).toBe('sum(rate');
     expect(pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });

@@ -16,6 +16,7 @@ import { codePointOffset } from './codePoints';
 import type { CompletionHost } from './completionHost';
 import { closeInspect, inspectCommand, inspectTooltip } from './inspectTooltip';
 import { kernelCompletionResult } from './kernelCompletion';
+import { promqlSource } from './promqlCompletion';
 import { sqlKeywordSource } from './sqlKeywords';
 import { templateCompletionResult } from './templateCompletion';
 
@@ -81,7 +82,7 @@ function followsText(state: EditorState): boolean {
  * Completion for one cell's editor (issue 11): kernel cells complete from the session's
  * kernel (Tab, Ctrl+Space) and show its documentation on Shift+Tab; integration cells
  * complete template references (variables, cell results, secret names) as they are typed,
- * and SQL cells their dialect's keywords on Tab. Tab accepts the
+ * SQL cells their dialect's keywords and PromQL cells its functions on Tab. Tab accepts the
  * highlighted option of an open list, Esc closes the list (or tooltip) before it leaves edit
  * mode; where there is nothing to complete Tab indents as before.
  */
@@ -92,7 +93,8 @@ export function cellCompletion(
 ): Extension {
   if (info.kind === 'markdown') return [];
   const kernel = info.kind === 'kernel';
-  const sql = kernel ? null : sqlKeywordSource(info.language);
+  // the language's own words (SQL keywords, PromQL functions), on Tab or Ctrl+Space
+  const sql = kernel ? null : (sqlKeywordSource(info.language) ?? promqlSource(info.language));
   const inReference = (s: EditorState) =>
     s.selection.main.empty && templateAt(s, s.selection.main.head, host) !== null;
   const tabCompletes = kernel
