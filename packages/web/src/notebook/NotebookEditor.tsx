@@ -439,8 +439,9 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         <p className="shortcuts muted">
           <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+
           <kbd>Enter</kbd> run · <kbd>Alt</kbd>+<kbd>Enter</kbd> run and insert below ·{' '}
-          <kbd>Esc</kbd> command mode (<kbd>A</kbd>/<kbd>B</kbd> insert, <kbd>D</kbd> <kbd>D</kbd>{' '}
-          delete, <kbd>Z</kbd> undo, <kbd>M</kbd>/<kbd>Y</kbd> markdown/code)
+          <kbd>Tab</kbd> complete · <kbd>Shift</kbd>+<kbd>Tab</kbd> docs · <kbd>Esc</kbd> command
+          mode (<kbd>A</kbd>/<kbd>B</kbd> insert, <kbd>D</kbd> <kbd>D</kbd> delete, <kbd>Z</kbd>{' '}
+          undo, <kbd>M</kbd>/<kbd>Y</kbd> markdown/code)
         </p>
       </main>
     </BlobAccessContext.Provider>
