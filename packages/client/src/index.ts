@@ -11,6 +11,7 @@ export * from './membersApi.js';
 export * from './runtimeSocket.js';
 export * from './notebookSession.js';
 export * from './cellRunView.js';
+export * from './kernelCompletion.js';
 export * from './pairing.js';
 export * from './blobPager.js';
 export { RELAYER_GRACE_MS } from './receiptPoster.js';

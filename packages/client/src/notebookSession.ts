@@ -13,6 +13,7 @@ import {
 } from '@spin/protocol';
 import { ApiError } from './errors.js';
 import { Emitter } from './events.js';
+import { parseCompleteReply, type KernelCompletions } from './kernelCompletion.js';
 import {
   RuntimeSocket,
   type InputRequestMessage,
@@ -156,21 +157,12 @@ export class NotebookSession {
 
   /**
    * Completions at `cursor` (a code-point offset into `code`) from the session's kernel:
-   * Jupyter's complete_reply as `{ matches, cursorStart, cursorEnd }`. `cellId` names the cell
+   * Jupyter's complete_reply as `{ matches, cursorStart, cursorEnd, types }`. `cellId` names the cell
    * asking (all python cells of a session share its kernel).
    */
-  async complete(
-    cellId: string,
-    code: string,
-    cursor: number,
-  ): Promise<{ matches: string[]; cursorStart: number; cursorEnd: number }> {
+  async complete(cellId: string, code: string, cursor: number): Promise<KernelCompletions> {
     void cellId;
-    const c = await this.socket.kernelRequest('complete', code, cursor);
-    return {
-      matches: Array.isArray(c.matches) ? c.matches.map(String) : [],
-      cursorStart: typeof c.cursor_start === 'number' ? c.cursor_start : cursor,
-      cursorEnd: typeof c.cursor_end === 'number' ? c.cursor_end : cursor,
-    };
+    return parseCompleteReply(await this.socket.kernelRequest('complete', code, cursor), cursor);
   }
 
   /** Documentation of the name at `cursor` (Jupyter inspect_reply: found, MIME bundle). */

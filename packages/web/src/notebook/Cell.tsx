@@ -1,6 +1,7 @@
 import {
   memo,
   useCallback,
+  useContext,
   useEffect,
   useLayoutEffect,
   useMemo,
@@ -24,6 +25,8 @@ import type { CellPatch, RunMode } from './notebookModel';
 import { cellRunView, statusLabel } from './runView';
 import type { NotebookPermissions } from './permissions';
 import { whenNearViewport } from './nearViewport';
+import { CompletionHostContext } from './completion/completionHost';
+import { cellCompletion } from './completion/cellCompletion';
 
 /** Something the notebook can move keyboard focus to. */
 export interface CellFocusHandle {
@@ -132,6 +135,12 @@ export const CellView = memo(function CellView({
   const running = live.pending || view.status === 'running';
   const now = useTicker(running, 200);
   const isMarkdown = info?.kind === 'markdown';
+  const completionHost = useContext(CompletionHostContext);
+  const completion = useMemo(
+    () =>
+      completionHost && info && can.edit ? cellCompletion(info, completionHost, id) : undefined,
+    [completionHost, info, can.edit, id],
+  );
   const [settingsOpen, setSettingsOpen] = useState(false);
   const hasSettings = info !== undefined && !isMarkdown && can.edit;
 
@@ -316,6 +325,7 @@ export const CellView = memo(function CellView({
               placeholder={info?.placeholder ?? ''}
               autoFocus={autoFocus}
               readOnly={!can.edit}
+              completion={completion}
               ariaLabel={sourceLabel}
               onChange={(s) => actions.setSource(id, s)}
               onRun={run}

@@ -6,7 +6,7 @@ import {
   type MouseEvent,
   type Ref,
 } from 'react';
-import { Compartment, EditorState, Prec } from '@codemirror/state';
+import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
 import {
   drawSelection,
   EditorView,
@@ -19,6 +19,8 @@ import { bracketMatching, indentOnInput } from '@codemirror/language';
 import { spinHighlighting } from './editorHighlight';
 import { languageExtension } from './editorLanguages';
 import type { RunMode } from './notebookModel';
+
+const NO_COMPLETION: Extension = [];
 
 /** A point on screen (a click on the static source before the editor existed). */
 export interface ScreenPoint {
@@ -42,6 +44,8 @@ interface Props {
   autoFocus?: boolean;
   /** View only (the user's role does not allow editing); fixed for the editor's lifetime. */
   readOnly?: boolean;
+  /** Completion and tooltips for the cell (completion/cellCompletion.ts); none by default. */
+  completion?: Extension;
   ariaLabel: string;
   ref?: Ref<CellEditorHandle>;
 }
@@ -59,6 +63,7 @@ export function CellEditor({
   onEscape,
   autoFocus,
   readOnly = false,
+  completion = NO_COMPLETION,
   ariaLabel,
   ref,
 }: Props) {
@@ -66,6 +71,7 @@ export function CellEditor({
   const view = useRef<EditorView | null>(null);
   const lang = useRef(new Compartment());
   const hint = useRef(new Compartment());
+  const complete = useRef(new Compartment());
   const applyingExternal = useRef(false);
   // Documents this editor reported through onChange that may still come back as `value`: a
   // stale echo (React lagging behind fast typing) must not replace what was typed since.
@@ -99,6 +105,8 @@ export function CellEditor({
       state: EditorState.create({
         doc: value,
         extensions: [
+          // first: its keys (Tab, Esc on an open list) go before the cell's own
+          complete.current.of(completion),
           Prec.highest(
             keymap.of([
               { key: 'Shift-Enter', run: run('advance') },
@@ -151,9 +159,10 @@ export function CellEditor({
       effects: [
         lang.current.reconfigure(languageExtension(language)),
         hint.current.reconfigure(placeholderExt(placeholder)),
+        complete.current.reconfigure(completion),
       ],
     });
-  }, [language, placeholder]);
+  }, [language, placeholder, completion]);
 
   useEffect(() => {
     const v = view.current;

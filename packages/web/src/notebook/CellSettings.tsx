@@ -8,6 +8,7 @@ import {
 } from '@spin/protocol';
 import { SchemaForm } from '../forms/SchemaForm';
 import { fieldErrors, schemaFields } from '../forms/schemaFields';
+import { ConnectionChoices } from './completion/ConnectionChoices';
 import type { CellPatch } from './notebookModel';
 
 interface Props {
@@ -98,10 +99,12 @@ export function CellSettings({ cell, info, index, onPatch }: Props) {
           <span className="form-label">Connection</span>
           <input
             data-testid="cell-connection"
+            list={`connections-${cell.id}`}
             value={cell.connection ?? ''}
             placeholder={manifest.needsConnection ? 'required' : 'none'}
             onChange={(e) => onPatch({ connection: e.target.value.trim() || undefined })}
           />
+          <ConnectionChoices id={`connections-${cell.id}`} processor={manifest.id} />
         </label>
       )}
       {info.kind === 'processor' && (

@@ -40,6 +40,8 @@ import { useTemplateVariables } from './useTemplateVariables';
 import { VariablesPanel } from './VariablesPanel';
 import { ExportIpynbButton } from './ExportIpynbButton';
 import { useCellDrop } from './cellDrag';
+import { CompletionHostContext } from './completion/completionHost';
+import { useCompletionHost } from './completion/useCompletionHost';
 
 const SAVE_DELAY_MS = 600;
 const NO_VARIABLES: readonly TemplateVariable[] = [];
@@ -203,6 +205,14 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     phase: sessionUi.phase,
     variables,
     canRun: can.run,
+  });
+  const completionHost = useCompletionHost({
+    session,
+    phase: sessionUi.phase,
+    variables,
+    cellsRef,
+    workspaceId: initial.workspaceId,
+    enabled: can.edit,
   });
 
   const commitTitle = () => {
@@ -415,39 +425,42 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
         )}
 
         {/* Command mode: keys pressed while a cell (not its editor) has focus. */}
-        <div
-          className="cells"
-          data-testid="cells"
-          onKeyDown={commands.onCellsKeyDown}
-          {...cellDrop.listProps}
-        >
-          {(progressive.count < cells.length ? cells.slice(0, progressive.count) : cells).map(
-            (cell, i) => (
-              <CellView
-                key={cell.id}
-                cell={cell}
-                index={i}
-                store={store}
-                actions={actions}
-                can={can}
-                active={selection.active === cell.id}
-                selected={selection.selected.has(cell.id)}
-                linkable={i > 0 && isRunnable(cell)}
-                addBarAbove={i > 0 && can.edit}
-                eager={!loadedIds.has(cell.id)}
-              />
-            ),
-          )}
-          {can.edit && progressive.count >= cells.length && (
-            <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
-          )}
-          {cellDrop.indicator}
-        </div>
+        <CompletionHostContext.Provider value={completionHost}>
+          <div
+            className="cells"
+            data-testid="cells"
+            onKeyDown={commands.onCellsKeyDown}
+            {...cellDrop.listProps}
+          >
+            {(progressive.count < cells.length ? cells.slice(0, progressive.count) : cells).map(
+              (cell, i) => (
+                <CellView
+                  key={cell.id}
+                  cell={cell}
+                  index={i}
+                  store={store}
+                  actions={actions}
+                  can={can}
+                  active={selection.active === cell.id}
+                  selected={selection.selected.has(cell.id)}
+                  linkable={i > 0 && isRunnable(cell)}
+                  addBarAbove={i > 0 && can.edit}
+                  eager={!loadedIds.has(cell.id)}
+                />
+              ),
+            )}
+            {can.edit && progressive.count >= cells.length && (
+              <AddCellBar onAdd={(type) => addCell(cellsRef.current.length, type)} />
+            )}
+            {cellDrop.indicator}
+          </div>
+        </CompletionHostContext.Provider>
         <p className="shortcuts muted">
           <kbd>Shift</kbd>+<kbd>Enter</kbd> run and advance · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+
           <kbd>Enter</kbd> run · <kbd>Alt</kbd>+<kbd>Enter</kbd> run and insert below ·{' '}
-          <kbd>Esc</kbd> command mode (<kbd>A</kbd>/<kbd>B</kbd> insert, <kbd>D</kbd> <kbd>D</kbd>{' '}
-          delete, <kbd>Z</kbd> undo, <kbd>M</kbd>/<kbd>Y</kbd> markdown/code)
+          <kbd>Tab</kbd> complete · <kbd>Shift</kbd>+<kbd>Tab</kbd> docs · <kbd>Esc</kbd> command
+          mode (<kbd>A</kbd>/<kbd>B</kbd> insert, <kbd>D</kbd> <kbd>D</kbd> delete, <kbd>Z</kbd>{' '}
+          undo, <kbd>M</kbd>/<kbd>Y</kbd> markdown/code)
         </p>
       </main>
     </BlobAccessContext.Provider>

@@ -1,5 +1,8 @@
 import { python } from '@codemirror/lang-python';
-import { StreamLanguage } from '@codemirror/language';
+// its ES build: the package's `main` is CommonJS, which under Node (the unit tests) loads a
+// second @codemirror/state and breaks its extensions
+import { LanguageType, promQLLanguage } from '@prometheus-io/codemirror-promql/dist/esm/index.js';
+import { LanguageSupport, StreamLanguage } from '@codemirror/language';
 import { json } from '@codemirror/legacy-modes/mode/javascript';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
 import { mySQL, pgSQL, sqlite, standardSQL } from '@codemirror/legacy-modes/mode/sql';
@@ -15,6 +18,7 @@ import type { Extension } from '@codemirror/state';
 const LANGUAGES: Record<string, () => Extension> = {
   'text/x-python': () => python(),
   'text/x-sh': () => StreamLanguage.define(shell),
+  'text/x-promql': () => new LanguageSupport(promQLLanguage(LanguageType.PromQL)),
   'text/x-sql': () => StreamLanguage.define(standardSQL),
   'text/x-pgsql': () => StreamLanguage.define(pgSQL),
   'text/x-mysql': () => StreamLanguage.define(mySQL),
