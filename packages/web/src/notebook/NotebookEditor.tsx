@@ -14,6 +14,7 @@ import { linkClick } from '../app/routing';
 import { useDocumentTitle } from '../app/useDocumentTitle';
 import { Autosaver, type SaveState } from './autosaver';
 import { NotebookTags } from './NotebookTags';
+import { RuntimePicker, TitleInput } from './NotebookHeaderParts';
 import { AddCellBar } from './AddCellBar';
 import { CellView } from './Cell';
 import { CellRunStore } from './cellRunStore';
@@ -64,7 +65,6 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
   const [cells, setCellsState] = useState<Cell[]>(initial.cells);
   const [title, setTitleState] = useState(initial.title);
   const [settings, setSettingsState] = useState(initial.settings);
-  const [titleDraft, setTitleDraft] = useState(initial.title);
   const [save, setSave] = useState<{ state: SaveState; error: ErrorInfo | null }>({
     state: 'saved',
     error: null,
@@ -118,7 +118,6 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     setCellsState(nb.cells);
     setTitleState(nb.title);
     setSettingsState(nb.settings);
-    setTitleDraft(nb.title);
   };
   const saveNow = async (): Promise<void> => {
     const snapshot: Snapshot = {
@@ -215,16 +214,9 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
     enabled: can.edit,
   });
 
-  const commitTitle = () => {
-    const t = titleDraft.trim();
-    if (!t) {
-      setTitleDraft(titleRef.current);
-      return;
-    }
-    if (t === titleRef.current) return;
+  const commitTitle = (t: string) => {
     titleRef.current = t;
     setTitleState(t);
-    setTitleDraft(t);
     saver.markDirty();
     void saver.flush();
   };
@@ -261,47 +253,19 @@ export function NotebookEditor({ initial, runtimes, runtimesError }: Props) {
           <a href="/" onClick={linkClick('/')} className="back-link" title="All notebooks">
             ← Notebooks
           </a>
-          <input
-            className="notebook-title"
-            data-testid="notebook-title"
-            aria-label="Notebook title"
-            value={titleDraft}
-            readOnly={!can.edit}
-            maxLength={300}
-            onChange={(e) => setTitleDraft(e.target.value)}
-            onBlur={commitTitle}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') {
-                e.preventDefault();
-                commitTitle();
-                e.currentTarget.blur();
-              } else if (e.key === 'Escape') {
-                setTitleDraft(titleRef.current);
-                e.currentTarget.blur();
-              }
-            }}
-          />
+          <TitleInput title={title} editable={can.edit} onCommit={commitTitle} />
           <SaveIndicator state={save.state} error={save.error} />
           <ExportIpynbButton notebookId={initial.id} title={title} />
           <TimeRangePicker value={settings.timeRange} onChange={setTimeRange} />
           {runtimes && runtimes.length > 1 && (
-            <label className="runtime-picker">
-              Runtime{' '}
-              <select
-                data-testid="runtime-select"
-                value={runtime?.id ?? ''}
-                onChange={(e) => {
-                  setRuntimeId(e.target.value);
-                  writePreference(RUNTIME_KEY, e.target.value);
-                }}
-              >
-                {runtimes.map((r) => (
-                  <option key={r.id} value={r.id}>
-                    {r.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <RuntimePicker
+              runtimes={runtimes}
+              value={runtime?.id ?? ''}
+              onChange={(rid) => {
+                setRuntimeId(rid);
+                writePreference(RUNTIME_KEY, rid);
+              }}
+            />
           )}
         </div>
         <NotebookTags notebookId={initial.id} initial={initial.tags} editable={can.edit} />
