@@ -118,6 +118,24 @@ interface Loaded {
   epoch: number | null;
 }
 
+/**
+ * The actor to decide with. A cookie session served from the cache without a read
+ * (`actor.unverified`, services/authService.ts) holds exactly when `epoch` — read in the same
+ * statement as the resource — is the epoch it was cached under; otherwise (or with no epoch
+ * read) it is re-read. Null: the session has ended.
+ */
+async function verifiedActor(
+  actor: UserActor | null,
+  epoch: number | null,
+): Promise<UserActor | null> {
+  if (!actor?.unverified) return actor;
+  if (epoch !== null && epoch === actor.unverified.epoch) {
+    const { unverified: _confirmed, ...verified } = actor;
+    return verified;
+  }
+  return actor.unverified.recheck();
+}
+
 /** The notebook a loaded resource is or belongs to (oneshot tokens are confined to one). */
 function notebookOf(type: ResourceType, row: Loaded['row']): string | null {
   if (!row) return null;
@@ -192,7 +210,8 @@ export function createAuthorizer(db: Db): {
     secret: 'secret.not_found',
   };
 
-  async function authorizeOrg(actor: UserActor | null, action: OrgAction): Promise<OrgGrant> {
+  async function authorizeOrg(unverified: UserActor | null, action: OrgAction): Promise<OrgGrant> {
+    const actor = await verifiedActor(unverified, null);
     if (!actor) throw signIn();
     checkTokenOrgAction(actor, action);
     if (!orgRoleAllows(actor.orgRole, action)) throw refusal('auth.permission_required', action);
@@ -200,13 +219,16 @@ export function createAuthorizer(db: Db): {
   }
 
   async function authorizeWorkspace(
-    actor: UserActor | null,
+    unverified: UserActor | null,
     action: Action,
     resource: WorkspaceResource,
   ): Promise<Grant> {
-    if (!actor) throw signIn();
+    if (!unverified) throw signIn();
     const notFound = () => new SpinError(NOT_FOUND[resource.type], `${resource.type} not found`);
     const loaded = await load(resource);
+    // A cached cookie session is confirmed by the epoch this read carried (or re-read).
+    const actor = await verifiedActor(unverified, loaded?.epoch ?? null);
+    if (!actor) throw signIn();
     if (!loaded) throw notFound();
     const chain = await chains.getOrLoad(
       `${loaded.workspaceId}|${actor.userId}`,
@@ -253,7 +275,9 @@ export function createAuthorizer(db: Db): {
       ? authorizeOrg(actor, action as OrgAction)
       : authorizeWorkspace(actor, action as Action, resource)) as Authorize;
 
-  const visibleWorkspaces: VisibleWorkspaces = async (actor) => {
+  const visibleWorkspaces: VisibleWorkspaces = async (unverified) => {
+    const actor = await verifiedActor(unverified, null);
+    if (!actor) throw signIn();
     const tree = await workspacesRepository.tree(db);
     const byId = new Map(tree.map((w) => [w.id, w]));
     const roles =
@@ -272,7 +296,8 @@ export function createAuthorizer(db: Db): {
     });
   };
 
-  const scope: ScopeOf = async (actor, action) => {
+  const scope: ScopeOf = async (unverified, action) => {
+    const actor = await verifiedActor(unverified, null);
     if (!actor) throw signIn();
     if (actor.orgRole === 'admin' && !actor.token) return { all: true };
     const workspaceIds = (await visibleWorkspaces(actor))
@@ -282,7 +307,8 @@ export function createAuthorizer(db: Db): {
     return { all: false, workspaceIds };
   };
 
-  const authorizeCredentialSync: AuthorizeCredentialSync = async (actor, runtimeId) => {
+  const authorizeCredentialSync: AuthorizeCredentialSync = async (unverified, runtimeId) => {
+    const actor = await verifiedActor(unverified, null);
     if (!actor) throw signIn();
     const runtime = await runtimesRepository.get(db, runtimeId);
     const verdict = runtime

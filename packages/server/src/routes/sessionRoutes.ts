@@ -151,6 +151,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
   app.post(
     '/receipts',
     {
+      // every decision is the authorizer's (it confirms a cached session; requestActor.ts)
+      config: { sessionCheckedByAuthorize: true },
       schema: {
         ...describeRoute({
           operationId: 'submitReceipt',

@@ -214,7 +214,7 @@ export class CompileService {
           },
         },
       ],
-      programsRepository.insertQuery(this.db, {
+      programsRepository.insertPrelude(this.db, {
         jti: claims.jti,
         sid: claims.sid,
         notebookId,

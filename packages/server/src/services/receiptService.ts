@@ -3,8 +3,10 @@ import { SpinError, type Output, type PublicJwk, type ReceiptClaims } from '@spi
 import type { Db } from '../db/connection.js';
 import { actorId } from '../policies/actor.js';
 import type { GrantFor } from '../policies/authorize.js';
-import { cellRunsRepository } from '../repositories/cellRunsRepository.js';
-import { programsRepository } from '../repositories/programsRepository.js';
+import { isRequireFailure } from '../db/dbErrors.js';
+import type { AuditRow } from '../repositories/auditRepository.js';
+import { cellRunsRepository, type NewCellRun } from '../repositories/cellRunsRepository.js';
+import { programsRepository, type ReceiptMark } from '../repositories/programsRepository.js';
 import { EpochCache } from '../policies/authzCache.js';
 import type { AuditEvent, AuditService } from './auditService.js';
 import { streamedOutputsDigest } from './outputsDigest.js';
@@ -132,45 +134,34 @@ export class ReceiptService {
   }
 
   /**
-   * Write one batch in one transaction: mark the programs (conditional on no receipt yet, so of
-   * two racing receipts one records and the other is a duplicate), keep each cell's latest run,
-   * append one audit entry per recorded receipt.
+   * Write one batch. Usually in ONE statement (no transaction): mark every program, keep each
+   * cell's latest run and append one audit entry per receipt, all or nothing — the statement
+   * aborts unless every program still awaited its receipt. When one did not (a racing receipt
+   * recorded it meanwhile), the batch is written by {@link recordSorting} instead.
    */
   private async record(items: VerifiedReceipt[]): Promise<BatchOutcome<ReceiptAccepted>[]> {
     const now = new Date();
     // The same jti twice in one batch: the first is the one recorded.
     const first = new Map<string, VerifiedReceipt>();
     for (const item of items) if (!first.has(item.claims.jti)) first.set(item.claims.jti, item);
-    const { result: marked, rows } = await this.audit.transactWithAppend(async (tx) => {
-      const marked = await programsRepository.markReceiptsIfPending(
-        tx,
-        [...first.values()].map(({ claims }) => ({
-          jti: claims.jti,
-          status: claims.status,
-          at: now,
-          startedAt: new Date(claims.startedAt),
-          endedAt: new Date(claims.endedAt),
-        })),
+    const batch = [...first.values()];
+    let recorded: { items: VerifiedReceipt[]; rows: AuditRow[] };
+    try {
+      const rows = await this.audit.appendNow(
+        batch.map(auditEventOf),
+        programsRepository.markAllPendingPrelude(
+          batch.map((i) => markOf(i, now)),
+          cellRunsRepository.upsertManyIfNewerCte(batch.map(cellRunOf)),
+        ),
       );
-      const recorded = [...first.values()].filter((i) => marked.has(i.claims.jti));
-      // A deleted notebook's runs are skipped there; the run is still audited.
-      await cellRunsRepository.upsertManyIfNewer(
-        tx,
-        recorded.map(({ claims, outputs }) => ({
-          notebookId: claims.notebook,
-          cellId: claims.cell,
-          jti: claims.jti,
-          status: claims.status,
-          startedAt: new Date(claims.startedAt),
-          endedAt: new Date(claims.endedAt),
-          executionCount: claims.executionCount ?? executionCountOf(outputs),
-          exitCode: claims.exitCode ?? null,
-          outputs,
-        })),
-      );
-      return { result: recorded, events: recorded.map(auditEventOf) };
-    });
-    const seqByJti = new Map(marked.map((item, i) => [item.claims.jti, rows[i]!.seq]));
+      recorded = { items: batch, rows };
+    } catch (err) {
+      if (!isRequireFailure(err)) throw err;
+      recorded = await this.recordSorting(batch, now);
+    }
+    const seqByJti = new Map(
+      recorded.items.map((item, i) => [item.claims.jti, recorded.rows[i]!.seq]),
+    );
     return items.map((item) => {
       const seq = first.get(item.claims.jti) === item ? seqByJti.get(item.claims.jti) : undefined;
       return seq === undefined
@@ -178,6 +169,54 @@ export class ReceiptService {
         : { ok: true, value: { auditSeq: seq, status: item.claims.status } };
     });
   }
+
+  /**
+   * Write a batch some of whose programs may have a receipt already, in one transaction: mark
+   * the programs (conditional on no receipt yet, so of two racing receipts one records and the
+   * other is a duplicate), keep the recorded ones' runs, append their audit entries.
+   */
+  private async recordSorting(
+    batch: VerifiedReceipt[],
+    now: Date,
+  ): Promise<{ items: VerifiedReceipt[]; rows: AuditRow[] }> {
+    const { result, rows } = await this.audit.transactWithAppend(async (tx) => {
+      const marked = await programsRepository.markReceiptsIfPending(
+        tx,
+        batch.map((i) => markOf(i, now)),
+      );
+      const recorded = batch.filter((i) => marked.has(i.claims.jti));
+      // A deleted notebook's runs are skipped there; the run is still audited.
+      await cellRunsRepository.upsertManyIfNewer(tx, recorded.map(cellRunOf));
+      return { result: recorded, events: recorded.map(auditEventOf) };
+    });
+    return { items: result, rows };
+  }
+}
+
+/** The program-row mark of a verified receipt. */
+function markOf({ claims }: VerifiedReceipt, at: Date): ReceiptMark {
+  return {
+    jti: claims.jti,
+    status: claims.status,
+    at,
+    startedAt: new Date(claims.startedAt),
+    endedAt: new Date(claims.endedAt),
+  };
+}
+
+/** The cell's run a verified receipt records (skipped for a deleted notebook). */
+function cellRunOf({ claims, outputs }: VerifiedReceipt): NewCellRun {
+  return {
+    notebookId: claims.notebook,
+    cellId: claims.cell,
+    jti: claims.jti,
+    status: claims.status,
+    startedAt: new Date(claims.startedAt),
+    endedAt: new Date(claims.endedAt),
+    executionCount: claims.executionCount ?? executionCountOf(outputs),
+    exitCode: claims.exitCode ?? null,
+    outputs,
+  };
 }
 
 /** The `cell.executed` audit entry of a recorded receipt. */
