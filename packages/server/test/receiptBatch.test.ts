@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addMember,
   createNotebook,
+  createWorkspace,
+  defaultWorkspaceId,
   dbKinds,
   makeReceipt,
   openSession,
@@ -116,5 +119,87 @@ describe.each(dbKinds)('receipt batches (%s)', (kind) => {
     const { statements } = t.server.counters;
     await t.server.services.receipts.submit(next.grant, next.input);
     expect(t.server.counters.statements - statements).toBe(1);
+  });
+
+  /**
+   * A receipt for a program this server compiled is authorized from caches without a read; its
+   * batch's statement confirms the epoch and the notebook's workspace, or it is checked again.
+   */
+  describe('receipts authorized from caches', () => {
+    async function editorRun(cell: string) {
+      const ws = await defaultWorkspaceId(admin);
+      const editor = await addMember(t, 'editor', ws);
+      const warm = await editor.request('POST', `/api/v1/notebooks/${nb}/compile`, {
+        sid,
+        cell: { id: `${cell}-warm`, type: 'python', source: 'x = 1' },
+      });
+      expect(warm.statusCode, warm.body).toBe(200);
+      // its receipt reads the runtime's key under this epoch (cached from then on)
+      const warmJti = warm.json().jti as string;
+      const warmReceipt = await makeReceipt(rt, {
+        jti: warmJti,
+        cell: `${cell}-warm`,
+        sid,
+        sub: editor.user.id,
+        notebook: nb,
+      });
+      const warmPosted = await editor.request('POST', '/api/v1/receipts', {
+        receipt: warmReceipt,
+        outputs: SAMPLE_OUTPUTS,
+      });
+      expect(warmPosted.statusCode, warmPosted.body).toBe(200);
+      const res = await editor.request('POST', `/api/v1/notebooks/${nb}/compile`, {
+        sid,
+        cell: { id: cell, type: 'python', source: 'x = 1' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const jti = res.json().jti as string;
+      const receipt = await makeReceipt(rt, { jti, cell, sid, sub: editor.user.id, notebook: nb });
+      const post = () =>
+        editor.request('POST', '/api/v1/receipts', { receipt, outputs: SAMPLE_OUTPUTS });
+      return { ws, editor, jti, post };
+    }
+
+    it('records a receipt in one statement, and answers its replay as a duplicate', async () => {
+      const { jti, post } = await editorRun('k1');
+      const { statements } = t.server.counters;
+      const res = await post();
+      expect(res.statusCode, res.body).toBe(200);
+      expect(t.server.counters.statements - statements).toBe(1);
+      expect(await auditedJtis()).toContain(jti);
+      const again = await post();
+      expect(again.statusCode).toBe(409);
+      expect(again.json().error.code).toBe('receipt.duplicate');
+    });
+
+    it('refuses the receipt of a member removed after the compile, changing nothing', async () => {
+      const { ws, editor, jti, post } = await editorRun('k2');
+      const removed = await admin.request(
+        'DELETE',
+        `/api/v1/workspaces/${ws}/members/${editor.user.id}`,
+      );
+      expect(removed.statusCode).toBe(204);
+      const res = await post();
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.code).toBe('receipt.unknown_program');
+      expect(await auditedJtis()).not.toContain(jti);
+      expect(await runOf('k2')).toBeNull();
+      expect(await t.server.services.audit.verify()).toMatchObject({ ok: true });
+    });
+
+    it('refuses the receipt once the notebook moved by SQL to a workspace the poster cannot see', async () => {
+      const { ws, jti, post } = await editorRun('k3');
+      const other = await createWorkspace(t, 'elsewhere');
+      // no server ran this: the authorization epoch does not move, the notebook's workspace does
+      await db().execute(sql`update notebooks set workspace_id = ${other} where id = ${nb}`);
+      try {
+        const res = await post();
+        expect(res.statusCode).toBe(404);
+        expect(res.json().error.code).toBe('receipt.unknown_program');
+        expect(await auditedJtis()).not.toContain(jti);
+      } finally {
+        await db().execute(sql`update notebooks set workspace_id = ${ws} where id = ${nb}`);
+      }
+    });
   });
 });

@@ -7,6 +7,7 @@ import { programsRepository } from '../repositories/programsRepository.js';
 import { runtimesRepository, type RuntimeRow } from '../repositories/runtimesRepository.js';
 import { workspacesRepository, type ChainLink } from '../repositories/workspacesRepository.js';
 import { EpochCache } from './authzCache.js';
+import type { CompiledProgram, CompiledPrograms } from './compiledPrograms.js';
 import type { UserActor } from './actor.js';
 import { credentialSyncVerdict } from './runtimeUsable.js';
 import { checkTokenOrgAction, confineToToken } from './tokenScope.js';
@@ -61,6 +62,12 @@ export interface Grant extends Membership {
   secret: ResourceRows['secret'] | null;
   /** Everything the caller may do with the checked resource (returned to the UI). */
   allowedActions: Action[];
+  /**
+   * Set when the check read nothing (a receipt for a program this process compiled, see
+   * {@link CompiledPrograms}): it holds only if, when the caller writes, the authorization epoch
+   * is still `epoch` and the notebook still in `workspaceId` — the write must check both.
+   */
+  confirm: { epoch: number; notebookId: string; workspaceId: string } | null;
 }
 
 /** A grant for a resource of type `T`: that row is loaded. */
@@ -116,6 +123,8 @@ interface Loaded {
   row: ResourceRows[ResourceType] | null;
   /** The authorization epoch read with the row (hot-path resources), else null. */
   epoch: number | null;
+  /** Nothing was read: the row came from {@link CompiledPrograms} (see `Grant.confirm`). */
+  unread?: true;
 }
 
 /**
@@ -152,7 +161,10 @@ function notebookOf(type: ResourceType, row: Loaded['row']): string | null {
  * `workspace.archived`. Each check reads the resource once (with its workspace id) and the
  * workspace's parent chain with the caller's grants once.
  */
-export function createAuthorizer(db: Db): {
+export function createAuthorizer(
+  db: Db,
+  compiled?: CompiledPrograms,
+): {
   authorize: Authorize;
   scope: ScopeOf;
   visibleWorkspaces: VisibleWorkspaces;
@@ -160,6 +172,18 @@ export function createAuthorizer(db: Db): {
 } {
   /** Workspace chains with one user's grants, checked against the epoch (authzCache.ts). */
   const chains = new EpochCache<ChainLink[]>();
+
+  /**
+   * A program this process compiled, for a caller whose cookie session and chain are cached
+   * under the epoch it was compiled under: nothing to read (the write confirms, `Grant.confirm`).
+   */
+  function loadCompiled(actor: UserActor, jti: string): Loaded | null {
+    const hit = compiled?.peek(jti);
+    if (!hit || actor.unverified?.epoch !== hit.epoch) return null;
+    const { program, workspaceId }: CompiledProgram = hit.value;
+    if (!chains.get(`${workspaceId}|${actor.userId}`, hit.epoch)) return null;
+    return { workspaceId, row: program, epoch: hit.epoch, unread: true };
+  }
 
   async function load(resource: WorkspaceResource): Promise<Loaded | null> {
     switch (resource.type) {
@@ -225,8 +249,11 @@ export function createAuthorizer(db: Db): {
   ): Promise<Grant> {
     if (!unverified) throw signIn();
     const notFound = () => new SpinError(NOT_FOUND[resource.type], `${resource.type} not found`);
-    const loaded = await load(resource);
-    // A cached cookie session is confirmed by the epoch this read carried (or re-read).
+    const loaded =
+      (resource.type === 'program' ? loadCompiled(unverified, resource.jti) : null) ??
+      (await load(resource));
+    // A cached cookie session is confirmed by the epoch this read carried (or re-read); with
+    // nothing read (a compiled program), by the caller's write (`Grant.confirm`).
     const actor = await verifiedActor(unverified, loaded?.epoch ?? null);
     if (!actor) throw signIn();
     if (!loaded) throw notFound();
@@ -267,6 +294,14 @@ export function createAuthorizer(db: Db): {
       connection: type === 'connection' ? (row as ResourceRows['connection']) : null,
       secret: type === 'secret' ? (row as ResourceRows['secret']) : null,
       allowedActions: allowedActions(type, m, row),
+      confirm:
+        loaded.unread && loaded.epoch !== null
+          ? {
+              epoch: loaded.epoch,
+              notebookId: (row as ResourceRows['program']).notebookId,
+              workspaceId: workspace.id,
+            }
+          : null,
     };
   }
 

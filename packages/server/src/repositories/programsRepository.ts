@@ -106,9 +106,30 @@ export const programsRepository = {
    * {@link markReceiptsIfPending} as the prelude of an audit append (a receipt batch's one
    * statement), with `more` CTEs beside it (the batch's cell runs), all or nothing:
    * `receipts_all_pending` raises (SQLSTATE SPN01, `isRequireFailure`) unless every mark found
-   * its program without a receipt, aborting the whole statement.
+   * its program without a receipt, aborting the whole statement. With `confirm` (receipts
+   * authorized from caches, `Grant.confirm`), `receipts_confirmed` raises too unless the
+   * authorization epoch is still `confirm.epoch` and each notebook still in its workspace.
    */
-  markAllPendingPrelude(marks: readonly ReceiptMark[], more: SQL | null): AppendPrelude {
+  markAllPendingPrelude(
+    marks: readonly ReceiptMark[],
+    more: SQL | null,
+    confirm: {
+      epoch: number;
+      notebooks: readonly { notebookId: string; workspaceId: string }[];
+    } | null,
+  ): AppendPrelude {
+    const confirmed =
+      confirm &&
+      sql`, receipts_confirmed as (
+        select spin_require(
+          (select epoch from authz_epoch where id = 1) = ${confirm.epoch}::bigint
+          and (select count(*) from notebooks n
+            join (values ${sql.join(
+              confirm.notebooks.map((c) => sql`(${c.notebookId}, ${c.workspaceId})`),
+              sql`, `,
+            )}) as c(notebook_id, workspace_id)
+            on n.id = c.notebook_id and n.workspace_id = c.workspace_id) = ${confirm.notebooks.length},
+          'authorization changed since a receipt was authorized') as ok)`;
     return {
       ctes: sql`receipts_marked as (
         update programs as p
@@ -118,8 +139,8 @@ export const programsRepository = {
         returning p.jti),
       receipts_all_pending as (
         select spin_require(count(*) = ${marks.length}, 'a program of the batch has a receipt already') as ok
-        from receipts_marked)${more ? sql`, ${more}` : sql``}`,
-      guards: sql`receipts_all_pending`,
+        from receipts_marked)${confirmed ?? sql``}${more ? sql`, ${more}` : sql``}`,
+      guards: confirmed ? sql`receipts_all_pending, receipts_confirmed` : sql`receipts_all_pending`,
     };
   },
   /** Of `jtis`, those compiled for session `sid` whose receipt has not been recorded. */

@@ -173,11 +173,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
       },
     },
     async (request) => {
-      const grant = await authorize(actorOf(request), 'notebook.view', {
-        type: 'program',
-        jti: peekReceipt(request.body.receipt).jti,
-      });
-      return receipts.submit(grant, request.body);
+      const check = () =>
+        authorize(actorOf(request), 'notebook.view', {
+          type: 'program',
+          jti: peekReceipt(request.body.receipt).jti,
+        });
+      return receipts.submit(await check(), request.body, check);
     },
   );
 };

@@ -8,6 +8,7 @@ import type { AuditRow } from '../repositories/auditRepository.js';
 import { cellRunsRepository, type NewCellRun } from '../repositories/cellRunsRepository.js';
 import { programsRepository, type ReceiptMark } from '../repositories/programsRepository.js';
 import { EpochCache } from '../policies/authzCache.js';
+import type { CompiledPrograms } from '../policies/compiledPrograms.js';
 import type { AuditEvent, AuditService } from './auditService.js';
 import { streamedOutputsDigest } from './outputsDigest.js';
 import { receiptKey, verifyReceiptSignature } from './receiptSignature.js';
@@ -28,12 +29,37 @@ function executionCountOf(outputs: readonly Output[]): number | null {
   return null;
 }
 
+/** The check of a receipt's program, again and by reads (the route's `authorize` call). */
+export type ReauthorizeReceipt = () => Promise<GrantFor<'program'>>;
+
 /** A verified receipt waiting for its batch. */
 interface VerifiedReceipt {
   grant: GrantFor<'program'>;
   claims: ReceiptClaims;
   receipt: string;
   outputs: Output[];
+  reauthorize: ReauthorizeReceipt | undefined;
+}
+
+/** What the receipts of a batch authorized from caches need confirmed (`Grant.confirm`). */
+type Confirmation = {
+  epoch: number;
+  notebooks: { notebookId: string; workspaceId: string }[];
+} | null;
+
+/** The batch's confirmation; 'mixed' when its grants name different epochs (one is stale). */
+function confirmationOf(batch: readonly VerifiedReceipt[]): Confirmation | 'mixed' {
+  const epochs = new Set<number>();
+  const notebooks = new Map<string, { notebookId: string; workspaceId: string }>();
+  for (const { grant } of batch) {
+    if (!grant.confirm) continue;
+    const { epoch, notebookId, workspaceId } = grant.confirm;
+    epochs.add(epoch);
+    notebooks.set(`${notebookId}\u0000${workspaceId}`, { notebookId, workspaceId });
+  }
+  if (epochs.size > 1) return 'mixed';
+  const [epoch] = epochs;
+  return epoch === undefined ? null : { epoch, notebooks: [...notebooks.values()] };
 }
 
 /**
@@ -52,6 +78,7 @@ export class ReceiptService {
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly runtimes: RuntimeService,
+    private readonly compiled: CompiledPrograms,
     gate: CompileGate,
     private readonly onResult: (result: string) => void = () => {},
   ) {
@@ -75,15 +102,18 @@ export class ReceiptService {
   /**
    * Verify and record a receipt (`grant` is for its program's notebook). Cheap refusals come
    * first — unknown program, already recorded — so replaying a receipt costs no signature or
-   * digest work; a refused receipt changes nothing (cell_runs, last run, audit).
+   * digest work; a refused receipt changes nothing (cell_runs, last run, audit). A grant decided
+   * from caches (`grant.confirm`) needs `reauthorize`, for when its batch cannot confirm it.
    */
   async submit(
     grant: GrantFor<'program'>,
     input: { receipt: string; outputs: Output[] },
+    reauthorize?: ReauthorizeReceipt,
   ): Promise<ReceiptAccepted> {
     try {
+      if (grant.confirm && !reauthorize) throw new Error('an unconfirmed grant needs reauthorize');
       const claims = await this.verify(grant, input);
-      const accepted = await this.batcher.add({ grant, claims, ...input });
+      const accepted = await this.batcher.add({ grant, claims, ...input, reauthorize });
       this.onResult('accepted');
       return accepted;
     } catch (err) {
@@ -136,8 +166,10 @@ export class ReceiptService {
   /**
    * Write one batch. Usually in ONE statement (no transaction): mark every program, keep each
    * cell's latest run and append one audit entry per receipt, all or nothing — the statement
-   * aborts unless every program still awaited its receipt. When one did not (a racing receipt
-   * recorded it meanwhile), the batch is written by {@link recordSorting} instead.
+   * aborts unless every program still awaited its receipt and what the cached grants assumed
+   * still holds. When not (a racing receipt recorded one meanwhile, or authorization changed),
+   * the cached grants are checked again by reads and the batch written by
+   * {@link recordSorting}.
    */
   private async record(items: VerifiedReceipt[]): Promise<BatchOutcome<ReceiptAccepted>[]> {
     const now = new Date();
@@ -145,29 +177,71 @@ export class ReceiptService {
     const first = new Map<string, VerifiedReceipt>();
     for (const item of items) if (!first.has(item.claims.jti)) first.set(item.claims.jti, item);
     const batch = [...first.values()];
-    let recorded: { items: VerifiedReceipt[]; rows: AuditRow[] };
+    const refused = new Map<VerifiedReceipt, unknown>();
+    const confirmation = confirmationOf(batch);
+    let recorded =
+      confirmation === 'mixed' ? null : await this.recordAtOnce(batch, now, confirmation);
+    if (!recorded) {
+      recorded = await this.recordSorting(await this.recheck(batch, refused), now);
+    }
+    for (const item of recorded.items) this.compiled.forget(item.claims.jti);
+    const seqByJti = new Map(
+      recorded.items.map((item, i) => [item.claims.jti, recorded.rows[i]!.seq]),
+    );
+    return items.map((item) => {
+      if (refused.has(item)) return { ok: false, error: refused.get(item) };
+      const seq = first.get(item.claims.jti) === item ? seqByJti.get(item.claims.jti) : undefined;
+      return seq === undefined
+        ? { ok: false, error: duplicate() }
+        : { ok: true, value: { auditSeq: seq, status: item.claims.status } };
+    });
+  }
+
+  /** The batch in one statement; null (nothing written) when a check in it failed. */
+  private async recordAtOnce(
+    batch: VerifiedReceipt[],
+    now: Date,
+    confirmation: Confirmation,
+  ): Promise<{ items: VerifiedReceipt[]; rows: AuditRow[] } | null> {
     try {
       const rows = await this.audit.appendNow(
         batch.map(auditEventOf),
         programsRepository.markAllPendingPrelude(
           batch.map((i) => markOf(i, now)),
           cellRunsRepository.upsertManyIfNewerCte(batch.map(cellRunOf)),
+          confirmation,
         ),
       );
-      recorded = { items: batch, rows };
+      return { items: batch, rows };
     } catch (err) {
-      if (!isRequireFailure(err)) throw err;
-      recorded = await this.recordSorting(batch, now);
+      if (isRequireFailure(err)) return null;
+      throw err;
     }
-    const seqByJti = new Map(
-      recorded.items.map((item, i) => [item.claims.jti, recorded.rows[i]!.seq]),
-    );
-    return items.map((item) => {
-      const seq = first.get(item.claims.jti) === item ? seqByJti.get(item.claims.jti) : undefined;
-      return seq === undefined
-        ? { ok: false, error: duplicate() }
-        : { ok: true, value: { auditSeq: seq, status: item.claims.status } };
-    });
+  }
+
+  /**
+   * The batch with every grant decided from caches decided again by reads (and its receipt
+   * verified again against the program row read); a receipt now refused goes to `refused`.
+   */
+  private async recheck(
+    batch: VerifiedReceipt[],
+    refused: Map<VerifiedReceipt, unknown>,
+  ): Promise<VerifiedReceipt[]> {
+    const checked: VerifiedReceipt[] = [];
+    for (const item of batch) {
+      if (!item.grant.confirm) {
+        checked.push(item);
+        continue;
+      }
+      this.compiled.forget(item.claims.jti); // so the check reads the program
+      try {
+        const grant = await item.reauthorize!();
+        checked.push({ ...item, grant, claims: await this.verify(grant, item) });
+      } catch (err) {
+        refused.set(item, err);
+      }
+    }
+    return checked;
   }
 
   /**
