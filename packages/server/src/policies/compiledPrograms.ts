@@ -17,7 +17,8 @@ export interface CompiledProgram {
  * still awaits its receipt) or changes nothing (services/receiptService.ts).
  */
 export class CompiledPrograms {
-  private readonly entries = new EpochCache<CompiledProgram>();
+  // bounded low: an entry holds the program body, and one whose receipt never came stays
+  private readonly entries = new EpochCache<CompiledProgram>(2_000);
 
   remember(program: ProgramRow, workspaceId: string, epoch: number | null): void {
     if (epoch !== null) this.entries.set(program.jti, epoch, { program, workspaceId });
