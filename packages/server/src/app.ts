@@ -173,7 +173,10 @@ export async function buildApp(
       request.tokenActor = await services.apiTokens.resolve(bearer.trim());
       return;
     }
-    request.session = await services.auth.resolve(request.cookies[SESSION_COOKIE]);
+    const cookie = request.cookies[SESSION_COOKIE];
+    request.session = request.routeOptions.config.sessionCheckedByAuthorize
+      ? await services.auth.resolveUnverified(cookie)
+      : await services.auth.resolve(cookie);
     if (!request.session || !STATE_CHANGING.has(request.method)) return;
     if (CSRF_EXEMPT.has(request.url.split('?')[0] ?? '')) return;
     const sent = request.headers[CSRF_HEADER];

@@ -34,6 +34,14 @@ export function isUniqueViolation(err: unknown, constraint: string): boolean {
 }
 
 /**
+ * Whether `err` is a `spin_require(false, …)` check (SQLSTATE SPN01, migration 0012): the
+ * statement that carried it changed nothing.
+ */
+export function isRequireFailure(err: unknown): boolean {
+  return pgErrorOf(err)?.code === 'SPN01';
+}
+
+/**
  * A database error that is the caller's doing, as the SpinError to answer with; null for
  * anything else (a bug or an outage: 500). Schemas refuse what cannot be stored before a query
  * runs; this is the backstop that keeps a value PostgreSQL cannot hold a 4xx.

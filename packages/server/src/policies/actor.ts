@@ -7,6 +7,24 @@ export interface UserActor {
   orgRole: 'admin' | 'member';
   /** Set when the request authenticated with an API token: what the token confines it to. */
   token?: TokenScope;
+  /**
+   * Set when the cookie session came from this process's cache without a database read: the
+   * authorizer must confirm it before deciding anything (see {@link UnverifiedSession}).
+   */
+  unverified?: UnverifiedSession;
+}
+
+/**
+ * A cookie session taken from the per-process session cache, stamped with the authorization
+ * epoch it was read under (services/authService.ts). Every write that ends a session or changes
+ * what its actor says bumps the epoch (migrations 0010 and 0012), so the session still holds
+ * exactly when the epoch the authorizer reads with the resource equals `epoch`; otherwise the
+ * authorizer calls `recheck()` (one read of the session) and decides with what it returns.
+ */
+export interface UnverifiedSession {
+  epoch: number;
+  /** The session's actor as the database has it now (verified), or null if it ended. */
+  recheck: () => Promise<UserActor | null>;
 }
 
 /**

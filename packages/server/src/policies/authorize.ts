@@ -7,6 +7,7 @@ import { programsRepository } from '../repositories/programsRepository.js';
 import { runtimesRepository, type RuntimeRow } from '../repositories/runtimesRepository.js';
 import { workspacesRepository, type ChainLink } from '../repositories/workspacesRepository.js';
 import { EpochCache } from './authzCache.js';
+import type { CompiledProgram, CompiledPrograms } from './compiledPrograms.js';
 import type { UserActor } from './actor.js';
 import { credentialSyncVerdict } from './runtimeUsable.js';
 import { checkTokenOrgAction, confineToToken } from './tokenScope.js';
@@ -61,6 +62,12 @@ export interface Grant extends Membership {
   secret: ResourceRows['secret'] | null;
   /** Everything the caller may do with the checked resource (returned to the UI). */
   allowedActions: Action[];
+  /**
+   * Set when the check read nothing (a receipt for a program this process compiled, see
+   * {@link CompiledPrograms}): it holds only if, when the caller writes, the authorization epoch
+   * is still `epoch` and the notebook still in `workspaceId` — the write must check both.
+   */
+  confirm: { epoch: number; notebookId: string; workspaceId: string } | null;
 }
 
 /** A grant for a resource of type `T`: that row is loaded. */
@@ -116,6 +123,26 @@ interface Loaded {
   row: ResourceRows[ResourceType] | null;
   /** The authorization epoch read with the row (hot-path resources), else null. */
   epoch: number | null;
+  /** Nothing was read: the row came from {@link CompiledPrograms} (see `Grant.confirm`). */
+  unread?: true;
+}
+
+/**
+ * The actor to decide with. A cookie session served from the cache without a read
+ * (`actor.unverified`, services/authService.ts) holds exactly when `epoch` — read in the same
+ * statement as the resource — is the epoch it was cached under; otherwise (or with no epoch
+ * read) it is re-read. Null: the session has ended.
+ */
+async function verifiedActor(
+  actor: UserActor | null,
+  epoch: number | null,
+): Promise<UserActor | null> {
+  if (!actor?.unverified) return actor;
+  if (epoch !== null && epoch === actor.unverified.epoch) {
+    const { unverified: _confirmed, ...verified } = actor;
+    return verified;
+  }
+  return actor.unverified.recheck();
 }
 
 /** The notebook a loaded resource is or belongs to (oneshot tokens are confined to one). */
@@ -134,7 +161,10 @@ function notebookOf(type: ResourceType, row: Loaded['row']): string | null {
  * `workspace.archived`. Each check reads the resource once (with its workspace id) and the
  * workspace's parent chain with the caller's grants once.
  */
-export function createAuthorizer(db: Db): {
+export function createAuthorizer(
+  db: Db,
+  compiled?: CompiledPrograms,
+): {
   authorize: Authorize;
   scope: ScopeOf;
   visibleWorkspaces: VisibleWorkspaces;
@@ -142,6 +172,18 @@ export function createAuthorizer(db: Db): {
 } {
   /** Workspace chains with one user's grants, checked against the epoch (authzCache.ts). */
   const chains = new EpochCache<ChainLink[]>();
+
+  /**
+   * A program this process compiled, for a caller whose cookie session and chain are cached
+   * under the epoch it was compiled under: nothing to read (the write confirms, `Grant.confirm`).
+   */
+  function loadCompiled(actor: UserActor, jti: string): Loaded | null {
+    const hit = compiled?.peek(jti);
+    if (!hit || actor.unverified?.epoch !== hit.epoch) return null;
+    const { program, workspaceId }: CompiledProgram = hit.value;
+    if (!chains.get(`${workspaceId}|${actor.userId}`, hit.epoch)) return null;
+    return { workspaceId, row: program, epoch: hit.epoch, unread: true };
+  }
 
   async function load(resource: WorkspaceResource): Promise<Loaded | null> {
     switch (resource.type) {
@@ -192,7 +234,8 @@ export function createAuthorizer(db: Db): {
     secret: 'secret.not_found',
   };
 
-  async function authorizeOrg(actor: UserActor | null, action: OrgAction): Promise<OrgGrant> {
+  async function authorizeOrg(unverified: UserActor | null, action: OrgAction): Promise<OrgGrant> {
+    const actor = await verifiedActor(unverified, null);
     if (!actor) throw signIn();
     checkTokenOrgAction(actor, action);
     if (!orgRoleAllows(actor.orgRole, action)) throw refusal('auth.permission_required', action);
@@ -200,13 +243,19 @@ export function createAuthorizer(db: Db): {
   }
 
   async function authorizeWorkspace(
-    actor: UserActor | null,
+    unverified: UserActor | null,
     action: Action,
     resource: WorkspaceResource,
   ): Promise<Grant> {
-    if (!actor) throw signIn();
+    if (!unverified) throw signIn();
     const notFound = () => new SpinError(NOT_FOUND[resource.type], `${resource.type} not found`);
-    const loaded = await load(resource);
+    const loaded =
+      (resource.type === 'program' ? loadCompiled(unverified, resource.jti) : null) ??
+      (await load(resource));
+    // A cached cookie session is confirmed by the epoch this read carried (or re-read); with
+    // nothing read (a compiled program), by the caller's write (`Grant.confirm`).
+    const actor = await verifiedActor(unverified, loaded?.epoch ?? null);
+    if (!actor) throw signIn();
     if (!loaded) throw notFound();
     const chain = await chains.getOrLoad(
       `${loaded.workspaceId}|${actor.userId}`,
@@ -245,6 +294,14 @@ export function createAuthorizer(db: Db): {
       connection: type === 'connection' ? (row as ResourceRows['connection']) : null,
       secret: type === 'secret' ? (row as ResourceRows['secret']) : null,
       allowedActions: allowedActions(type, m, row),
+      confirm:
+        loaded.unread && loaded.epoch !== null
+          ? {
+              epoch: loaded.epoch,
+              notebookId: (row as ResourceRows['program']).notebookId,
+              workspaceId: workspace.id,
+            }
+          : null,
     };
   }
 
@@ -253,7 +310,9 @@ export function createAuthorizer(db: Db): {
       ? authorizeOrg(actor, action as OrgAction)
       : authorizeWorkspace(actor, action as Action, resource)) as Authorize;
 
-  const visibleWorkspaces: VisibleWorkspaces = async (actor) => {
+  const visibleWorkspaces: VisibleWorkspaces = async (unverified) => {
+    const actor = await verifiedActor(unverified, null);
+    if (!actor) throw signIn();
     const tree = await workspacesRepository.tree(db);
     const byId = new Map(tree.map((w) => [w.id, w]));
     const roles =
@@ -272,7 +331,8 @@ export function createAuthorizer(db: Db): {
     });
   };
 
-  const scope: ScopeOf = async (actor, action) => {
+  const scope: ScopeOf = async (unverified, action) => {
+    const actor = await verifiedActor(unverified, null);
     if (!actor) throw signIn();
     if (actor.orgRole === 'admin' && !actor.token) return { all: true };
     const workspaceIds = (await visibleWorkspaces(actor))
@@ -282,7 +342,8 @@ export function createAuthorizer(db: Db): {
     return { all: false, workspaceIds };
   };
 
-  const authorizeCredentialSync: AuthorizeCredentialSync = async (actor, runtimeId) => {
+  const authorizeCredentialSync: AuthorizeCredentialSync = async (unverified, runtimeId) => {
+    const actor = await verifiedActor(unverified, null);
     if (!actor) throw signIn();
     const runtime = await runtimesRepository.get(db, runtimeId);
     const verdict = runtime

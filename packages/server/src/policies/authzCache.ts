@@ -28,6 +28,18 @@ export class EpochCache<V> {
     return hit.value;
   }
 
+  /**
+   * The entry for `key` whatever its epoch, for a caller that checks the epoch later against a
+   * read it makes anyway (a cookie session checked by the request's authorization read).
+   */
+  peek(key: string): { epoch: number; value: V } | undefined {
+    return this.entries.get(key);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   set(key: string, epoch: number, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, { epoch, value });

@@ -29,6 +29,19 @@ function filterConditions(filter: AuditFilter): SQL[] {
   return conditions;
 }
 
+/**
+ * Statements an append carries in its one statement ({@link auditRepository.appendAfterHead}).
+ * Their data-modifying parts run to completion whether or not the insert reads them; reading
+ * `append_lock` in them takes the append lock before their rows are locked (no lock-order
+ * deadlock with another process's append).
+ */
+export interface AppendPrelude {
+  /** Named CTEs, `name as (statement), …`. */
+  ctes: SQL;
+  /** Relations among them the insert reads, so a check in them that raises aborts the append. */
+  guards?: SQL;
+}
+
 /** Key of the advisory lock that serialises audit appends across connections. */
 const AUDIT_LOCK_KEY = 0x5350494e; // "SPIN"
 
@@ -47,13 +60,19 @@ export const auditRepository = {
   },
   /**
    * Append `rows` (consecutive seqs after the caller's head) in ONE statement that first takes
-   * the append lock and, optionally, runs `before` (another data-modifying statement, e.g. the
-   * program row a compile records) in the same atomic statement. Returns false, changing
-   * nothing, when a row with one of those seqs exists already — another process appended
-   * since the caller's head was read: the primary key on `seq` is the compare-and-set. Inside a
-   * transaction that refusal aborts it: the caller retries the whole transaction.
+   * the append lock (CTE `append_lock`) and, optionally, runs `prelude` (other data-modifying
+   * statements, e.g. the program row a compile records, or a receipt batch's writes) in the
+   * same atomic statement. Returns false, changing nothing, when a row with one of those seqs
+   * exists already — another process appended since the caller's head was read: the primary
+   * key on `seq` is the compare-and-set. Inside a transaction that refusal aborts it: the
+   * caller retries the whole transaction. A prelude check that raises aborts the statement too
+   * (the error is thrown).
    */
-  async appendAfterHead(db: Db, rows: readonly AuditRow[], before?: SQL): Promise<boolean> {
+  async appendAfterHead(
+    db: Db,
+    rows: readonly AuditRow[],
+    prelude?: AppendPrelude,
+  ): Promise<boolean> {
     const values = sql.join(
       rows.map(
         (r) =>
@@ -61,9 +80,9 @@ export const auditRepository = {
       ),
       sql`, `,
     );
-    const statement = sql`with ${before ? sql`before_append as (${before}), ` : sql``}append_lock as (select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}) as locked)
+    const statement = sql`with append_lock as (select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}) as locked)${prelude ? sql`, ${prelude.ctes}` : sql``}
       insert into audit_log (seq, at, actor, workspace_id, action, subject, data, prev_hash, hash, chain)
-      select v.* from append_lock, (values ${values}) as v(seq, at, actor, workspace_id, action, subject, data, prev_hash, hash, chain)
+      select v.* from append_lock${prelude?.guards ? sql`, ${prelude.guards}` : sql``}, (values ${values}) as v(seq, at, actor, workspace_id, action, subject, data, prev_hash, hash, chain)
 `;
     try {
       await db.execute(statement);

@@ -2,7 +2,7 @@ import { and, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { authSessions, users } from '../db/schema.js';
 import type { UserRow } from './usersRepository.js';
-import { prepared } from './preparedStatements.js';
+import { authzEpochColumn, prepared } from './preparedStatements.js';
 
 /** A live browser session with its user. */
 export interface AuthSessionWithUser {
@@ -10,6 +10,8 @@ export interface AuthSessionWithUser {
   csrfToken: string;
   expiresAt: Date;
   user: UserRow;
+  /** The authorization epoch of the same snapshot (policies/authzCache.ts). */
+  epoch: number;
 }
 
 /** auth_sessions access; ids are sha256 hashes of cookie tokens. */
@@ -18,9 +20,9 @@ export const authSessionsRepository = {
     await db.insert(authSessions).values(row);
   },
   async findLive(db: Db, id: string, now: Date): Promise<AuthSessionWithUser | null> {
-    const statement = prepared(db, 'auth_sessions_find_live', (d, name) =>
+    const statement = prepared(db, 'auth_sessions_find_live_with_epoch', (d, name) =>
       d
-        .select({ session: authSessions, user: users })
+        .select({ session: authSessions, user: users, epoch: authzEpochColumn() })
         .from(authSessions)
         .innerJoin(users, eq(users.id, authSessions.userId))
         .where(
@@ -38,6 +40,7 @@ export const authSessionsRepository = {
       csrfToken: row.session.csrfToken,
       expiresAt: row.session.expiresAt,
       user: row.user,
+      epoch: row.epoch,
     };
   },
   async delete(db: Db, id: string): Promise<void> {

@@ -130,6 +130,8 @@ export const notebookRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
   app.post(
     '/notebooks/:id/compile',
     {
+      // every decision is the authorizer's (it confirms a cached session; requestActor.ts)
+      config: { sessionCheckedByAuthorize: true },
       schema: {
         ...describeRoute({
           operationId: 'compileCell',

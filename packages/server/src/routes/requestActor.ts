@@ -9,6 +9,15 @@ declare module 'fastify' {
     /** The API-token actor of an `Authorization: Bearer` request (null otherwise). */
     tokenActor: UserActor | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route decides everything through `authorize()` on a resource whose read carries the
+     * authorization epoch (a compile, a receipt), before it uses the actor for anything else:
+     * its cookie session may then come from the cache unread (`UserActor.unverified`), and the
+     * authorizer confirms it with the read it makes anyway.
+     */
+    sessionCheckedByAuthorize?: boolean;
+  }
 }
 
 /**

@@ -151,6 +151,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
   app.post(
     '/receipts',
     {
+      // every decision is the authorizer's (it confirms a cached session; requestActor.ts)
+      config: { sessionCheckedByAuthorize: true },
       schema: {
         ...describeRoute({
           operationId: 'submitReceipt',
@@ -171,11 +173,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
       },
     },
     async (request) => {
-      const grant = await authorize(actorOf(request), 'notebook.view', {
-        type: 'program',
-        jti: peekReceipt(request.body.receipt).jti,
-      });
-      return receipts.submit(grant, request.body);
+      const check = () =>
+        authorize(actorOf(request), 'notebook.view', {
+          type: 'program',
+          jti: peekReceipt(request.body.receipt).jti,
+        });
+      return receipts.submit(await check(), request.body, check);
     },
   );
 };

@@ -21,6 +21,8 @@ export const templateVariableRoutes: FastifyPluginAsyncZod<RouteContext> = async
   app.post(
     '/notebooks/:id/variables/:name/compile',
     {
+      // every decision is the authorizer's (it confirms a cached session; requestActor.ts)
+      config: { sessionCheckedByAuthorize: true },
       schema: {
         ...describeRoute({
           operationId: 'compileTemplateVariable',

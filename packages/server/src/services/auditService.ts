@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { canonicalJson, sha256Hex, type AuditEntry, type AuditVerifyResult } from '@spin/protocol';
-import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import type { Scope } from '../policies/authorize.js';
 import {
   auditRepository,
+  type AppendPrelude,
   type AuditFilter,
   type AuditRow,
 } from '../repositories/auditRepository.js';
@@ -162,16 +162,17 @@ export class AuditService {
   }
 
   /**
-   * Append `events` in ONE statement, with `before` (another write, e.g. the program row a
-   * compile records) made atomic with them: both happen or neither. No transaction, no read of
-   * the newest row (the head is in memory).
+   * Append `events` in ONE statement, with `prelude` (other writes, e.g. the program row a
+   * compile records, or a receipt batch's) made atomic with them: all happen or none. No
+   * transaction, no read of the newest row (the head is in memory). An error the prelude
+   * raises is thrown, the head unchanged.
    */
-  appendNow(events: readonly AuditEvent[], before?: SQL): Promise<AuditRow[]> {
+  appendNow(events: readonly AuditEvent[], prelude?: AppendPrelude): Promise<AuditRow[]> {
     return this.exclusive(async () => {
       for (let attempt = 0; attempt < MAX_HEAD_RETRIES; attempt++) {
         this.head ??= await this.readHead(this.db);
         const rows = this.link(this.head, events);
-        if (await auditRepository.appendAfterHead(this.db, rows, before)) {
+        if (await auditRepository.appendAfterHead(this.db, rows, prelude)) {
           this.head = { seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash };
           return rows;
         }

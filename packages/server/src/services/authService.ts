@@ -3,6 +3,7 @@ import { SpinError, type SessionInfo, type User, type WorkspaceRole } from '@spi
 import type { Db } from '../db/connection.js';
 import { newId } from '../ids.js';
 import { actorId, type UserActor } from '../policies/actor.js';
+import { EpochCache } from '../policies/authzCache.js';
 import { auditRepository } from '../repositories/auditRepository.js';
 import { authSessionsRepository } from '../repositories/authSessionsRepository.js';
 import { usersRepository, type UserRow } from '../repositories/usersRepository.js';
@@ -40,8 +41,20 @@ export function presentUser(row: UserRow): User {
   return { id: row.id, email: row.email, name: row.name, orgRole: row.orgRole };
 }
 
+/** A resolved session as this process caches it (by the cookie token's hash). */
+interface CachedSession {
+  session: ResolvedSession;
+  expiresAt: Date;
+}
+
 /** Sign-up (first user only), password login, cookie sessions with CSRF tokens. */
 export class AuthService {
+  /**
+   * Resolved sessions by cookie hash, stamped with the authorization epoch they were read under
+   * (policies/authzCache.ts): {@link resolveUnverified} serves them without a read.
+   */
+  private readonly sessions = new EpochCache<CachedSession>();
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
@@ -170,16 +183,45 @@ export class AuthService {
     return this.openSession(user);
   }
 
-  /** Resolve a cookie token to its live session, or null. */
+  /** Resolve a cookie token to its live session (one read), or null. */
   async resolve(cookieToken: string | undefined): Promise<ResolvedSession | null> {
     if (!cookieToken || cookieToken.length > 256) return null;
-    const found = await authSessionsRepository.findLive(this.db, sha256(cookieToken), new Date());
-    if (!found) return null;
+    const id = sha256(cookieToken);
+    const found = await authSessionsRepository.findLive(this.db, id, new Date());
+    if (!found) {
+      this.sessions.delete(id);
+      return null;
+    }
     const u = found.user;
-    return {
+    const session: ResolvedSession = {
       actor: { kind: 'user', userId: u.id, email: u.email, name: u.name, orgRole: u.orgRole },
       sessionId: found.id,
       csrfToken: found.csrfToken,
+    };
+    this.sessions.set(id, found.epoch, { session, expiresAt: found.expiresAt });
+    return session;
+  }
+
+  /**
+   * The session of a cookie token from this process's cache, without a read: its actor is
+   * marked `unverified`, and only a route whose every decision goes through the authorizer may
+   * use it — the authorizer confirms it against the epoch read with the resource, or re-reads
+   * it (policies/authorize.ts). Falls back to {@link resolve} when nothing is cached.
+   */
+  async resolveUnverified(cookieToken: string | undefined): Promise<ResolvedSession | null> {
+    if (!cookieToken || cookieToken.length > 256) return null;
+    const hit = this.sessions.peek(sha256(cookieToken));
+    if (!hit || hit.value.expiresAt.getTime() <= Date.now()) return this.resolve(cookieToken);
+    const { session } = hit.value;
+    return {
+      ...session,
+      actor: {
+        ...session.actor,
+        unverified: {
+          epoch: hit.epoch,
+          recheck: async () => (await this.resolve(cookieToken))?.actor ?? null,
+        },
+      },
     };
   }
 

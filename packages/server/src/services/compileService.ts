@@ -15,10 +15,11 @@ import type { Db } from '../db/connection.js';
 import { actorId } from '../policies/actor.js';
 import type { Grant } from '../policies/authorize.js';
 import type { ConnectionRow } from '../repositories/credentialsRepository.js';
-import { programsRepository } from '../repositories/programsRepository.js';
+import { programsRepository, type ProgramRow } from '../repositories/programsRepository.js';
 import type { ExecSessionRow } from '../repositories/execSessionsRepository.js';
 import type { RuntimeRow } from '../repositories/runtimesRepository.js';
 import { EpochCache } from '../policies/authzCache.js';
+import type { CompiledPrograms } from '../policies/compiledPrograms.js';
 import { runtimeUsableIn } from '../policies/runtimeUsable.js';
 import { manifestFor } from './connectionFields.js';
 import type { CredentialBundleService } from './credentialBundleService.js';
@@ -56,6 +57,7 @@ export class CompileService {
     private readonly issuer: string,
     private readonly bundles: CredentialBundleService,
     private readonly gate: CompileGate,
+    private readonly compiled: CompiledPrograms,
     private readonly onCompiled: (cellType: string) => void = () => {},
   ) {}
 
@@ -192,6 +194,21 @@ export class CompileService {
       recipientKid: recipient.kid,
     });
     const secretNames = Object.keys(credentials.secrets);
+    const row: ProgramRow = {
+      jti: claims.jti,
+      sid: claims.sid,
+      notebookId,
+      cellId: claims.cell,
+      sub: claims.sub,
+      runtimeId: runtime.id,
+      program: { program, limits: claims.limits, credentials },
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date(claims.exp * 1000),
+      receiptStatus: null,
+      receiptAt: null,
+      runStartedAt: null,
+      runEndedAt: null,
+    };
     // The compile's one write: the program row and its audit entry in one statement.
     await this.audit.appendNow(
       [
@@ -214,18 +231,10 @@ export class CompileService {
           },
         },
       ],
-      programsRepository.insertQuery(this.db, {
-        jti: claims.jti,
-        sid: claims.sid,
-        notebookId,
-        cellId: claims.cell,
-        sub: claims.sub,
-        runtimeId: runtime.id,
-        program: { program, limits: claims.limits, credentials },
-        issuedAt: new Date(iat * 1000),
-        expiresAt: new Date(claims.exp * 1000),
-      }),
+      programsRepository.insertPrelude(this.db, row),
     );
+    // Its receipt is then authorized without reading the row back (compiledPrograms.ts).
+    this.compiled.remember(row, grant.workspaceId, grant.epoch);
     this.onCompiled(cell.type);
     return {
       envelope,

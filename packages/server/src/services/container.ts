@@ -12,6 +12,7 @@ import { AUDIT_KEY_INFO, AuditService, type ChainUpgrade } from './auditService.
 import type { OidcConfig } from '../config.js';
 import { ApiTokenService } from './apiTokenService.js';
 import { AuthService } from './authService.js';
+import { CompiledPrograms } from '../policies/compiledPrograms.js';
 import { CompileService } from './compileService.js';
 import { CredentialBundleService } from './credentialBundleService.js';
 import { CredentialService } from './credentialService.js';
@@ -86,7 +87,12 @@ export async function createServices(opts: {
   const keys = new ServerKeyService(db, opts.masterKey);
   await keys.init();
   const runtimes = new RuntimeService(db, audit, keys, issuer);
-  const { authorize, scope, visibleWorkspaces, authorizeCredentialSync } = createAuthorizer(db);
+  // Programs this process compiled: their receipts are authorized without a read.
+  const compiled = new CompiledPrograms();
+  const { authorize, scope, visibleWorkspaces, authorizeCredentialSync } = createAuthorizer(
+    db,
+    compiled,
+  );
   const rateLimits = new AuthRateLimiter(db);
   // windows that ended are dead rows; one sweep per start keeps the table small
   await rateLimits.purgeExpired();
@@ -121,12 +127,13 @@ export async function createServices(opts: {
       issuer,
       bundles,
       compileGate,
+      compiled,
       (type) => metrics.compiles.inc({ cell_type: type }),
     ),
     credentials,
     bundles,
     timeline: new TimelineService(db),
-    receipts: new ReceiptService(db, audit, runtimes, compileGate, (result) =>
+    receipts: new ReceiptService(db, audit, runtimes, compiled, compileGate, (result) =>
       metrics.receipts.inc({ result }),
     ),
     // invitation links point at the web UI, which is served from the public URL
