@@ -29,6 +29,11 @@
 //                           cell's status ok, timed from when the run was started. Then scroll
 //                           the grid to its last row (20 jumps, one per frame), sort a text column
 //                           descending and filter all rows, each with its own stall window.
+//
+// Finding a stall: BENCH_UI_LOAF=1 prints each long animation frame (> 100 ms) of a window
+// with its longest scripts (invoker, source position in the built bundle — map it with the
+// bundle's .map); BENCH_UI_PROFILE=<dir> writes a CPU profile of each run (<name>.cpuprofile).
+// Neither changes what is measured.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
