@@ -29,6 +29,11 @@
 //                           cell's status ok, timed from when the run was started. Then scroll
 //                           the grid to its last row (20 jumps, one per frame), sort a text column
 //                           descending and filter all rows, each with its own stall window.
+//
+// Finding a stall: BENCH_UI_LOAF=1 prints each long animation frame (> 100 ms) of a window
+// with its longest scripts (invoker, source position in the built bundle — map it with the
+// bundle's .map); BENCH_UI_PROFILE=<dir> writes a CPU profile of each run (<name>.cpuprofile).
+// Neither changes what is measured.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,7 +51,7 @@ const loadavg = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
 
 /** Installed before any page script: heartbeat gaps and long animation frames. */
 function instrument() {
-  const b = { gaps: [], loafs: [], last: performance.now() };
+  const b = { gaps: [], loafs: [], longScripts: [], last: performance.now() };
   window.__bench = b;
   setInterval(() => {
     const t = performance.now();
@@ -55,7 +60,26 @@ function instrument() {
   }, 10);
   try {
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) b.loafs.push([e.startTime, e.duration]);
+      for (const e of list.getEntries()) {
+        b.loafs.push([e.startTime, e.duration]);
+        // where a long frame's time went (BENCH_UI_LOAF=1 prints them): its longest scripts
+        if (e.duration > 100)
+          b.longScripts.push({
+            start: Math.round(e.startTime),
+            ms: Math.round(e.duration),
+            blocking: Math.round(e.blockingDuration ?? 0),
+            render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0),
+            scripts: [...(e.scripts ?? [])]
+              .sort((x, y) => y.duration - x.duration)
+              .slice(0, 4)
+              .map((x) => ({
+                ms: Math.round(x.duration),
+                what: `${x.invokerType} ${x.invoker}`,
+                fn: `${x.sourceFunctionName}@${(x.sourceURL ?? '').split('/').pop()}:${x.sourceCharPosition}`,
+                layout: Math.round(x.forcedStyleAndLayoutDuration ?? 0),
+              })),
+          });
+      }
     }).observe({ type: 'long-animation-frame', buffered: true });
   } catch {
     b.noLoaf = true;
@@ -84,8 +108,34 @@ function stallOf(w) {
 }
 
 const now = (page) => page.evaluate(() => performance.now());
-const stalls = (page, from, to) =>
-  page.evaluate(([f, t]) => window.__bench.window(f, t), [from, to]).then(stallOf);
+const stalls = async (page, from, to) => {
+  if (process.env.BENCH_UI_LOAF) {
+    const long = await page.evaluate(
+      ([f, t]) => window.__bench.longScripts.filter((e) => e.start + e.ms >= f && e.start <= t),
+      [from, to],
+    );
+    for (const e of long) console.log('long frame', JSON.stringify(e));
+  }
+  return stallOf(await page.evaluate(([f, t]) => window.__bench.window(f, t), [from, to]));
+};
+/**
+ * BENCH_UI_PROFILE=<dir>: a Chromium CPU profile of each scenario's run (Ctrl+Enter until shown)
+ * written there as <name>.cpuprofile (open it in DevTools' Performance panel).
+ */
+async function startProfile(page) {
+  const dir = process.env.BENCH_UI_PROFILE;
+  if (!dir) return async () => undefined;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return async (name) => {
+    const { profile } = await cdp.send('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    await cdp.detach();
+  };
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function ipynb() {
@@ -216,6 +266,7 @@ async function benchStream(page, api, wsId, url, lines) {
     cells: [{ id: 's', type: 'python', source: code }],
   });
   await openNotebook(page, url, nb.id);
+  const stopProfile = await startProfile(page);
   const { cell, t0 } = await runCell(page, 0);
   // The last line shown: line n, or — when the output went past the output budget and the
   // cell shows its head and tail — the tail's last line (it says `done <ns>` either way).
@@ -254,6 +305,7 @@ async function benchStream(page, api, wsId, url, lines) {
     .first()
     .waitFor({ timeout: 600_000 });
   await sleep(1000);
+  await stopProfile(`stream-${lines}`);
   const during = await stalls(page, t0, shown.t + 1000);
   // back to the top, then to the end in 20 jumps
   const sc = await page.evaluate((n) => {
@@ -306,6 +358,7 @@ async function benchTable(page, api, wsId, url) {
     ],
   });
   await openNotebook(page, url, nb.id);
+  const stopProfile = await startProfile(page);
   const { cell, t0 } = await runCell(page, 0);
   await cell
     .getByTestId('grid-row-count')
@@ -314,6 +367,7 @@ async function benchTable(page, api, wsId, url) {
   await page.locator('[data-testid="cell"][data-status="ok"]').waitFor({ timeout: 300_000 });
   const shown = await now(page);
   await sleep(1000);
+  await stopProfile('table');
   const during = await stalls(page, t0, shown + 1000);
   // the grid's own scroll box to the end in 20 jumps (one per frame), until the last row shows
   const sc = await page.evaluate(() => {

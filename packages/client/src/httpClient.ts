@@ -87,14 +87,15 @@ export class HttpClient {
   }
 
   /**
-   * Like {@link request}, with a body that is JSON text already (an uploaded file): sent as it
-   * is, so the server, not the browser, judges it and answers with its error code.
+   * Like {@link request}, with a body that is JSON text already — an uploaded file (sent as it
+   * is, so the server, not the browser, judges it and answers with its error code), or a Blob
+   * written in slices (`jsonBlobInSlices`) so a large body is never serialised in one task.
    */
   async requestJsonText<S extends z.ZodType>(
     method: 'POST' | 'PUT',
     path: string,
     schema: S,
-    jsonText: string,
+    jsonText: string | Blob,
   ): Promise<z.infer<S>> {
     return this.parse(method, path, schema, await this.send(method, path, jsonText));
   }
@@ -107,7 +108,7 @@ export class HttpClient {
   private async send(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
-    bodyText: string | undefined,
+    bodyText: string | Blob | undefined,
     accept = 'application/json',
   ): Promise<ResponseLike> {
     const headers: Record<string, string> = { accept };

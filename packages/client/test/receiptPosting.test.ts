@@ -84,6 +84,29 @@ describe('receipt posting', () => {
     }
   });
 
+  it('records the receipt of megabytes of outputs, its body written in slices', async () => {
+    // 40,000 lines of 60 characters: 2.4 MB inline, a body that takes many slices to write
+    const source = 'for i in range(40000):\n    print(f"{i:08d} " + "x" * 51)';
+    const nb = await api.createNotebook({
+      title: 'large',
+      cells: [{ id: 'big', type: 'python', source }],
+    });
+    const session = await openSession(api, nb.id);
+    try {
+      const result = await session.run({ id: 'big', type: 'python', source });
+      expect(result.status).toBe('ok');
+      expect(await result.audited).toBeGreaterThan(0);
+      const cell = (await api.getNotebook(nb.id)).cells.find((c) => c.id === 'big')!;
+      expect(cell.lastRun?.jti).toBe(result.jti);
+      const text = cell.outputs.map((o) => (o.output_type === 'stream' ? o.text : '')).join('');
+      const lines = text.split('\n');
+      expect(lines).toHaveLength(40_001);
+      expect(lines[39_999]).toBe(`00039999 ${'x'.repeat(51)}`);
+    } finally {
+      session.close();
+    }
+  });
+
   it('recovers a receipt the relaying client never posted when another client replays', async () => {
     const slow = {
       id: 's',

@@ -111,4 +111,37 @@ describe('outputs in a real browser', () => {
     expect(await cell.locator('.markdown td').allTextContents()).toEqual(['db-1', '0.9']);
     expect(pageErrors).toEqual([]);
   });
+
+  it('scrolls a 5,000-line stream at its true height: top, a found line, the end', async () => {
+    await page.getByTestId('add-cell-bar').last().getByTestId('add-cell-python').click();
+    const cell = page.getByTestId('cell').last(); // after a Shift+Enter's new cell, if any
+    await replaceSource(cell, 'for i in range(5000): print(f"row {i}")');
+    await cell.getByTestId('run-cell').click();
+    await expect.poll(() => cell.getAttribute('data-status'), { timeout: 60_000 }).toBe('ok');
+    await expect
+      .poll(() => cell.getByTestId('stream-line-count').textContent())
+      .toBe('5,000 lines');
+    const box = cell.getByTestId('stream-scroll');
+    // true height: 18 px a line, so the box scrolls through 90,000 px
+    expect(await box.evaluate((el) => el.scrollHeight)).toBe(5000 * 18);
+    await expect
+      .poll(() => cell.locator('.stream-line[data-line="5000"]').textContent())
+      .toBe('row 4999');
+    await box.evaluate((el) => (el.scrollTop = 0));
+    const firstLine = cell.locator('.stream-line[data-line="1"]');
+    await expect.poll(() => firstLine.textContent()).toBe('row 0');
+    expect(await firstLine.isVisible()).toBe(true);
+    await box.hover();
+    await page.mouse.wheel(0, 18 * 100); // native scrolling: 100 lines down
+    await expect.poll(() => box.evaluate((el) => el.scrollTop)).toBe(1800);
+    await expect.poll(() => cell.locator('.stream-line[data-line="101"]').isVisible()).toBe(true);
+    await cell.getByLabel('Find in output').fill('row 2500');
+    await cell.getByLabel('Find in output').press('Enter');
+    const found = cell.locator('.stream-line-hit');
+    await expect.poll(() => found.textContent()).toBe('row 2500');
+    expect(await found.getAttribute('data-line')).toBe('2501');
+    expect(await found.isVisible()).toBe(true);
+    expect(await cell.locator('.stream-line').count()).toBeLessThan(100);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import { memo, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { useBlobAccess } from './blobAccess';
-import { BlobLineCache, splitLines, type SpilledStream } from './spilled';
+import { findLines, indexLines, lineAt as lineOf } from './lineIndex';
+import { BlobLineCache, type SpilledStream } from './spilled';
 import { VirtualLines, type LineSource } from './VirtualLines';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -26,11 +27,13 @@ export const SpilledStreamView = memo(function SpilledStreamView({
     [access, ref.id],
   );
 
+  // Line offsets, not an array of lines: the head is up to the inline budget (4 MiB, ~300,000
+  // short lines), and splitting it into strings held the page for 35–60 ms when the cut came.
   const head = useMemo(
-    () => splitLines(spilled.head).slice(0, ref.head.lines),
+    () => indexLines(spilled.head, ref.head.lines),
     [spilled.head, ref.head.lines],
   );
-  const tail = useMemo(() => splitLines(spilled.tail), [spilled.tail]);
+  const tail = useMemo(() => indexLines(spilled.tail), [spilled.tail]);
   const tailFrom = ref.tail && tail.length > 0 ? ref.tail.fromLine : Infinity; // 1-based
   const count = ref.lines;
 
@@ -46,8 +49,9 @@ export const SpilledStreamView = memo(function SpilledStreamView({
   const lineAt = useCallback(
     (i: number): string | undefined => {
       const n = i + 1;
-      if (n <= head.length) return head[i];
-      if (n >= tailFrom) return tail[n - tailFrom];
+      if (n <= head.length) return lineOf(head.index, i);
+      if (n >= tailFrom)
+        return n - tailFrom < tail.length ? lineOf(tail.index, n - tailFrom) : undefined;
       return cache?.get(n);
     },
     [head, tail, tailFrom, cache],
@@ -68,16 +72,17 @@ export const SpilledStreamView = memo(function SpilledStreamView({
       find: (query) => {
         if (!query) return [];
         const q = query.toLowerCase();
-        const out: number[] = [];
-        const test = (i: number, t: string) => {
-          if (out.length < 10_000 && t.toLowerCase().includes(q)) out.push(i);
-        };
+        const limit = 10_000;
         // the lines that are here: head, the pages fetched so far, tail — not a walk over all
-        head.forEach((t, i) => test(i, t));
-        cache?.forEachLoaded(head.length + 1, Math.min(tailFrom - 1, count), (n, t) =>
-          test(n - 1, t),
-        );
-        tail.forEach((t, k) => test(tailFrom - 1 + k, t));
+        const out = findLines(head.index, query, limit).filter((i) => i < head.length);
+        cache?.forEachLoaded(head.length + 1, Math.min(tailFrom - 1, count), (n, t) => {
+          if (out.length < limit && t.toLowerCase().includes(q)) out.push(n - 1);
+        });
+        if (tailFrom !== Infinity) {
+          for (const k of findLines(tail.index, query, limit)) {
+            if (out.length < limit && k < tail.length) out.push(tailFrom - 1 + k);
+          }
+        }
         return out;
       },
     }),

@@ -1,5 +1,4 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { AnsiText } from './AnsiText';
 import { SCALE_ABOVE_PX, useScaledWindow } from './scaledWindow';
 
@@ -47,23 +46,14 @@ export function VirtualLines({
   const follow = useRef(true);
   const [query, setQuery] = useState('');
   const [hit, setHit] = useState(0);
-  // Lists too tall to lay out at their true height scroll through a scaled window.
+  // Lists too tall to lay out at their true height scroll through a scaled window (the wheel
+  // and keys move it by lines); shorter ones at true height. Lines are fixed-height, so the
+  // window is arithmetic: nothing per line is kept or rebuilt as the stream grows.
   const scaled = count * LINE_PX > SCALE_ABOVE_PX;
-  const virtualizer = useVirtualizer({
-    count: scaled ? 0 : count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => LINE_PX,
-    overscan: 20,
-  });
-  const win = useScaledWindow(scrollRef, scaled ? count : 0, LINE_PX, VIEW_LINES * LINE_PX, 20);
-  const items = scaled
-    ? win.rows
-    : virtualizer.getVirtualItems().map((r) => ({ index: r.index, top: r.start }));
-  const totalSize = scaled ? win.totalSize : virtualizer.getTotalSize();
-  const scrollToIndex = (i: number, align: 'end' | 'center') => {
-    if (scaled) win.scrollToIndex(i, align);
-    else virtualizer.scrollToIndex(i, { align });
-  };
+  const win = useScaledWindow(scrollRef, count, LINE_PX, VIEW_LINES * LINE_PX, 20);
+  const items = win.rows;
+  const totalSize = win.totalSize;
+  const scrollToIndex = win.scrollToIndex;
 
   // Follow the tail while the user has not scrolled away from the end.
   const scrollToEnd = useRef(scrollToIndex);
@@ -74,12 +64,10 @@ export function VirtualLines({
   const onScroll = () => {
     const el = scrollRef.current;
     if (!el) return;
-    if (scaled) {
-      win.onScroll();
-      follow.current = win.atEnd();
-    } else {
-      follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_PX * 2;
-    }
+    win.onScroll();
+    follow.current = scaled
+      ? win.atEnd()
+      : el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_PX * 2;
   };
   // the wheel moves a scaled list by lines (a listener that may prevent the native scroll)
   const onWheel = win.onWheel;

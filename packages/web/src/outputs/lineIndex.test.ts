@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_INDEX, findLines, lineAt, lineCount, updateLineIndex } from './lineIndex';
+import {
+  EMPTY_INDEX,
+  findLines,
+  indexLines,
+  lineAt,
+  lineCount,
+  updateLineIndex,
+} from './lineIndex';
 
 const lines = (ix: ReturnType<typeof updateLineIndex>) =>
   Array.from({ length: lineCount(ix) }, (_, i) => lineAt(ix, i));
 
 describe('line index', () => {
+  it('counts the lines of a fixed text: none in "", no empty line after a final newline', () => {
+    expect(indexLines('').length).toBe(0);
+    const a = indexLines('a\nb\n');
+    expect(a.length).toBe(2);
+    expect([0, 1].map((i) => lineAt(a.index, i))).toEqual(['a', 'b']);
+    expect(indexLines('a\nb').length).toBe(2);
+    const capped = indexLines('a\nb\nc\n', 2);
+    expect(capped.length).toBe(2);
+    expect(lineAt(capped.index, 1)).toBe('b');
+  });
+
   it('indexes lines and grows with appended text without rescanning the old part', () => {
     let ix = updateLineIndex(EMPTY_INDEX, 'a\nb');
     expect(lines(ix)).toEqual(['a', 'b']);

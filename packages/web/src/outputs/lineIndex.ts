@@ -46,6 +46,15 @@ export function lineCount(ix: LineIndex): number {
   return n > 1 && ix.starts[n - 1] === ix.text.length ? n - 1 : n;
 }
 
+/**
+ * The lines of a text that does not change (a cut stream's head or tail): its index and how
+ * many lines it has — none for '', at most `max` — without one string per line.
+ */
+export function indexLines(text: string, max = Infinity): { index: LineIndex; length: number } {
+  const index = updateLineIndex(EMPTY_INDEX, text);
+  return { index, length: text === '' ? 0 : Math.min(lineCount(index), max) };
+}
+
 /** Line `i` without its newline. */
 export function lineAt(ix: LineIndex, i: number): string {
   const start = ix.starts[i] ?? ix.text.length;

@@ -28,10 +28,13 @@ export interface ScaledWindow {
 }
 
 /**
- * A window over `count` lines of `linePx` in a scroll box of `viewPx`, for lists too tall to lay
- * out: the scrollbar stands for the whole list (dragging it to the end shows the last line),
- * the wheel and keys move by lines, and rows are positioned around the current scrollTop so
- * every offset stays small enough to paint exactly.
+ * A window over `count` lines of `linePx` in a scroll box of `viewPx`. For lists too tall to
+ * lay out (past {@link SCALE_ABOVE_PX}) it is scaled: the scrollbar stands for the whole list
+ * (dragging it to the end shows the last line), the wheel and keys move by lines (the caller
+ * routes them here), and rows are positioned around the current scrollTop so every offset
+ * stays small enough to paint exactly. Below it the same math is 1:1 — true heights, native
+ * scrolling. Either way a render costs the lines in view only: a virtualiser that measures
+ * (TanStack Virtual) rebuilt an entry per line, 100,000 of them, each time a stream grew.
  */
 export function useScaledWindow(
   scrollRef: RefObject<HTMLDivElement | null>,
@@ -42,7 +45,9 @@ export function useScaledWindow(
 ): ScaledWindow {
   const viewLines = viewPx / linePx;
   const span = Math.max(0, count - viewLines); // first-line positions there are
-  const maxScroll = SCALED_PX - viewPx;
+  const natural = count * linePx;
+  const totalSize = natural > SCALE_ABOVE_PX ? SCALED_PX : natural;
+  const maxScroll = totalSize - viewPx; // = span × linePx when not scaled
   // the first line in view, fractional (the source of truth; scrollTop follows it)
   const [first, setFirst] = useState(0);
   const firstRef = useRef(0);
@@ -124,5 +129,5 @@ export function useScaledWindow(
   const to = Math.min(count - 1, whole + Math.ceil(viewLines) + overscan);
   for (let i = from; i <= to; i++) rows.push({ index: i, top: base + (i - whole) * linePx });
   const atEnd = useCallback(() => firstRef.current >= span - 1, [span]);
-  return { rows, totalSize: SCALED_PX, scrollToIndex, onScroll, onWheel, onKeyDown, atEnd };
+  return { rows, totalSize, scrollToIndex, onScroll, onWheel, onKeyDown, atEnd };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BLOB_REF_MIME, type BlobRef, type Output } from '@spin/protocol';
-import { BlobLineCache, PAGE_LINES, outputCutSummary, planSpills, splitLines } from './spilled';
+import { BlobLineCache, PAGE_LINES, outputCutSummary, planSpills } from './spilled';
 
 const stream = (name: 'stdout' | 'stderr', text: string): Output => ({
   output_type: 'stream',
@@ -94,14 +94,6 @@ describe('planSpills', () => {
       'stdout',
       'stderr',
     ]);
-  });
-});
-
-describe('splitLines', () => {
-  it('does not open an empty last line after a final newline', () => {
-    expect(splitLines('a\nb\n')).toEqual(['a', 'b']);
-    expect(splitLines('a\nb')).toEqual(['a', 'b']);
-    expect(splitLines('')).toEqual([]);
   });
 });
 

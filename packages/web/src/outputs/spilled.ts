@@ -73,14 +73,6 @@ export function planSpills(outputs: readonly Output[]): OutputSlot[] {
   return slots;
 }
 
-/** Splits text into lines (a final newline does not open an empty last line). */
-export function splitLines(text: string): string[] {
-  if (text === '') return [];
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
 /** Fetches `count` lines from line `line` (1-based) of a blob. */
 export type FetchLines = (line: number, count: number) => Promise<string[]>;
 
