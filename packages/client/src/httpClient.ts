@@ -21,7 +21,8 @@ export type FetchLike = (
   init: {
     method: string;
     headers: Record<string, string>;
-    body?: string;
+    /** A Blob is a large JSON body written in slices (a receipt with its outputs). */
+    body?: string | Blob;
     credentials?: RequestCredentials;
   },
 ) => Promise<ResponseLike>;
