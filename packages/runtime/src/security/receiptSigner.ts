@@ -1,10 +1,5 @@
 import { KeyObject, sign } from 'node:crypto';
-import {
-  RECEIPT_TYP,
-  ReceiptClaimsSchema,
-  SIGNING_ALG,
-  type ReceiptClaims,
-} from '@spin/protocol';
+import { RECEIPT_TYP, ReceiptClaimsSchema, SIGNING_ALG, type ReceiptClaims } from '@spin/protocol';
 import type { RuntimeCryptoKey } from './identity.js';
 
 const keys = new WeakMap<object, KeyObject>();
