@@ -35,6 +35,19 @@ describe('typed frames', () => {
       TableFrameSchema.safeParse({ schema: { fields }, columns: [['x'], ['y', 'z']], page })
         .success,
     ).toBe(false);
+    expect(
+      TableFrameSchema.safeParse({ schema: { fields }, columns: [['x'], 'y'], page }).success,
+    ).toBe(false);
+  });
+
+  it('keeps a column as the array it was given (a 5,000-row page is not copied)', () => {
+    const col = ['a', null, { nested: true }];
+    const frame = TableFrameSchema.parse({
+      schema: { fields: [{ name: 'a', type: 'json' }] },
+      columns: [col],
+      page,
+    });
+    expect(frame.columns[0]).toBe(col);
   });
 
   it('requires a value per timestamp in a series', () => {

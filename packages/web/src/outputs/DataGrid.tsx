@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import {
   getCoreRowModel,
   useReactTable,
@@ -41,7 +41,13 @@ function defaultWidth(type: string, name: string): number {
  * rows on screen exist in the DOM and as TanStack rows (its `data` is the visible window;
  * sorting and filtering over all rows happen on row indices, see tableModel.ts).
  */
-export function DataGrid({ data, label }: { data: TableData; label: string }) {
+export const DataGrid = memo(function DataGrid({
+  data,
+  label,
+}: {
+  data: TableData;
+  label: string;
+}) {
   const [sorting, setSorting] = useState<SortingState>([]);
   const [globalFilter, setGlobalFilter] = useState('');
   const [columnFilters, setColumnFilters] = useState<ColumnFiltersState>([]);
@@ -201,4 +207,4 @@ export function DataGrid({ data, label }: { data: TableData; label: string }) {
       )}
     </div>
   );
-}
+});

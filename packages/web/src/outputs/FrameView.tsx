@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import type { DataFrame, Series } from '@spin/protocol';
 import { seriesLabel } from './seriesAlign';
 import { tableData } from './frames';
@@ -27,7 +27,11 @@ export function FrameView({
 }
 
 function TableView({ frames, spill }: { frames: DataFrame[]; spill: TableSpill | null }) {
-  const data = useMemo(() => tableData(frames), [frames]);
+  // Joining a new page and drawing the grid with it run as a background render: the frame
+  // that brings a page (cellRunStore's flush) stays short, and pages that arrive while the
+  // grid renders are drawn together (React starts over with the latest instead of each).
+  const shown = useDeferredValue(frames);
+  const data = useMemo(() => tableData(shown), [shown]);
   const { rowCount, complete } = data;
   const total = spill?.total ?? data.total;
   const n = (v: number) => v.toLocaleString('en-US');
