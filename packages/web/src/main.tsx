@@ -14,7 +14,10 @@ const queryClient = new QueryClient({
       // A 4xx will not get better by asking again; network hiccups might.
       retry: (count, err) =>
         !(err instanceof ApiError && err.status !== null && err.status < 500) && count < 2,
-      staleTime: 5_000,
+      // Each page asks again when it opens (showing what is cached meanwhile): pages share
+      // keys (the workspace list is on most of them), and what another user or tab changed a
+      // moment ago must show when you get there. Queries that must not refetch say so.
+      staleTime: 0,
     },
   },
 });
