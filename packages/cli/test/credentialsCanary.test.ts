@@ -3,8 +3,8 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotebookSession, type CellRunResult } from '@spin/client';
-import { NodeWebSocket, createNodeApi } from '@spin/client/node';
+import { NotebookSession, ServerApi, type CellRunResult } from '@spin/client';
+import { NodeWebSocket, nodeFetch } from '@spin/client/node';
 import {
   ConnectionSchema,
   SecretSchema,
@@ -61,7 +61,8 @@ beforeAll(async () => {
     logLevel: 'trace',
     logDestination: { write: (line: string) => logLines.push(line) },
   });
-  // Keep the text of every HTTP response the test's client receives.
+  // Keep the text of every HTTP response the test's clients receive: WHATWG fetch (the
+  // browser's way, and the pairing helpers') and the Node API client's undici requests.
   globalThis.fetch = async (input, init) => {
     const res = await realFetch(input, init);
     responses.push(await res.clone().text());
@@ -97,7 +98,15 @@ function outputText(outputs: readonly Output[]): string {
 
 describe('a canary secret over the whole product', () => {
   it('is used by Python and shell cells and leaks nowhere, in any encoding', async () => {
-    const api = createNodeApi(spin.url);
+    const api = new ServerApi({
+      baseUrl: spin.url,
+      manageCookies: true,
+      fetch: async (url, init) => {
+        const res = await nodeFetch(url, init);
+        responses.push(await res.text());
+        return res;
+      },
+    });
     await api.signup(ADMIN);
     const nb = await api.createNotebook({ title: 'canary', cells: [] });
     const secret = await api.http.request(
