@@ -26,6 +26,7 @@
 // BENCH_ONLY=path (or =output, =api, =envelope, =ui) runs only those benchmarks and merges their keys
 // into results.json.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,9 +52,23 @@ function machine() {
   };
 }
 
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'spin-bench-'));
-  const meta = { machine: machine(), date: new Date().toISOString() };
+  // every result names the commit it measured and the load the machine was under at the start
+  const meta = {
+    machine: machine(),
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    loadavg_at_start: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
   const results = {};
   const only = process.env.BENCH_ONLY;
   try {
