@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitHealthy } from './processes.js';
+import { adopt, freePort, waitHealthy } from './processes.js';
 import autocannon from 'autocannon';
 import pg from 'pg';
 
@@ -25,18 +25,20 @@ const POSTGRES_ADMIN_URL =
 /** Start `spin server` on `databaseUrl` (undefined → PGlite), sign up, create a notebook. */
 async function startServer(root, dir, name, databaseUrl) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'packages/server/dist/bin.js')], {
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      SPIN_DATA_DIR: path.join(dir, name),
-      SPIN_MASTER_KEY_FILE: path.join(dir, `${name}-config`, 'master.key'),
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = adopt(
+    spawn(process.execPath, [path.join(root, 'packages/server/dist/bin.js')], {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        SPIN_DATA_DIR: path.join(dir, name),
+        SPIN_MASTER_KEY_FILE: path.join(dir, `${name}-config`, 'master.key'),
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null) {

@@ -9,6 +9,36 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
+/**
+ * Every SPIN process a benchmark started and has not stopped: if the benchmark itself dies (an
+ * error, Ctrl+C, a closed pipe), they get SIGTERM on its way out instead of living on under
+ * PID 1 (each runtime then shuts its kernels down).
+ */
+const children = new Set();
+export function adopt(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+});
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
+  process.once(signal, () => process.exit(code));
+}
+// an uncaught error skips 'exit' handlers unless it goes through process.exit
+process.once('uncaughtException', (err) => {
+  try {
+    console.error(err);
+  } finally {
+    process.exit(1);
+  }
+});
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -48,21 +78,21 @@ export async function startDeployment(dir, opts = {}) {
   const from = opts.root ?? root; // another checkout's build (BENCH_PATH_COMPARE)
   // opts.runtimeBin: another runtime build only (BENCH_OUTPUT_AB_RUNTIME)
   const runtimeBin = opts.runtimeBin ?? path.join(from, 'packages/runtime/dist/bin.js');
-  const runtime = spawn(process.execPath, [...nodeArgs, runtimeBin], {
-    env: {
-      ...base,
-      PORT: String(runtimePort),
-      SPIN_HOME: path.join(dir, 'runtime'),
-      SPIN_TOKEN: spinToken,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const runtime = adopt(
+    spawn(process.execPath, [...nodeArgs, runtimeBin], {
+      env: {
+        ...base,
+        PORT: String(runtimePort),
+        SPIN_HOME: path.join(dir, 'runtime'),
+        SPIN_TOKEN: spinToken,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server
   const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const server = spawn(
-    process.execPath,
-    [...serverArgs, path.join(from, 'packages/server/dist/bin.js')],
-    {
+  const server = adopt(
+    spawn(process.execPath, [...serverArgs, path.join(from, 'packages/server/dist/bin.js')], {
       env: {
         ...base,
         PORT: String(serverPort),
@@ -71,7 +101,7 @@ export async function startDeployment(dir, opts = {}) {
         DATABASE_URL: opts.databaseUrl ?? '',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
-    },
+    }),
   );
   const url = `http://127.0.0.1:${serverPort}`;
   const runtimeUrl = `http://127.0.0.1:${runtimePort}`;
