@@ -6,7 +6,7 @@ import {
   type SessionRecord,
 } from '@spin/protocol';
 import { api, toErrorInfo } from '../../app/api';
-import { sessionKeys } from './sessionKeys';
+import { keys } from '../../app/queryKeys';
 import type { SessionRights } from './sessionView';
 
 /** What became of the caller's last request, while it is recent enough to be news. */
@@ -40,7 +40,8 @@ export function SessionOwnershipRequests({
 }) {
   const queryClient = useQueryClient();
   const sid = record.sid;
-  const onRecord = (next: SessionRecord) => queryClient.setQueryData(sessionKeys.record(sid), next);
+  const onRecord = (next: SessionRecord) =>
+    queryClient.setQueryData(keys.session.record(sid), next);
   const ask = useMutation({ mutationFn: () => api.requestOwnership(sid), onSuccess: onRecord });
   const answer = useMutation({
     mutationFn: (a: { id: string; verb: 'accept' | 'decline' }) =>

@@ -8,7 +8,7 @@ import { SessionHandover } from './SessionHandover';
 import { SessionOwnershipRequests } from './SessionOwnershipRequests';
 import { SessionParticipants } from './SessionParticipants';
 import { SessionTimeline } from './SessionTimeline';
-import { sessionKeys } from './sessionKeys';
+import { keys } from '../../app/queryKeys';
 import { participantsOf, rightsOf, type SessionRights } from './sessionView';
 
 /** How often the record is re-read: others attaching send us no event. */
@@ -30,13 +30,13 @@ function useSessionEvents(session: NotebookSession | null) {
     const seen = new Map<string, string>();
     const subs = [
       session.onDidChangeOwner(
-        () => void queryClient.invalidateQueries({ queryKey: sessionKeys.record(sid) }),
+        () => void queryClient.invalidateQueries({ queryKey: keys.session.record(sid) }),
       ),
       session.onDidChangeCell((st) => {
         const phase = `${st.running}|${st.status}|${st.auditSeq !== null}`;
         if (seen.get(st.jti) === phase) return;
         seen.set(st.jti, phase);
-        void queryClient.invalidateQueries({ queryKey: sessionKeys.timeline(sid) });
+        void queryClient.invalidateQueries({ queryKey: keys.session.timeline(sid) });
       }),
     ];
     return () => subs.forEach((s) => s.dispose());
@@ -83,10 +83,10 @@ export function SessionPanel({ cellLabel }: { cellLabel: (cellId: string) => str
   const queryClient = useQueryClient();
   const [showTimeline, setShowTimeline] = useState(false);
 
-  const me = useQuery({ queryKey: sessionKeys.me(), queryFn: () => api.me(), staleTime: 60_000 });
+  const me = useQuery({ queryKey: keys.auth.me(), queryFn: () => api.me(), staleTime: 60_000 });
   const myId = me.data?.user.id ?? null;
   const record = useQuery({
-    queryKey: sessionKeys.record(sid ?? ''),
+    queryKey: keys.session.record(sid ?? ''),
     queryFn: () => api.sessionRecord(sid!),
     enabled: sid !== null,
     refetchInterval: (q) =>
@@ -96,7 +96,7 @@ export function SessionPanel({ cellLabel }: { cellLabel: (cellId: string) => str
         : RECORD_REFRESH_MS,
   });
   const timeline = useQuery({
-    queryKey: sessionKeys.timeline(sid ?? ''),
+    queryKey: keys.session.timeline(sid ?? ''),
     queryFn: () => api.sessionTimeline(sid!),
     enabled: sid !== null,
     // A run someone else posts the receipt of sends us no event: look again until none waits.
@@ -109,7 +109,7 @@ export function SessionPanel({ cellLabel }: { cellLabel: (cellId: string) => str
   const handOver = useMutation({
     mutationFn: (to: string) => api.handOff(sid!, to),
     onSuccess: async (next) => {
-      queryClient.setQueryData(sessionKeys.record(next.sid), next);
+      queryClient.setQueryData(keys.session.record(next.sid), next);
       // our socket learns the new epoch now: the runtime moves owner rights at once
       await session?.socket.refreshToken();
     },

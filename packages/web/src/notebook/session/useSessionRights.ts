@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../app/api';
 import { useActiveSession } from './activeSession';
-import { sessionKeys } from './sessionKeys';
+import { keys } from '../../app/queryKeys';
 import { rightsOf, type SessionRights } from './sessionView';
 
 /**
@@ -11,9 +11,9 @@ import { rightsOf, type SessionRights } from './sessionView';
 export function useSessionRights(): SessionRights | null {
   const session = useActiveSession();
   const sid = session?.sid ?? null;
-  const me = useQuery({ queryKey: sessionKeys.me(), queryFn: () => api.me(), staleTime: 60_000 });
+  const me = useQuery({ queryKey: keys.auth.me(), queryFn: () => api.me(), staleTime: 60_000 });
   const record = useQuery({
-    queryKey: sessionKeys.record(sid ?? ''),
+    queryKey: keys.session.record(sid ?? ''),
     queryFn: () => api.sessionRecord(sid!),
     enabled: sid !== null,
   });
